@@ -1,0 +1,38 @@
+# The two promises of the README: `make run` and `make test` on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format check-deploy bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## run: set up, migrate, load the demo coalition, print the logins, serve on :8000
+run: $(VENV)/.installed
+	DEBUG=on $(BIN)/python manage.py migrate --noinput
+	DEBUG=on $(BIN)/python manage.py seed_demo
+	@DEBUG=on $(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
+	DEBUG=on $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: set up and run the whole suite (SQLite unless DATABASE_URL is set)
+test: $(VENV)/.installed
+	DEBUG=on $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) db.sqlite3* test-db.sqlite3* media staticfiles

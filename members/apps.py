@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MembersConfig(AppConfig):
+    name = "members"
+    verbose_name = _("Members and onboarding")
+
+    def ready(self):
+        from secretariat.cases import register_case_kind
+        from secretariat.models import CaseKind
+
+        register_case_kind(CaseKind.ONBOARDING, "onboarding")

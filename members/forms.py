@@ -1,0 +1,204 @@
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import (
+    Earmark,
+    MemberStatus,
+    OnboardingStep,
+    ParticipationScope,
+)
+from secretariat.forms import DocumentField
+from secretariat.models import CapabilityCategory, User
+from secretariat.money import money_error
+from secretariat.roles import STAFF_ROLES
+
+CURRENCY_CHOICES = [(code, code) for code in settings.CURRENCIES]
+
+
+def staff_users():
+    return (
+        User.objects.filter(is_active=True, groups__name__in=STAFF_ROLES)
+        .distinct()
+        .order_by("first_name", "last_name")
+    )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *MemberStatus.choices],
+    )
+    co_lead = forms.BooleanField(label=_("Co-leads only"), required=False)
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recorded on the timeline."),
+    )
+    evidence = DocumentField(label=_("Evidence document"), required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Case owner"), queryset=User.objects.none(), required=False
+    )
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=DateInput)
+    confirm = forms.BooleanField(
+        label=_("I confirm this change"),
+        error_messages={"required": _("Tick the box to confirm the change.")},
+    )
+
+    def __init__(self, *args, opens_case=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if opens_case:
+            self.fields["owner"].queryset = staff_users()
+            self.fields["owner"].help_text = _("Leave empty to own it yourself.")
+        else:
+            del self.fields["owner"]
+            del self.fields["due_date"]
+
+
+class ConstraintsForm(forms.Form):
+    scope = forms.ChoiceField(label=_("May fund"), choices=ParticipationScope.choices)
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Allowed categories"),
+        queryset=CapabilityCategory.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only with “Listed categories only”."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class StepCompleteForm(forms.Form):
+    note = forms.CharField(
+        label=_("How it was done"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    evidence = DocumentField(label=_("Evidence document"), required=False)
+
+
+class StepAssignForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False
+    )
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff_users()
+
+
+class DocumentUploadForm(forms.Form):
+    file = DocumentField(label=_("Document"))
+    step = forms.ModelChoiceField(
+        label=_("For checklist step"),
+        queryset=OnboardingStep.objects.none(),
+        required=False,
+        empty_label=_("(not for a particular step)"),
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=200
+    )
+
+    def __init__(self, *args, onboarding=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if onboarding is not None:
+            self.fields["step"].queryset = onboarding.steps.filter(
+                completed_at__isnull=True
+            ).order_by("position")
+
+
+class LiaisonInviteForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("Email"))
+
+
+class MoneyFormMixin:
+    """Checks amount and currency together: JPY has no decimals, EUR two."""
+
+    def clean(self):
+        cleaned = super().clean()
+        amount = cleaned.get("amount")
+        currency = cleaned.get("currency") or getattr(self, "fixed_currency", None)
+        if amount is not None and currency:
+            error = money_error(amount, currency)
+            if error:
+                self.add_error("amount", error)
+        return cleaned
+
+
+class PledgeForm(MoneyFormMixin, forms.Form):
+    year = forms.IntegerField(label=_("Year"))
+    amount = forms.DecimalField(label=_("Amount"), max_digits=18)
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
+    earmark = forms.ChoiceField(label=_("Earmark"), choices=Earmark.choices)
+    earmark_categories = forms.ModelMultipleChoiceField(
+        label=_("Earmarked categories"),
+        queryset=CapabilityCategory.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fx_rate = forms.DecimalField(
+        label=_("Exchange rate (units per EUR)"),
+        required=False,
+        max_digits=18,
+        decimal_places=8,
+        min_value=0.00000001,
+        help_text=_("Leave empty to use the latest recorded rate."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("year", timezone.localdate().year)
+        super().__init__(*args, **kwargs)
+
+
+class ContributionForm(MoneyFormMixin, forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=18)
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput)
+    fx_rate = forms.DecimalField(
+        label=_("Exchange rate (units per EUR)"),
+        required=False,
+        max_digits=18,
+        decimal_places=8,
+        min_value=0.00000001,
+        help_text=_("Leave empty to use the rate recorded for that day."),
+    )
+    bank_reference = forms.CharField(
+        label=_("Bank reference"), required=False, max_length=60
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, currency, **kwargs):
+        self.fixed_currency = currency
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].label = _("Amount (%(currency)s)") % {
+            "currency": currency
+        }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

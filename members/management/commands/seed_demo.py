@@ -1,0 +1,274 @@
+"""Load the demo coalition as the source documents describe it.
+
+Facts from the sources: the 20 members, Latvia and the UK as co-leads (founded
+14 February 2024), Japan invited in September 2025 and considering, non-lethal
+only; Latvia's EUR 20 million for 2024 (the same planned for 2025) and its EUR 5
+million in the international fund since July 2024. Every other figure is
+illustrative and marked so. Running the command again changes nothing.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from members import services
+from members.models import (
+    Earmark,
+    MemberState,
+    MemberStatus,
+    OnboardingCase,
+    ParticipationScope,
+    Pledge,
+    StepKind,
+)
+from secretariat.models import CapabilityCategory, ExchangeRate, User
+from secretariat.reference_data import ensure_reference_data
+from secretariat.roles import Role
+
+DEMO_PASSWORD = "coalition-demo-2026"
+FOUNDED = dt.date(2024, 2, 14)
+
+MEMBERS = [
+    ("LV", "Latvia", True), ("GB", "United Kingdom", True), ("AU", "Australia", False),
+    ("BE", "Belgium", False), ("CZ", "Czech Republic", False), ("DK", "Denmark", False),
+    ("FR", "France", False), ("EE", "Estonia", False), ("IT", "Italy", False),
+    ("NZ", "New Zealand", False), ("CA", "Canada", False), ("LT", "Lithuania", False),
+    ("LU", "Luxembourg", False), ("NL", "Netherlands", False), ("NO", "Norway", False),
+    ("PL", "Poland", False), ("TR", "Turkey", False), ("UA", "Ukraine", False),
+    ("DE", "Germany", False), ("SE", "Sweden", False),
+]  # fmt: skip
+
+# (username, first, last, email, roles, member state)
+USERS = [
+    ("admin", "Ada", "Admin", "admin@demo.example", [Role.ADMINISTRATOR], None),
+    ("officer", "Anna", "Bērziņa", "officer@demo.example",
+     [Role.SECRETARIAT_OFFICER], None),
+    ("procurement", "Jānis", "Kalniņš", "procurement@demo.example",
+     [Role.PROCUREMENT_OFFICER], None),
+    ("finance", "Emily", "Clarke", "finance@demo.example",
+     [Role.FINANCE_OFFICER], None),
+    ("finance2", "Mārtiņš", "Ozols", "finance2@demo.example",
+     [Role.FINANCE_OFFICER], None),
+    ("approver-lv", "Laura", "Liepa", "approver-lv@demo.example",
+     [Role.CO_LEAD_APPROVER], "LV"),
+    ("approver-uk", "James", "Walker", "approver-uk@demo.example",
+     [Role.CO_LEAD_APPROVER], "GB"),
+    ("evaluator", "Eva", "Kowalska", "evaluator@demo.example", [Role.EVALUATOR], None),
+    ("evaluator2", "Lars", "Nilsson", "evaluator2@demo.example",
+     [Role.EVALUATOR], None),
+]  # fmt: skip
+LIAISONS = [
+    ("JP", "Haruto", "Sato", "liaison-jp@demo.example"),
+    ("LV", "Kristaps", "Eglītis", "liaison-lv@demo.example"),
+]
+
+# Illustrative reference rates (units per EUR).
+RATES = {
+    "GBP": "0.85", "USD": "1.08", "JPY": "160", "NOK": "11.6", "SEK": "11.4",
+    "DKK": "7.46", "PLN": "4.3", "CZK": "25", "CAD": "1.47", "AUD": "1.64",
+    "NZD": "1.78", "TRY": "35", "UAH": "44", "CHF": "0.95",
+}  # fmt: skip
+
+# (state, year, amount, currency, earmark, received, received_on, illustrative, note)
+PLEDGES = [
+    ("LV", 2024, "20000000", "EUR", Earmark.UNRESTRICTED, "5000000", "2024-07-01",
+     False, "Latvia's support for 2024 (source); EUR 5 million paid into the "
+     "international fund in July 2024 (source)."),
+    ("LV", 2025, "20000000", "EUR", Earmark.UNRESTRICTED, None, None, False,
+     "Latvia plans the same support for 2025 (source)."),
+    ("GB", 2024, "10000000", "GBP", Earmark.UNRESTRICTED, "10000000", "2024-07-15",
+     True, ""),
+    ("DK", 2024, "50000000", "DKK", Earmark.UNRESTRICTED, "50000000", "2024-08-01",
+     True, ""),
+    ("NL", 2024, "10000000", "EUR", Earmark.UNRESTRICTED, "10000000", "2024-08-20",
+     True, ""),
+    ("SE", 2024, "100000000", "SEK", Earmark.NON_LETHAL, "100000000", "2024-09-02",
+     True, ""),
+    ("NO", 2024, "100000000", "NOK", Earmark.UNRESTRICTED, "100000000", "2024-09-10",
+     True, ""),
+    ("CA", 2024, "8000000", "CAD", Earmark.UNRESTRICTED, "8000000", "2024-10-01",
+     True, ""),
+    ("DE", 2024, "15000000", "EUR", Earmark.UNRESTRICTED, "15000000", "2024-10-15",
+     True, ""),
+    ("CZ", 2024, "100000000", "CZK", Earmark.UNRESTRICTED, "100000000", "2024-11-05",
+     True, ""),
+    ("LT", 2025, "3000000", "EUR", Earmark.UNRESTRICTED, "1500000", "2025-02-03",
+     True, ""),
+    ("EE", 2025, "2000000", "EUR", Earmark.UNRESTRICTED, "2000000", "2025-03-12",
+     True, ""),
+    ("BE", 2024, "3000000", "EUR", Earmark.UNRESTRICTED, "3000000", "2024-12-02",
+     True, ""),
+]  # fmt: skip
+
+# The smallest valid PDF: a placeholder for the demo's evidence documents.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 144]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def aware(day: str) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.fromisoformat(day + "T10:00:00"))
+
+
+class Command(BaseCommand):
+    help = "Load the demo coalition (idempotent)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            ensure_reference_data(Group, CapabilityCategory)
+            self._rates()
+            self._members()
+            users = self._users()
+            self._japan(users["officer"])
+            self._liaisons(users["officer"])
+            self._pledges(users["officer"], users["finance"])
+        self.stdout.write(self.style.SUCCESS("Demo coalition loaded."))
+
+    def _rates(self):
+        for currency, rate in RATES.items():
+            ExchangeRate.objects.get_or_create(
+                currency=currency,
+                rate_date=dt.date(2024, 1, 1),
+                defaults={
+                    "units_per_eur": Decimal(rate),
+                    "source": "Illustrative demo rate",
+                },
+            )
+
+    def _members(self):
+        for code, name, co_lead in MEMBERS:
+            MemberState.objects.get_or_create(
+                country=code,
+                defaults={
+                    "name": name,
+                    "status": MemberStatus.MEMBER,
+                    "is_co_lead": co_lead,
+                    "joined_on": FOUNDED if co_lead else None,
+                    "status_changed_at": aware(FOUNDED.isoformat()),
+                },
+            )
+        MemberState.objects.get_or_create(
+            country="JP", defaults={"name": "Japan", "status": MemberStatus.PROSPECTIVE}
+        )
+
+    def _users(self):
+        users = {}
+        for username, first, last, email, roles, state in USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": email,
+                    "member_state": (
+                        MemberState.objects.get(country=state) if state else None
+                    ),
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                if Role.ADMINISTRATOR in roles:
+                    user.is_staff = user.is_superuser = True
+                user.save()
+                user.groups.set(Group.objects.filter(name__in=roles))
+            users[username] = user
+        return users
+
+    def _japan(self, officer):
+        japan = MemberState.objects.get(country="JP")
+        if OnboardingCase.objects.filter(member_state=japan).exists():
+            return
+        services.member_set_constraints(
+            member_state=japan,
+            actor=officer,
+            scope=ParticipationScope.NON_LETHAL,
+            notes=(
+                "Japan can hardly supply lethal weapons; its participation would "
+                "be non-lethal: detection, reconnaissance, defence and interceptor "
+                "drones, electronic warfare, positioning systems."
+            ),
+            reason="Constraint stated when Japan was invited (source).",
+        )
+        services.member_transition(
+            member_state=japan,
+            to_status=MemberStatus.INVITED,
+            actor=officer,
+            reason=(
+                "Latvia's Foreign Minister Baiba Braze invited Japan to join the "
+                "Drone Coalition (source)."
+            ),
+            evidence_file=ContentFile(DEMO_PDF, name="invitation-letter-demo.pdf"),
+            due_date=dt.date(2026, 3, 31),
+            occurred_at=aware("2025-09-22"),
+        )
+        onboarding = OnboardingCase.objects.get(member_state=japan, is_open=True)
+        services.onboarding_step_complete(
+            step=onboarding.steps.get(kind=StepKind.ACKNOWLEDGEMENT),
+            actor=officer,
+            note=(
+                "Japan's Ministry of Defense acknowledged the invitation and is "
+                "considering it (source)."
+            ),
+            occurred_at=aware("2025-09-23"),
+        )
+        services.member_transition(
+            member_state=japan,
+            to_status=MemberStatus.CONSIDERING,
+            actor=officer,
+            reason=(
+                "The decision falls to the administration formed after the October "
+                "2025 party leadership election (source)."
+            ),
+            occurred_at=aware("2025-09-23"),
+        )
+
+    def _liaisons(self, officer):
+        for code, first, last, email in LIAISONS:
+            if User.objects.filter(email=email).exists():
+                continue
+            user = services.liaison_invite(
+                member_state=MemberState.objects.get(country=code),
+                actor=officer,
+                email=email,
+                first_name=first,
+                last_name=last,
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+
+    def _pledges(self, officer, finance):
+        for (
+            code, year, amount, currency, earmark, received, received_on,
+            illustrative, note,
+        ) in PLEDGES:  # fmt: skip
+            member = MemberState.objects.get(country=code)
+            if Pledge.objects.filter(member_state=member, year=year).exists():
+                continue
+            pledge = services.pledge_record(
+                member_state=member,
+                actor=officer,
+                year=year,
+                amount=Decimal(amount),
+                currency=currency,
+                earmark=earmark,
+                note=note,
+                illustrative=illustrative,
+            )
+            if received:
+                services.contribution_record(
+                    pledge=pledge,
+                    actor=finance,
+                    amount=Decimal(received),
+                    currency=currency,
+                    received_on=dt.date.fromisoformat(received_on),
+                    bank_reference=f"DEMO-{code}-{year}",
+                    illustrative=illustrative,
+                )

@@ -1,0 +1,778 @@
+"""Every write to member states, onboarding cases, liaisons, pledges and
+contributions. Web forms, the API, the admin and the demo seed all call these."""
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+
+from members.models import (
+    MEMBER_TRANSITIONS,
+    ONBOARDING_CHECKLIST,
+    Contribution,
+    Earmark,
+    MemberState,
+    MemberStatus,
+    OnboardingCase,
+    OnboardingStep,
+    ParticipationScope,
+    Pledge,
+    PledgeStatus,
+    StepKind,
+)
+from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.models import CapabilityCategory, CaseKind, User
+from secretariat.money import to_eur, validate_money
+from secretariat.roles import Role
+from secretariat.services import (
+    attachment_store,
+    case_open,
+    case_set_status,
+    check_transition,
+    timeline_record,
+)
+
+ONBOARDING_DUE_DAYS = 90
+# Statuses in which a state may pledge money or have liaisons.
+ENGAGED_STATUSES = {
+    MemberStatus.INVITED,
+    MemberStatus.CONSIDERING,
+    MemberStatus.ACCESSION_REQUESTED,
+    MemberStatus.MEMBER,
+}
+
+
+def require_perm(actor, perm: str, obj=None) -> None:
+    if not actor.has_perm(perm, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Give a reason for this change."), field="reason")
+    return reason
+
+
+def _open_onboarding(member_state: MemberState, *, lock=False) -> OnboardingCase | None:
+    queryset = OnboardingCase.objects.select_related("case").filter(
+        member_state=member_state, is_open=True
+    )
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    return queryset.first()
+
+
+# ---------------------------------------------------------------- membership
+
+
+def member_transition(
+    *,
+    member_state: MemberState,
+    to_status: str,
+    actor: User,
+    reason: str,
+    evidence_file=None,
+    owner: User | None = None,
+    due_date: date | None = None,
+    occurred_at: datetime | None = None,
+) -> MemberState:
+    """Move a state along its membership lifecycle.
+
+    Inviting opens an onboarding case with its checklist; admitting a member
+    needs every required step of that checklist done; the case closes when the
+    state becomes a member or declines.
+    """
+    require_perm(actor, "members.transition_memberstate", member_state)
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
+        current = member_state.status
+        check_transition(
+            transitions=MEMBER_TRANSITIONS,
+            current=current,
+            target=to_status,
+            labels=dict(MemberStatus.choices),
+            what=member_state.name,
+        )
+        onboarding = _open_onboarding(member_state, lock=True)
+        _check_membership_guards(member_state, onboarding, to_status)
+
+        if to_status == MemberStatus.INVITED:
+            onboarding = _onboarding_open(
+                member_state=member_state,
+                actor=actor,
+                owner=owner,
+                due_date=due_date,
+                opened_at=occurred_at,
+            )
+        case = onboarding.case if onboarding else None
+        evidence = None
+        if evidence_file is not None:
+            evidence = attachment_store(
+                subject=member_state,
+                case=case,
+                uploaded_file=evidence_file,
+                actor=actor,
+                description=_("Evidence: %(status)s")
+                % {"status": MemberStatus(to_status).label},
+            )
+
+        now = timezone.now()
+        member_state.status = to_status
+        member_state.status_changed_at = occurred_at or now
+        if to_status == MemberStatus.MEMBER and member_state.joined_on is None:
+            member_state.joined_on = timezone.localdate(occurred_at or now)
+        member_state.save(update_fields=["status", "status_changed_at", "joined_on"])
+
+        timeline_record(
+            subject=member_state,
+            case=case,
+            actor=actor,
+            action="status_changed",
+            description=_("%(state)s: %(from)s → %(to)s")
+            % {
+                "state": member_state.name,
+                "from": MemberStatus(current).label,
+                "to": MemberStatus(to_status).label,
+            },
+            from_status=current,
+            to_status=to_status,
+            reason=reason,
+            evidence=evidence,
+            occurred_at=occurred_at,
+        )
+        if onboarding is not None:
+            closes = to_status in {MemberStatus.MEMBER, MemberStatus.DECLINED}
+            case_set_status(case=case, status=to_status, closed=closes)
+            if closes:
+                onboarding.is_open = False
+                onboarding.save(update_fields=["is_open"])
+            if (
+                to_status == MemberStatus.INVITED
+                and evidence is not None
+                and not onboarding.steps.filter(
+                    kind=StepKind.INVITATION_SENT, completed_at__isnull=False
+                ).exists()
+            ):
+                step = onboarding.steps.get(kind=StepKind.INVITATION_SENT)
+                _step_mark_done(
+                    step=step,
+                    actor=actor,
+                    note=reason,
+                    document=evidence,
+                    occurred_at=occurred_at,
+                )
+    return member_state
+
+
+def _check_membership_guards(member_state, onboarding, to_status) -> None:
+    if to_status == MemberStatus.ACCESSION_REQUESTED and onboarding is not None:
+        letter = onboarding.steps.filter(kind=StepKind.ACCESSION_LETTER).first()
+        if letter is not None and not letter.is_done:
+            raise ConflictError(
+                _(
+                    "%(state)s cannot request accession before the step “%(step)s” "
+                    "is completed."
+                )
+                % {"state": member_state.name, "step": StepKind.ACCESSION_LETTER.label}
+            )
+    if to_status == MemberStatus.MEMBER and onboarding is not None:
+        open_steps = list(
+            onboarding.steps.filter(required=True, completed_at__isnull=True).order_by(
+                "position"
+            )
+        )
+        if open_steps:
+            raise ConflictError(
+                _(
+                    "%(state)s cannot become a member while required checklist steps "
+                    "are open: %(steps)s."
+                )
+                % {
+                    "state": member_state.name,
+                    "steps": ", ".join(step.get_kind_display() for step in open_steps),
+                }
+            )
+
+
+def _onboarding_open(
+    *, member_state, actor, owner=None, due_date=None, opened_at=None
+) -> OnboardingCase:
+    opened_at = opened_at or timezone.now()
+    due_date = due_date or (
+        timezone.localdate(opened_at) + timedelta(days=ONBOARDING_DUE_DAYS)
+    )
+    case = case_open(
+        kind=CaseKind.ONBOARDING,
+        title=_("Onboarding of %(state)s") % {"state": member_state.name},
+        status=MemberStatus.INVITED,
+        actor=actor,
+        owner=owner,
+        due_date=due_date,
+        opened_at=opened_at,
+    )
+    try:
+        with transaction.atomic():
+            onboarding = OnboardingCase.objects.create(
+                case=case, member_state=member_state
+            )
+    except IntegrityError as exc:
+        raise ConflictError(
+            _("%(state)s already has an open onboarding case.")
+            % {"state": member_state.name}
+        ) from exc
+    OnboardingStep.objects.bulk_create(
+        OnboardingStep(
+            onboarding=onboarding,
+            kind=kind,
+            position=position,
+            needs_document=needs_document,
+            owner=case.owner,
+            due_date=due_date,
+        )
+        for position, (kind, needs_document) in enumerate(ONBOARDING_CHECKLIST, 1)
+    )
+    timeline_record(
+        subject=onboarding,
+        case=case,
+        actor=actor,
+        action="case_opened",
+        description=_("Onboarding case %(ref)s opened, owner %(owner)s, due %(due)s")
+        % {"ref": case.reference, "owner": case.owner, "due": due_date},
+        occurred_at=opened_at,
+    )
+    return onboarding
+
+
+def member_set_constraints(
+    *,
+    member_state: MemberState,
+    actor: User,
+    scope: str,
+    categories: Iterable[CapabilityCategory] = (),
+    notes: str = "",
+    reason: str,
+) -> MemberState:
+    """Record what a state's money may pay for (Japan: non-lethal only)."""
+    require_perm(actor, "members.change_constraints", member_state)
+    reason = _require_reason(reason)
+    categories = list(categories)
+    if scope not in ParticipationScope.values:
+        raise ApplicationError(_("Choose what the state may fund."), field="scope")
+    if scope == ParticipationScope.CATEGORIES and not categories:
+        raise ApplicationError(
+            _("List the capability categories the state may fund."),
+            field="categories",
+        )
+    if scope == ParticipationScope.NON_LETHAL and any(c.is_lethal for c in categories):
+        raise ApplicationError(
+            _("A state limited to non-lethal support cannot list lethal categories."),
+            field="categories",
+        )
+    with transaction.atomic():
+        member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
+        before = member_state.get_participation_scope_display()
+        member_state.participation_scope = scope
+        member_state.constraint_notes = notes
+        member_state.save(update_fields=["participation_scope", "constraint_notes"])
+        member_state.allowed_categories.set(
+            categories if scope == ParticipationScope.CATEGORIES else []
+        )
+        onboarding = _open_onboarding(member_state)
+        timeline_record(
+            subject=member_state,
+            case=onboarding.case if onboarding else None,
+            actor=actor,
+            action="constraints_changed",
+            description=_("Participation constraint: %(before)s → %(after)s")
+            % {
+                "before": before,
+                "after": member_state.get_participation_scope_display(),
+            },
+            reason=reason,
+        )
+    return member_state
+
+
+# ---------------------------------------------------------------- onboarding
+
+
+def onboarding_step_assign(
+    *, step: OnboardingStep, actor: User, owner: User | None, due_date: date | None
+) -> OnboardingStep:
+    require_perm(actor, "members.manage_onboardingcase", step.onboarding)
+    with transaction.atomic():
+        step = _lock_open_step(step)
+        step.owner, step.due_date = owner, due_date
+        step.save(update_fields=["owner", "due_date"])
+        timeline_record(
+            subject=step.onboarding,
+            case=step.onboarding.case,
+            actor=actor,
+            action="step_assigned",
+            description=_("Step “%(step)s” assigned to %(owner)s, due %(due)s")
+            % {
+                "step": step.get_kind_display(),
+                "owner": owner or "—",
+                "due": due_date or "—",
+            },
+        )
+    return step
+
+
+def onboarding_step_complete(
+    *,
+    step: OnboardingStep,
+    actor: User,
+    note: str = "",
+    evidence_file=None,
+    occurred_at: datetime | None = None,
+) -> OnboardingStep:
+    """Complete a checklist step. Steps that need a document are completed with
+    the one uploaded for them, or with one attached now."""
+    require_perm(actor, "members.manage_onboardingcase", step.onboarding)
+    with transaction.atomic():
+        step = _lock_open_step(step)
+        if step.needs_document and evidence_file is None and step.document is None:
+            raise ApplicationError(
+                _("“%(step)s” needs a document as evidence: attach one.")
+                % {"step": step.get_kind_display()},
+                field="evidence",
+            )
+        if not step.needs_document and evidence_file is None and not note.strip():
+            raise ApplicationError(
+                _("Say how “%(step)s” was done, or attach a document.")
+                % {"step": step.get_kind_display()},
+                field="note",
+            )
+        document = step.document
+        if evidence_file is not None:
+            document = attachment_store(
+                subject=step.onboarding,
+                case=step.onboarding.case,
+                uploaded_file=evidence_file,
+                actor=actor,
+                description=step.get_kind_display(),
+            )
+        _step_mark_done(
+            step=step,
+            actor=actor,
+            note=note.strip(),
+            document=document,
+            occurred_at=occurred_at,
+        )
+    return step
+
+
+def _lock_open_step(step: OnboardingStep) -> OnboardingStep:
+    step = (
+        OnboardingStep.objects.select_for_update(of=("self",))
+        .select_related("onboarding__case", "onboarding__member_state", "document")
+        .get(pk=step.pk)
+    )
+    if not step.onboarding.is_open:
+        raise ConflictError(
+            _("Onboarding case %(ref)s is closed.")
+            % {"ref": step.onboarding.case.reference}
+        )
+    if step.is_done:
+        raise ConflictError(
+            _("“%(step)s” is already completed.") % {"step": step.get_kind_display()}
+        )
+    return step
+
+
+def _step_mark_done(*, step, actor, note, document, occurred_at=None) -> None:
+    step.completed_at = occurred_at or timezone.now()
+    step.completed_by = actor
+    step.completion_note = note
+    step.document = document
+    step.save(
+        update_fields=["completed_at", "completed_by", "completion_note", "document"]
+    )
+    timeline_record(
+        subject=step.onboarding,
+        case=step.onboarding.case,
+        actor=actor,
+        action="step_completed",
+        description=_("Step completed: %(step)s") % {"step": step.get_kind_display()},
+        reason=note,
+        evidence=document,
+        occurred_at=occurred_at,
+    )
+
+
+def _complete_step_if_open(onboarding, kind, *, actor, note) -> None:
+    step = (
+        onboarding.steps.select_for_update()
+        .filter(kind=kind, completed_at__isnull=True)
+        .first()
+    )
+    if step is not None:
+        step.onboarding = onboarding
+        _step_mark_done(step=step, actor=actor, note=note, document=None)
+
+
+def onboarding_document_upload(
+    *,
+    onboarding: OnboardingCase,
+    actor: User,
+    uploaded_file,
+    description: str = "",
+    step: OnboardingStep | None = None,
+) -> "OnboardingStep | None":
+    """A liaison or officer adds a document to the case, optionally for a step;
+    the step stays open until an officer completes it."""
+    require_perm(actor, "members.upload_onboarding_document", onboarding)
+    with transaction.atomic():
+        onboarding = (
+            OnboardingCase.objects.select_for_update(of=("self",))
+            .select_related("case", "member_state")
+            .get(pk=onboarding.pk)
+        )
+        if not onboarding.is_open:
+            raise ConflictError(
+                _("Onboarding case %(ref)s is closed.")
+                % {"ref": onboarding.case.reference}
+            )
+        if step is not None:
+            if step.onboarding_id != onboarding.pk:
+                raise ApplicationError(
+                    _("That step belongs to another case."), field="step"
+                )
+            step = OnboardingStep.objects.select_for_update().get(pk=step.pk)
+            if step.is_done:
+                raise ConflictError(
+                    _("“%(step)s” is already completed.")
+                    % {"step": step.get_kind_display()},
+                    field="step",
+                )
+        attachment = attachment_store(
+            subject=onboarding,
+            case=onboarding.case,
+            uploaded_file=uploaded_file,
+            actor=actor,
+            description=description
+            or (step.get_kind_display() if step is not None else ""),
+        )
+        if step is not None:
+            step.document = attachment
+            step.save(update_fields=["document"])
+        timeline_record(
+            subject=onboarding,
+            case=onboarding.case,
+            actor=actor,
+            action="document_uploaded",
+            description=(
+                _("Document “%(name)s” uploaded for “%(step)s”")
+                % {"name": attachment.original_name, "step": step.get_kind_display()}
+                if step is not None
+                else _("Document “%(name)s” uploaded")
+                % {"name": attachment.original_name}
+            ),
+            evidence=attachment,
+        )
+    return attachment
+
+
+# ---------------------------------------------------------------- liaisons
+
+
+def liaison_invite(
+    *,
+    member_state: MemberState,
+    actor: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+) -> User:
+    """Create a liaison's account and send them a one-time link to set a
+    password."""
+    from members.tasks import send_liaison_invitation
+
+    require_perm(actor, "members.invite_liaison", member_state)
+    email = (email or "").strip().lower()
+    if not email:
+        raise ApplicationError(_("Enter the liaison's email address."), field="email")
+    with transaction.atomic():
+        member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
+        if member_state.status not in ENGAGED_STATUSES:
+            raise ConflictError(
+                _(
+                    "%(state)s is %(status)s: invite the state before appointing "
+                    "liaisons."
+                )
+                % {
+                    "state": member_state.name,
+                    "status": member_state.get_status_display().lower(),
+                }
+            )
+        if User.objects.filter(email__iexact=email).exists():
+            raise ApplicationError(
+                _("An account with the email address %(email)s already exists.")
+                % {"email": email},
+                field="email",
+            )
+        user = User(
+            username=email,
+            email=email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            member_state=member_state,
+        )
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=Role.MEMBER_LIAISON))
+        onboarding = _open_onboarding(member_state, lock=True)
+        timeline_record(
+            subject=member_state,
+            case=onboarding.case if onboarding else None,
+            actor=actor,
+            action="liaison_invited",
+            description=_("Liaison %(name)s <%(email)s> invited")
+            % {"name": user.get_full_name() or email, "email": email},
+        )
+        if onboarding is not None:
+            _complete_step_if_open(
+                onboarding,
+                StepKind.LIAISONS_APPOINTED,
+                actor=actor,
+                note=_("Liaison appointed: %(name)s") % {"name": user},
+            )
+        transaction.on_commit(lambda: send_liaison_invitation.delay(user.pk))
+    return user
+
+
+# ---------------------------------------------------------------- pledges
+
+
+def _check_earmark(member_state, earmark, categories) -> None:
+    if earmark not in Earmark.values:
+        raise ApplicationError(_("Choose an earmark."), field="earmark")
+    if earmark == Earmark.CATEGORIES and not categories:
+        raise ApplicationError(
+            _("List the capability categories the pledge is earmarked for."),
+            field="earmark_categories",
+        )
+    if earmark != Earmark.CATEGORIES and categories:
+        raise ApplicationError(
+            _("Categories can only be listed with the earmark “%(label)s”.")
+            % {"label": Earmark.CATEGORIES.label},
+            field="earmark_categories",
+        )
+    if earmark == Earmark.NON_LETHAL or earmark == Earmark.UNRESTRICTED:
+        funded_lethal = earmark == Earmark.UNRESTRICTED
+    else:
+        funded_lethal = any(c.is_lethal for c in categories)
+
+    scope = member_state.participation_scope
+    if scope == ParticipationScope.NON_LETHAL and funded_lethal:
+        raise ApplicationError(
+            _(
+                "%(state)s may fund non-lethal capabilities only: earmark the pledge "
+                "“non-lethal only” or list non-lethal categories."
+            )
+            % {"state": member_state.name},
+            field="earmark",
+        )
+    if scope == ParticipationScope.CATEGORIES:
+        allowed = set(member_state.allowed_categories.values_list("pk", flat=True))
+        outside = [c.name for c in categories if c.pk not in allowed]
+        if earmark != Earmark.CATEGORIES or outside:
+            raise ApplicationError(
+                _("%(state)s may fund only its listed categories%(outside)s.")
+                % {
+                    "state": member_state.name,
+                    "outside": (": not " + ", ".join(outside)) if outside else "",
+                },
+                field="earmark_categories",
+            )
+
+
+def pledge_record(
+    *,
+    member_state: MemberState,
+    actor: User,
+    year: int,
+    amount: Decimal,
+    currency: str,
+    earmark: str = Earmark.UNRESTRICTED,
+    earmark_categories: Iterable[CapabilityCategory] = (),
+    fx_rate: Decimal | None = None,
+    note: str = "",
+    illustrative: bool = False,
+) -> Pledge:
+    require_perm(actor, "members.add_pledge", member_state)
+    amount = validate_money(amount, currency)
+    categories = list(earmark_categories)
+    this_year = timezone.localdate().year
+    if not 2024 <= int(year) <= this_year + 5:
+        raise ApplicationError(
+            _("The year must be between 2024 and %(last)d.") % {"last": this_year + 5},
+            field="year",
+        )
+    with transaction.atomic():
+        member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
+        if member_state.status not in ENGAGED_STATUSES:
+            raise ConflictError(
+                _("%(state)s is %(status)s and cannot pledge.")
+                % {
+                    "state": member_state.name,
+                    "status": member_state.get_status_display().lower(),
+                }
+            )
+        _check_earmark(member_state, earmark, categories)
+        conversion = to_eur(amount, currency, rate=fx_rate)
+        pledge = Pledge.objects.create(
+            member_state=member_state,
+            year=year,
+            amount=Money(amount, currency),
+            eur_amount=conversion.eur_amount,
+            fx_rate=conversion.rate,
+            fx_date=conversion.rate_date,
+            earmark=earmark,
+            note=note,
+            illustrative=illustrative,
+            created_by=actor,
+        )
+        pledge.earmark_categories.set(categories)
+        onboarding = _open_onboarding(member_state, lock=True)
+        timeline_record(
+            subject=member_state,
+            case=onboarding.case if onboarding else None,
+            actor=actor,
+            action="pledge_recorded",
+            description=_("Pledge for %(year)s recorded: %(currency)s %(amount)s")
+            % {"year": year, "currency": currency, "amount": f"{amount:,}"},
+        )
+        if onboarding is not None:
+            _complete_step_if_open(
+                onboarding,
+                StepKind.FIRST_PLEDGE,
+                actor=actor,
+                note=_("Pledge for %(year)s: %(currency)s %(amount)s")
+                % {"year": year, "currency": currency, "amount": f"{amount:,}"},
+            )
+    return pledge
+
+
+def pledge_cancel(*, pledge: Pledge, actor: User, reason: str) -> Pledge:
+    require_perm(actor, "members.cancel_pledge", pledge)
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if pledge.status == PledgeStatus.CANCELLED:
+            raise ConflictError(_("The pledge is already cancelled."))
+        if pledge.received_amount > 0:
+            raise ConflictError(
+                _(
+                    "Money has been received against this pledge; it cannot be "
+                    "cancelled."
+                )
+            )
+        pledge.status = PledgeStatus.CANCELLED
+        pledge.cancel_reason = reason
+        pledge.save(update_fields=["status", "cancel_reason"])
+        timeline_record(
+            subject=pledge.member_state,
+            actor=actor,
+            action="pledge_cancelled",
+            description=_("Pledge for %(year)s cancelled") % {"year": pledge.year},
+            from_status=PledgeStatus.PLEDGED,
+            to_status=PledgeStatus.CANCELLED,
+            reason=reason,
+        )
+    return pledge
+
+
+def pledge_status_for(amount: Decimal, received: Decimal) -> str:
+    if received <= 0:
+        return PledgeStatus.PLEDGED
+    if received < amount:
+        return PledgeStatus.PARTLY_RECEIVED
+    return PledgeStatus.RECEIVED
+
+
+def contribution_record(
+    *,
+    pledge: Pledge,
+    actor: User,
+    amount: Decimal,
+    currency: str,
+    received_on: date,
+    fx_rate: Decimal | None = None,
+    bank_reference: str = "",
+    note: str = "",
+    illustrative: bool = False,
+) -> Contribution:
+    """Record money received against a pledge and update the pledge's status."""
+    require_perm(actor, "members.add_contribution", pledge)
+    amount = validate_money(amount, currency)
+    if received_on > timezone.localdate():
+        raise ApplicationError(
+            _("The date received cannot be in the future."), field="received_on"
+        )
+    with transaction.atomic():
+        pledge = (
+            Pledge.objects.select_for_update(of=("self",))
+            .select_related("member_state")
+            .get(pk=pledge.pk)
+        )
+        if pledge.status == PledgeStatus.CANCELLED:
+            raise ConflictError(_("The pledge is cancelled; nothing can be received."))
+        if currency != str(pledge.amount.currency):
+            raise ApplicationError(
+                _(
+                    "The pledge is in %(pledged)s; record the contribution in "
+                    "%(pledged)s."
+                )
+                % {"pledged": pledge.amount.currency},
+                field="currency",
+            )
+        outstanding = pledge.amount.amount - pledge.received_amount
+        if amount > outstanding:
+            raise ApplicationError(
+                _(
+                    "%(currency)s %(amount)s is more than the %(currency)s "
+                    "%(outstanding)s still outstanding on the pledge; record a new "
+                    "pledge for the excess."
+                )
+                % {
+                    "currency": currency,
+                    "amount": f"{amount:,}",
+                    "outstanding": f"{outstanding:,}",
+                },
+                field="amount",
+            )
+        conversion = to_eur(amount, currency, on_date=received_on, rate=fx_rate)
+        contribution = Contribution.objects.create(
+            pledge=pledge,
+            amount=Money(amount, currency),
+            eur_amount=conversion.eur_amount,
+            fx_rate=conversion.rate,
+            fx_date=conversion.rate_date,
+            received_on=received_on,
+            bank_reference=bank_reference.strip(),
+            note=note,
+            illustrative=illustrative,
+            recorded_by=actor,
+        )
+        received = pledge.received_amount + amount
+        pledge.received_amount = received
+        pledge.status = pledge_status_for(pledge.amount.amount, received)
+        pledge.save(update_fields=["received_amount", "status"])
+        timeline_record(
+            subject=pledge.member_state,
+            actor=actor,
+            action="contribution_recorded",
+            description=_("Contribution received: %(currency)s %(amount)s")
+            % {"currency": currency, "amount": f"{amount:,}"},
+        )
+    return contribution

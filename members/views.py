@@ -1,0 +1,467 @@
+"""Web pages for member states and onboarding: parse the form, call the service,
+redirect or render."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+
+from members import selectors, services
+from members.forms import (
+    ConstraintsForm,
+    ContributionForm,
+    DocumentUploadForm,
+    LiaisonInviteForm,
+    MemberFilterForm,
+    PledgeForm,
+    ReasonForm,
+    StepAssignForm,
+    StepCompleteForm,
+    TransitionForm,
+)
+from members.models import MemberStatus, OnboardingStep
+from secretariat.exceptions import ApplicationError
+from secretariat.forms import CommentForm, add_service_error
+from secretariat.roles import Role
+
+
+def _require(request, perm, obj=None):
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _member_or_404(request, code):
+    return get_object_or_404(
+        selectors.member_states_for(request.user), country=code.upper()
+    )
+
+
+def _onboarding_or_404(request, reference):
+    return get_object_or_404(
+        selectors.onboarding_cases_for(request.user), case__reference=reference
+    )
+
+
+def _call_service(form, call) -> bool:
+    """Run a service for a valid form; a refused rule shows next to its field."""
+    try:
+        call()
+    except ApplicationError as exc:
+        add_service_error(form, exc)
+        return False
+    return True
+
+
+@login_required
+def member_list(request):
+    _require(request, "members.view_memberstate")
+    members = selectors.member_states_for(request.user)
+    filters = MemberFilterForm(request.GET or None)
+    if filters.is_valid():
+        query = filters.cleaned_data["q"].strip()
+        if query:
+            members = members.filter(
+                Q(name__icontains=query) | Q(country__iexact=query)
+            )
+        if filters.cleaned_data["status"]:
+            members = members.filter(status=filters.cleaned_data["status"])
+        if filters.cleaned_data["co_lead"]:
+            members = members.filter(is_co_lead=True)
+    sort = request.GET.get("sort", "name")
+    if sort.lstrip("-") in {"name", "status", "joined_on"}:
+        members = members.order_by(sort, "name")
+    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "members/member_list.html",
+        {"page": page, "filters": filters, "sort": sort},
+    )
+
+
+@login_required
+def member_detail(request, code):
+    member = _member_or_404(request, code)
+    user = request.user
+    can_transition = user.has_perm("members.transition_memberstate", member)
+    context = {
+        "member": member,
+        "transitions": member.allowed_transitions().items() if can_transition else [],
+        "can_change_constraints": user.has_perm("members.change_constraints", member),
+        "can_invite_liaison": user.has_perm("members.invite_liaison", member),
+        "can_pledge": user.has_perm("members.add_pledge", member),
+        "can_add_contribution": user.has_perm("members.add_contribution", member),
+        "can_cancel_pledge": user.has_perm("members.cancel_pledge", member),
+        "allowed_categories": member.allowed_categories.all(),
+        "onboarding_cases": selectors.onboarding_cases_for(user).filter(
+            member_state=member
+        ),
+        "pledges": selectors.pledges_for(user).filter(member_state=member),
+        "contributions": selectors.contributions_for(user).filter(
+            pledge__member_state=member
+        ),
+        "liaisons": member.users.filter(groups__name=Role.MEMBER_LIAISON).order_by(
+            "last_name"
+        ),
+        "timeline": selectors.member_timeline(member)[:50],
+    }
+    return render(request, "members/member_detail.html", context)
+
+
+@login_required
+def member_transition(request, code, to_status):
+    member = _member_or_404(request, code)
+    _require(request, "members.transition_memberstate", member)
+    if to_status not in MemberStatus.values:
+        raise Http404
+    opens_case = to_status == MemberStatus.INVITED
+    form = TransitionForm(
+        request.POST or None, request.FILES or None, opens_case=opens_case
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _call_service(
+            form,
+            lambda: services.member_transition(
+                member_state=member,
+                to_status=to_status,
+                actor=request.user,
+                reason=data["reason"],
+                evidence_file=data.get("evidence"),
+                owner=data.get("owner"),
+                due_date=data.get("due_date"),
+            ),
+        ):
+            messages.success(
+                request,
+                _("%(state)s is now %(status)s.")
+                % {"state": member.name, "status": MemberStatus(to_status).label},
+            )
+            return redirect(member)
+    return render(
+        request,
+        "members/transition_form.html",
+        {
+            "member": member,
+            "form": form,
+            "to_status": MemberStatus(to_status),
+            "label": member.allowed_transitions().get(to_status),
+        },
+    )
+
+
+@login_required
+def member_constraints(request, code):
+    member = _member_or_404(request, code)
+    _require(request, "members.change_constraints", member)
+    initial = {
+        "scope": member.participation_scope,
+        "categories": member.allowed_categories.all(),
+        "notes": member.constraint_notes,
+    }
+    form = ConstraintsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _call_service(
+            form,
+            lambda: services.member_set_constraints(
+                member_state=member,
+                actor=request.user,
+                scope=data["scope"],
+                categories=data["categories"],
+                notes=data["notes"],
+                reason=data["reason"],
+            ),
+        ):
+            messages.success(request, _("Participation constraints saved."))
+            return redirect(member)
+    return render(
+        request,
+        "members/form_page.html",
+        {
+            "form": form,
+            "title": _("Participation constraints of %(state)s") % {"state": member},
+            "back": member,
+            "submit": _("Save constraints"),
+        },
+    )
+
+
+@login_required
+def liaison_invite(request, code):
+    member = _member_or_404(request, code)
+    _require(request, "members.invite_liaison", member)
+    form = LiaisonInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _call_service(
+            form,
+            lambda: services.liaison_invite(
+                member_state=member, actor=request.user, **data
+            ),
+        ):
+            messages.success(
+                request,
+                _("%(email)s has been sent a link to set a password.")
+                % {"email": data["email"]},
+            )
+            return redirect(member)
+    return render(
+        request,
+        "members/form_page.html",
+        {
+            "form": form,
+            "title": _("Invite a liaison for %(state)s") % {"state": member},
+            "back": member,
+            "submit": _("Send invitation"),
+        },
+    )
+
+
+class LiaisonAcceptView(auth_views.PasswordResetConfirmView):
+    """A liaison sets their first password through the one-time link."""
+
+    template_name = "registration/liaison_accept.html"
+    success_url = reverse_lazy("login")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password is set. Sign in now."))
+        return super().form_valid(form)
+
+
+@login_required
+def pledge_create(request, code):
+    member = _member_or_404(request, code)
+    _require(request, "members.add_pledge", member)
+    form = PledgeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _call_service(
+            form,
+            lambda: services.pledge_record(
+                member_state=member,
+                actor=request.user,
+                year=data["year"],
+                amount=data["amount"],
+                currency=data["currency"],
+                earmark=data["earmark"],
+                earmark_categories=data["earmark_categories"],
+                fx_rate=data["fx_rate"],
+                note=data["note"],
+            ),
+        ):
+            messages.success(request, _("Pledge recorded."))
+            return redirect(member)
+    return render(
+        request,
+        "members/form_page.html",
+        {
+            "form": form,
+            "title": _("Record a pledge of %(state)s") % {"state": member},
+            "back": member,
+            "submit": _("Record pledge"),
+        },
+    )
+
+
+@login_required
+def pledge_cancel(request, pk):
+    pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
+    _require(request, "members.cancel_pledge", pledge)
+    form = ReasonForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _call_service(
+            form,
+            lambda: services.pledge_cancel(
+                pledge=pledge, actor=request.user, reason=form.cleaned_data["reason"]
+            ),
+        )
+    ):
+        messages.success(request, _("Pledge cancelled."))
+        return redirect(pledge.member_state)
+    return render(
+        request,
+        "members/form_page.html",
+        {
+            "form": form,
+            "title": _("Cancel the pledge %(pledge)s") % {"pledge": pledge},
+            "back": pledge.member_state,
+            "submit": _("Cancel pledge"),
+            "danger": True,
+        },
+    )
+
+
+@login_required
+def contribution_create(request, pk):
+    pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
+    _require(request, "members.add_contribution", pledge)
+    currency = str(pledge.amount.currency)
+    form = ContributionForm(request.POST or None, currency=currency)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _call_service(
+            form,
+            lambda: services.contribution_record(
+                pledge=pledge,
+                actor=request.user,
+                amount=data["amount"],
+                currency=currency,
+                received_on=data["received_on"],
+                fx_rate=data["fx_rate"],
+                bank_reference=data["bank_reference"],
+                note=data["note"],
+            ),
+        ):
+            messages.success(request, _("Contribution recorded."))
+            return redirect(pledge.member_state)
+    return render(
+        request,
+        "members/form_page.html",
+        {
+            "form": form,
+            "title": _("Record money received against %(pledge)s") % {"pledge": pledge},
+            "back": pledge.member_state,
+            "submit": _("Record contribution"),
+        },
+    )
+
+
+@login_required
+def onboarding_detail(request, reference):
+    onboarding = selectors.onboarding_case_detail(
+        _onboarding_or_404(request, reference)
+    )
+    user = request.user
+    can_manage = user.has_perm("members.manage_onboardingcase", onboarding)
+    can_upload = onboarding.is_open and user.has_perm(
+        "members.upload_onboarding_document", onboarding
+    )
+    steps = list(onboarding.steps.all())
+    context = {
+        "onboarding": onboarding,
+        "case": onboarding.case,
+        "member": onboarding.member_state,
+        "steps": steps,
+        "open_required": [s for s in steps if s.required and not s.is_done],
+        "can_manage": can_manage and onboarding.is_open,
+        "can_upload": can_upload,
+        "upload_form": DocumentUploadForm(onboarding=onboarding)
+        if can_upload
+        else None,
+        "comment_form": CommentForm(),
+        "comments": onboarding.case.comments.select_related("author"),
+        "documents": selectors.case_documents(onboarding.case),
+        "timeline": selectors.case_timeline(onboarding.case),
+    }
+    return render(request, "members/onboarding_detail.html", context)
+
+
+def _step_or_404(request, reference, step_pk) -> OnboardingStep:
+    onboarding = _onboarding_or_404(request, reference)
+    return get_object_or_404(
+        OnboardingStep.objects.select_related("onboarding__case", "document"),
+        pk=step_pk,
+        onboarding=onboarding,
+    )
+
+
+@login_required
+def step_complete(request, reference, step_pk):
+    step = _step_or_404(request, reference, step_pk)
+    _require(request, "members.manage_onboardingcase", step.onboarding)
+    form = StepCompleteForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _call_service(
+            form,
+            lambda: services.onboarding_step_complete(
+                step=step,
+                actor=request.user,
+                note=data["note"],
+                evidence_file=data["evidence"],
+            ),
+        ):
+            messages.success(
+                request, _("“%(step)s” completed.") % {"step": step.get_kind_display()}
+            )
+            return redirect(step.onboarding)
+    return render(
+        request,
+        "members/step_form.html",
+        {"form": form, "step": step, "onboarding": step.onboarding},
+    )
+
+
+@login_required
+def step_assign(request, reference, step_pk):
+    step = _step_or_404(request, reference, step_pk)
+    _require(request, "members.manage_onboardingcase", step.onboarding)
+    form = StepAssignForm(
+        request.POST or None, initial={"owner": step.owner, "due_date": step.due_date}
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _call_service(
+            form,
+            lambda: services.onboarding_step_assign(
+                step=step, actor=request.user, **form.cleaned_data
+            ),
+        )
+    ):
+        messages.success(request, _("Step assigned."))
+        return redirect(step.onboarding)
+    return render(
+        request,
+        "members/form_page.html",
+        {
+            "form": form,
+            "title": _("Assign “%(step)s”") % {"step": step.get_kind_display()},
+            "back": step.onboarding,
+            "submit": _("Save"),
+        },
+    )
+
+
+@login_required
+def document_upload(request, reference):
+    onboarding = _onboarding_or_404(request, reference)
+    _require(request, "members.upload_onboarding_document", onboarding)
+    form = DocumentUploadForm(
+        request.POST or None, request.FILES or None, onboarding=onboarding
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _call_service(
+            form,
+            lambda: services.onboarding_document_upload(
+                onboarding=onboarding,
+                actor=request.user,
+                uploaded_file=data["file"],
+                description=data["description"],
+                step=data["step"],
+            ),
+        ):
+            messages.success(request, _("Document uploaded."))
+            return redirect(onboarding)
+    return render(
+        request,
+        "members/form_page.html",
+        {
+            "form": form,
+            "title": _("Upload a document to %(ref)s")
+            % {"ref": onboarding.case.reference},
+            "back": onboarding,
+            "submit": _("Upload"),
+            "multipart": True,
+        },
+    )

@@ -1,0 +1,39 @@
+"""Print how to sign in to the demo (used by ``make run``)."""
+
+from django.core.management.base import BaseCommand
+
+from members.management.commands.seed_demo import DEMO_PASSWORD, LIAISONS, USERS
+from secretariat.roles import Role
+
+
+class Command(BaseCommand):
+    help = "Print the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000/")
+
+    def handle(self, *args, url, **options):
+        rows = [
+            (username, ", ".join(str(Role(role).label) for role in roles)
+             + (f" ({state})" if state else ""))
+            for username, _first, _last, _email, roles, state in USERS
+        ]  # fmt: skip
+        rows += [
+            (email, f"{Role.MEMBER_LIAISON.label} ({code})")
+            for code, _first, _last, email in LIAISONS
+        ]
+        width = max(len(name) for name, _ in rows)
+        out = [
+            "",
+            "Drone Coalition secretariat: demo",
+            f"  Open {url} and sign in with one of these (password: {DEMO_PASSWORD})",
+            "",
+        ]
+        out += [f"  {name.ljust(width)}  {what}" for name, what in rows]
+        out += [
+            "",
+            f"  Django admin: {url}admin/ (user admin)",
+            f"  API docs:     {url}api/docs/",
+            "",
+        ]
+        self.stdout.write("\n".join(out))

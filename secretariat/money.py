@@ -1,0 +1,105 @@
+"""Money rules shared by every workflow: accepted currencies, their decimal places,
+and conversion to euros at a recorded rate."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from babel.numbers import get_currency_precision
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from secretariat.exceptions import ApplicationError
+from secretariat.models import ExchangeRate
+
+CENT = Decimal("0.01")
+
+
+def currency_places(currency: str) -> int:
+    """Decimal places of a currency's minor unit (EUR 2, JPY 0)."""
+    return get_currency_precision(currency)
+
+
+def money_error(amount, currency: str) -> str | None:
+    """What is wrong with an amount of money, or ``None``."""
+    if currency not in settings.CURRENCIES:
+        return _(
+            "“%(currency)s” is not a currency the Coalition accepts (%(list)s)."
+        ) % {
+            "currency": currency,
+            "list": ", ".join(settings.CURRENCIES),
+        }
+    try:
+        amount = Decimal(amount)
+    except (InvalidOperation, TypeError, ValueError):
+        return _("Enter an amount as a number.")
+    if not amount.is_finite():
+        return _("Enter an amount as a number.")
+    if amount <= 0:
+        return _("The amount must be greater than zero.")
+    places = currency_places(currency)
+    if -amount.as_tuple().exponent > places and amount != amount.quantize(
+        Decimal(1).scaleb(-places)
+    ):
+        if places == 0:
+            return _("%(currency)s amounts have no decimal places.") % {
+                "currency": currency
+            }
+        return _("%(currency)s amounts have at most %(places)d decimal places.") % {
+            "currency": currency,
+            "places": places,
+        }
+    if amount >= Decimal("1e16"):
+        return _("The amount is too large.")
+    return None
+
+
+def validate_money(amount, currency: str, *, field: str = "amount") -> Decimal:
+    error = money_error(amount, currency)
+    if error:
+        raise ApplicationError(error, field=field)
+    return Decimal(amount)
+
+
+@dataclass(frozen=True)
+class EurConversion:
+    eur_amount: Decimal
+    rate: Decimal
+    rate_date: date
+
+
+def to_eur(
+    amount: Decimal,
+    currency: str,
+    *,
+    on_date: date | None = None,
+    rate: Decimal | None = None,
+) -> EurConversion:
+    """Convert at a given rate, or at the latest recorded rate on or before the
+    date. The rate is units of ``currency`` per euro."""
+    on_date = on_date or timezone.localdate()
+    if currency == "EUR":
+        return EurConversion(amount.quantize(CENT), Decimal(1), on_date)
+    if rate is None:
+        recorded = (
+            ExchangeRate.objects.filter(currency=currency, rate_date__lte=on_date)
+            .order_by("-rate_date")
+            .first()
+        )
+        if recorded is None:
+            raise ApplicationError(
+                _(
+                    "No EUR exchange rate for %(currency)s is recorded on or before "
+                    "%(date)s. Enter the rate, or ask an administrator to record it."
+                )
+                % {"currency": currency, "date": on_date},
+                field="fx_rate",
+            )
+        rate, on_date = recorded.units_per_eur, recorded.rate_date
+    if rate <= 0:
+        raise ApplicationError(
+            _("The exchange rate must be positive."), field="fx_rate"
+        )
+    eur = (amount / rate).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    return EurConversion(eur, rate, on_date)

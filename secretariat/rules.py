@@ -1,0 +1,53 @@
+"""Who may do what: role predicates shared by every app, and the permissions of
+the secretariat's shared records (cases, their comments and documents).
+
+Each app declares its object permissions in its own ``rules.py`` with these
+predicates; views, the API, the admin and templates all ask ``user.has_perm``.
+"""
+
+import rules
+
+from secretariat.roles import Role, has_role, is_staff_reader
+
+
+def role_predicate(*roles):
+    name = "has_role:" + "|".join(roles)
+    return rules.Predicate(lambda user: has_role(user, *roles), name=name)
+
+
+is_administrator = role_predicate(Role.ADMINISTRATOR)
+is_secretariat_officer = role_predicate(Role.SECRETARIAT_OFFICER, Role.ADMINISTRATOR)
+is_procurement_officer = role_predicate(Role.PROCUREMENT_OFFICER, Role.ADMINISTRATOR)
+is_finance_officer = role_predicate(Role.FINANCE_OFFICER, Role.ADMINISTRATOR)
+is_co_lead_approver = role_predicate(Role.CO_LEAD_APPROVER)
+is_evaluator = role_predicate(Role.EVALUATOR)
+is_liaison = role_predicate(Role.MEMBER_LIAISON)
+is_manufacturer_representative = role_predicate(Role.MANUFACTURER_REPRESENTATIVE)
+is_staff = rules.Predicate(is_staff_reader, name="is_staff_reader")
+
+
+def view_permission_name(obj) -> str:
+    meta = obj._meta
+    return f"{meta.app_label}.view_{meta.model_name}"
+
+
+@rules.predicate
+def can_view_case_subject(user, case):
+    if case is None:
+        return False
+    subject = case.subject
+    return subject is not None and user.has_perm(view_permission_name(subject), subject)
+
+
+@rules.predicate
+def can_view_attachment_subject(user, attachment):
+    if attachment is None:
+        return False
+    subject = attachment.subject
+    return subject is not None and user.has_perm(view_permission_name(subject), subject)
+
+
+rules.add_perm("secretariat.view_case", can_view_case_subject)
+rules.add_perm("secretariat.comment_case", can_view_case_subject)
+rules.add_perm("secretariat.assign_case", can_view_case_subject & is_staff)
+rules.add_perm("secretariat.view_attachment", can_view_attachment_subject)

@@ -1,0 +1,197 @@
+"""Writes of the secretariat's shared mechanisms: cases, timelines, comments,
+documents. Workflow services call these inside their own transactions."""
+
+from collections.abc import Mapping
+from datetime import date, datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.models import (
+    CASE_PREFIXES,
+    Attachment,
+    Case,
+    CaseSequence,
+    Comment,
+    TimelineEvent,
+)
+from secretariat.uploads import inspect_upload
+
+
+def next_case_reference(*, kind: str, year: int) -> str:
+    """Hand out the next reference for a kind and year, e.g. ``ONB-2025-0001``.
+
+    The sequence row is locked so that two cases opened at once never share a
+    number.
+    """
+    prefix = CASE_PREFIXES[kind]
+    with transaction.atomic():
+        sequence, _created = CaseSequence.objects.select_for_update().get_or_create(
+            prefix=prefix, year=year
+        )
+        sequence.last_number += 1
+        sequence.save(update_fields=["last_number"])
+    return f"{prefix}-{year}-{sequence.last_number:04d}"
+
+
+def case_open(
+    *,
+    kind: str,
+    title: str,
+    status: str,
+    actor,
+    owner=None,
+    due_date: date | None = None,
+    opened_at: datetime | None = None,
+) -> Case:
+    opened_at = opened_at or timezone.now()
+    return Case.objects.create(
+        reference=next_case_reference(kind=kind, year=opened_at.year),
+        kind=kind,
+        title=title,
+        status=status,
+        owner=owner or actor,
+        due_date=due_date,
+        opened_at=opened_at,
+    )
+
+
+def case_set_status(*, case: Case, status: str, closed: bool = False) -> None:
+    case.status = status
+    case.closed_at = (case.closed_at or timezone.now()) if closed else None
+    case.save(update_fields=["status", "closed_at", "updated_at"])
+
+
+def case_assign(*, case: Case, actor, owner, due_date: date | None) -> Case:
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        changes = []
+        if owner != case.owner:
+            changes.append(_("owner %(owner)s") % {"owner": owner})
+        if due_date != case.due_date:
+            changes.append(_("due date %(date)s") % {"date": due_date or "—"})
+        if not changes:
+            return case
+        case.owner, case.due_date = owner, due_date
+        case.save(update_fields=["owner", "due_date", "updated_at"])
+        timeline_record(
+            subject=case.subject or case,
+            case=case,
+            actor=actor,
+            action="assigned",
+            description=_("Case set to %(changes)s") % {"changes": ", ".join(changes)},
+        )
+    return case
+
+
+def check_transition(
+    *,
+    transitions: Mapping[str, Mapping[str, object]],
+    current: str,
+    target: str,
+    labels: Mapping[str, str],
+    what: str,
+) -> None:
+    """Refuse a move that the workflow's transition table does not allow."""
+    if target not in labels:
+        raise ApplicationError(
+            _("“%(target)s” is not a status of %(what)s.")
+            % {"target": target, "what": what},
+            field="to_status",
+        )
+    allowed = transitions.get(current, {})
+    if target not in allowed:
+        possible = ", ".join(str(labels[s]) for s in allowed) or _("none")
+        raise ConflictError(
+            _(
+                "%(what)s cannot move from “%(current)s” to “%(target)s”. "
+                "Possible next steps: %(possible)s."
+            )
+            % {
+                "what": what,
+                "current": labels[current],
+                "target": labels[target],
+                "possible": possible,
+            },
+            field="to_status",
+        )
+
+
+def timeline_record(
+    *,
+    subject,
+    actor,
+    action: str,
+    description: str,
+    case: Case | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    evidence: Attachment | None = None,
+    occurred_at: datetime | None = None,
+) -> TimelineEvent:
+    now = timezone.now()
+    return TimelineEvent.objects.create(
+        case=case,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        action=action,
+        description=description[:300],
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        actor=actor,
+        occurred_at=occurred_at or now,
+        recorded_at=now,
+        evidence=evidence,
+    )
+
+
+def case_comment_add(*, case: Case, actor, body: str) -> Comment:
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError(_("Write a comment before sending it."), field="body")
+    with transaction.atomic():
+        comment = Comment.objects.create(case=case, author=actor, body=body)
+        timeline_record(
+            subject=case.subject or case,
+            case=case,
+            actor=actor,
+            action="commented",
+            description=_("Comment by %(who)s") % {"who": actor},
+        )
+    return comment
+
+
+def attachment_store(
+    *, subject, uploaded_file, actor, case: Case | None = None, description: str = ""
+) -> Attachment:
+    """Check and store an uploaded document for a subject.
+
+    Must run inside the caller's transaction; the caller records the timeline
+    event that says what the document is for.
+    """
+    try:
+        checked = inspect_upload(uploaded_file)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), field="file") from exc
+    attachment = Attachment(
+        case=case,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        original_name=checked["name"],
+        content_type=checked["content_type"],
+        size=checked["size"],
+        sha256=checked["sha256"],
+        description=description[:200],
+        uploaded_by=actor,
+    )
+    # Callers check every business rule before calling this, so the file is written
+    # only once nothing else can refuse the upload.
+    attachment.file.save(checked["name"], uploaded_file, save=False)
+    attachment.save()
+    return attachment

@@ -1,0 +1,137 @@
+"""Shared fixtures: a few named people, so that every guarded page gets its
+"outsider is refused" test, and the states they act for."""
+
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from members.models import MemberState, MemberStatus
+from secretariat.celery import app as celery_app
+from secretariat.roles import Role
+from tests.factories import PASSWORD, MemberStateFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    yield
+    shutil.rmtree(tmp_path / "media", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tasks run in-process unless a test is about delivery and starts a worker."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def latvia(db):
+    return MemberStateFactory(country="LV", name="Latvia", is_co_lead=True)
+
+
+@pytest.fixture
+def uk(db):
+    return MemberStateFactory(country="GB", name="United Kingdom", is_co_lead=True)
+
+
+@pytest.fixture
+def japan(db):
+    return MemberStateFactory(
+        country="JP", name="Japan", status=MemberStatus.PROSPECTIVE
+    )
+
+
+@dataclass
+class People:
+    officer: object
+    procurement: object
+    finance: object
+    approver_lv: object
+    approver_uk: object
+    evaluator: object
+    liaison_jp: object
+    liaison_lv: object
+    manufacturer: object
+    admin: object
+    outsider: object
+
+    def all(self):
+        return dict(self.__dict__)
+
+
+@pytest.fixture
+def people(db, latvia, uk, japan) -> People:
+    return People(
+        officer=UserFactory(username="officer", roles=[Role.SECRETARIAT_OFFICER]),
+        procurement=UserFactory(
+            username="procurement", roles=[Role.PROCUREMENT_OFFICER]
+        ),
+        finance=UserFactory(username="finance", roles=[Role.FINANCE_OFFICER]),
+        approver_lv=UserFactory(
+            username="approver-lv", roles=[Role.CO_LEAD_APPROVER], member_state=latvia
+        ),
+        approver_uk=UserFactory(
+            username="approver-uk", roles=[Role.CO_LEAD_APPROVER], member_state=uk
+        ),
+        evaluator=UserFactory(username="evaluator", roles=[Role.EVALUATOR]),
+        liaison_jp=UserFactory(
+            username="liaison-jp", roles=[Role.MEMBER_LIAISON], member_state=japan
+        ),
+        liaison_lv=UserFactory(
+            username="liaison-lv", roles=[Role.MEMBER_LIAISON], member_state=latvia
+        ),
+        manufacturer=UserFactory(
+            username="manufacturer", roles=[Role.MANUFACTURER_REPRESENTATIVE]
+        ),
+        admin=UserFactory(
+            username="admin",
+            roles=[Role.ADMINISTRATOR],
+            is_staff=True,
+            is_superuser=True,
+        ),
+        outsider=UserFactory(username="outsider"),
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """A web client signed in as the given user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def api_for():
+    def login(user):
+        api = APIClient()
+        api.force_authenticate(user)
+        return api
+
+    return login
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+def refresh(obj):
+    obj.refresh_from_db()
+    return obj
+
+
+__all__ = ["MemberState", "refresh"]
