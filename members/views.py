@@ -48,6 +48,13 @@ def _onboarding_or_404(request, reference):
     )
 
 
+def _posted(request):
+    """Form data and files of a POST; ``None`` otherwise (an unbound form)."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None
+
+
 def _call_service(form, call) -> bool:
     """Run a service for a valid form; a refused rule shows next to its field."""
     try:
@@ -120,9 +127,7 @@ def member_transition(request, code, to_status):
     if to_status not in MemberStatus.values:
         raise Http404
     opens_case = to_status == MemberStatus.INVITED
-    form = TransitionForm(
-        request.POST or None, request.FILES or None, opens_case=opens_case
-    )
+    form = TransitionForm(*_posted(request), opens_case=opens_case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _call_service(
@@ -164,7 +169,7 @@ def member_constraints(request, code):
         "categories": member.allowed_categories.all(),
         "notes": member.constraint_notes,
     }
-    form = ConstraintsForm(request.POST or None, initial=initial)
+    form = ConstraintsForm(_posted(request)[0], initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _call_service(
@@ -196,7 +201,7 @@ def member_constraints(request, code):
 def liaison_invite(request, code):
     member = _member_or_404(request, code)
     _require(request, "members.invite_liaison", member)
-    form = LiaisonInviteForm(request.POST or None)
+    form = LiaisonInviteForm(_posted(request)[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _call_service(
@@ -239,7 +244,7 @@ class LiaisonAcceptView(auth_views.PasswordResetConfirmView):
 def pledge_create(request, code):
     member = _member_or_404(request, code)
     _require(request, "members.add_pledge", member)
-    form = PledgeForm(request.POST or None)
+    form = PledgeForm(_posted(request)[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _call_service(
@@ -274,7 +279,7 @@ def pledge_create(request, code):
 def pledge_cancel(request, pk):
     pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
     _require(request, "members.cancel_pledge", pledge)
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(_posted(request)[0])
     if (
         request.method == "POST"
         and form.is_valid()
@@ -305,7 +310,7 @@ def contribution_create(request, pk):
     pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
     _require(request, "members.add_contribution", pledge)
     currency = str(pledge.amount.currency)
-    form = ContributionForm(request.POST or None, currency=currency)
+    form = ContributionForm(_posted(request)[0], currency=currency)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _call_service(
@@ -378,7 +383,7 @@ def _step_or_404(request, reference, step_pk) -> OnboardingStep:
 def step_complete(request, reference, step_pk):
     step = _step_or_404(request, reference, step_pk)
     _require(request, "members.manage_onboardingcase", step.onboarding)
-    form = StepCompleteForm(request.POST or None, request.FILES or None)
+    form = StepCompleteForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _call_service(
@@ -406,7 +411,7 @@ def step_assign(request, reference, step_pk):
     step = _step_or_404(request, reference, step_pk)
     _require(request, "members.manage_onboardingcase", step.onboarding)
     form = StepAssignForm(
-        request.POST or None, initial={"owner": step.owner, "due_date": step.due_date}
+        _posted(request)[0], initial={"owner": step.owner, "due_date": step.due_date}
     )
     if (
         request.method == "POST"
@@ -436,9 +441,7 @@ def step_assign(request, reference, step_pk):
 def document_upload(request, reference):
     onboarding = _onboarding_or_404(request, reference)
     _require(request, "members.upload_onboarding_document", onboarding)
-    form = DocumentUploadForm(
-        request.POST or None, request.FILES or None, onboarding=onboarding
-    )
+    form = DocumentUploadForm(*_posted(request), onboarding=onboarding)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _call_service(

@@ -227,7 +227,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "MemberStatusEnum": "members.models.MemberStatus",
+        "PledgeStatusEnum": "members.models.PledgeStatus",
+        "ParticipationScopeEnum": "members.models.ParticipationScope",
+        "EarmarkEnum": "members.models.Earmark",
+        "LethalityEnum": "secretariat.models.Lethality",
+    },
 }
 
 # Money

@@ -1,0 +1,182 @@
+"""The platform promises: health check, production settings, OpenAPI schema,
+case references, sign-in landings, and the demo seed."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from members.models import Contribution, MemberState, OnboardingCase, Pledge
+from secretariat.models import Case, CaseKind, TimelineEvent, User
+from secretariat.services import next_case_reference
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args, **env):
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_deploy_check_passes_with_production_settings():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="secretariat.example.org",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage("check", ALLOWED_HOSTS="secretariat.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_openapi_schema_validates_without_warnings(tmp_path):
+    result = run_manage(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"),
+        DEBUG="on",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    schema = (tmp_path / "s.yml").read_text()
+    for path in ["/api/member-states/", "/api/onboarding-cases/", "/api/pledges/",
+                 "/api/contributions/", "/api/onboarding-steps/{id}/complete/"]:  # fmt: skip
+        assert path in schema
+
+
+@pytest.mark.django_db
+def test_api_docs_are_served_without_internet(client, django_user_model):
+    client.force_login(django_user_model.objects.create(username="reader"))
+    page = client.get(reverse("api_docs")).content.decode()
+    assert "swagger-ui" in page
+    assert "http://" not in page.replace("http://testserver", "")
+    assert "https://" not in page
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"] == "ok"
+    assert body["status"] == "ok"
+    assert body["broker"]  # "ok", "eager ..." or "unavailable: ...": never fatal
+
+
+@pytest.mark.django_db
+def test_healthz_survives_an_unreachable_broker(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["broker"].startswith("unavailable")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_case_references_count_per_kind_and_year():
+    assert next_case_reference(kind=CaseKind.ONBOARDING, year=2025) == "ONB-2025-0001"
+    assert next_case_reference(kind=CaseKind.ONBOARDING, year=2025) == "ONB-2025-0002"
+    assert next_case_reference(kind=CaseKind.TENDER, year=2025) == "TND-2025-0001"
+    assert next_case_reference(kind=CaseKind.ONBOARDING, year=2026) == "ONB-2026-0001"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "landing"),
+    [
+        ("officer", "/work/"),
+        ("finance", "/work/"),
+        ("approver_lv", "/work/"),
+        ("liaison_jp", "/members/JP/"),
+        ("liaison_lv", "/members/LV/"),
+        ("manufacturer", None),
+        ("outsider", None),
+    ],
+)
+def test_each_role_lands_on_its_start_page(client, people, password, who, landing):
+    user = getattr(people, who)
+    response = client.post(
+        reverse("login"), {"username": user.username, "password": password}
+    )
+    assert response.status_code == 302
+    start = client.get(response["Location"])
+    if landing:
+        assert start.status_code == 302
+        assert start["Location"] == landing
+    else:
+        assert start.status_code == 200
+        assert b"Welcome" in start.content
+
+
+@pytest.mark.django_db
+def test_wrong_password_is_refused(client, people):
+    response = client.post(
+        reverse("login"), {"username": "officer", "password": "not-the-password"}
+    )
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_password_change_and_reset_pages(client, people):
+    assert client.get(reverse("password_reset")).status_code == 200
+    client.force_login(people.officer)
+    assert client.get(reverse("password_change")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_seed_demo_loads_the_coalition_and_is_idempotent():
+    call_command("seed_demo", verbosity=0)
+
+    def snapshot():
+        return {
+            "members": sorted(
+                MemberState.objects.values_list("country", "status", "is_co_lead")
+            ),
+            "users": sorted(User.objects.values_list("username", flat=True)),
+            "pledges": sorted(
+                Pledge.objects.values_list("member_state__country", "year", "status")
+            ),
+            "contributions": Contribution.objects.count(),
+            "cases": sorted(Case.objects.values_list("reference", "status")),
+            "events": TimelineEvent.objects.count(),
+        }
+
+    first = snapshot()
+    call_command("seed_demo", verbosity=0)
+    assert snapshot() == first
+
+    members = {code: (status, co_lead) for code, status, co_lead in first["members"]}
+    assert len([m for m in members.values() if m[0] == "member"]) == 20
+    assert {code for code, (_s, co_lead) in members.items() if co_lead} == {"LV", "GB"}
+    japan = MemberState.objects.get(country="JP")
+    assert japan.status == "considering"
+    assert japan.participation_scope == "non_lethal"
+    assert OnboardingCase.objects.get(member_state=japan).case.reference == (
+        "ONB-2025-0001"
+    )
+    latvia_2024 = Pledge.objects.get(member_state__country="LV", year=2024)
+    assert latvia_2024.amount.amount == 20_000_000
+    assert not latvia_2024.illustrative
+    assert latvia_2024.contributions.get().amount.amount == 5_000_000
+    assert Pledge.objects.filter(illustrative=True).exists()
+    assert (
+        not Pledge.objects.filter(illustrative=False)
+        .exclude(member_state__country="LV")
+        .exists()
+    )
