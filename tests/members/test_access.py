@@ -89,7 +89,8 @@ WEB_ACTION_PAGES = {
         lambda r: reverse("members:transition", args=["LV", "considering"]),
         ["officer", "admin"], ()),
     "constraints": (
-        lambda r: reverse("members:constraints", args=["LV"]), ["officer", "admin"], ()),
+        lambda r: reverse("members:constraints", args=["LV"]),
+        ["officer", "admin"], ()),
     "invite liaison": (
         lambda r: reverse("members:liaison_invite", args=["LV"]),
         ["officer", "admin"], ()),
