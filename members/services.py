@@ -37,6 +37,7 @@ from secretariat.services import (
     check_transition,
     timeline_record,
 )
+from secretariat.services.fund import fund_credit_contribution
 
 ONBOARDING_DUE_DAYS = 90
 # Statuses in which a state may pledge money or have liaisons.
@@ -764,6 +765,7 @@ def contribution_record(
             illustrative=illustrative,
             recorded_by=actor,
         )
+        fund_credit_contribution(contribution=contribution, actor=actor)
         received = pledge.received_amount + amount
         pledge.received_amount = received
         pledge.status = pledge_status_for(pledge.amount.amount, received)

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class SecretariatConfig(AppConfig):
     name = "secretariat"
     verbose_name = _("Secretariat")
+
+    def ready(self):
+        from secretariat.cases import register_case_kind
+        from secretariat.models import CaseKind
+
+        register_case_kind(CaseKind.DISBURSEMENT, "disbursement")

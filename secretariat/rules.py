@@ -47,7 +47,45 @@ def can_view_attachment_subject(user, attachment):
     return subject is not None and user.has_perm(view_permission_name(subject), subject)
 
 
+@rules.predicate
+def is_not_author(user, adjustment):
+    return adjustment is None or adjustment.requested_by_id != user.pk
+
+
+@rules.predicate
+def is_co_lead_state_approver(user):
+    return (
+        has_role(user, Role.CO_LEAD_APPROVER)
+        and user.member_state_id is not None
+        and user.member_state.is_co_lead
+    )
+
+
 rules.add_perm("secretariat.view_case", can_view_case_subject)
 rules.add_perm("secretariat.comment_case", can_view_case_subject)
 rules.add_perm("secretariat.assign_case", can_view_case_subject & is_staff)
 rules.add_perm("secretariat.view_attachment", can_view_attachment_subject)
+
+# The fund. Staff read it; liaisons read the coalition's figures and their own
+# state's detail on the fund statement only.
+rules.add_perm("secretariat.view_pool", is_staff)
+rules.add_perm("secretariat.view_ledgerentry", is_staff)
+rules.add_perm("secretariat.view_fund_statement", is_staff | is_liaison)
+rules.add_perm("secretariat.view_commitment", is_staff)
+rules.add_perm("secretariat.add_commitment", is_finance_officer)
+rules.add_perm("secretariat.release_commitment", is_finance_officer)
+rules.add_perm("secretariat.view_adjustment", is_staff)
+rules.add_perm("secretariat.request_adjustment", is_finance_officer)
+rules.add_perm(
+    "secretariat.decide_adjustment",
+    (is_finance_officer | is_co_lead_approver) & is_not_author,
+)
+
+# Disbursement requests. Separation of duties between the people is checked by
+# the services against the request itself.
+rules.add_perm("secretariat.view_disbursementrequest", is_staff)
+rules.add_perm("secretariat.prepare_disbursement", is_finance_officer)
+rules.add_perm("secretariat.check_disbursement", is_finance_officer)
+rules.add_perm("secretariat.approve_disbursement", is_co_lead_state_approver)
+rules.add_perm("secretariat.pay_disbursement", is_finance_officer)
+rules.add_perm("secretariat.reconcile_disbursement", is_finance_officer)

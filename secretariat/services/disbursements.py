@@ -1,0 +1,754 @@
+"""Disbursement requests: prepared, submitted, checked, approved by co-lead
+approvers, paid exactly once, reconciled against the bank statement.
+
+Separation of duties: whoever prepared a request neither checks nor approves it;
+the checker does not approve it; nobody approves twice; only co-lead approvers
+approve, and above the policy's threshold two approvers from different co-lead
+states. Funds are checked at submission, and again under lock at approval and at
+payment.
+"""
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+
+from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.models import (
+    DISBURSEMENT_TRANSITIONS,
+    ApprovalPolicy,
+    BankStatement,
+    CapabilityCategory,
+    CaseKind,
+    Commitment,
+    CommitmentStatus,
+    DisbursementApproval,
+    DisbursementRequest,
+    DisbursementStatus,
+    LedgerKind,
+    LineStatus,
+    StatementLine,
+)
+from secretariat.money import money_error, to_eur
+from secretariat.services import (
+    case_open,
+    case_set_status,
+    check_transition,
+    timeline_record,
+)
+from secretariat.services.fund import (
+    _lock_pool,
+    _post,
+    earmark_error,
+    eur,
+    in_flight_eur,
+    require_perm,
+)
+
+S = DisbursementStatus
+LABELS = dict(DisbursementStatus.choices)
+CLOSED_STATUSES = {S.RECONCILED, S.REJECTED, S.CANCELLED}
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Give a reason for this change."), field="reason")
+    return reason
+
+
+def clean_iban(value: str) -> str:
+    try:
+        return IBAN(value).compact
+    except SchwiftyException as exc:
+        raise ApplicationError(
+            _("“%(value)s” is not a valid IBAN: %(why)s")
+            % {"value": value, "why": exc},
+            field="payee_iban",
+        ) from exc
+
+
+def clean_bic(value: str) -> str:
+    try:
+        return BIC(value).compact
+    except SchwiftyException as exc:
+        raise ApplicationError(
+            _("“%(value)s” is not a valid BIC: %(why)s") % {"value": value, "why": exc},
+            field="payee_bic",
+        ) from exc
+
+
+def _lock(request: DisbursementRequest, *, pool=False, commitment=False):
+    """Lock, in the fixed order pool, commitment, request; return fresh rows."""
+    locked_pool = _lock_pool(request.commitment.pool) if pool else None
+    locked_commitment = (
+        Commitment.objects.select_for_update().get(pk=request.commitment_id)
+        if commitment
+        else None
+    )
+    request = (
+        DisbursementRequest.objects.select_for_update(of=("self",))
+        .select_related("case", "commitment__pool")
+        .get(pk=request.pk)
+    )
+    return locked_pool, locked_commitment, request
+
+
+def _move(request, *, to_status, actor, reason="", description=None) -> None:
+    current = request.status
+    check_transition(
+        transitions=DISBURSEMENT_TRANSITIONS,
+        current=current,
+        target=to_status,
+        labels=LABELS,
+        what=request.case.reference,
+    )
+    request.status = to_status
+    request.save(update_fields=["status"])
+    case_set_status(
+        case=request.case, status=to_status, closed=to_status in CLOSED_STATUSES
+    )
+    timeline_record(
+        subject=request,
+        case=request.case,
+        actor=actor,
+        action="status_changed",
+        description=description
+        or _("%(ref)s: %(from)s → %(to)s")
+        % {
+            "ref": request.case.reference,
+            "from": LABELS[current],
+            "to": LABELS[to_status],
+        },
+        from_status=current,
+        to_status=to_status,
+        reason=reason,
+    )
+
+
+def _check_earmark(commitment, categories) -> None:
+    error = earmark_error(commitment.pool, categories)
+    if error:
+        raise ApplicationError(error, field="categories")
+    allowed = {c.pk for c in commitment.categories.all()}
+    outside = [c.name for c in categories if c.pk not in allowed]
+    if outside:
+        raise ApplicationError(
+            _("Commitment %(ref)s was not made for: %(names)s.")
+            % {"ref": commitment.reference, "names": ", ".join(outside)},
+            field="categories",
+        )
+
+
+def _check_funds(request, commitment, *, statuses, stage) -> None:
+    others = in_flight_eur(commitment, statuses=statuses, exclude=request)
+    free = commitment.remaining_eur - others
+    if request.eur_amount > free:
+        raise ConflictError(
+            _(
+                "Not enough money at %(stage)s: commitment %(ref)s has %(free)s free "
+                "(%(remaining)s remaining, %(others)s drawn on by other requests); "
+                "this request needs %(amount)s."
+            )
+            % {
+                "stage": stage,
+                "ref": commitment.reference,
+                "free": eur(free),
+                "remaining": eur(commitment.remaining_eur),
+                "others": eur(others),
+                "amount": eur(request.eur_amount),
+            },
+            field="amount",
+        )
+
+
+# ---------------------------------------------------------------- preparing
+
+
+def _validated_fields(
+    *, commitment, payee_name, payee_country, payee_iban, payee_bic, amount,
+    currency, purpose, categories, fx_rate,
+) -> dict:  # fmt: skip
+    if commitment.status != CommitmentStatus.OPEN:
+        raise ApplicationError(
+            _("Commitment %(ref)s is closed.") % {"ref": commitment.reference},
+            field="commitment",
+        )
+    if not (payee_name or "").strip():
+        raise ApplicationError(_("Enter the payee's name."), field="payee_name")
+    if not (purpose or "").strip():
+        raise ApplicationError(_("Describe the purpose."), field="purpose")
+    error = money_error(amount, currency)
+    if error:
+        raise ApplicationError(error, field="amount")
+    categories = list(categories)
+    _check_earmark(commitment, categories)
+    conversion = to_eur(Decimal(amount), currency, rate=fx_rate)
+    return {
+        "commitment": commitment,
+        "payee_name": payee_name.strip(),
+        "payee_country": payee_country,
+        "payee_iban": clean_iban(payee_iban),
+        "payee_bic": clean_bic(payee_bic),
+        "amount": Money(Decimal(amount), currency),
+        "eur_amount": conversion.eur_amount,
+        "fx_rate": conversion.rate,
+        "fx_date": conversion.rate_date,
+        "purpose": purpose.strip(),
+        "categories": categories,
+    }
+
+
+def disbursement_prepare(
+    *,
+    actor,
+    commitment: Commitment,
+    payee_name: str,
+    payee_country: str,
+    payee_iban: str,
+    payee_bic: str,
+    amount: Decimal,
+    currency: str,
+    purpose: str,
+    categories: Iterable[CapabilityCategory],
+    fx_rate: Decimal | None = None,
+    due_date: date | None = None,
+) -> DisbursementRequest:
+    """Draft a disbursement request (a case, DSB-YYYY-NNNN)."""
+    require_perm(actor, "secretariat.prepare_disbursement")
+    fields = _validated_fields(
+        commitment=commitment, payee_name=payee_name, payee_country=payee_country,
+        payee_iban=payee_iban, payee_bic=payee_bic, amount=amount, currency=currency,
+        purpose=purpose, categories=categories, fx_rate=fx_rate,
+    )  # fmt: skip
+    categories = fields.pop("categories")
+    with transaction.atomic():
+        case = case_open(
+            kind=CaseKind.DISBURSEMENT,
+            title=_("Payment to %(payee)s") % {"payee": fields["payee_name"]},
+            status=S.DRAFT,
+            actor=actor,
+            due_date=due_date,
+        )
+        request = DisbursementRequest.objects.create(
+            case=case, prepared_by=actor, **fields
+        )
+        request.categories.set(categories)
+        timeline_record(
+            subject=request,
+            case=case,
+            actor=actor,
+            action="prepared",
+            description=_("%(ref)s prepared: %(amount)s to %(payee)s")
+            % {
+                "ref": case.reference,
+                "amount": f"{currency} {Decimal(amount):,.2f}",
+                "payee": fields["payee_name"],
+            },
+        )
+    return request
+
+
+def disbursement_update(*, request: DisbursementRequest, actor, **changes):
+    """Change a draft. Only its preparer may, and only while it is a draft."""
+    with transaction.atomic():
+        _pool, _commitment, request = _lock(request)
+        if request.status != S.DRAFT:
+            raise ConflictError(
+                _("Only a draft can be changed; %(ref)s is %(status)s.")
+                % {"ref": request.case.reference, "status": LABELS[request.status]}
+            )
+        if request.prepared_by_id != actor.pk:
+            raise ApplicationError(_("Only the person who prepared it can change it."))
+        current = {
+            "commitment": request.commitment,
+            "payee_name": request.payee_name,
+            "payee_country": str(request.payee_country),
+            "payee_iban": request.payee_iban,
+            "payee_bic": request.payee_bic,
+            "amount": request.amount.amount,
+            "currency": str(request.amount.currency),
+            "purpose": request.purpose,
+            "categories": list(request.categories.all()),
+            "fx_rate": None,
+        }
+        unknown = set(changes) - set(current)
+        if unknown:
+            raise ApplicationError(
+                _("These fields cannot be changed: %(f)s") % {"f": ", ".join(unknown)}
+            )
+        fields = _validated_fields(**{**current, **changes})
+        categories = fields.pop("categories")
+        for name, value in fields.items():
+            setattr(request, name, value)
+        request.save()
+        request.categories.set(categories)
+        timeline_record(
+            subject=request,
+            case=request.case,
+            actor=actor,
+            action="changed",
+            description=_("Draft changed: %(fields)s")
+            % {"fields": ", ".join(sorted(changes))},
+        )
+    return request
+
+
+def policy_in_force(at=None) -> ApprovalPolicy:
+    policy = (
+        ApprovalPolicy.objects.filter(effective_from__lte=at or timezone.now())
+        .order_by("-version")
+        .first()
+    )
+    if policy is None:
+        raise ConflictError(
+            _("No approval policy is in force; an administrator must set one.")
+        )
+    return policy
+
+
+def disbursement_submit(*, request: DisbursementRequest, actor):
+    with transaction.atomic():
+        _pool, commitment, request = _lock(request, commitment=True)
+        if request.prepared_by_id != actor.pk:
+            raise ApplicationError(
+                _("Only the person who prepared %(ref)s can submit it.")
+                % {"ref": request.case.reference}
+            )
+        policy = policy_in_force()
+        currency = str(request.amount.currency)
+        if currency not in policy.currency_list:
+            raise ApplicationError(
+                _("The approval policy allows payments in %(list)s, not %(currency)s.")
+                % {"list": ", ".join(policy.currency_list), "currency": currency},
+                field="currency",
+            )
+        _check_earmark(commitment, list(request.categories.all()))
+        if commitment.status != CommitmentStatus.OPEN:
+            raise ConflictError(
+                _("Commitment %(ref)s is closed.") % {"ref": commitment.reference}
+            )
+        from secretariat.models import IN_FLIGHT_STATUSES
+
+        _check_funds(
+            request, commitment, statuses=IN_FLIGHT_STATUSES, stage=_("submission")
+        )
+        request.policy = policy
+        request.approvals_needed = policy.approvals_needed(request.eur_amount)
+        request.submitted_at = timezone.now()
+        request.save(update_fields=["policy", "approvals_needed", "submitted_at"])
+        _move(request, to_status=S.SUBMITTED, actor=actor)
+    return request
+
+
+# ---------------------------------------------------------------- deciding
+
+
+def disbursement_check(*, request: DisbursementRequest, actor, comment: str = ""):
+    require_perm(actor, "secretariat.check_disbursement", request)
+    with transaction.atomic():
+        _pool, _commitment, request = _lock(request)
+        if request.prepared_by_id == actor.pk:
+            raise ApplicationError(
+                _("You prepared %(ref)s; someone else must check it.")
+                % {"ref": request.case.reference}
+            )
+        request.checked_by = actor
+        request.checked_at = timezone.now()
+        request.save(update_fields=["checked_by", "checked_at"])
+        _move(request, to_status=S.CHECKED, actor=actor, reason=comment)
+    return request
+
+
+def approval_refusal(request: DisbursementRequest, actor) -> str | None:
+    """Why ``actor`` may not approve ``request`` now, or ``None``."""
+    if not actor.has_perm("secretariat.approve_disbursement", request):
+        return _("Only co-lead approvers of Latvia or the United Kingdom approve.")
+    if request.prepared_by_id == actor.pk:
+        return _("You prepared %(ref)s; you cannot approve it.") % {
+            "ref": request.case.reference
+        }
+    if request.checked_by_id == actor.pk:
+        return _("You checked %(ref)s; you cannot approve it.") % {
+            "ref": request.case.reference
+        }
+    approvals = list(request.approvals.all())
+    if any(a.approver_id == actor.pk for a in approvals):
+        return _("You have already approved %(ref)s.") % {"ref": request.case.reference}
+    if any(a.member_state_id == actor.member_state_id for a in approvals):
+        return _(
+            "%(ref)s already has the approval of %(state)s; the second approval "
+            "must come from the other co-lead state."
+        ) % {"ref": request.case.reference, "state": actor.member_state.name}
+    return None
+
+
+def disbursement_approve(*, request: DisbursementRequest, actor, comment: str = ""):
+    """Record a co-lead approver's approval; the last one needed approves the
+    request, after checking the funds under lock."""
+    require_perm(actor, "secretariat.approve_disbursement", request)
+    with transaction.atomic():
+        _pool, commitment, request = _lock(request, commitment=True)
+        if request.status != S.CHECKED:
+            check_transition(
+                transitions=DISBURSEMENT_TRANSITIONS,
+                current=request.status,
+                target=S.APPROVED,
+                labels=LABELS,
+                what=request.case.reference,
+            )
+        refusal = approval_refusal(request, actor)
+        if refusal:
+            raise ApplicationError(refusal)
+        _check_earmark(commitment, list(request.categories.all()))
+        _check_funds(request, commitment, statuses={S.APPROVED}, stage=_("approval"))
+        try:
+            with transaction.atomic():
+                DisbursementApproval.objects.create(
+                    request=request,
+                    approver=actor,
+                    member_state_id=actor.member_state_id,
+                    comment=comment,
+                )
+        except IntegrityError as exc:
+            raise ConflictError(_("This approval has already been recorded.")) from exc
+        count = request.approvals.count()
+        timeline_record(
+            subject=request,
+            case=request.case,
+            actor=actor,
+            action="approval",
+            description=_("Approved by %(who)s for %(state)s (%(n)d of %(needed)d)")
+            % {
+                "who": actor,
+                "state": actor.member_state.name,
+                "n": count,
+                "needed": request.approvals_needed,
+            },
+            reason=comment,
+        )
+        if count >= request.approvals_needed:
+            request.approved_at = timezone.now()
+            request.save(update_fields=["approved_at"])
+            _move(request, to_status=S.APPROVED, actor=actor)
+    return request
+
+
+def disbursement_return(*, request: DisbursementRequest, actor, reason: str):
+    """Send a submitted or checked request back to its preparer as a draft."""
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        _pool, _commitment, request = _lock(request)
+        _require_decider(request, actor)
+        request.approvals.all().delete()
+        request.checked_by = None
+        request.checked_at = None
+        request.policy = None
+        request.approvals_needed = None
+        request.submitted_at = None
+        request.save(
+            update_fields=[
+                "checked_by", "checked_at", "policy", "approvals_needed",
+                "submitted_at",
+            ]
+        )  # fmt: skip
+        _move(
+            request,
+            to_status=S.DRAFT,
+            actor=actor,
+            reason=reason,
+            description=_("%(ref)s returned for changes")
+            % {"ref": request.case.reference},
+        )
+    return request
+
+
+def disbursement_reject(*, request: DisbursementRequest, actor, reason: str):
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        _pool, _commitment, request = _lock(request)
+        _require_decider(request, actor)
+        _move(request, to_status=S.REJECTED, actor=actor, reason=reason)
+    return request
+
+
+def _require_decider(request, actor) -> None:
+    """Submitted requests are decided by a finance officer other than the
+    preparer; checked ones by a co-lead approver who may approve them."""
+    if request.status == S.SUBMITTED:
+        if not actor.has_perm("secretariat.check_disbursement", request):
+            raise ApplicationError(_("A finance officer decides submitted requests."))
+        if request.prepared_by_id == actor.pk:
+            raise ApplicationError(_("You prepared this request."))
+    elif request.status == S.CHECKED:
+        refusal = approval_refusal(request, actor)
+        if refusal:
+            raise ApplicationError(refusal)
+
+
+def disbursement_cancel(*, request: DisbursementRequest, actor, reason: str):
+    require_perm(actor, "secretariat.prepare_disbursement", request)
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        _pool, _commitment, request = _lock(request)
+        _move(request, to_status=S.CANCELLED, actor=actor, reason=reason)
+    return request
+
+
+# ---------------------------------------------------------------- paying
+
+
+def disbursement_mark_paid(
+    *,
+    request: DisbursementRequest,
+    actor,
+    payment_order: str,
+    bank_reference: str,
+    paid_on: date,
+):
+    """Record the payment of an approved request: exactly once, whoever sends it
+    and however often."""
+    require_perm(actor, "secretariat.pay_disbursement", request)
+    bank_reference = (bank_reference or "").strip()
+    payment_order = (payment_order or "").strip()
+    if not bank_reference:
+        raise ApplicationError(_("Enter the bank reference."), field="bank_reference")
+    if not payment_order:
+        raise ApplicationError(_("Enter the payment order."), field="payment_order")
+    if paid_on > timezone.localdate():
+        raise ApplicationError(
+            _("The payment date cannot be in the future."), field="paid_on"
+        )
+    with transaction.atomic():
+        pool, commitment, request = _lock(request, pool=True, commitment=True)
+        if request.status in {S.PAID, S.RECONCILED}:
+            raise ConflictError(
+                _("%(ref)s has already been paid (bank reference %(bank)s).")
+                % {"ref": request.case.reference, "bank": request.bank_reference}
+            )
+        if request.status != S.APPROVED:
+            check_transition(
+                transitions=DISBURSEMENT_TRANSITIONS,
+                current=request.status,
+                target=S.PAID,
+                labels=LABELS,
+                what=request.case.reference,
+            )
+        if request.eur_amount > commitment.remaining_eur:
+            raise ConflictError(
+                _("Commitment %(ref)s has only %(free)s left to pay.")
+                % {"ref": commitment.reference, "free": eur(commitment.remaining_eur)}
+            )
+        if DisbursementRequest.objects.filter(bank_reference=bank_reference).exists():
+            raise ApplicationError(
+                _("The bank reference %(bank)s is already recorded on another payment.")
+                % {"bank": bank_reference},
+                field="bank_reference",
+            )
+        request.payment_order = payment_order
+        request.bank_reference = bank_reference
+        request.paid_on = paid_on
+        request.paid_by = actor
+        request.save(
+            update_fields=["payment_order", "bank_reference", "paid_on", "paid_by"]
+        )
+        commitment.disbursed_eur += request.eur_amount
+        if commitment.remaining_eur == 0:
+            commitment.status = CommitmentStatus.CLOSED
+        commitment.save(update_fields=["disbursed_eur", "status"])
+        _post(
+            pool=pool,
+            kind=LedgerKind.DISBURSEMENT,
+            amount_eur=request.eur_amount,
+            actor=actor,
+            memo=_("Payment %(ref)s to %(payee)s")
+            % {"ref": request.case.reference, "payee": request.payee_name},
+            disbursement=request,
+            commitment=commitment,
+            original_amount=request.amount.amount,
+            original_currency=str(request.amount.currency),
+            fx_rate=request.fx_rate,
+        )
+        _move(
+            request,
+            to_status=S.PAID,
+            actor=actor,
+            reason=_("Payment order %(order)s, bank reference %(bank)s, %(date)s")
+            % {"order": payment_order, "bank": bank_reference, "date": paid_on},
+        )
+    return request
+
+
+# ---------------------------------------------------------------- reconciling
+
+STATEMENT_COLUMNS = ["date", "amount", "currency", "reference"]
+
+
+def _parse_statement(content: bytes) -> list[dict]:
+    """Every line or nothing: a malformed file is refused with the line number and
+    the reason of its first fault."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ApplicationError(_("The file is not UTF-8 text."), field="file") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if header != STATEMENT_COLUMNS:
+        raise ApplicationError(
+            _("Line 1: the columns must be %(expected)s, not %(found)s.")
+            % {
+                "expected": ", ".join(STATEMENT_COLUMNS),
+                "found": ", ".join(header) or _("nothing"),
+            },
+            field="file",
+        )
+    rows, seen = [], set()
+    for number, raw in enumerate(reader, start=2):
+        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        if None in raw:
+            raise ApplicationError(
+                _("Line %(n)d: more fields than the 4 columns.") % {"n": number},
+                field="file",
+            )
+        booked_on = parse_date(row["date"]) if row["date"] else None
+        if booked_on is None:
+            raise ApplicationError(
+                _("Line %(n)d: “%(v)s” is not a date (YYYY-MM-DD).")
+                % {"n": number, "v": row["date"]},
+                field="file",
+            )
+        try:
+            amount = Decimal(row["amount"])
+        except InvalidOperation:
+            amount = None
+        currency = row["currency"].upper()
+        error = (
+            _("“%(v)s” is not an amount.") % {"v": row["amount"]}
+            if amount is None
+            else money_error(amount, currency)
+        )
+        if error:
+            raise ApplicationError(
+                _("Line %(n)d: %(error)s") % {"n": number, "error": error},
+                field="file",
+            )
+        if not row["reference"]:
+            raise ApplicationError(
+                _("Line %(n)d: the reference is empty.") % {"n": number},
+                field="file",
+            )
+        if row["reference"] in seen:
+            raise ApplicationError(
+                _("Line %(n)d: the reference %(ref)s appears twice.")
+                % {"n": number, "ref": row["reference"]},
+                field="file",
+            )
+        seen.add(row["reference"])
+        rows.append(
+            {
+                "line_number": number,
+                "booked_on": booked_on,
+                "amount": amount,
+                "currency": currency,
+                "reference": row["reference"][:60],
+            }
+        )
+    if not rows:
+        raise ApplicationError(_("The statement has no lines."), field="file")
+    return rows
+
+
+def statement_import(*, actor, file_name: str, content: bytes) -> BankStatement:
+    """Import a bank statement CSV (date, amount, currency, reference) and match
+    its lines to payments by reference and amount."""
+    require_perm(actor, "secretariat.reconcile_disbursement")
+    rows = _parse_statement(content)
+    digest = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        if BankStatement.objects.filter(sha256=digest).exists():
+            raise ConflictError(_("This statement has already been imported."))
+        statement = BankStatement.objects.create(
+            file_name=file_name[:200], sha256=digest, imported_by=actor
+        )
+        payments = {
+            r.bank_reference: r
+            for r in DisbursementRequest.objects.select_for_update(of=("self",))
+            .select_related("case")
+            .filter(bank_reference__in=[row["reference"] for row in rows])
+        }
+        for row in rows:
+            request = payments.get(row["reference"])
+            line = StatementLine(statement=statement, request=request, **row)
+            if request is None:
+                line.status = LineStatus.UNMATCHED
+            elif (
+                request.amount.amount == row["amount"]
+                and str(request.amount.currency) == row["currency"]
+                and request.status == S.PAID
+            ):
+                line.status = LineStatus.MATCHED
+            else:
+                line.status = LineStatus.MISMATCHED
+                line.note = _(
+                    "The bank shows %(bank)s; %(ref)s is %(ours)s (%(status)s)."
+                ) % {
+                    "bank": f"{row['currency']} {row['amount']:,.2f}",
+                    "ref": request.case.reference,
+                    "ours": f"{request.amount.currency} {request.amount.amount:,.2f}",
+                    "status": LABELS[request.status],
+                }
+            line.save()
+            if line.status == LineStatus.MATCHED:
+                _reconcile(request, actor=actor, line=line)
+    return statement
+
+
+def _reconcile(request, *, actor, line) -> None:
+    request.reconciled_at = timezone.now()
+    request.save(update_fields=["reconciled_at"])
+    _move(
+        request,
+        to_status=S.RECONCILED,
+        actor=actor,
+        reason=_("Statement %(file)s, line %(n)d")
+        % {"file": line.statement.file_name, "n": line.line_number},
+    )
+
+
+def statement_line_resolve(
+    *, line: StatementLine, actor, note: str, request: DisbursementRequest | None = None
+) -> StatementLine:
+    """A person settles a mismatched or unmatched line, optionally reconciling the
+    paid request it belongs to."""
+    require_perm(actor, "secretariat.reconcile_disbursement")
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError(_("Say how the line was resolved."), field="note")
+    with transaction.atomic():
+        line = StatementLine.objects.select_for_update().get(pk=line.pk)
+        if line.status in {LineStatus.MATCHED, LineStatus.RESOLVED}:
+            raise ConflictError(_("This line is already settled."))
+        if request is not None:
+            _p, _c, request = _lock(request)
+            if request.status != S.PAID:
+                raise ConflictError(
+                    _("%(ref)s is %(status)s, not paid.")
+                    % {"ref": request.case.reference, "status": LABELS[request.status]}
+                )
+            line.request = request
+            _reconcile(request, actor=actor, line=line)
+        line.status = LineStatus.RESOLVED
+        line.note = note
+        line.resolved_by = actor
+        line.save(update_fields=["status", "note", "resolved_by", "request"])
+    return line
