@@ -26,8 +26,7 @@ from members.forms import (
     TransitionForm,
 )
 from members.models import MemberStatus, OnboardingStep
-from secretariat.exceptions import ApplicationError
-from secretariat.forms import CommentForm, add_service_error
+from secretariat.forms import CommentForm, call_service, posted
 from secretariat.roles import Role
 
 
@@ -46,23 +45,6 @@ def _onboarding_or_404(request, reference):
     return get_object_or_404(
         selectors.onboarding_cases_for(request.user), case__reference=reference
     )
-
-
-def _posted(request):
-    """Form data and files of a POST; ``None`` otherwise (an unbound form)."""
-    if request.method == "POST":
-        return request.POST, request.FILES
-    return None, None
-
-
-def _call_service(form, call) -> bool:
-    """Run a service for a valid form; a refused rule shows next to its field."""
-    try:
-        call()
-    except ApplicationError as exc:
-        add_service_error(form, exc)
-        return False
-    return True
 
 
 @login_required
@@ -127,10 +109,10 @@ def member_transition(request, code, to_status):
     if to_status not in MemberStatus.values:
         raise Http404
     opens_case = to_status == MemberStatus.INVITED
-    form = TransitionForm(*_posted(request), opens_case=opens_case)
+    form = TransitionForm(*posted(request), opens_case=opens_case)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _call_service(
+        if call_service(
             form,
             lambda: services.member_transition(
                 member_state=member,
@@ -169,10 +151,10 @@ def member_constraints(request, code):
         "categories": member.allowed_categories.all(),
         "notes": member.constraint_notes,
     }
-    form = ConstraintsForm(_posted(request)[0], initial=initial)
+    form = ConstraintsForm(posted(request)[0], initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _call_service(
+        if call_service(
             form,
             lambda: services.member_set_constraints(
                 member_state=member,
@@ -201,10 +183,10 @@ def member_constraints(request, code):
 def liaison_invite(request, code):
     member = _member_or_404(request, code)
     _require(request, "members.invite_liaison", member)
-    form = LiaisonInviteForm(_posted(request)[0])
+    form = LiaisonInviteForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _call_service(
+        if call_service(
             form,
             lambda: services.liaison_invite(
                 member_state=member, actor=request.user, **data
@@ -244,10 +226,10 @@ class LiaisonAcceptView(auth_views.PasswordResetConfirmView):
 def pledge_create(request, code):
     member = _member_or_404(request, code)
     _require(request, "members.add_pledge", member)
-    form = PledgeForm(_posted(request)[0])
+    form = PledgeForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _call_service(
+        if call_service(
             form,
             lambda: services.pledge_record(
                 member_state=member,
@@ -279,11 +261,11 @@ def pledge_create(request, code):
 def pledge_cancel(request, pk):
     pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
     _require(request, "members.cancel_pledge", pledge)
-    form = ReasonForm(_posted(request)[0])
+    form = ReasonForm(posted(request)[0])
     if (
         request.method == "POST"
         and form.is_valid()
-        and _call_service(
+        and call_service(
             form,
             lambda: services.pledge_cancel(
                 pledge=pledge, actor=request.user, reason=form.cleaned_data["reason"]
@@ -310,10 +292,10 @@ def contribution_create(request, pk):
     pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
     _require(request, "members.add_contribution", pledge)
     currency = str(pledge.amount.currency)
-    form = ContributionForm(_posted(request)[0], currency=currency)
+    form = ContributionForm(posted(request)[0], currency=currency)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _call_service(
+        if call_service(
             form,
             lambda: services.contribution_record(
                 pledge=pledge,
@@ -383,10 +365,10 @@ def _step_or_404(request, reference, step_pk) -> OnboardingStep:
 def step_complete(request, reference, step_pk):
     step = _step_or_404(request, reference, step_pk)
     _require(request, "members.manage_onboardingcase", step.onboarding)
-    form = StepCompleteForm(*_posted(request))
+    form = StepCompleteForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _call_service(
+        if call_service(
             form,
             lambda: services.onboarding_step_complete(
                 step=step,
@@ -411,12 +393,12 @@ def step_assign(request, reference, step_pk):
     step = _step_or_404(request, reference, step_pk)
     _require(request, "members.manage_onboardingcase", step.onboarding)
     form = StepAssignForm(
-        _posted(request)[0], initial={"owner": step.owner, "due_date": step.due_date}
+        posted(request)[0], initial={"owner": step.owner, "due_date": step.due_date}
     )
     if (
         request.method == "POST"
         and form.is_valid()
-        and _call_service(
+        and call_service(
             form,
             lambda: services.onboarding_step_assign(
                 step=step, actor=request.user, **form.cleaned_data
@@ -441,10 +423,10 @@ def step_assign(request, reference, step_pk):
 def document_upload(request, reference):
     onboarding = _onboarding_or_404(request, reference)
     _require(request, "members.upload_onboarding_document", onboarding)
-    form = DocumentUploadForm(*_posted(request), onboarding=onboarding)
+    form = DocumentUploadForm(*posted(request), onboarding=onboarding)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _call_service(
+        if call_service(
             form,
             lambda: services.onboarding_document_upload(
                 onboarding=onboarding,

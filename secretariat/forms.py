@@ -12,6 +12,25 @@ def add_service_error(form: forms.Form, error: ApplicationError) -> None:
     form.add_error(field, error.message)
 
 
+def posted(request):
+    """Form data and files of a POST; ``(None, None)`` otherwise, so that the form
+    is unbound on GET (an empty POST is still bound and validated)."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None
+
+
+def call_service(form: forms.Form, call) -> bool:
+    """Run a service for a valid form; a refused rule shows next to its field and
+    the form keeps what was typed."""
+    try:
+        call()
+    except ApplicationError as exc:
+        add_service_error(form, exc)
+        return False
+    return True
+
+
 class DocumentField(forms.FileField):
     """A file field that applies the upload checks (size, type against content,
     name) so that the error appears next to the field."""

@@ -2,11 +2,24 @@
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from secretariat.roles import is_staff_reader
+from members.models import Contribution
+from secretariat.models import (
+    Commitment,
+    DisbursementApproval,
+    DisbursementRequest,
+    DisbursementStatus,
+    LedgerEntry,
+    Pool,
+)
+from secretariat.roles import Role, has_role, is_staff_reader
 
 
 def broker_state() -> str:
@@ -34,10 +47,8 @@ class WorkItem:
 
 
 def work_items_for(user) -> list[WorkItem]:
-    """Everything awaiting the user's action, overdue first, then by due date.
-
-    Onboarding: open checklist steps the user owns. Later workflows add theirs.
-    """
+    """Everything awaiting the user's action across workflows, overdue first,
+    then by due date."""
     from members.models import OnboardingStep
 
     if not is_staff_reader(user):
@@ -59,9 +70,167 @@ def work_items_for(user) -> list[WorkItem]:
                 reference=case.reference,
                 title=case.title,
                 what=step.get_kind_display(),
-                due_date=step.due_date,
+                due_date=step.due_date or case.due_date,
                 url=step.onboarding.get_absolute_url(),
+            )
+        )
+    for request, what in _disbursements_awaiting(user):
+        items.append(
+            WorkItem(
+                reference=request.case.reference,
+                title=request.case.title,
+                what=what,
+                due_date=request.case.due_date,
+                url=request.get_absolute_url(),
             )
         )
     items.sort(key=lambda item: (item.due_date is None, item.due_date or date.max))
     return items
+
+
+def _disbursements_awaiting(user):
+    S = DisbursementStatus
+    requests = DisbursementRequest.objects.select_related("case")
+    found = []
+    if has_role(user, Role.FINANCE_OFFICER):
+        found += [
+            (r, _("Revise and submit"))
+            for r in requests.filter(status=S.DRAFT, prepared_by=user)[:100]
+        ]
+        found += [
+            (r, _("Check"))
+            for r in requests.filter(status=S.SUBMITTED).exclude(prepared_by=user)[:100]
+        ]
+        found += [
+            (r, _("Record the payment"))
+            for r in requests.filter(status=S.APPROVED)[:100]
+        ]
+    if has_role(user, Role.CO_LEAD_APPROVER) and user.member_state_id:
+        awaiting = (
+            requests.filter(status=S.CHECKED)
+            .exclude(prepared_by=user)
+            .exclude(checked_by=user)
+            .exclude(approvals__member_state_id=user.member_state_id)
+        )
+        found += [(r, _("Approve")) for r in awaiting[:100]]
+    return found
+
+
+# ---------------------------------------------------------------- the fund
+
+
+def pools_for(user) -> QuerySet[Pool]:
+    if not is_staff_reader(user):
+        return Pool.objects.none()
+    return Pool.objects.prefetch_related("categories")
+
+
+def ledger_entries_for(user) -> QuerySet[LedgerEntry]:
+    if not is_staff_reader(user):
+        return LedgerEntry.objects.none()
+    return LedgerEntry.objects.select_related("pool", "created_by")
+
+
+def commitments_for(user) -> QuerySet[Commitment]:
+    if not is_staff_reader(user):
+        return Commitment.objects.none()
+    return Commitment.objects.select_related("pool").prefetch_related("categories")
+
+
+def disbursements_for(user) -> QuerySet[DisbursementRequest]:
+    if not is_staff_reader(user):
+        return DisbursementRequest.objects.none()
+    return DisbursementRequest.objects.select_related(
+        "case", "commitment__pool", "prepared_by", "checked_by", "paid_by"
+    )
+
+
+def disbursement_detail(request: DisbursementRequest) -> DisbursementRequest:
+    return (
+        DisbursementRequest.objects.select_related(
+            "case", "case__owner", "commitment__pool", "prepared_by", "checked_by",
+            "paid_by", "policy",
+        )
+        .prefetch_related(
+            "categories",
+            Prefetch(
+                "approvals",
+                queryset=DisbursementApproval.objects.select_related(
+                    "approver", "member_state"
+                ),
+            ),
+        )
+        .get(pk=request.pk)
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PoolRow:
+    pool: Pool
+    received: Decimal
+    committed: Decimal
+    disbursed: Decimal
+    available: Decimal
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    member_state: object
+    pledged: Decimal
+    received: Decimal
+    outstanding: Decimal
+
+
+@dataclass(frozen=True)
+class FundStatement:
+    pools: list[PoolRow]
+    total: PoolRow
+    members: list[MemberRow]
+    as_of: object
+
+
+def fund_statement(user) -> FundStatement:
+    """Per pool and per member, in EUR. Everyone allowed sees the coalition's
+    figures; a liaison sees the detail of their own state only."""
+    from members.models import MemberState, PledgeStatus
+
+    pools = [
+        PoolRow(p, p.received, p.committed, p.disbursed, p.available)
+        for p in Pool.objects.order_by("kind", "name")
+    ]
+    total = PoolRow(
+        None,
+        sum((p.received for p in pools), Decimal(0)),
+        sum((p.committed for p in pools), Decimal(0)),
+        sum((p.disbursed for p in pools), Decimal(0)),
+        sum((p.available for p in pools), Decimal(0)),
+    )
+    states = MemberState.objects.all()
+    if not is_staff_reader(user):
+        states = states.filter(pk=user.member_state_id or 0)
+    states = states.annotate(
+        pledged_eur=Coalesce(
+            Sum(
+                "pledges__eur_amount", filter=~Q(pledges__status=PledgeStatus.CANCELLED)
+            ),
+            Decimal(0),
+        )
+    ).order_by("name")
+    received = dict(
+        Contribution.objects.filter(pledge__member_state__in=states)
+        .values_list("pledge__member_state")
+        .annotate(total=Sum("eur_amount"))
+        .values_list("pledge__member_state", "total")
+    )
+    members = []
+    for state in states:
+        got = received.get(state.pk) or Decimal(0)
+        if state.pledged_eur or got:
+            members.append(
+                MemberRow(
+                    state, state.pledged_eur, got, max(state.pledged_eur - got, 0)
+                )
+            )
+    return FundStatement(
+        pools=pools, total=total, members=members, as_of=timezone.now()
+    )
