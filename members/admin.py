@@ -44,6 +44,22 @@ class MemberStateAdmin(admin.ModelAdmin):
     action_form = WorkflowActionForm
     actions = ["apply_transition"]
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            # Changes go through the workflow: transitions and constraints.
+            return [f.name for f in MemberState._meta.fields] + ["allowed_categories"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        # The add form has already refused a duplicate country or name.
+        created = services.member_state_register(
+            country=str(obj.country), name=obj.name, is_co_lead=obj.is_co_lead,
+            actor=request.user,
+        )  # fmt: skip
+        obj.pk = created.pk
+
     @admin.action(description=_("Move to the status chosen above (with a reason)"))
     def apply_transition(self, request, queryset):
         to_status = request.POST.get("to_status", "")

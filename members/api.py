@@ -3,6 +3,7 @@ contributions. Reads come from the scoped selectors; writes go through the same
 services as the web forms. Input serializers name only what a caller may set:
 status, amounts in EUR and approvals are the workflow's."""
 
+import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -170,11 +171,37 @@ class StepAssignSerializer(serializers.Serializer):
 class DocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(validators=[_check_file])
     step = serializers.PrimaryKeyRelatedField(
-        queryset=OnboardingStep.objects.all(), required=False, allow_null=True
+        queryset=OnboardingStep.objects.none(), required=False, allow_null=True
     )
     description = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=200
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["step"].queryset = selectors.onboarding_steps_for(request.user)
+
+
+class ContributionFilter(django_filters.FilterSet):
+    # Scoped, so that filtering by another state's pledge answers like a pledge
+    # that does not exist.
+    pledge = django_filters.ModelChoiceFilter(
+        queryset=lambda request: selectors.pledges_for(request.user)
+    )
+
+    class Meta:
+        model = Contribution
+        fields = ["pledge", "received_on"]
+
+
+class OnboardingStepFilter(django_filters.FilterSet):
+    owner = django_filters.ModelChoiceFilter(queryset=lambda request: staff_users())
+
+    class Meta:
+        model = OnboardingStep
+        fields = ["kind", "owner"]
 
 
 class CommentSerializer(serializers.Serializer):
@@ -415,7 +442,7 @@ class OnboardingCaseViewSet(
     def documents(self, request, reference=None):
         """Upload a document to the case, optionally for a checklist step."""
         onboarding = self.get_object()
-        data = DocumentUploadSerializer(data=request.data)
+        data = DocumentUploadSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         attachment = services.onboarding_document_upload(
             onboarding=onboarding,
@@ -447,7 +474,7 @@ class OnboardingStepViewSet(
 ):
     list_permission = "members.view_onboardingcase"
     serializer_class = OnboardingStepSerializer
-    filterset_fields = ["kind", "owner"]
+    filterset_class = OnboardingStepFilter
 
     def get_queryset(self):
         return selectors.onboarding_steps_for(self.request.user).order_by(
@@ -527,7 +554,7 @@ class ContributionViewSet(
 ):
     list_permission = "members.view_contribution"
     serializer_class = ContributionSerializer
-    filterset_fields = ["pledge", "received_on"]
+    filterset_class = ContributionFilter
     ordering_fields = ["received_on", "eur_amount"]
 
     def get_queryset(self):

@@ -167,9 +167,12 @@ class PledgeForm(MoneyFormMixin, forms.Form):
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, can_enter_rate=True, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("year", timezone.localdate().year)
         super().__init__(*args, **kwargs)
+        if not can_enter_rate:
+            # The recorded rate decides the EUR equivalent of a liaison's pledge.
+            del self.fields["fx_rate"]
 
 
 class ContributionForm(MoneyFormMixin, forms.Form):

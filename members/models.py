@@ -122,6 +122,11 @@ class OnboardingCase(models.Model):
     def get_absolute_url(self):
         return reverse("members:onboarding", kwargs={"reference": self.case.reference})
 
+    @property
+    def status_label(self):
+        """The case's own status (the state's status while the case was open)."""
+        return MemberStatus(self.case.status).label
+
 
 class StepKind(models.TextChoices):
     INVITATION_SENT = "invitation_sent", _("Invitation sent")

@@ -29,12 +29,13 @@ from members.models import (
 from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.models import CapabilityCategory, CaseKind, User
 from secretariat.money import to_eur, validate_money
-from secretariat.roles import Role
+from secretariat.roles import Role, has_role
 from secretariat.services import (
     attachment_store,
     case_open,
     case_set_status,
     check_transition,
+    enqueue_after_commit,
     timeline_record,
 )
 from secretariat.services.fund import fund_credit_contribution
@@ -54,6 +55,12 @@ def require_perm(actor, perm: str, obj=None) -> None:
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
+def may_enter_rates(actor) -> bool:
+    return has_role(
+        actor, Role.SECRETARIAT_OFFICER, Role.FINANCE_OFFICER, Role.ADMINISTRATOR
+    )
+
+
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -71,6 +78,33 @@ def _open_onboarding(member_state: MemberState, *, lock=False) -> OnboardingCase
 
 
 # ---------------------------------------------------------------- membership
+
+
+def member_state_register(
+    *, country: str, name: str, actor: User, is_co_lead: bool = False
+) -> MemberState:
+    """Add a state to the register as prospective, e.g. before inviting it."""
+    require_perm(actor, "members.transition_memberstate")
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError(_("Enter the state's name."), field="name")
+    with transaction.atomic():
+        if MemberState.objects.filter(country=country).exists():
+            raise ApplicationError(
+                _("%(country)s is already registered.") % {"country": country},
+                field="country",
+            )
+        member_state = MemberState.objects.create(
+            country=country, name=name, is_co_lead=is_co_lead
+        )
+        timeline_record(
+            subject=member_state,
+            actor=actor,
+            action="registered",
+            description=_("%(state)s registered as prospective") % {"state": name},
+            to_status=MemberStatus.PROSPECTIVE,
+        )
+    return member_state
 
 
 def member_transition(
@@ -279,7 +313,7 @@ def member_set_constraints(
         )
     with transaction.atomic():
         member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
-        before = member_state.get_participation_scope_display()
+        before = _scope_text(member_state)
         member_state.participation_scope = scope
         member_state.constraint_notes = notes
         member_state.save(update_fields=["participation_scope", "constraint_notes"])
@@ -295,11 +329,19 @@ def member_set_constraints(
             description=_("Participation constraint: %(before)s → %(after)s")
             % {
                 "before": before,
-                "after": member_state.get_participation_scope_display(),
+                "after": _scope_text(member_state),
             },
             reason=reason,
         )
     return member_state
+
+
+def _scope_text(member_state) -> str:
+    text = str(member_state.get_participation_scope_display())
+    if member_state.participation_scope == ParticipationScope.CATEGORIES:
+        names = member_state.allowed_categories.values_list("name", flat=True)
+        text += " (" + ", ".join(names) + ")"
+    return text
 
 
 # ---------------------------------------------------------------- onboarding
@@ -412,8 +454,9 @@ def _step_mark_done(*, step, actor, note, document, occurred_at=None) -> None:
 
 def _complete_step_if_open(onboarding, kind, *, actor, note) -> None:
     step = (
-        onboarding.steps.select_for_update()
+        onboarding.steps.select_for_update(of=("self",))
         .filter(kind=kind, completed_at__isnull=True)
+        .order_by("position")
         .first()
     )
     if step is not None:
@@ -547,7 +590,25 @@ def liaison_invite(
                 actor=actor,
                 note=_("Liaison appointed: %(name)s") % {"name": user},
             )
-        transaction.on_commit(lambda: send_liaison_invitation.delay(user.pk))
+        enqueue_after_commit(send_liaison_invitation, user.pk)
+    return user
+
+
+def liaison_invitation_resend(*, user: User, actor: User) -> User:
+    """Send a new one-time link to a liaison who has not yet set a password."""
+    from members.tasks import send_liaison_invitation
+
+    require_perm(actor, "members.invite_liaison", user.member_state)
+    if user.has_usable_password() or not user.is_active:
+        raise ConflictError(_("%(name)s has already set a password.") % {"name": user})
+    with transaction.atomic():
+        timeline_record(
+            subject=user.member_state,
+            actor=actor,
+            action="liaison_invitation_resent",
+            description=_("Invitation sent again to %(email)s") % {"email": user.email},
+        )
+        enqueue_after_commit(send_liaison_invitation, user.pk)
     return user
 
 
@@ -612,6 +673,14 @@ def pledge_record(
 ) -> Pledge:
     require_perm(actor, "members.add_pledge", member_state)
     amount = validate_money(amount, currency)
+    if fx_rate is not None and not may_enter_rates(actor):
+        raise ApplicationError(
+            _(
+                "Only secretariat and finance officers enter exchange rates; leave "
+                "it empty to use the recorded rate."
+            ),
+            field="fx_rate",
+        )
     categories = list(earmark_categories)
     this_year = timezone.localdate().year
     if not 2024 <= int(year) <= this_year + 5:
@@ -681,8 +750,10 @@ def pledge_cancel(*, pledge: Pledge, actor: User, reason: str) -> Pledge:
         pledge.status = PledgeStatus.CANCELLED
         pledge.cancel_reason = reason
         pledge.save(update_fields=["status", "cancel_reason"])
+        onboarding = _open_onboarding(pledge.member_state)
         timeline_record(
             subject=pledge.member_state,
+            case=onboarding.case if onboarding else None,
             actor=actor,
             action="pledge_cancelled",
             description=_("Pledge for %(year)s cancelled") % {"year": pledge.year},
@@ -767,12 +838,17 @@ def contribution_record(
         )
         fund_credit_contribution(contribution=contribution, actor=actor)
         received = pledge.received_amount + amount
+        status_before = pledge.status
         pledge.received_amount = received
         pledge.status = pledge_status_for(pledge.amount.amount, received)
         pledge.save(update_fields=["received_amount", "status"])
+        onboarding = _open_onboarding(pledge.member_state)
         timeline_record(
             subject=pledge.member_state,
+            case=onboarding.case if onboarding else None,
             actor=actor,
+            from_status=status_before,
+            to_status=pledge.status,
             action="contribution_recorded",
             description=_("Contribution received: %(currency)s %(amount)s")
             % {"currency": currency, "amount": f"{amount:,}"},

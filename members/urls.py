@@ -20,6 +20,11 @@ urlpatterns = [
         views.liaison_invite,
         name="liaison_invite",
     ),
+    path(
+        "members/<str:code>/liaisons/<int:user_id>/resend/",
+        views.liaison_resend,
+        name="liaison_resend",
+    ),
     path("members/<str:code>/pledges/new/", views.pledge_create, name="pledge_create"),
     path("pledges/<int:pk>/cancel/", views.pledge_cancel, name="pledge_cancel"),
     path(

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from members import selectors, services
 from members.forms import (
@@ -26,6 +27,7 @@ from members.forms import (
     TransitionForm,
 )
 from members.models import MemberStatus, OnboardingStep
+from secretariat.exceptions import ApplicationError
 from secretariat.forms import CommentForm, call_service, posted
 from secretariat.roles import Role
 
@@ -47,6 +49,9 @@ def _onboarding_or_404(request, reference):
     )
 
 
+MEMBER_SORTS = {"name", "-name", "status", "-status", "joined_on", "-joined_on"}
+
+
 @login_required
 def member_list(request):
     _require(request, "members.view_memberstate")
@@ -63,13 +68,22 @@ def member_list(request):
         if filters.cleaned_data["co_lead"]:
             members = members.filter(is_co_lead=True)
     sort = request.GET.get("sort", "name")
-    if sort.lstrip("-") in {"name", "status", "joined_on"}:
-        members = members.order_by(sort, "name")
+    if sort not in MEMBER_SORTS:
+        sort = "name"
+    members = members.order_by(sort, "name")
     page = Paginator(members, 50).get_page(request.GET.get("page"))
+    kept = request.GET.copy()
+    for key in ("sort", "page"):
+        kept.pop(key, None)
     return render(
         request,
         "members/member_list.html",
-        {"page": page, "filters": filters, "sort": sort},
+        {
+            "page": page,
+            "filters": filters,
+            "sort": sort,
+            "filter_query": kept.urlencode() + "&" if kept else "",
+        },
     )
 
 
@@ -210,6 +224,23 @@ def liaison_invite(request, code):
     )
 
 
+@login_required
+@require_POST
+def liaison_resend(request, code, user_id):
+    member = _member_or_404(request, code)
+    _require(request, "members.invite_liaison", member)
+    liaison = get_object_or_404(member.users, pk=user_id)
+    try:
+        services.liaison_invitation_resend(user=liaison, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("A new link was sent to %(email)s.") % {"email": liaison.email}
+        )
+    return redirect(member)
+
+
 class LiaisonAcceptView(auth_views.PasswordResetConfirmView):
     """A liaison sets their first password through the one-time link."""
 
@@ -226,7 +257,9 @@ class LiaisonAcceptView(auth_views.PasswordResetConfirmView):
 def pledge_create(request, code):
     member = _member_or_404(request, code)
     _require(request, "members.add_pledge", member)
-    form = PledgeForm(posted(request)[0])
+    form = PledgeForm(
+        posted(request)[0], can_enter_rate=services.may_enter_rates(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if call_service(
@@ -239,7 +272,7 @@ def pledge_create(request, code):
                 currency=data["currency"],
                 earmark=data["earmark"],
                 earmark_categories=data["earmark_categories"],
-                fx_rate=data["fx_rate"],
+                fx_rate=data.get("fx_rate"),
                 note=data["note"],
             ),
         ):

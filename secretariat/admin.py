@@ -1,19 +1,35 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from secretariat.exceptions import ApplicationError
 from secretariat.models import (
+    Adjustment,
+    AdjustmentStatus,
+    ApprovalPolicy,
     Attachment,
+    BankStatement,
     CapabilityCategory,
     Case,
     CaseSequence,
     Comment,
+    Commitment,
+    DisbursementApproval,
+    DisbursementRequest,
     ExchangeRate,
+    IdempotencyKey,
+    LedgerEntry,
+    Pool,
+    StatementLine,
     TimelineEvent,
     User,
 )
+from secretariat.services import disbursements as disbursement_services
+from secretariat.services import fund as fund_services
 
 
 def run_service_action(modeladmin, request, objects, call, done_message):
@@ -182,3 +198,236 @@ class AttachmentAdmin(ReadOnlyAdmin):
 @admin.register(CaseSequence)
 class CaseSequenceAdmin(ReadOnlyAdmin):
     list_display = ["prefix", "year", "last_number"]
+
+
+# ==================================================================== the fund
+
+
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(label=_("reason"), required=False)
+
+
+@admin.register(Pool)
+class PoolAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "received", "committed", "disbursed", "available"]
+    list_filter = ["kind"]
+
+    @admin.display(description=_("available (EUR)"))
+    def available(self, obj):
+        return obj.available
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "pool",
+        "kind",
+        "amount_eur",
+        "original_amount",
+        "original_currency",
+        "memo",
+        "created_by",
+    ]
+    list_filter = ["kind", "pool"]
+    search_fields = ["memo"]
+    list_select_related = ["pool", "created_by"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reference",
+        "pool",
+        "purpose",
+        "amount_eur",
+        "disbursed_eur",
+        "released_eur",
+        "status",
+    ]
+    list_filter = ["status", "pool"]
+    search_fields = ["purpose", "approval_reference"]
+    list_select_related = ["pool"]
+    action_form = ReasonActionForm
+    actions = ["release"]
+
+    @admin.action(description=_("Release what is not paid (with a reason)"))
+    def release(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda c: fund_services.commitment_release(
+                commitment=c, actor=request.user, reason=reason
+            ),
+            _("%(count)d commitment(s) released."),
+        )
+
+
+@admin.register(ApprovalPolicy)
+class ApprovalPolicyAdmin(admin.ModelAdmin):
+    """Policies are versions: a new one is added, an old one never changes, so
+    that each request keeps the policy it was submitted under."""
+
+    list_display = [
+        "version",
+        "effective_from",
+        "single_approver_limit_eur",
+        "currencies",
+        "created_by",
+    ]
+    fields = ["effective_from", "single_approver_limit_eur", "currencies", "note"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        latest = ApprovalPolicy.objects.aggregate(v=Max("version"))["v"] or 0
+        obj.version = latest + 1
+        obj.created_by = request.user
+        obj.save()
+
+
+class ApprovalInline(ReadOnlyInline):
+    model = DisbursementApproval
+    fields = ["approver", "member_state", "approved_at", "comment"]
+    readonly_fields = fields
+
+
+@admin.register(DisbursementRequest)
+class DisbursementRequestAdmin(ReadOnlyAdmin):
+    list_display = [
+        "case",
+        "payee_name",
+        "amount",
+        "eur_amount",
+        "status",
+        "prepared_by",
+        "checked_by",
+        "bank_reference",
+    ]
+    list_filter = ["status"]
+    search_fields = ["case__reference", "payee_name", "bank_reference"]
+    list_select_related = ["case", "prepared_by", "checked_by"]
+    inlines = [ApprovalInline]
+    action_form = ReasonActionForm
+    actions = ["cancel"]
+
+    @admin.action(description=_("Cancel the request (with a reason)"))
+    def cancel(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda r: disbursement_services.disbursement_cancel(
+                request=r, actor=request.user, reason=reason
+            ),
+            _("%(count)d request(s) cancelled."),
+        )
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "requested_at",
+        "pool",
+        "amount_eur",
+        "status",
+        "requested_by",
+        "decided_by",
+        "reason",
+    ]
+    list_filter = ["status", "pool"]
+    list_select_related = ["pool", "requested_by", "decided_by"]
+    fields = ["pool", "amount_eur", "reverses", "reason"]
+    raw_id_fields = ["reverses"]
+    actions = ["approve", "reject"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        created = fund_services.adjustment_request(
+            pool=obj.pool,
+            amount_eur=None if obj.reverses_id else obj.amount_eur,
+            reason=obj.reason,
+            reverses=obj.reverses,
+            actor=request.user,
+        )
+        obj.pk = created.pk
+
+    def _decide(self, request, queryset, approve):
+        run_service_action(
+            self,
+            request,
+            queryset.filter(status=AdjustmentStatus.PENDING),
+            lambda a: fund_services.adjustment_decide(
+                adjustment=a, actor=request.user, approve=approve
+            ),
+            _("%(count)d adjustment(s) decided."),
+        )
+
+    @admin.action(description=_("Approve (as the second person)"))
+    def approve(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @admin.action(description=_("Reject"))
+    def reject(self, request, queryset):
+        self._decide(request, queryset, False)
+
+
+class StatementLineInline(ReadOnlyInline):
+    model = StatementLine
+    fields = [
+        "line_number",
+        "booked_on",
+        "amount",
+        "currency",
+        "reference",
+        "status",
+        "request",
+        "note",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(ReadOnlyAdmin):
+    list_display = ["file_name", "imported_at", "imported_by"]
+    inlines = [StatementLineInline]
+
+
+@admin.register(StatementLine)
+class StatementLineAdmin(ReadOnlyAdmin):
+    list_display = [
+        "statement",
+        "line_number",
+        "booked_on",
+        "amount",
+        "currency",
+        "reference",
+        "status",
+    ]
+    list_filter = ["status"]
+    search_fields = ["reference"]
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "key", "endpoint", "status_code"]

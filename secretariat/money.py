@@ -69,6 +69,10 @@ class EurConversion:
     rate_date: date
 
 
+RATE_TOLERANCE = Decimal("0.20")
+MAX_EUR = Decimal("1e16")
+
+
 def to_eur(
     amount: Decimal,
     currency: str,
@@ -77,29 +81,69 @@ def to_eur(
     rate: Decimal | None = None,
 ) -> EurConversion:
     """Convert at a given rate, or at the latest recorded rate on or before the
-    date. The rate is units of ``currency`` per euro."""
+    date. The rate is units of ``currency`` per euro.
+
+    A recorded rate older than ``FX_RATE_MAX_AGE_DAYS`` is not used silently, and
+    a given rate must lie within 20% of the recorded one, so that a typing slip
+    cannot turn a pledge into a fortune.
+    """
     on_date = on_date or timezone.localdate()
     if currency == "EUR":
         return EurConversion(amount.quantize(CENT), Decimal(1), on_date)
+    recorded = (
+        ExchangeRate.objects.filter(currency=currency, rate_date__lte=on_date)
+        .order_by("-rate_date")
+        .first()
+    )
     if rate is None:
-        recorded = (
-            ExchangeRate.objects.filter(currency=currency, rate_date__lte=on_date)
-            .order_by("-rate_date")
-            .first()
-        )
         if recorded is None:
             raise ApplicationError(
                 _(
                     "No EUR exchange rate for %(currency)s is recorded on or before "
-                    "%(date)s. Enter the rate, or ask an administrator to record it."
+                    "%(date)s. Ask a finance officer to record it."
                 )
                 % {"currency": currency, "date": on_date},
                 field="fx_rate",
             )
+        age = (on_date - recorded.rate_date).days
+        if age > settings.FX_RATE_MAX_AGE_DAYS:
+            raise ApplicationError(
+                _(
+                    "The latest EUR rate for %(currency)s is from %(rate_date)s, "
+                    "more than %(days)d days before %(date)s. Record a current rate."
+                )
+                % {
+                    "currency": currency,
+                    "rate_date": recorded.rate_date,
+                    "days": settings.FX_RATE_MAX_AGE_DAYS,
+                    "date": on_date,
+                },
+                field="fx_rate",
+            )
         rate, on_date = recorded.units_per_eur, recorded.rate_date
-    if rate <= 0:
-        raise ApplicationError(
-            _("The exchange rate must be positive."), field="fx_rate"
-        )
+    else:
+        rate = Decimal(rate)
+        if rate <= 0:
+            raise ApplicationError(
+                _("The exchange rate must be positive."), field="fx_rate"
+            )
+        if recorded is not None:
+            drift = abs(rate - recorded.units_per_eur) / recorded.units_per_eur
+            if drift > RATE_TOLERANCE:
+                raise ApplicationError(
+                    _(
+                        "%(rate)s %(currency)s per EUR is more than 20%% away from "
+                        "the recorded rate %(recorded)s of %(rate_date)s."
+                    )
+                    % {
+                        "rate": rate,
+                        "currency": currency,
+                        "recorded": recorded.units_per_eur,
+                        "rate_date": recorded.rate_date,
+                    },
+                    field="fx_rate",
+                )
     eur = (amount / rate).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    if eur >= MAX_EUR:
+        raise ApplicationError(_("The amount in EUR is too large."), field="amount")
     return EurConversion(eur, rate, on_date)

@@ -46,7 +46,7 @@ def ensure_reference_data(group_model, category_model) -> None:
     for position, (code, name, lethality, description) in enumerate(
         CAPABILITY_CATEGORIES, 1
     ):
-        category_model.objects.update_or_create(
+        category_model.objects.get_or_create(
             code=code,
             defaults={
                 "name": name,

@@ -6,6 +6,7 @@ file in the project folder and Celery tasks run in-process. Production sets
 a missing production secret stops the start-up with a clear message.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -105,7 +106,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # A file (not memory) so that threads in the concurrency tests share it; one
+    # per process so that parallel test runs never share one.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / f"test-db-{os.getpid()}.sqlite3")
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -188,6 +193,9 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or No
 CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL
 )
+if not CELERY_BROKER_URL:
+    # Eager tasks still borrow a producer; an in-process transport needs no server.
+    CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = False
 CELERY_TASK_TIME_LIMIT = 300
@@ -233,6 +241,12 @@ SPECTACULAR_SETTINGS = {
         "ParticipationScopeEnum": "members.models.ParticipationScope",
         "EarmarkEnum": "members.models.Earmark",
         "LethalityEnum": "secretariat.models.Lethality",
+        "PoolKindEnum": "secretariat.models.PoolKind",
+        "LedgerKindEnum": "secretariat.models.LedgerKind",
+        "CommitmentStatusEnum": "secretariat.models.CommitmentStatus",
+        "AdjustmentStatusEnum": "secretariat.models.AdjustmentStatus",
+        "DisbursementStatusEnum": "secretariat.models.DisbursementStatus",
+        "StatementLineStatusEnum": "secretariat.models.LineStatus",
     },
 }
 
@@ -242,6 +256,8 @@ CURRENCIES = (
     "CAD", "AUD", "NZD", "TRY", "UAH", "CHF",
 )  # fmt: skip
 DEFAULT_CURRENCY = "EUR"
+# A recorded exchange rate older than this is not used without a newer one.
+FX_RATE_MAX_AGE_DAYS = env.int("FX_RATE_MAX_AGE_DAYS", default=92)
 
 # Security: production values by default; development relaxes only what plain HTTP
 # on localhost needs.

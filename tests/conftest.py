@@ -35,6 +35,40 @@ def _eager_celery():
 
 
 @pytest.fixture
+def unreachable_broker():
+    """Celery publishing to a broker nobody listens on, as during a Redis outage."""
+    conf = celery_app.conf
+    saved = (conf.task_always_eager, conf.broker_url, conf.task_publish_retry)
+    conf.task_always_eager = False
+    conf.broker_url = "redis://127.0.0.1:1/0"
+    conf.task_publish_retry = False
+    _reset_celery_pools()
+    yield
+    conf.task_always_eager, conf.broker_url, conf.task_publish_retry = saved
+    _reset_celery_pools()
+
+
+def _reset_celery_pools():
+    # Connections are pooled per broker URL; drop them so the next publish
+    # connects to the broker now configured.
+    celery_app.pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def jpy_rate(db):
+    """A recorded yen rate, as a finance officer would keep it."""
+    from django.utils import timezone
+
+    from secretariat.models import ExchangeRate
+
+    return ExchangeRate.objects.create(
+        currency="JPY", rate_date=timezone.localdate(), units_per_eur=160
+    )
+
+
+@pytest.fixture
 def latvia(db):
     return MemberStateFactory(country="LV", name="Latvia", is_co_lead=True)
 

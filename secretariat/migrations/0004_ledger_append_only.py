@@ -22,12 +22,12 @@ DROP TRIGGER IF EXISTS secretariat_ledgerentry_append_only ON secretariat_ledger
 
 def forbid(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORBID)
+        schema_editor.execute(FORBID, params=None)
 
 
 def allow(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(ALLOW)
+        schema_editor.execute(ALLOW, params=None)
 
 
 class Migration(migrations.Migration):

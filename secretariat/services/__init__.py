@@ -1,6 +1,7 @@
 """Writes of the secretariat's shared mechanisms: cases, timelines, comments,
 documents. Workflow services call these inside their own transactions."""
 
+import logging
 from collections.abc import Mapping
 from datetime import date, datetime
 
@@ -20,6 +21,22 @@ from secretariat.models import (
     TimelineEvent,
 )
 from secretariat.uploads import inspect_upload
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_after_commit(task, *args) -> None:
+    """Queue a Celery task once the transaction commits. A broker that cannot be
+    reached is logged, never turned into a failed request: the change is saved
+    and the work can be sent again."""
+
+    def publish():
+        try:
+            task.delay(*args)
+        except Exception:
+            logger.exception("Could not queue %s%r", task.name, args)
+
+    transaction.on_commit(publish)
 
 
 def next_case_reference(*, kind: str, year: int) -> str:
@@ -50,7 +67,9 @@ def case_open(
 ) -> Case:
     opened_at = opened_at or timezone.now()
     return Case.objects.create(
-        reference=next_case_reference(kind=kind, year=opened_at.year),
+        reference=next_case_reference(
+            kind=kind, year=timezone.localdate(opened_at).year
+        ),
         kind=kind,
         title=title,
         status=status,

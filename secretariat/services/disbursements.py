@@ -559,9 +559,21 @@ def disbursement_mark_paid(
         request.bank_reference = bank_reference
         request.paid_on = paid_on
         request.paid_by = actor
-        request.save(
-            update_fields=["payment_order", "bank_reference", "paid_on", "paid_by"]
-        )
+        try:
+            # Two payments recorded at once with the same bank reference: the
+            # unique index lets one through and refuses the other here.
+            with transaction.atomic():
+                request.save(
+                    update_fields=[
+                        "payment_order", "bank_reference", "paid_on", "paid_by"
+                    ]
+                )  # fmt: skip
+        except IntegrityError as exc:
+            raise ApplicationError(
+                _("The bank reference %(bank)s is already recorded on another payment.")
+                % {"bank": bank_reference},
+                field="bank_reference",
+            ) from exc
         commitment.disbursed_eur += request.eur_amount
         if commitment.remaining_eur == 0:
             commitment.status = CommitmentStatus.CLOSED
@@ -752,3 +764,42 @@ def statement_line_resolve(
         line.resolved_by = actor
         line.save(update_fields=["status", "note", "resolved_by", "request"])
     return line
+
+
+# ---------------------------------------------------------------- documents
+
+
+def disbursement_document_add(
+    *, request: DisbursementRequest, actor, uploaded_file, description: str = ""
+):
+    """Attach a supporting document (an invoice, an acceptance report) to an open
+    request's case."""
+    from secretariat.services import attachment_store
+
+    require_perm(actor, "secretariat.view_disbursementrequest", request)
+    if request.status in CLOSED_STATUSES:
+        raise ConflictError(
+            _("%(ref)s is closed (%(status)s); no documents can be added.")
+            % {"ref": request.case.reference, "status": LABELS[request.status]},
+            field="file",
+        )
+    description = (description or "").strip()
+    with transaction.atomic():
+        attachment = attachment_store(
+            subject=request,
+            case=request.case,
+            uploaded_file=uploaded_file,
+            actor=actor,
+            description=description,
+        )
+        timeline_record(
+            subject=request,
+            case=request.case,
+            actor=actor,
+            action="document_added",
+            description=_("Document added: %(name)s")
+            % {"name": attachment.original_name},
+            reason=description,
+            evidence=attachment,
+        )
+    return attachment

@@ -181,6 +181,7 @@ def test_japans_liaison_cannot_change_latvias_records_on_the_web(
     for url, data in posts:
         assert client.post(url, data).status_code == 404
     assert Pledge.objects.filter(member_state__country="LV").count() == 2
+    r["open_pledge"].refresh_from_db()
     assert r["open_pledge"].status == "pledged"
     assert r["onboarding"].case.attachments.count() == 1
     assert not r["onboarding"].case.comments.exists()
@@ -222,9 +223,14 @@ def test_api_lists_are_scoped(api_for, people, latvia_records, endpoint, user):
         return
     assert response.status_code == 200
     body = str(response.json())
+    japan_case = OnboardingCase.objects.get(member_state__country="JP")
     if user == "liaison_jp":
         assert "LV" not in body and "Latvia" not in body
         assert latvia_records["reference"] not in body
+    elif user == "liaison_lv":
+        assert "JP" not in body and "Japan" not in body
+        assert japan_case.case.reference not in body
+        assert all(f"'id': {step.pk}," not in body for step in japan_case.steps.all())
     else:
         assert "LV" in body or latvia_records["reference"] in body
 

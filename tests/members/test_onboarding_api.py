@@ -10,7 +10,7 @@ from tests.files import pdf
 pytestmark = pytest.mark.django_db
 
 
-def test_japan_onboarding_through_the_api(api_for, people, japan):
+def test_japan_onboarding_through_the_api(api_for, people, japan, jpy_rate):
     officer = api_for(people.officer)
     liaison = api_for(people.liaison_jp)
 
@@ -56,7 +56,7 @@ def test_japan_onboarding_through_the_api(api_for, people, japan):
     pledge = liaison.post(
         "/api/pledges/",
         {"member_state": "jp", "year": 2026, "amount": "500000000",
-         "currency": "JPY", "earmark": "non_lethal", "fx_rate": "160"},
+         "currency": "JPY", "earmark": "non_lethal"},
         format="json",
     )  # fmt: skip
     assert pledge.status_code == 201, pledge.json()

@@ -42,7 +42,7 @@ def invite(japan, officer, **kwargs):
 
 
 def test_japan_from_invitation_to_member(
-    people, japan, django_capture_on_commit_callbacks
+    people, japan, jpy_rate, django_capture_on_commit_callbacks
 ):
     officer = people.officer
     services.member_set_constraints(
@@ -115,7 +115,6 @@ def test_japan_from_invitation_to_member(
         amount=Decimal("1500000000"),
         currency="JPY",
         earmark=Earmark.NON_LETHAL,
-        fx_rate=Decimal("160"),
     )
     assert pledge.eur_amount == Decimal("9375000.00")
 

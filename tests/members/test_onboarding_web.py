@@ -27,7 +27,7 @@ def complete(client, onboarding, kind, **data):
     return client.post(url, data)
 
 
-def test_japan_onboarding_through_the_web(client, people, japan):
+def test_japan_onboarding_through_the_web(client, people, japan, jpy_rate):
     officer_client = client
     officer_client.force_login(people.officer)
 
@@ -75,7 +75,7 @@ def test_japan_onboarding_through_the_web(client, people, japan):
     pledged = liaison.post(
         reverse("members:pledge_create", args=["JP"]),
         {"year": 2026, "amount": "1000000000", "currency": "JPY",
-         "earmark": "non_lethal", "fx_rate": "160"},
+         "earmark": "non_lethal"},
     )  # fmt: skip
     assert pledged.status_code == 302, pledged.context["form"].errors
     assert move(officer_client, japan, "member").status_code == 302

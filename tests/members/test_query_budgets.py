@@ -26,8 +26,11 @@ STATE_CODES = (
 def grow(people, latvia, japan, codes):
     """Add states, pledges with contributions, and case documents."""
     for code in codes:
-        MemberState.objects.create(
-            country=code, name=f"State {code}", status=MemberStatus.MEMBER
+        state = MemberState.objects.create(
+            country=code, name=f"State {code}", status=MemberStatus.PROSPECTIVE
+        )
+        services.member_transition(
+            member_state=state, to_status="invited", actor=people.officer, reason="r"
         )
         pledge = services.pledge_record(
             member_state=latvia, actor=people.officer, year=2025,

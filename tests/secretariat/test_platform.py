@@ -11,8 +11,23 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from members.models import Contribution, MemberState, OnboardingCase, Pledge
-from secretariat.models import Case, CaseKind, TimelineEvent, User
+from members.models import (
+    Contribution,
+    MemberState,
+    OnboardingCase,
+    OnboardingStep,
+    Pledge,
+)
+from secretariat.models import (
+    Attachment,
+    CapabilityCategory,
+    Case,
+    CaseKind,
+    ExchangeRate,
+    Pool,
+    TimelineEvent,
+    User,
+)
 from secretariat.services import next_case_reference
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +107,7 @@ def test_healthz_survives_an_unreachable_broker(client, settings):
     assert response.json()["broker"].startswith("unavailable")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_case_references_count_per_kind_and_year():
     assert next_case_reference(kind=CaseKind.ONBOARDING, year=2025) == "ONB-2025-0001"
     assert next_case_reference(kind=CaseKind.ONBOARDING, year=2025) == "ONB-2025-0002"
@@ -160,6 +175,13 @@ def test_seed_demo_loads_the_coalition_and_is_idempotent():
             "contributions": Contribution.objects.count(),
             "cases": sorted(Case.objects.values_list("reference", "status")),
             "events": TimelineEvent.objects.count(),
+            "attachments": Attachment.objects.count(),
+            "steps": sorted(OnboardingStep.objects.values_list("kind", "completed_at")),
+            "rates": ExchangeRate.objects.count(),
+            "categories": sorted(
+                CapabilityCategory.objects.values_list("code", "lethality")
+            ),
+            "pools": sorted(Pool.objects.values_list("code", "received")),
         }
 
     first = snapshot()

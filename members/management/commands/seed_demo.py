@@ -26,9 +26,16 @@ from members.models import (
     Pledge,
     StepKind,
 )
-from secretariat.models import CapabilityCategory, ExchangeRate, User
+from secretariat.models import (
+    CapabilityCategory,
+    Commitment,
+    ExchangeRate,
+    Pool,
+    User,
+)
 from secretariat.reference_data import ensure_reference_data
 from secretariat.roles import Role
+from secretariat.services import disbursements, fund
 
 DEMO_PASSWORD = "coalition-demo-2026"
 FOUNDED = dt.date(2024, 2, 14)
@@ -130,18 +137,32 @@ class Command(BaseCommand):
             self._japan(users["officer"])
             self._liaisons(users["officer"])
             self._pledges(users["officer"], users["finance"])
+            self._fund(users)
         self.stdout.write(self.style.SUCCESS("Demo coalition loaded."))
 
     def _rates(self):
-        for currency, rate in RATES.items():
-            ExchangeRate.objects.get_or_create(
-                currency=currency,
-                rate_date=dt.date(2024, 1, 1),
-                defaults={
-                    "units_per_eur": Decimal(rate),
-                    "source": "Illustrative demo rate",
-                },
-            )
+        # One illustrative rate per currency for the first of every month since
+        # January 2024, so that each contribution converts at a rate of its month.
+        today = timezone.localdate()
+        months = [
+            dt.date(year, month, 1)
+            for year in range(2024, today.year + 1)
+            for month in range(1, 13)
+            if dt.date(year, month, 1) <= today
+        ]
+        ExchangeRate.objects.bulk_create(
+            [
+                ExchangeRate(
+                    currency=currency,
+                    rate_date=month,
+                    units_per_eur=Decimal(rate),
+                    source="Illustrative demo rate",
+                )
+                for month in months
+                for currency, rate in RATES.items()
+            ],
+            ignore_conflicts=True,
+        )
 
     def _members(self):
         for code, name, co_lead in MEMBERS:
@@ -243,6 +264,68 @@ class Command(BaseCommand):
             )
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
+
+    def _fund(self, users):
+        """The January 2025 contracts as commitments (source), and illustrative
+        disbursement requests at different stages of approval."""
+        if Commitment.objects.exists():
+            return
+        finance, checker = users["finance"], users["finance2"]
+        pool = Pool.objects.get(code="unrestricted")
+        categories = list(
+            CapabilityCategory.objects.filter(code__in=["reconnaissance", "strike"])
+        )
+        latvian = fund.commitment_create(
+            pool=pool, amount_eur=Decimal("17000000.00"), actor=finance,
+            purpose="Contracts of January 2025 with two Latvian companies: "
+            "12,000 drones (source)",
+            categories=categories, approval_reference="Contracts of January 2025",
+        )  # fmt: skip
+        fund.commitment_create(
+            pool=pool, amount_eur=Decimal("37000000.00"), actor=finance,
+            purpose="Other contracts of January 2025: 18,000 drones (source)",
+            categories=categories, approval_reference="Contracts of January 2025",
+        )  # fmt: skip
+        stages = [
+            ("SIA Baltic UAV (illustrative)", "LV48HABA0000435195001",
+             "1400000.00", "reconciled"),
+            ("SIA Daugava Drones (illustrative)", "LV62HABA0551234567890",
+             "850000.00", "checked"),
+            ("SIA Baltic UAV (illustrative)", "LV48HABA0000435195001",
+             "600000.00", "submitted"),
+        ]  # fmt: skip
+        for number, (payee, iban, amount, stage) in enumerate(stages, 1):
+            request = disbursements.disbursement_prepare(
+                actor=finance, commitment=latvian, payee_name=payee,
+                payee_country="LV", payee_iban=iban, payee_bic="HABALV22",
+                amount=Decimal(amount), currency="EUR",
+                purpose=f"Milestone {number}: drones accepted at Sēlia (illustrative)",
+                categories=categories[:1],
+                due_date=timezone.localdate() + dt.timedelta(days=7 * number),
+            )  # fmt: skip
+            disbursements.disbursement_submit(request=request, actor=finance)
+            if stage == "submitted":
+                continue
+            disbursements.disbursement_check(request=request, actor=checker)
+            if stage == "checked":
+                continue
+            disbursements.disbursement_approve(
+                request=request, actor=users["approver-lv"], comment="In order."
+            )
+            disbursements.disbursement_approve(
+                request=request, actor=users["approver-uk"], comment="Agreed."
+            )
+            disbursements.disbursement_mark_paid(
+                request=request, actor=finance, payment_order="PO-DEMO-1",
+                bank_reference="DEMO-PAY-0001", paid_on=timezone.localdate(),
+            )  # fmt: skip
+            disbursements.statement_import(
+                actor=finance, file_name="demo-statement.csv",
+                content=(
+                    "date,amount,currency,reference\n"
+                    f"{timezone.localdate()},{amount},EUR,DEMO-PAY-0001\n"
+                ).encode(),
+            )  # fmt: skip
 
     def _pledges(self, officer, finance):
         for (
