@@ -1,16 +1,25 @@
 """The REST API's shared parts: the router every app registers on, token login,
 and the one handler that turns refused business rules into responses."""
 
+import functools
+import json
+
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from secretariat.exceptions import ApplicationError
+from secretariat.models import IdempotencyKey
 
 
 def exception_handler(exc, context):
@@ -36,13 +45,121 @@ class ObtainTokenView(ObtainAuthToken):
         return super().post(request, *args, **kwargs)
 
 
-router = DefaultRouter()
+# ---------------------------------------------------------------- idempotency
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX_LENGTH = IdempotencyKey._meta.get_field("key").max_length
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name=IDEMPOTENCY_HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "A key of your choosing (up to 100 characters, e.g. a UUID), new for each "
+        "operation. A repeat of the same key by the same user answers with the "
+        "first response (status and body, marked `Idempotent-Replayed: true`) and "
+        "changes nothing; the same key sent to another endpoint answers 422."
+    ),
+)
+
+
+class IdempotencyKeyReused(ApplicationError):
+    status_code = 422
+
+    def __init__(self, message):
+        super().__init__(
+            message, field=IDEMPOTENCY_HEADER, code="idempotency_key_reused"
+        )
+
+
+def _replay(record: IdempotencyKey, endpoint: str) -> Response:
+    if record.endpoint != endpoint:
+        raise IdempotencyKeyReused(
+            _(
+                "The Idempotency-Key “%(key)s” was already used for %(first)s; "
+                "send a new key for each operation."
+            )
+            % {"key": record.key, "first": record.endpoint}
+        )
+    return Response(
+        record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"}
+    )
+
+
+def idempotent(view_method):
+    """Make a money-moving POST safe to retry with an ``Idempotency-Key`` header.
+
+    The key is claimed (a row under the unique (user, key) constraint) before the
+    service runs, and the response is stored in that same transaction: if the
+    change rolls back, so does the claim. A concurrent request with the same key
+    waits on the unique index until the first commits, then replays its answer,
+    so the service never runs twice for one key. Refusals (4xx) are not stored:
+    a retry after one runs again.
+    """
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is None:
+            return view_method(self, request, *args, **kwargs)
+        key = key.strip()
+        if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+            raise ApplicationError(
+                _("The Idempotency-Key must have 1 to %(n)d characters.")
+                % {"n": IDEMPOTENCY_KEY_MAX_LENGTH},
+                field=IDEMPOTENCY_HEADER,
+            )
+        endpoint = f"{request.method} {request.path}"[:200]
+        user = request.user
+        with transaction.atomic():
+            record = IdempotencyKey.objects.filter(user=user, key=key).first()
+            if record is not None:
+                return _replay(record, endpoint)
+            try:
+                with transaction.atomic():
+                    record = IdempotencyKey.objects.create(
+                        user=user, key=key, endpoint=endpoint, status_code=0, body={}
+                    )
+            except IntegrityError:
+                # Another request with this key committed while we looked.
+                return _replay(IdempotencyKey.objects.get(user=user, key=key), endpoint)
+            response = view_method(self, request, *args, **kwargs)
+            if 200 <= response.status_code < 300:
+                record.status_code = response.status_code
+                record.body = json.loads(JSONRenderer().render(response.data))
+                record.save(update_fields=["status_code", "body"])
+            else:
+                record.delete()
+        return response
+
+    return extend_schema(parameters=[IDEMPOTENCY_KEY_PARAMETER])(wrapper)
+
+
+class SecretariatRouter(DefaultRouter):
+    """The default router, plus the few endpoints that are plain views (a single
+    report rather than a collection)."""
+
+    def __init__(self):
+        super().__init__()
+        self.plain_views = []
+
+    def add_view(self, prefix: str, view, *, name: str) -> None:
+        self.plain_views.append(path(f"{prefix}/", view, name=name))
+
+    def get_urls(self):
+        return [*self.plain_views, *super().get_urls()]
+
+
+router = SecretariatRouter()
 
 
 def _register_apps():
     from members.api import register as register_members
+    from secretariat.fund_api import register as register_fund
 
     register_members(router)
+    register_fund(router)
 
 
 _register_apps()

@@ -748,13 +748,15 @@ class Adjustment(models.Model):
     pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="adjustments")
     amount_eur = models.DecimalField(_("amount (EUR)"), max_digits=18, decimal_places=2)
     reason = models.TextField(_("reason"))
-    reverses = models.OneToOneField(
+    # A rejected reversal may be proposed again; the service allows one that is
+    # pending or approved per entry.
+    reverses = models.ForeignKey(
         LedgerEntry,
         verbose_name=_("reverses entry"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="reversed_by",
+        related_name="reversals",
     )
     status = models.CharField(
         max_length=10,

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -40,6 +41,7 @@ from secretariat.models import (
     StatementLine,
 )
 from secretariat.money import money_error, to_eur
+from secretariat.rules import is_co_lead_state_approver
 from secretariat.services import (
     case_open,
     case_set_status,
@@ -261,6 +263,7 @@ def disbursement_prepare(
 
 def disbursement_update(*, request: DisbursementRequest, actor, **changes):
     """Change a draft. Only its preparer may, and only while it is a draft."""
+    require_perm(actor, "secretariat.prepare_disbursement", request)
     with transaction.atomic():
         _pool, _commitment, request = _lock(request)
         if request.status != S.DRAFT:
@@ -318,6 +321,7 @@ def policy_in_force(at=None) -> ApprovalPolicy:
 
 
 def disbursement_submit(*, request: DisbursementRequest, actor):
+    require_perm(actor, "secretariat.prepare_disbursement", request)
     with transaction.atomic():
         _pool, commitment, request = _lock(request, commitment=True)
         if request.prepared_by_id != actor.pk:
@@ -371,8 +375,12 @@ def disbursement_check(*, request: DisbursementRequest, actor, comment: str = ""
 
 
 def approval_refusal(request: DisbursementRequest, actor) -> str | None:
-    """Why ``actor`` may not approve ``request`` now, or ``None``."""
-    if not actor.has_perm("secretariat.approve_disbursement", request):
+    """Why ``actor`` may not approve ``request`` now, or ``None``.
+
+    Approval is bound to the co-lead approver role itself: Django lets a superuser
+    pass every permission check, but an administrator does not approve payments.
+    """
+    if not is_co_lead_state_approver(actor):
         return _("Only co-lead approvers of Latvia or the United Kingdom approve.")
     if request.prepared_by_id == actor.pk:
         return _("You prepared %(ref)s; you cannot approve it.") % {
@@ -396,7 +404,10 @@ def approval_refusal(request: DisbursementRequest, actor) -> str | None:
 def disbursement_approve(*, request: DisbursementRequest, actor, comment: str = ""):
     """Record a co-lead approver's approval; the last one needed approves the
     request, after checking the funds under lock."""
-    require_perm(actor, "secretariat.approve_disbursement", request)
+    if not is_co_lead_state_approver(actor):
+        raise PermissionDenied(
+            _("Only co-lead approvers of Latvia or the United Kingdom approve.")
+        )
     with transaction.atomic():
         _pool, commitment, request = _lock(request, commitment=True)
         if request.status != S.CHECKED:
@@ -412,16 +423,14 @@ def disbursement_approve(*, request: DisbursementRequest, actor, comment: str = 
             raise ApplicationError(refusal)
         _check_earmark(commitment, list(request.categories.all()))
         _check_funds(request, commitment, statuses={S.APPROVED}, stage=_("approval"))
-        try:
-            with transaction.atomic():
-                DisbursementApproval.objects.create(
-                    request=request,
-                    approver=actor,
-                    member_state_id=actor.member_state_id,
-                    comment=comment,
-                )
-        except IntegrityError as exc:
-            raise ConflictError(_("This approval has already been recorded.")) from exc
+        # The request row is locked and the checks above saw every earlier
+        # approval, so the unique constraints here are the last line of defence.
+        DisbursementApproval.objects.create(
+            request=request,
+            approver=actor,
+            member_state_id=actor.member_state_id,
+            comment=comment,
+        )
         count = request.approvals.count()
         timeline_record(
             subject=request,
@@ -632,7 +641,10 @@ def _parse_statement(content: bytes) -> list[dict]:
                 _("Line %(n)d: more fields than the 4 columns.") % {"n": number},
                 field="file",
             )
-        booked_on = parse_date(row["date"]) if row["date"] else None
+        try:
+            booked_on = parse_date(row["date"]) if row["date"] else None
+        except ValueError:  # well formed but impossible, e.g. 2026-02-30
+            booked_on = None
         if booked_on is None:
             raise ApplicationError(
                 _("Line %(n)d: “%(v)s” is not a date (YYYY-MM-DD).")

@@ -292,7 +292,11 @@ def adjustment_request(
                 ),
                 field="reverses",
             )
-        if Adjustment.objects.filter(reverses=reverses).exists():
+        if (
+            Adjustment.objects.filter(reverses=reverses)
+            .exclude(status=AdjustmentStatus.REJECTED)
+            .exists()
+        ):
             raise ConflictError(_("That entry has already been reversed."))
         pool = reverses.pool
         amount_eur = -reverses.amount_eur

@@ -181,3 +181,18 @@ def _admin_two():
     return UserFactory(
         username="admin-2", roles=["administrator"], is_staff=True, is_superuser=True
     )
+
+
+def test_a_rejected_reversal_can_be_proposed_again(people, entry, unrestricted):
+    first = fund.adjustment_request(
+        pool=None, reverses=entry, reason="Credited twice?", actor=people.finance
+    )
+    second_person = _second_finance_officer()
+    fund.adjustment_decide(adjustment=first, actor=second_person, approve=False)
+    again = fund.adjustment_request(
+        pool=None, reverses=entry, reason="Credited twice: bank confirms",
+        actor=people.finance,
+    )  # fmt: skip
+    fund.adjustment_decide(adjustment=again, actor=second_person, approve=True)
+    assert refresh(unrestricted).received == 0
+    assert_ledger_matches_balances()
