@@ -10,4 +10,6 @@ class MembersConfig(AppConfig):
         from secretariat.cases import register_case_kind
         from secretariat.models import CaseKind
 
-        register_case_kind(CaseKind.ONBOARDING, "onboarding")
+        register_case_kind(
+            CaseKind.ONBOARDING, "onboarding", page="members.views.onboarding_detail"
+        )

@@ -356,7 +356,7 @@ def contribution_create(request, pk):
 
 
 @login_required
-def onboarding_detail(request, reference):
+def onboarding_detail(request, reference, comment_form=None):
     onboarding = selectors.onboarding_case_detail(
         _onboarding_or_404(request, reference)
     )
@@ -377,7 +377,7 @@ def onboarding_detail(request, reference):
         "upload_form": DocumentUploadForm(onboarding=onboarding)
         if can_upload
         else None,
-        "comment_form": CommentForm(),
+        "comment_form": comment_form or CommentForm(),
         "comments": onboarding.case.comments.select_related("author"),
         "documents": selectors.case_documents(onboarding.case),
         "timeline": selectors.case_timeline(onboarding.case),

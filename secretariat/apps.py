@@ -10,4 +10,8 @@ class SecretariatConfig(AppConfig):
         from secretariat.cases import register_case_kind
         from secretariat.models import CaseKind
 
-        register_case_kind(CaseKind.DISBURSEMENT, "disbursement")
+        register_case_kind(
+            CaseKind.DISBURSEMENT,
+            "disbursement",
+            page="secretariat.views.disbursement_detail",
+        )

@@ -5,11 +5,23 @@ that shared code (comments, documents, "my work") can reach the object and ask
 its permissions.
 """
 
+from django.utils.module_loading import import_string
+
 _SUBJECT_ACCESSORS: dict[str, str] = {}
+_PAGES: dict[str, str] = {}
 
 
-def register_case_kind(kind: str, accessor: str) -> None:
+def register_case_kind(kind: str, accessor: str, page: str) -> None:
+    """``accessor``: the reverse name of the workflow model's link to ``Case``;
+    ``page``: the dotted path of the view that shows the case, called as
+    ``view(request, reference, comment_form=...)``."""
     _SUBJECT_ACCESSORS[kind] = accessor
+    _PAGES[kind] = page
+
+
+def case_page(request, case, **context):
+    """Render the case's own page, e.g. again with a refused comment form."""
+    return import_string(_PAGES[case.kind])(request, case.reference, **context)
 
 
 def case_subject(case):

@@ -21,6 +21,55 @@ urlpatterns = [
         LiaisonAcceptView.as_view(),
         name="liaison_accept",
     ),
+    path("disbursements/", views.disbursement_list, name="disbursement_list"),
+    path("disbursements/new/", views.disbursement_prepare, name="disbursement_prepare"),
+    path(
+        "disbursements/<str:reference>/",
+        views.disbursement_detail,
+        name="disbursement",
+    ),
+    path(
+        "disbursements/<str:reference>/edit/",
+        views.disbursement_edit,
+        name="disbursement_edit",
+    ),
+    path(
+        "disbursements/<str:reference>/documents/new/",
+        views.disbursement_document_add,
+        name="disbursement_document_add",
+    ),
+    *[
+        path(
+            f"disbursements/<str:reference>/{action}/",
+            views.disbursement_action,
+            {"action": action},
+            name=f"disbursement_{action}",
+        )
+        for action in views.DISBURSEMENT_ACTIONS
+    ],
+    path("fund/", views.fund_statement, name="fund_statement"),
+    path("fund/commitments/", views.commitment_list, name="commitment_list"),
+    path("fund/commitments/new/", views.commitment_create, name="commitment_create"),
+    path(
+        "fund/commitments/<int:pk>/release/",
+        views.commitment_release,
+        name="commitment_release",
+    ),
+    path("fund/adjustments/", views.adjustment_list, name="adjustment_list"),
+    path("fund/adjustments/new/", views.adjustment_create, name="adjustment_create"),
+    path(
+        "fund/adjustments/<int:pk>/decide/",
+        views.adjustment_decide,
+        name="adjustment_decide",
+    ),
+    path("fund/ledger/", views.ledger_list, name="ledger"),
+    path("fund/statements/", views.bank_statements, name="bank_statements"),
+    path("fund/statements/<int:pk>/", views.bank_statement, name="bank_statement"),
+    path(
+        "fund/statements/<int:pk>/lines/<int:line_pk>/resolve/",
+        views.statement_line_resolve,
+        name="statement_line_resolve",
+    ),
     path("", include("members.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),

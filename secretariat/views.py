@@ -1,18 +1,57 @@
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from secretariat import selectors
-from secretariat.exceptions import ApplicationError
-from secretariat.forms import CommentForm
-from secretariat.models import Attachment, Case
+from secretariat.cases import case_page
+from secretariat.forms import (
+    ActionReasonForm,
+    AdjustmentDecisionForm,
+    AdjustmentForm,
+    CommentedActionForm,
+    CommentForm,
+    CommitmentForm,
+    ConfirmForm,
+    DisbursementDocumentForm,
+    DisbursementFilterForm,
+    DisbursementForm,
+    LedgerFilterForm,
+    LineResolveForm,
+    MarkPaidForm,
+    StatementImportForm,
+    call_service,
+    posted,
+)
+from secretariat.models import (
+    DISBURSEMENT_TRANSITIONS,
+    Adjustment,
+    AdjustmentStatus,
+    Attachment,
+    BankStatement,
+    Case,
+    CommitmentStatus,
+    DisbursementStatus,
+    LineStatus,
+    StatementLine,
+    TimelineEvent,
+)
 from secretariat.roles import Role, has_role, is_staff_reader
-from secretariat.services import case_comment_add
+from secretariat.rules import is_co_lead_state_approver
+from secretariat.services import case_comment_add, fund
+from secretariat.services import disbursements as dsb
 
 
 @require_GET
@@ -87,15 +126,903 @@ def case_comment(request, reference):
     if not request.user.has_perm("secretariat.view_case", case):
         raise Http404
     form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            case_comment_add(
-                case=case, actor=request.user, body=form.cleaned_data["body"]
+    if form.is_valid() and call_service(
+        form,
+        lambda: case_comment_add(
+            case=case, actor=request.user, body=form.cleaned_data["body"]
+        ),
+    ):
+        messages.success(request, _("Comment added."))
+        return redirect(case.subject)
+    # Refused: the case page again, with the error next to the text, kept.
+    return case_page(request, case, comment_form=form)
+
+
+# ==================================================================== the fund
+# Thin pages over the fund's services: parse the form, call the service,
+# redirect or render. Who may see a request is the selector's business (not
+# yours answers 404); who may act is the rules' and the services'.
+
+
+def _require(request, perm, obj=None):
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _run(form, call):
+    """``call_service`` that also hands back what the service returned."""
+    result = []
+    if call_service(form, lambda: result.append(call())):
+        return result[0]
+    return None
+
+
+def _disbursement_or_404(request, reference):
+    return get_object_or_404(
+        selectors.disbursements_for(request.user), case__reference=reference
+    )
+
+
+def _sort_links(sort, keys):
+    """For each sortable column: the ``sort`` value its header link sets (the
+    reverse of the current order when it is the current column) and its
+    ``aria-sort`` state."""
+    current = sort.lstrip("-")
+    descending = sort.startswith("-")
+    return {
+        key: {
+            "value": f"-{key}" if key == current and not descending else key,
+            "aria": ("descending" if descending else "ascending")
+            if key == current
+            else "none",
+        }
+        for key in keys
+    }
+
+
+DISBURSEMENT_SORTS = {
+    "reference": "case__reference",
+    "payee": "payee_name",
+    "amount": "eur_amount",
+    "status": "status",
+    "due": "case__due_date",
+    "opened": "case__opened_at",
+}
+
+
+@login_required
+def disbursement_list(request):
+    _require(request, "secretariat.view_disbursementrequest")
+    requests = selectors.disbursements_for(request.user)
+    filters = DisbursementFilterForm(request.GET or None)
+    filtered = False
+    if filters.is_valid():
+        query = filters.cleaned_data["q"].strip()
+        if query:
+            requests = requests.filter(
+                Q(case__reference__icontains=query) | Q(payee_name__icontains=query)
             )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "Comment added.")
-    else:
-        messages.error(request, " ".join(form.errors.get("body", [])))
-    return redirect(case.subject)
+        status = filters.cleaned_data["status"]
+        if status == "open":
+            requests = requests.filter(case__closed_at__isnull=True)
+        elif status:
+            requests = requests.filter(status=status)
+        filtered = bool(query or status)
+    sort = request.GET.get("sort", "-opened")
+    if sort.lstrip("-") not in DISBURSEMENT_SORTS:
+        sort = "-opened"
+    order = DISBURSEMENT_SORTS[sort.lstrip("-")]
+    requests = requests.order_by(f"-{order}" if sort.startswith("-") else order, "-id")
+    page = Paginator(requests, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "secretariat/disbursement_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "filtered": filtered,
+            "sort": _sort_links(sort, DISBURSEMENT_SORTS),
+            "can_prepare": request.user.has_perm("secretariat.prepare_disbursement"),
+        },
+    )
+
+
+def _open_commitments(user):
+    return selectors.commitments_for(user).filter(status=CommitmentStatus.OPEN)
+
+
+@login_required
+def disbursement_prepare(request):
+    _require(request, "secretariat.prepare_disbursement")
+    initial = {"currency": "EUR", "commitment": request.GET.get("commitment")}
+    form = DisbursementForm(
+        posted(request)[0],
+        commitments=_open_commitments(request.user),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        created = _run(
+            form,
+            lambda: dsb.disbursement_prepare(
+                actor=request.user,
+                commitment=data["commitment"],
+                payee_name=data["payee_name"],
+                payee_country=data["payee_country"],
+                payee_iban=data["payee_iban"],
+                payee_bic=data["payee_bic"],
+                amount=data["amount"],
+                currency=data["currency"],
+                purpose=data["purpose"],
+                categories=data["categories"],
+                fx_rate=data["fx_rate"],
+                due_date=data["due_date"],
+            ),
+        )
+        if created:
+            messages.success(
+                request,
+                _("%(ref)s is drafted. Check it, then submit it for checking.")
+                % {"ref": created.case.reference},
+            )
+            return redirect(created)
+    return render(
+        request,
+        "secretariat/disbursement_form.html",
+        {"form": form, "title": _("Prepare a disbursement request")},
+    )
+
+
+@login_required
+def disbursement_edit(request, reference):
+    obj = _disbursement_or_404(request, reference)
+    _require(request, "secretariat.prepare_disbursement", obj)
+    initial = {
+        "commitment": obj.commitment,
+        "payee_name": obj.payee_name,
+        "payee_country": str(obj.payee_country),
+        "payee_iban": obj.payee_iban,
+        "payee_bic": obj.payee_bic,
+        "amount": obj.amount.amount,
+        "currency": str(obj.amount.currency),
+        "purpose": obj.purpose,
+        "categories": list(obj.categories.all()),
+        "fx_rate": obj.fx_rate if str(obj.amount.currency) != "EUR" else None,
+    }
+    commitments = selectors.commitments_for(request.user).filter(
+        Q(status=CommitmentStatus.OPEN) | Q(pk=obj.commitment_id)
+    )
+    form = DisbursementForm(
+        posted(request)[0],
+        commitments=commitments,
+        initial=initial,
+        with_due_date=False,
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if changes and form.cleaned_data["currency"] != "EUR":
+            # Without a rate the service converts again at the latest recorded
+            # one; keep the rate on the form.
+            changes["fx_rate"] = form.cleaned_data["fx_rate"]
+        if not changes:
+            messages.info(request, _("Nothing was changed."))
+            return redirect(obj)
+        if _run(
+            form,
+            lambda: dsb.disbursement_update(request=obj, actor=request.user, **changes),
+        ):
+            messages.success(request, _("The draft is saved."))
+            return redirect(obj)
+    return render(
+        request,
+        "secretariat/disbursement_form.html",
+        {
+            "form": form,
+            "title": _("Change %(ref)s") % {"ref": obj.case.reference},
+            "disbursement": obj,
+            "notice": _edit_refusal(obj, request.user),
+        },
+    )
+
+
+def _edit_refusal(obj, user):
+    if obj.status != DisbursementStatus.DRAFT:
+        return _("Only a draft can be changed; %(ref)s is %(status)s.") % {
+            "ref": obj.case.reference,
+            "status": obj.get_status_display(),
+        }
+    if obj.prepared_by_id != user.pk:
+        return _("Only the person who prepared it can change it.")
+    return None
+
+
+@dataclass(frozen=True)
+class DisbursementAction:
+    label: str
+    target: str
+    form: type
+    perms: tuple
+    done: str
+    explanation: str
+    danger: bool = False
+
+
+S = DisbursementStatus
+DISBURSEMENT_ACTIONS = {
+    "submit": DisbursementAction(
+        label=gettext_lazy("Submit for checking"),
+        target=S.SUBMITTED,
+        form=ConfirmForm,
+        perms=("secretariat.prepare_disbursement",),
+        done=gettext_lazy(
+            "%(ref)s is submitted: a second finance officer checks it next."
+        ),
+        explanation=gettext_lazy(
+            "The funds of the commitment are checked now, and the approval policy in "
+            "force today decides how many co-lead approvers it needs."
+        ),
+    ),
+    "check": DisbursementAction(
+        label=gettext_lazy("Mark checked"),
+        target=S.CHECKED,
+        form=CommentedActionForm,
+        perms=("secretariat.check_disbursement",),
+        done=gettext_lazy("%(ref)s is checked: it now awaits the co-lead approvers."),
+        explanation=gettext_lazy(
+            "Confirm that the payee, bank details, amount and purpose match the "
+            "contract and the supporting documents. You cannot approve it afterwards."
+        ),
+    ),
+    "approve": DisbursementAction(
+        label=gettext_lazy("Approve"),
+        target=S.APPROVED,
+        form=CommentedActionForm,
+        perms=("secretariat.approve_disbursement",),
+        done=gettext_lazy("Your approval of %(ref)s is recorded."),
+        explanation=gettext_lazy(
+            "You approve on behalf of your co-lead state. Above the threshold a "
+            "second approval must come from the other co-lead state."
+        ),
+    ),
+    "return": DisbursementAction(
+        label=gettext_lazy("Return for changes"),
+        target=S.DRAFT,
+        form=ActionReasonForm,
+        perms=(
+            "secretariat.check_disbursement",
+            "secretariat.approve_disbursement",
+        ),
+        done=gettext_lazy("%(ref)s is returned to its preparer as a draft."),
+        explanation=gettext_lazy(
+            "The request goes back to its preparer as a draft; the check and any "
+            "approvals given so far are cleared."
+        ),
+    ),
+    "reject": DisbursementAction(
+        label=gettext_lazy("Reject"),
+        target=S.REJECTED,
+        form=ActionReasonForm,
+        perms=(
+            "secretariat.check_disbursement",
+            "secretariat.approve_disbursement",
+        ),
+        done=gettext_lazy("%(ref)s is rejected and closed."),
+        explanation=gettext_lazy(
+            "A rejected request is closed for good; it cannot be reopened."
+        ),
+        danger=True,
+    ),
+    "cancel": DisbursementAction(
+        label=gettext_lazy("Cancel the request"),
+        target=S.CANCELLED,
+        form=ActionReasonForm,
+        perms=("secretariat.prepare_disbursement",),
+        done=gettext_lazy("%(ref)s is cancelled and closed."),
+        explanation=gettext_lazy(
+            "A cancelled request is closed for good; nothing is paid."
+        ),
+        danger=True,
+    ),
+    "pay": DisbursementAction(
+        label=gettext_lazy("Mark paid"),
+        target=S.PAID,
+        form=MarkPaidForm,
+        perms=("secretariat.pay_disbursement",),
+        done=gettext_lazy("The payment of %(ref)s is recorded."),
+        explanation=gettext_lazy(
+            "Record the payment once the bank has sent it. It is recorded exactly "
+            "once and moves the money from committed to disbursed."
+        ),
+    ),
+}
+del S
+
+
+def _call_disbursement_action(action, obj, actor, data):
+    if action == "submit":
+        return dsb.disbursement_submit(request=obj, actor=actor)
+    if action == "check":
+        return dsb.disbursement_check(request=obj, actor=actor, comment=data["comment"])
+    if action == "approve":
+        return dsb.disbursement_approve(
+            request=obj, actor=actor, comment=data["comment"]
+        )
+    if action == "pay":
+        return dsb.disbursement_mark_paid(request=obj, actor=actor, **data)
+    service = {
+        "return": dsb.disbursement_return,
+        "reject": dsb.disbursement_reject,
+        "cancel": dsb.disbursement_cancel,
+    }[action]
+    return service(request=obj, actor=actor, reason=data["reason"])
+
+
+def _may_decide(obj, user) -> bool:
+    """Mirrors the services: a submitted request is decided by a finance officer
+    other than its preparer, a checked one by a co-lead approver who may approve
+    it."""
+    S = DisbursementStatus
+    if obj.status == S.SUBMITTED:
+        return (
+            user.has_perm("secretariat.check_disbursement", obj)
+            and obj.prepared_by_id != user.pk
+        )
+    if obj.status == S.CHECKED:
+        return dsb.approval_refusal(obj, user) is None
+    return False
+
+
+def disbursement_actions_for(obj, user) -> list[str]:
+    """The actions ``user`` may take on ``obj`` now, to show as buttons. The
+    services decide again when the action is sent."""
+    S = DisbursementStatus
+    is_preparer = obj.prepared_by_id == user.pk
+    may_prepare = user.has_perm("secretariat.prepare_disbursement", obj)
+    actions = []
+    if obj.status == S.DRAFT and is_preparer and may_prepare:
+        actions += ["edit", "submit"]
+    if (
+        obj.status == S.SUBMITTED
+        and not is_preparer
+        and user.has_perm("secretariat.check_disbursement", obj)
+    ):
+        actions.append("check")
+    if obj.status == S.CHECKED and dsb.approval_refusal(obj, user) is None:
+        actions.append("approve")
+    if _may_decide(obj, user):
+        actions += ["return", "reject"]
+    if obj.status == S.APPROVED and user.has_perm("secretariat.pay_disbursement", obj):
+        actions.append("pay")
+    if may_prepare and S.CANCELLED in DISBURSEMENT_TRANSITIONS[obj.status]:
+        actions.append("cancel")
+    return actions
+
+
+def _action_refusal(action, obj, user):
+    """Why the action cannot be taken now, shown above its form."""
+    spec = DISBURSEMENT_ACTIONS[action]
+    if spec.target not in DISBURSEMENT_TRANSITIONS[obj.status]:
+        return _("%(ref)s is %(status)s: “%(action)s” is not possible now.") % {
+            "ref": obj.case.reference,
+            "status": obj.get_status_display(),
+            "action": spec.label,
+        }
+    if action == "approve" or (
+        action in {"return", "reject"} and obj.status == DisbursementStatus.CHECKED
+    ):
+        return dsb.approval_refusal(obj, user)
+    if action in {"return", "reject"} and not _may_decide(obj, user):
+        return _("A finance officer other than its preparer decides %(ref)s.") % {
+            "ref": obj.case.reference
+        }
+    return None
+
+
+def _next_step(obj, approvals):
+    """What happens next and who must act."""
+    S = DisbursementStatus
+    if obj.status == S.DRAFT:
+        return _("%(who)s completes the draft and submits it for checking.") % {
+            "who": obj.prepared_by
+        }
+    if obj.status == S.SUBMITTED:
+        return _("A finance officer other than %(who)s checks it.") % {
+            "who": obj.prepared_by
+        }
+    if obj.status == S.CHECKED:
+        given = len(approvals)
+        if not given:
+            return _(
+                "A co-lead approver of Latvia or the United Kingdom approves it "
+                "(%(needed)d approval(s) needed)."
+            ) % {"needed": obj.approvals_needed}
+        return _(
+            "A co-lead approver of the other co-lead state than %(states)s approves "
+            "it (%(given)d of %(needed)d approvals given)."
+        ) % {
+            "states": ", ".join(a.member_state.name for a in approvals),
+            "given": given,
+            "needed": obj.approvals_needed,
+        }
+    if obj.status == S.APPROVED:
+        return _("A finance officer sends the payment and records it.")
+    if obj.status == S.PAID:
+        return _(
+            "A finance officer imports the bank statement that shows the payment; "
+            "it is then reconciled."
+        )
+    return _("Nothing: the case is closed.")
+
+
+@login_required
+def disbursement_detail(request, reference, comment_form=None):
+    obj = selectors.disbursement_detail(_disbursement_or_404(request, reference))
+    user = request.user
+    approvals = list(obj.approvals.all())
+    can_upload = obj.case.is_open and user.has_perm(
+        "secretariat.view_disbursementrequest", obj
+    )
+    actions = disbursement_actions_for(obj, user)
+    context = {
+        "disbursement": obj,
+        "case": obj.case,
+        "approvals": approvals,
+        "categories": list(obj.categories.all()),
+        "next_step": _next_step(obj, approvals),
+        "actions": [
+            {
+                "name": name,
+                "url": reverse(f"disbursement_{name}", args=[reference]),
+                "label": _("Edit")
+                if name == "edit"
+                else DISBURSEMENT_ACTIONS[name].label,
+                "danger": name != "edit" and DISBURSEMENT_ACTIONS[name].danger,
+            }
+            for name in actions
+        ],
+        "upload_form": DisbursementDocumentForm() if can_upload else None,
+        "comment_form": comment_form or CommentForm(),
+        "comments": obj.case.comments.select_related("author"),
+        "documents": Attachment.objects.filter(case=obj.case).select_related(
+            "uploaded_by"
+        ),
+        "timeline": TimelineEvent.objects.filter(case=obj.case)
+        .select_related("actor", "evidence")
+        .order_by("-occurred_at", "-id"),
+        "statement_lines": obj.statement_lines.select_related("statement"),
+    }
+    return render(request, "secretariat/disbursement_detail.html", context)
+
+
+@login_required
+def disbursement_action(request, reference, action):
+    obj = _disbursement_or_404(request, reference)
+    spec = DISBURSEMENT_ACTIONS[action]
+    if not any(request.user.has_perm(perm, obj) for perm in spec.perms):
+        raise PermissionDenied
+    if action == "approve" and not is_co_lead_state_approver(request.user):
+        # Django passes a superuser through every permission; approving stays
+        # with the co-lead approvers.
+        raise PermissionDenied
+    form = spec.form(posted(request)[0])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _run(
+            form, lambda: _call_disbursement_action(action, obj, request.user, data)
+        )
+        if done:
+            message = spec.done % {"ref": obj.case.reference}
+            if action == "approve" and done.status != DisbursementStatus.APPROVED:
+                message += " " + _(
+                    "A second approval, from the other co-lead state, is needed."
+                )
+            messages.success(request, message)
+            return redirect(obj)
+    return render(
+        request,
+        "secretariat/disbursement_action.html",
+        {
+            "disbursement": obj,
+            "form": form,
+            "spec": spec,
+            "notice": _action_refusal(action, obj, request.user)
+            if request.method == "GET"
+            else None,
+        },
+    )
+
+
+@login_required
+def disbursement_document_add(request, reference):
+    obj = _disbursement_or_404(request, reference)
+    form = DisbursementDocumentForm(*posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _run(
+            form,
+            lambda: dsb.disbursement_document_add(
+                request=obj,
+                actor=request.user,
+                uploaded_file=data["file"],
+                description=data["description"],
+            ),
+        ):
+            messages.success(request, _("Document added."))
+            return redirect(obj)
+    return render(
+        request,
+        "secretariat/form_page.html",
+        {
+            "form": form,
+            "title": _("Add a document to %(ref)s") % {"ref": obj.case.reference},
+            "back_url": obj.get_absolute_url(),
+            "submit": _("Upload"),
+        },
+    )
+
+
+# ---------------------------------------------------------------- fund pages
+
+
+@login_required
+def fund_statement(request):
+    _require(request, "secretariat.view_fund_statement")
+    return render(
+        request,
+        "secretariat/fund/statement.html",
+        {
+            "statement": selectors.fund_statement(request.user),
+            "is_staff": is_staff_reader(request.user),
+        },
+    )
+
+
+@login_required
+def commitment_list(request):
+    _require(request, "secretariat.view_commitment")
+    commitments = selectors.commitments_for(request.user).order_by(
+        "status", "-created_at", "-id"
+    )
+    status = request.GET.get("status", "")
+    if status in CommitmentStatus.values:
+        commitments = commitments.filter(status=status)
+    user = request.user
+    return render(
+        request,
+        "secretariat/fund/commitment_list.html",
+        {
+            "page": Paginator(commitments, 50).get_page(request.GET.get("page")),
+            "status": status,
+            "statuses": CommitmentStatus.choices,
+            "can_add": user.has_perm("secretariat.add_commitment"),
+            "can_release": user.has_perm("secretariat.release_commitment"),
+            "can_prepare": user.has_perm("secretariat.prepare_disbursement"),
+        },
+    )
+
+
+@login_required
+def commitment_create(request):
+    _require(request, "secretariat.add_commitment")
+    form = CommitmentForm(posted(request)[0], pools=selectors.pools_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        created = _run(
+            form,
+            lambda: fund.commitment_create(
+                pool=data["pool"],
+                amount_eur=data["amount_eur"],
+                purpose=data["purpose"],
+                categories=data["categories"],
+                approval_reference=data["approval_reference"],
+                actor=request.user,
+            ),
+        )
+        if created:
+            messages.success(
+                request,
+                _("Commitment %(ref)s recorded.") % {"ref": created.reference},
+            )
+            return redirect("commitment_list")
+    return render(
+        request,
+        "secretariat/form_page.html",
+        {
+            "form": form,
+            "title": _("Commit money of a pool"),
+            "back_url": reverse("commitment_list"),
+            "submit": _("Record commitment"),
+        },
+    )
+
+
+@login_required
+def commitment_release(request, pk):
+    commitment = get_object_or_404(selectors.commitments_for(request.user), pk=pk)
+    _require(request, "secretariat.release_commitment", commitment)
+    form = ActionReasonForm(posted(request)[0])
+    if request.method == "POST" and form.is_valid():
+        released = _run(
+            form,
+            lambda: fund.commitment_release(
+                commitment=commitment,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            ),
+        )
+        if released:
+            messages.success(
+                request,
+                _("What %(ref)s will not pay is back in its pool.")
+                % {"ref": released.reference},
+            )
+            return redirect("commitment_list")
+    return render(
+        request,
+        "secretariat/form_page.html",
+        {
+            "form": form,
+            "title": _("Release %(commitment)s") % {"commitment": commitment},
+            "intro": _(
+                "The remaining money, less what requests in progress draw on, "
+                "returns to the pool: EUR %(remaining)s remains now."
+            )
+            % {"remaining": f"{commitment.remaining_eur:,.2f}"},
+            "back_url": reverse("commitment_list"),
+            "submit": _("Release"),
+            "danger": True,
+        },
+    )
+
+
+def _adjustments():
+    return Adjustment.objects.select_related(
+        "pool", "requested_by", "decided_by", "reverses"
+    )
+
+
+@login_required
+def adjustment_list(request):
+    _require(request, "secretariat.view_adjustment")
+    user = request.user
+    page = Paginator(_adjustments().order_by("-requested_at", "-id"), 50).get_page(
+        request.GET.get("page")
+    )
+    for adjustment in page.object_list:
+        # The service refuses the author; don't offer them the form.
+        adjustment.can_decide = (
+            adjustment.status == AdjustmentStatus.PENDING
+            and adjustment.requested_by_id != user.pk
+            and user.has_perm("secretariat.decide_adjustment", adjustment)
+        )
+    return render(
+        request,
+        "secretariat/fund/adjustment_list.html",
+        {
+            "page": page,
+            "can_request": user.has_perm("secretariat.request_adjustment"),
+        },
+    )
+
+
+@login_required
+def adjustment_create(request):
+    _require(request, "secretariat.request_adjustment")
+    form = AdjustmentForm(posted(request)[0], pools=selectors.pools_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _run(
+            form,
+            lambda: fund.adjustment_request(
+                pool=data["pool"],
+                amount_eur=data["amount_eur"],
+                reason=data["reason"],
+                actor=request.user,
+            ),
+        ):
+            messages.success(
+                request,
+                _("The adjustment awaits the decision of another person."),
+            )
+            return redirect("adjustment_list")
+    return render(
+        request,
+        "secretariat/form_page.html",
+        {
+            "form": form,
+            "title": _("Propose an adjustment"),
+            "intro": _(
+                "An adjustment corrects a pool's money in. Someone other than you "
+                "approves or rejects it."
+            ),
+            "back_url": reverse("adjustment_list"),
+            "submit": _("Propose adjustment"),
+        },
+    )
+
+
+@login_required
+def adjustment_decide(request, pk):
+    _require(request, "secretariat.view_adjustment")
+    adjustment = get_object_or_404(_adjustments(), pk=pk)
+    _require(request, "secretariat.decide_adjustment", adjustment)
+    form = AdjustmentDecisionForm(posted(request)[0])
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        if _run(
+            form,
+            lambda: fund.adjustment_decide(
+                adjustment=adjustment, actor=request.user, approve=approve
+            ),
+        ):
+            messages.success(
+                request,
+                _("The adjustment is approved and posted to the ledger.")
+                if approve
+                else _("The adjustment is rejected."),
+            )
+            return redirect("adjustment_list")
+    return render(
+        request,
+        "secretariat/form_page.html",
+        {
+            "form": form,
+            "title": _("Decide the adjustment of EUR %(amount)s to %(pool)s")
+            % {"amount": f"{adjustment.amount_eur:,.2f}", "pool": adjustment.pool},
+            "intro": _("Proposed by %(who)s: %(reason)s")
+            % {"who": adjustment.requested_by, "reason": adjustment.reason},
+            "back_url": reverse("adjustment_list"),
+            "submit": _("Record decision"),
+        },
+    )
+
+
+@login_required
+def ledger_list(request):
+    _require(request, "secretariat.view_ledgerentry")
+    pools = selectors.pools_for(request.user)
+    entries = selectors.ledger_entries_for(request.user)
+    filters = LedgerFilterForm(request.GET or None, pools=pools)
+    if filters.is_valid():
+        if filters.cleaned_data["pool"]:
+            entries = entries.filter(pool=filters.cleaned_data["pool"])
+        if filters.cleaned_data["kind"]:
+            entries = entries.filter(kind=filters.cleaned_data["kind"])
+    entries = entries.order_by("-created_at", "-id")
+    return render(
+        request,
+        "secretariat/fund/ledger.html",
+        {
+            "page": Paginator(entries, 50).get_page(request.GET.get("page")),
+            "filters": filters,
+        },
+    )
+
+
+@login_required
+def bank_statements(request):
+    _require(request, "secretariat.view_ledgerentry")
+    can_import = request.user.has_perm("secretariat.reconcile_disbursement")
+    form = StatementImportForm(*posted(request))
+    if request.method == "POST":
+        if not can_import:
+            raise PermissionDenied
+        if form.is_valid():
+            uploaded = form.cleaned_data["file"]
+            statement = _run(
+                form,
+                lambda: dsb.statement_import(
+                    actor=request.user, file_name=uploaded.name, content=uploaded.read()
+                ),
+            )
+            if statement:
+                counts = {
+                    status: statement.lines.filter(status=status).count()
+                    for status in LineStatus.values
+                }
+                messages.success(
+                    request,
+                    _(
+                        "Statement imported: %(matched)d line(s) reconciled, "
+                        "%(open)d to resolve."
+                    )
+                    % {
+                        "matched": counts[LineStatus.MATCHED],
+                        "open": counts[LineStatus.MISMATCHED]
+                        + counts[LineStatus.UNMATCHED],
+                    },
+                )
+                return redirect(statement)
+    statements = BankStatement.objects.select_related("imported_by").annotate(
+        line_count=Count("lines"),
+        open_count=Count(
+            "lines",
+            filter=Q(lines__status__in=[LineStatus.MISMATCHED, LineStatus.UNMATCHED]),
+        ),
+    )
+    return render(
+        request,
+        "secretariat/fund/bank_statements.html",
+        {
+            "page": Paginator(statements.order_by("-imported_at", "-id"), 50).get_page(
+                request.GET.get("page")
+            ),
+            "form": form if can_import else None,
+        },
+    )
+
+
+def _line_form(line, user, data=None):
+    return LineResolveForm(
+        data,
+        prefix=f"line-{line.pk}",
+        requests=selectors.disbursements_for(user),
+    )
+
+
+@login_required
+def bank_statement(request, pk):
+    _require(request, "secretariat.view_ledgerentry")
+    statement = get_object_or_404(
+        BankStatement.objects.select_related("imported_by"), pk=pk
+    )
+    can_resolve = request.user.has_perm("secretariat.reconcile_disbursement")
+    lines = list(
+        statement.lines.select_related("request__case", "resolved_by").order_by(
+            "line_number"
+        )
+    )
+    for line in lines:
+        line.is_open = line.status in {LineStatus.MISMATCHED, LineStatus.UNMATCHED}
+        line.form = _line_form(line, request.user) if can_resolve else None
+    return render(
+        request,
+        "secretariat/fund/bank_statement.html",
+        {"statement": statement, "lines": lines},
+    )
+
+
+@login_required
+def statement_line_resolve(request, pk, line_pk):
+    _require(request, "secretariat.reconcile_disbursement")
+    line = get_object_or_404(
+        StatementLine.objects.select_related("statement"), pk=line_pk, statement_id=pk
+    )
+    form = _line_form(line, request.user, posted(request)[0])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(
+            form,
+            lambda: dsb.statement_line_resolve(
+                line=line,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                request=form.disbursement,
+            ),
+        )
+    ):
+        messages.success(
+            request,
+            _("Line %(n)d is resolved.") % {"n": line.line_number},
+        )
+        return redirect(line.statement)
+    return render(
+        request,
+        "secretariat/form_page.html",
+        {
+            "form": form,
+            "title": _("Resolve line %(n)d of %(file)s")
+            % {"n": line.line_number, "file": line.statement.file_name},
+            "intro": _("%(date)s · %(currency)s %(amount)s · reference %(ref)s")
+            % {
+                "date": line.booked_on,
+                "currency": line.currency,
+                "amount": f"{line.amount:,.2f}",
+                "ref": line.reference,
+            },
+            "note": line.note,
+            "back_url": line.statement.get_absolute_url(),
+            "submit": _("Resolve"),
+        },
+    )

@@ -283,7 +283,10 @@ def disbursement_update(*, request: DisbursementRequest, actor, **changes):
             "currency": str(request.amount.currency),
             "purpose": request.purpose,
             "categories": list(request.categories.all()),
-            "fx_rate": None,
+            # Keep the rate the draft was converted at unless the money changes.
+            "fx_rate": None
+            if str(request.amount.currency) == "EUR"
+            else request.fx_rate,
         }
         unknown = set(changes) - set(current)
         if unknown:

@@ -227,6 +227,23 @@ def test_bank_reference_is_unique(people, draft, checker):
     assert refresh(requests[1]).status == DisbursementStatus.APPROVED
 
 
+def test_editing_a_foreign_currency_draft_keeps_its_rate(people, draft):
+    from secretariat.models import ExchangeRate
+
+    ExchangeRate.objects.create(currency="GBP", rate_date=TODAY, units_per_eur="0.85")
+    request = draft("850.00", currency="GBP", fx_rate=Decimal("0.80"))
+    assert request.eur_amount == Decimal("1062.50")
+    request = dsb.disbursement_update(
+        request=request, actor=people.finance, payee_name="SIA Renamed"
+    )
+    assert request.fx_rate == Decimal("0.80")
+    assert request.eur_amount == Decimal("1062.50")
+    request = dsb.disbursement_update(
+        request=request, actor=people.finance, fx_rate=Decimal("0.85")
+    )
+    assert request.eur_amount == Decimal("1000.00")
+
+
 def test_bad_iban_and_bic_are_refused(people, draft):
     with pytest.raises(ApplicationError, match="not a valid IBAN") as refused:
         draft(payee_iban="LV00BANK0000000000000")

@@ -48,3 +48,17 @@ def test_media_files_have_no_public_url(client, people, document):
 def test_other_states_liaison_gets_404(client, people, document):
     client.force_login(people.liaison_lv)
     assert client.get(reverse("attachment", args=[document.pk])).status_code == 404
+
+
+def test_a_refused_comment_keeps_its_text_next_to_the_field(client, people, document):
+    reference = document.case.reference
+    client.force_login(people.officer)
+    too_long = "x" * 5001
+    response = client.post(
+        reverse("case_comment", args=[reference]), {"body": too_long}
+    )
+    assert response.status_code == 200
+    form = response.context["comment_form"]
+    assert "at most 5000 characters" in form.errors["body"][0]
+    assert too_long in response.content.decode()
+    assert not document.case.comments.exists()
