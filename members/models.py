@@ -320,6 +320,8 @@ class Contribution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # Set when an approved adjustment reversed this contribution's ledger entry.
+    reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_on", "-id"]

@@ -764,6 +764,33 @@ def pledge_cancel(*, pledge: Pledge, actor: User, reason: str) -> Pledge:
     return pledge
 
 
+def contribution_reversed(*, contribution: Contribution, actor: User) -> None:
+    """Undo a contribution's effect on its pledge once the fund has reversed it.
+    Called inside the transaction that approves the reversal."""
+    pledge = Pledge.objects.select_for_update().get(pk=contribution.pledge_id)
+    contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    if contribution.reversed_at is not None:
+        raise ConflictError(_("The contribution has already been reversed."))
+    contribution.reversed_at = timezone.now()
+    contribution.save(update_fields=["reversed_at"])
+    status_before = pledge.status
+    pledge.received_amount -= contribution.amount.amount
+    pledge.status = pledge_status_for(pledge.amount.amount, pledge.received_amount)
+    pledge.save(update_fields=["received_amount", "status"])
+    timeline_record(
+        subject=pledge.member_state,
+        actor=actor,
+        action="contribution_reversed",
+        description=_("Contribution of %(currency)s %(amount)s reversed")
+        % {
+            "currency": contribution.amount.currency,
+            "amount": f"{contribution.amount.amount:,}",
+        },
+        from_status=status_before,
+        to_status=pledge.status,
+    )
+
+
 def pledge_status_for(amount: Decimal, received: Decimal) -> str:
     if received <= 0:
         return PledgeStatus.PLEDGED

@@ -2,6 +2,7 @@
 and the one handler that turns refused business rules into responses."""
 
 import functools
+import hashlib
 import json
 
 from django.core.exceptions import PermissionDenied
@@ -73,7 +74,26 @@ class IdempotencyKeyReused(ApplicationError):
         )
 
 
-def _replay(record: IdempotencyKey, endpoint: str) -> Response:
+def request_fingerprint(request) -> str:
+    """A digest of what the request asks for, so that a key reused for a different
+    request is refused instead of silently answered with another's result."""
+    data = request.data
+    items = data.lists() if hasattr(data, "lists") else sorted(data.items())
+
+    def canonical(value):
+        if hasattr(value, "read"):  # an uploaded file
+            return {"file": getattr(value, "name", ""), "size": value.size}
+        return value
+
+    body = json.dumps(
+        [[key, canonical(value)] for key, value in sorted(items, key=lambda kv: kv[0])],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _replay(record: IdempotencyKey, endpoint: str, fingerprint: str) -> Response:
     if record.endpoint != endpoint:
         raise IdempotencyKeyReused(
             _(
@@ -81,6 +101,14 @@ def _replay(record: IdempotencyKey, endpoint: str) -> Response:
                 "send a new key for each operation."
             )
             % {"key": record.key, "first": record.endpoint}
+        )
+    if record.request_hash != fingerprint:
+        raise IdempotencyKeyReused(
+            _(
+                "The Idempotency-Key “%(key)s” was already used for a different "
+                "request; send a new key for each operation."
+            )
+            % {"key": record.key}
         )
     return Response(
         record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"}
@@ -111,19 +139,25 @@ def idempotent(view_method):
                 field=IDEMPOTENCY_HEADER,
             )
         endpoint = f"{request.method} {request.path}"[:200]
+        fingerprint = request_fingerprint(request)
         user = request.user
         with transaction.atomic():
             record = IdempotencyKey.objects.filter(user=user, key=key).first()
             if record is not None:
-                return _replay(record, endpoint)
+                return _replay(record, endpoint, fingerprint)
             try:
                 with transaction.atomic():
                     record = IdempotencyKey.objects.create(
-                        user=user, key=key, endpoint=endpoint, status_code=0, body={}
-                    )
+                        user=user, key=key, endpoint=endpoint, status_code=0,
+                        body={}, request_hash=fingerprint,
+                    )  # fmt: skip
             except IntegrityError:
                 # Another request with this key committed while we looked.
-                return _replay(IdempotencyKey.objects.get(user=user, key=key), endpoint)
+                return _replay(
+                    IdempotencyKey.objects.get(user=user, key=key),
+                    endpoint,
+                    fingerprint,
+                )
             response = view_method(self, request, *args, **kwargs)
             if 200 <= response.status_code < 300:
                 record.status_code = response.status_code

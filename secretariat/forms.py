@@ -129,14 +129,6 @@ class DisbursementForm(forms.Form):
         help_text=_("The contract milestone or delivery this payment is for."),
     )
     categories = categories_field()
-    fx_rate = forms.DecimalField(
-        label=_("Exchange rate (units per EUR)"),
-        required=False,
-        max_digits=18,
-        decimal_places=8,
-        min_value=0.00000001,
-        help_text=_("Leave empty to use the latest recorded rate."),
-    )
     due_date = forms.DateField(
         label=_("Pay by"),
         required=False,

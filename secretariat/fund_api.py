@@ -364,11 +364,6 @@ class DisbursementUpdateSerializer(serializers.Serializer):
     currency = serializers.CharField(max_length=3, help_text=_("ISO 4217, e.g. EUR."))
     purpose = serializers.CharField(max_length=2000)
     categories = _category_codes()
-    fx_rate = serializers.DecimalField(
-        max_digits=18, decimal_places=8, required=False, allow_null=True,
-        min_value=0,
-        help_text=_("Units of the currency per EUR; by default the recorded rate."),
-    )  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -579,6 +574,7 @@ class CommitmentViewSet(
 
     @extend_schema(request=ReasonSerializer, responses=CommitmentSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def release(self, request, pk=None):
         """Return to the pool what the commitment will not pay."""
         commitment = self.get_object()
@@ -613,6 +609,7 @@ class AdjustmentViewSet(
     @extend_schema(
         request=AdjustmentInputSerializer, responses={201: AdjustmentSerializer}
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
         """Propose an adjustment, or the reversal of an entry of money received."""
         data = AdjustmentInputSerializer(
@@ -626,6 +623,7 @@ class AdjustmentViewSet(
 
     @extend_schema(request=AdjustmentDecideSerializer, responses=AdjustmentSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def decide(self, request, pk=None):
         """Approve (the ledger moves) or reject an adjustment."""
         adjustment = self.get_object()

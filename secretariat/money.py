@@ -70,6 +70,43 @@ class EurConversion:
 
 
 RATE_TOLERANCE = Decimal("0.20")
+
+
+def recorded_rate(currency: str, on_date: date) -> ExchangeRate:
+    """The latest recorded rate on or before the date, refused when there is none
+    or it is older than ``FX_RATE_MAX_AGE_DAYS``: every amount in a foreign
+    currency rests on a rate a finance officer recorded."""
+    recorded = (
+        ExchangeRate.objects.filter(currency=currency, rate_date__lte=on_date)
+        .order_by("-rate_date")
+        .first()
+    )
+    if recorded is None:
+        raise ApplicationError(
+            _(
+                "No EUR exchange rate for %(currency)s is recorded on or before "
+                "%(date)s. Ask a finance officer to record it."
+            )
+            % {"currency": currency, "date": on_date},
+            field="fx_rate",
+        )
+    if (on_date - recorded.rate_date).days > settings.FX_RATE_MAX_AGE_DAYS:
+        raise ApplicationError(
+            _(
+                "The latest EUR rate for %(currency)s is from %(rate_date)s, more "
+                "than %(days)d days before %(date)s. Record a current rate."
+            )
+            % {
+                "currency": currency,
+                "rate_date": recorded.rate_date,
+                "days": settings.FX_RATE_MAX_AGE_DAYS,
+                "date": on_date,
+            },
+            field="fx_rate",
+        )
+    return recorded
+
+
 MAX_EUR = Decimal("1e16")
 
 
@@ -83,43 +120,14 @@ def to_eur(
     """Convert at a given rate, or at the latest recorded rate on or before the
     date. The rate is units of ``currency`` per euro.
 
-    A recorded rate older than ``FX_RATE_MAX_AGE_DAYS`` is not used silently, and
-    a given rate must lie within 20% of the recorded one, so that a typing slip
-    cannot turn a pledge into a fortune.
+    A given rate (the bank's, say) must lie within 20% of a recent recorded one,
+    so that a typing slip cannot turn a pledge into a fortune.
     """
     on_date = on_date or timezone.localdate()
     if currency == "EUR":
         return EurConversion(amount.quantize(CENT), Decimal(1), on_date)
-    recorded = (
-        ExchangeRate.objects.filter(currency=currency, rate_date__lte=on_date)
-        .order_by("-rate_date")
-        .first()
-    )
+    recorded = recorded_rate(currency, on_date)
     if rate is None:
-        if recorded is None:
-            raise ApplicationError(
-                _(
-                    "No EUR exchange rate for %(currency)s is recorded on or before "
-                    "%(date)s. Ask a finance officer to record it."
-                )
-                % {"currency": currency, "date": on_date},
-                field="fx_rate",
-            )
-        age = (on_date - recorded.rate_date).days
-        if age > settings.FX_RATE_MAX_AGE_DAYS:
-            raise ApplicationError(
-                _(
-                    "The latest EUR rate for %(currency)s is from %(rate_date)s, "
-                    "more than %(days)d days before %(date)s. Record a current rate."
-                )
-                % {
-                    "currency": currency,
-                    "rate_date": recorded.rate_date,
-                    "days": settings.FX_RATE_MAX_AGE_DAYS,
-                    "date": on_date,
-                },
-                field="fx_rate",
-            )
         rate, on_date = recorded.units_per_eur, recorded.rate_date
     else:
         rate = Decimal(rate)
@@ -127,22 +135,21 @@ def to_eur(
             raise ApplicationError(
                 _("The exchange rate must be positive."), field="fx_rate"
             )
-        if recorded is not None:
-            drift = abs(rate - recorded.units_per_eur) / recorded.units_per_eur
-            if drift > RATE_TOLERANCE:
-                raise ApplicationError(
-                    _(
-                        "%(rate)s %(currency)s per EUR is more than 20%% away from "
-                        "the recorded rate %(recorded)s of %(rate_date)s."
-                    )
-                    % {
-                        "rate": rate,
-                        "currency": currency,
-                        "recorded": recorded.units_per_eur,
-                        "rate_date": recorded.rate_date,
-                    },
-                    field="fx_rate",
+        drift = abs(rate - recorded.units_per_eur) / recorded.units_per_eur
+        if drift > RATE_TOLERANCE:
+            raise ApplicationError(
+                _(
+                    "%(rate)s %(currency)s per EUR is more than 20%% away from "
+                    "the recorded rate %(recorded)s of %(rate_date)s."
                 )
+                % {
+                    "rate": rate,
+                    "currency": currency,
+                    "recorded": recorded.units_per_eur,
+                    "rate_date": recorded.rate_date,
+                },
+                field="fx_rate",
+            )
     eur = (amount / rate).quantize(CENT, rounding=ROUND_HALF_EVEN)
     if eur >= MAX_EUR:
         raise ApplicationError(_("The amount in EUR is too large."), field="amount")

@@ -217,7 +217,9 @@ def fund_statement(user) -> FundStatement:
         )
     ).order_by("name")
     received = dict(
-        Contribution.objects.filter(pledge__member_state__in=states)
+        Contribution.objects.filter(
+            pledge__member_state__in=states, reversed_at__isnull=True
+        )
         .values_list("pledge__member_state")
         .annotate(total=Sum("eur_amount"))
         .values_list("pledge__member_state", "total")

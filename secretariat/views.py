@@ -255,7 +255,6 @@ def disbursement_prepare(request):
                 currency=data["currency"],
                 purpose=data["purpose"],
                 categories=data["categories"],
-                fx_rate=data["fx_rate"],
                 due_date=data["due_date"],
             ),
         )
@@ -287,7 +286,6 @@ def disbursement_edit(request, reference):
         "currency": str(obj.amount.currency),
         "purpose": obj.purpose,
         "categories": list(obj.categories.all()),
-        "fx_rate": obj.fx_rate if str(obj.amount.currency) != "EUR" else None,
     }
     commitments = selectors.commitments_for(request.user).filter(
         Q(status=CommitmentStatus.OPEN) | Q(pk=obj.commitment_id)
@@ -300,10 +298,6 @@ def disbursement_edit(request, reference):
     )
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        if changes and form.cleaned_data["currency"] != "EUR":
-            # Without a rate the service converts again at the latest recorded
-            # one; keep the rate on the form.
-            changes["fx_rate"] = form.cleaned_data["fx_rate"]
         if not changes:
             messages.info(request, _("Nothing was changed."))
             return redirect(obj)
@@ -554,13 +548,17 @@ def _next_step(obj, approvals):
     return _("Nothing: the case is closed.")
 
 
+# Supporting documents are added before approval (see disbursement_document_add).
+DOCUMENT_STATUSES = {"draft", "submitted", "checked"}
+
+
 @login_required
 def disbursement_detail(request, reference, comment_form=None):
     obj = selectors.disbursement_detail(_disbursement_or_404(request, reference))
     user = request.user
     approvals = list(obj.approvals.all())
-    can_upload = obj.case.is_open and user.has_perm(
-        "secretariat.view_disbursementrequest", obj
+    can_upload = obj.status in DOCUMENT_STATUSES and user.has_perm(
+        "secretariat.prepare_disbursement", obj
     )
     actions = disbursement_actions_for(obj, user)
     context = {

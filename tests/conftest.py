@@ -4,6 +4,7 @@
 import shutil
 from dataclasses import dataclass
 
+import kombu.pools
 import pytest
 from rest_framework.test import APIClient
 
@@ -49,9 +50,10 @@ def unreachable_broker():
 
 
 def _reset_celery_pools():
-    # Connections are pooled per broker URL; drop them so the next publish
-    # connects to the broker now configured.
-    celery_app.pool.force_close_all()
+    # kombu keeps producer and connection pools in a registry keyed by broker
+    # URL, and the app caches its own: drop both, so that the next publish builds
+    # fresh ones for the broker now configured.
+    kombu.pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 

@@ -27,6 +27,7 @@ from schwifty.exceptions import SchwiftyException
 from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.models import (
     DISBURSEMENT_TRANSITIONS,
+    IN_FLIGHT_STATUSES,
     ApprovalPolicy,
     BankStatement,
     CapabilityCategory,
@@ -92,9 +93,14 @@ def clean_bic(value: str) -> str:
 
 def _lock(request: DisbursementRequest, *, pool=False, commitment=False):
     """Lock, in the fixed order pool, commitment, request; return fresh rows."""
-    locked_pool = _lock_pool(request.commitment.pool) if pool else None
+    # Read the current commitment (a draft may have moved to another one since
+    # the caller loaded it), lock in order, then make sure it did not move again.
+    current = DisbursementRequest.objects.select_related("commitment").get(
+        pk=request.pk
+    )
+    locked_pool = _lock_pool(current.commitment.pool) if pool else None
     locked_commitment = (
-        Commitment.objects.select_for_update().get(pk=request.commitment_id)
+        Commitment.objects.select_for_update().get(pk=current.commitment_id)
         if commitment
         else None
     )
@@ -103,6 +109,11 @@ def _lock(request: DisbursementRequest, *, pool=False, commitment=False):
         .select_related("case", "commitment__pool")
         .get(pk=request.pk)
     )
+    if request.commitment_id != current.commitment_id:
+        raise ConflictError(
+            _("%(ref)s changed while you were acting on it; try again.")
+            % {"ref": request.case.reference}
+        )
     return locked_pool, locked_commitment, request
 
 
@@ -179,7 +190,7 @@ def _check_funds(request, commitment, *, statuses, stage) -> None:
 
 def _validated_fields(
     *, commitment, payee_name, payee_country, payee_iban, payee_bic, amount,
-    currency, purpose, categories, fx_rate,
+    currency, purpose, categories,
 ) -> dict:  # fmt: skip
     if commitment.status != CommitmentStatus.OPEN:
         raise ApplicationError(
@@ -195,7 +206,9 @@ def _validated_fields(
         raise ApplicationError(error, field="amount")
     categories = list(categories)
     _check_earmark(commitment, categories)
-    conversion = to_eur(Decimal(amount), currency, rate=fx_rate)
+    # Always the recorded rate: whoever prepares a request cannot choose the EUR
+    # figure that decides how many approvers it needs.
+    conversion = to_eur(Decimal(amount), currency)
     return {
         "commitment": commitment,
         "payee_name": payee_name.strip(),
@@ -223,7 +236,6 @@ def disbursement_prepare(
     currency: str,
     purpose: str,
     categories: Iterable[CapabilityCategory],
-    fx_rate: Decimal | None = None,
     due_date: date | None = None,
 ) -> DisbursementRequest:
     """Draft a disbursement request (a case, DSB-YYYY-NNNN)."""
@@ -231,7 +243,7 @@ def disbursement_prepare(
     fields = _validated_fields(
         commitment=commitment, payee_name=payee_name, payee_country=payee_country,
         payee_iban=payee_iban, payee_bic=payee_bic, amount=amount, currency=currency,
-        purpose=purpose, categories=categories, fx_rate=fx_rate,
+        purpose=purpose, categories=categories,
     )  # fmt: skip
     categories = fields.pop("categories")
     with transaction.atomic():
@@ -283,10 +295,6 @@ def disbursement_update(*, request: DisbursementRequest, actor, **changes):
             "currency": str(request.amount.currency),
             "purpose": request.purpose,
             "categories": list(request.categories.all()),
-            # Keep the rate the draft was converted at unless the money changes.
-            "fx_rate": None
-            if str(request.amount.currency) == "EUR"
-            else request.fx_rate,
         }
         unknown = set(changes) - set(current)
         if unknown:
@@ -345,15 +353,24 @@ def disbursement_submit(*, request: DisbursementRequest, actor):
             raise ConflictError(
                 _("Commitment %(ref)s is closed.") % {"ref": commitment.reference}
             )
-        from secretariat.models import IN_FLIGHT_STATUSES
-
+        # The EUR figure is fixed now, at the rate recorded for today; it decides
+        # the funds check and the number of approvers.
+        conversion = to_eur(request.amount.amount, currency)
+        request.eur_amount = conversion.eur_amount
+        request.fx_rate = conversion.rate
+        request.fx_date = conversion.rate_date
         _check_funds(
             request, commitment, statuses=IN_FLIGHT_STATUSES, stage=_("submission")
         )
         request.policy = policy
         request.approvals_needed = policy.approvals_needed(request.eur_amount)
         request.submitted_at = timezone.now()
-        request.save(update_fields=["policy", "approvals_needed", "submitted_at"])
+        request.save(
+            update_fields=[
+                "eur_amount", "fx_rate", "fx_date", "policy", "approvals_needed",
+                "submitted_at",
+            ]
+        )  # fmt: skip
         _move(request, to_status=S.SUBMITTED, actor=actor)
     return request
 
@@ -556,6 +573,12 @@ def disbursement_mark_paid(
                 labels=LABELS,
                 what=request.case.reference,
             )
+        if request.approved_at and paid_on < timezone.localdate(request.approved_at):
+            raise ApplicationError(
+                _("The payment date cannot be before the approval (%(date)s).")
+                % {"date": timezone.localdate(request.approved_at)},
+                field="paid_on",
+            )
         if request.eur_amount > commitment.remaining_eur:
             raise ConflictError(
                 _("Commitment %(ref)s has only %(free)s left to pay.")
@@ -637,7 +660,9 @@ def _parse_statement(content: bytes) -> list[dict]:
             field="file",
         )
     rows, seen = [], set()
-    for number, raw in enumerate(reader, start=2):
+    for raw in reader:
+        # The physical line where the record ends (a quoted field may span lines).
+        number = reader.line_num
         row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
         if None in raw:
             raise ApplicationError(
@@ -791,15 +816,18 @@ def disbursement_document_add(
     request's case."""
     from secretariat.services import attachment_store
 
-    require_perm(actor, "secretariat.view_disbursementrequest", request)
-    if request.status in CLOSED_STATUSES:
-        raise ConflictError(
-            _("%(ref)s is closed (%(status)s); no documents can be added.")
-            % {"ref": request.case.reference, "status": LABELS[request.status]},
-            field="file",
-        )
+    # Documents support the decision: finance officers add them before approval,
+    # so that nothing changes under an approver's signature.
+    require_perm(actor, "secretariat.prepare_disbursement", request)
     description = (description or "").strip()
     with transaction.atomic():
+        _pool, _commitment, request = _lock(request)
+        if request.status not in {S.DRAFT, S.SUBMITTED, S.CHECKED}:
+            raise ConflictError(
+                _("%(ref)s is %(status)s; documents are added before approval.")
+                % {"ref": request.case.reference, "status": LABELS[request.status]},
+                field="file",
+            )
         attachment = attachment_store(
             subject=request,
             case=request.case,

@@ -6,6 +6,7 @@ in the same order (pool, then commitment, then request) so that concurrent
 requests queue instead of deadlocking.
 """
 
+import hashlib
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -13,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from secretariat.exceptions import ApplicationError, ConflictError
@@ -65,7 +65,12 @@ def pool_for_earmark(earmark: str, categories: Iterable[CapabilityCategory]) -> 
     categories = sorted(categories, key=lambda c: c.code)
     if not categories:
         raise ApplicationError(_("An earmark by category needs categories."))
-    code = "categories-" + slugify("-".join(c.code for c in categories))[:100]
+    # Named by a digest of the exact set, so that two different sets can never
+    # share a pool.
+    digest = hashlib.sha256(",".join(c.code for c in categories).encode()).hexdigest()[
+        :16
+    ]
+    code = f"categories-{digest}"
     pool, created = Pool.objects.get_or_create(
         code=code,
         defaults={
@@ -335,6 +340,13 @@ def adjustment_decide(*, adjustment: Adjustment, actor, approve: bool) -> Adjust
         adjustment.decided_at = timezone.now()
         adjustment.save(update_fields=["status", "decided_by", "decided_at"])
         if approve:
+            reversed_entry = adjustment.reverses
+            if reversed_entry is not None and reversed_entry.contribution_id:
+                from members.services import contribution_reversed
+
+                contribution_reversed(
+                    contribution=reversed_entry.contribution, actor=actor
+                )
             if pool.available + adjustment.amount_eur < 0:
                 raise ConflictError(
                     _(

@@ -71,6 +71,9 @@ def test_a_stale_recorded_rate_is_not_used(people, considering_japan, settings):
 
 
 def test_an_enormous_amount_is_a_clear_error_not_a_crash(api_for, people, latvia):
+    ExchangeRate.objects.create(
+        currency="GBP", rate_date=timezone.localdate(), units_per_eur="0.5"
+    )
     response = api_for(people.officer).post(
         "/api/pledges/",
         {"member_state": "LV", "year": 2026, "amount": "9000000000000000",

@@ -1073,3 +1073,32 @@ def test_query_count_is_bounded_and_flat(
 
     assert small <= MAX_QUERIES, f"{endpoint}: {small} queries"
     assert large == small, f"{endpoint}: {small} queries grew to {large}"
+
+
+def test_a_key_reused_with_another_body_is_refused(api_for, people, commitment):
+    api = api_for(people.finance)
+    first = post(api, URL, body(commitment, amount="1000.00"), key="k-body")
+    assert first.status_code == 201
+    again = post(api, URL, body(commitment, amount="1000.00"), key="k-body")
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    other = post(api, URL, body(commitment, amount="2000.00"), key="k-body")
+    assert other.status_code == 422
+    assert "different request" in other.json()["detail"]
+    assert DisbursementRequest.objects.count() == 1
+
+
+def test_adjustments_and_releases_are_idempotent(api_for, people, commitment,
+                                                 unrestricted):  # fmt: skip
+    from secretariat.models import Adjustment
+
+    api = api_for(people.finance)
+    data = {"pool": unrestricted.code, "amount_eur": "-10.00", "reason": "Bank fee"}
+    for _ in range(2):
+        response = post(api, "/api/adjustments/", data, key="adj-1")
+        assert response.status_code == 201, response.content
+    assert Adjustment.objects.count() == 1
+    release = f"/api/commitments/{commitment.pk}/release/"
+    for _ in range(2):
+        response = post(api, release, {"reason": "Contract closed"}, key="rel-1")
+        assert response.status_code == 200, response.content

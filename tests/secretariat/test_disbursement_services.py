@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 
 from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.models import (
+    DisbursementRequest,
     DisbursementStatus,
     LedgerEntry,
     Pool,
@@ -227,21 +228,90 @@ def test_bank_reference_is_unique(people, draft, checker):
     assert refresh(requests[1]).status == DisbursementStatus.APPROVED
 
 
-def test_editing_a_foreign_currency_draft_keeps_its_rate(people, draft):
+def test_the_eur_figure_is_fixed_at_submission_at_the_recorded_rate(
+    people, draft, checker
+):
+    """The preparer cannot choose the EUR figure that decides the approval band:
+    it comes from the recorded rate on the day of submission."""
     from secretariat.models import ExchangeRate
 
-    ExchangeRate.objects.create(currency="GBP", rate_date=TODAY, units_per_eur="0.85")
-    request = draft("850.00", currency="GBP", fx_rate=Decimal("0.80"))
-    assert request.eur_amount == Decimal("1062.50")
-    request = dsb.disbursement_update(
-        request=request, actor=people.finance, payee_name="SIA Renamed"
+    ExchangeRate.objects.create(
+        currency="USD", rate_date=TODAY - dt.timedelta(days=30), units_per_eur="1.5"
     )
-    assert request.fx_rate == Decimal("0.80")
-    assert request.eur_amount == Decimal("1062.50")
-    request = dsb.disbursement_update(
-        request=request, actor=people.finance, fx_rate=Decimal("0.85")
+    request = draft("1150000.00", currency="USD")
+    assert request.eur_amount == Decimal("766666.67")  # at the old rate
+    ExchangeRate.objects.create(currency="USD", rate_date=TODAY, units_per_eur="1.0")
+    dsb.disbursement_submit(request=request, actor=people.finance)
+    request = refresh(request)
+    assert request.eur_amount == Decimal("1150000.00")
+    assert request.fx_rate == Decimal("1.0")
+    assert request.approvals_needed == 2
+
+
+def test_disbursements_take_no_typed_in_rate(people, draft):
+    with pytest.raises(TypeError):
+        draft("1000.00", currency="USD", fx_rate=Decimal("1.19"))
+
+
+def test_a_stale_object_submits_against_the_current_commitment(
+    people, draft, funded, unrestricted
+):
+    small = fund.commitment_create(
+        pool=unrestricted, amount_eur=Decimal("100.00"), purpose="Small",
+        categories=[category("reconnaissance")], actor=people.finance,
+    )  # fmt: skip
+    request = draft("250000.00")
+    stale = DisbursementRequest.objects.get(pk=request.pk)
+    dsb.disbursement_update(request=request, actor=people.finance, commitment=small)
+    with pytest.raises(ConflictError, match="Not enough money at submission"):
+        dsb.disbursement_submit(request=stale, actor=people.finance)
+
+
+def test_payment_cannot_be_dated_before_the_approval(people, draft, checker):
+    request = draft()
+    dsb.disbursement_submit(request=request, actor=people.finance)
+    dsb.disbursement_check(request=request, actor=checker)
+    dsb.disbursement_approve(request=request, actor=people.approver_lv)
+    with pytest.raises(ApplicationError, match="cannot be before the approval"):
+        dsb.disbursement_mark_paid(
+            request=request, actor=people.finance, payment_order="PO",
+            bank_reference="B-1", paid_on=TODAY - dt.timedelta(days=400),
+        )  # fmt: skip
+    assert refresh(request).status == DisbursementStatus.APPROVED
+
+
+def test_documents_are_added_by_finance_before_approval(people, draft, checker):
+    from tests.files import pdf
+
+    request = draft()
+    with pytest.raises(PermissionDenied):
+        dsb.disbursement_document_add(
+            request=request, actor=people.procurement, uploaded_file=pdf()
+        )
+    dsb.disbursement_document_add(
+        request=request, actor=people.finance, uploaded_file=pdf()
     )
-    assert request.eur_amount == Decimal("1000.00")
+    dsb.disbursement_submit(request=request, actor=people.finance)
+    dsb.disbursement_check(request=request, actor=checker)
+    dsb.disbursement_approve(request=request, actor=people.approver_lv)
+    with pytest.raises(ConflictError, match="added before approval"):
+        dsb.disbursement_document_add(
+            request=request, actor=people.finance, uploaded_file=pdf()
+        )
+    assert request.case.attachments.count() == 1
+
+
+def test_pools_for_different_category_sets_never_merge(people, latvia, uk):
+    from secretariat.models import CapabilityCategory
+    from tests.secretariat.fund_fixtures import receive
+
+    non_strike = list(CapabilityCategory.objects.exclude(code="strike"))
+    receive(people, latvia, "100.00", earmark="categories", categories=non_strike)
+    receive(people, uk, "100.00", earmark="categories",
+            categories=[*non_strike, category("strike")])  # fmt: skip
+    pools = Pool.objects.filter(kind="categories")
+    assert pools.count() == 2
+    assert {p.received for p in pools} == {Decimal("100.00")}
 
 
 def test_bad_iban_and_bic_are_refused(people, draft):

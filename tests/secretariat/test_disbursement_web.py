@@ -564,7 +564,7 @@ def test_comments_and_documents_on_the_case_page(people, draft, web):
     assert commented.status_code == 302
     assert commented["Location"] == request.get_absolute_url()
 
-    uploaded = officer.post(
+    uploaded = web(people.finance).post(
         reverse("disbursement_document_add", args=[request.case.reference]),
         {"file": pdf("invoice.pdf"), "description": "Invoice 2026-14"},
     )
@@ -581,7 +581,7 @@ def test_comments_and_documents_on_the_case_page(people, draft, web):
     assert "Invoice 2026-14" in html
 
 
-def test_a_closed_request_takes_no_documents(people, draft, web):
+def test_a_decided_request_takes_no_documents(people, draft, web):
     request = draft()
     dsb.disbursement_cancel(request=request, actor=people.finance, reason="dup")
     browser = web(people.finance)
@@ -591,7 +591,18 @@ def test_a_closed_request_takes_no_documents(people, draft, web):
         {"file": pdf("late.pdf")},
     )
     assert refused.status_code == 200
-    assert "is closed" in errors_of(refused, "file")[0]
+    assert "documents are added before approval" in errors_of(refused, "file")[0]
+    assert not Attachment.objects.exists()
+
+
+def test_only_finance_officers_add_documents(people, draft, web):
+    request = draft()
+    for who in ("procurement", "officer", "approver_lv"):
+        refused = web(getattr(people, who)).post(
+            reverse("disbursement_document_add", args=[request.case.reference]),
+            {"file": pdf("invoice.pdf")},
+        )
+        assert refused.status_code == 403, who
     assert not Attachment.objects.exists()
 
 
@@ -740,11 +751,11 @@ def grow(people, draft, checker, how_many):
 
     for _ in range(how_many):
         request = submitted_and_checked(people, draft, checker, "1000.00")
+        dsb.disbursement_document_add(
+            request=request, actor=people.finance, uploaded_file=pdf()
+        )
         dsb.disbursement_approve(request=request, actor=people.approver_lv)
         case_comment_add(case=request.case, actor=people.officer, body="ok")
-        dsb.disbursement_document_add(
-            request=request, actor=people.officer, uploaded_file=pdf()
-        )
         draft("500.00")
 
 

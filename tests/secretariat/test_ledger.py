@@ -196,3 +196,52 @@ def test_a_rejected_reversal_can_be_proposed_again(people, entry, unrestricted):
     fund.adjustment_decide(adjustment=again, actor=second_person, approve=True)
     assert refresh(unrestricted).received == 0
     assert_ledger_matches_balances()
+
+
+def test_reversing_a_contribution_undoes_it_on_the_pledge_and_the_statement(
+    people, latvia, unrestricted
+):
+    from members.models import Pledge
+    from secretariat.selectors import fund_statement
+    from tests.secretariat.fund_fixtures import receive
+
+    contribution = receive(people, latvia, "1000.00")
+    entry = contribution.ledger_entries.get()
+    adjustment = fund.adjustment_request(
+        pool=None, reverses=entry, reason="Wrong account", actor=people.finance
+    )
+    fund.adjustment_decide(
+        adjustment=adjustment, actor=_second_finance_officer(), approve=True
+    )
+    pledge = Pledge.objects.get(pk=contribution.pledge_id)
+    assert pledge.received_amount == 0
+    assert pledge.status == "pledged"
+    row = next(
+        m for m in fund_statement(people.officer).members if m.member_state == latvia
+    )
+    assert row.received == 0
+    # The corrected contribution can now be recorded.
+    from members import services as member_services
+
+    member_services.contribution_record(
+        pledge=pledge, actor=people.finance, amount=Decimal("1000.00"),
+        currency="EUR", received_on=pledge.fx_date,
+    )  # fmt: skip
+    assert refresh(unrestricted).received == Decimal("1000.00")
+    assert_ledger_matches_balances()
+
+
+def test_a_typed_rate_needs_a_recorded_one(people, latvia):
+    from members import services as member_services
+
+    pledge = member_services.pledge_record(
+        member_state=latvia, actor=people.officer, year=2026,
+        amount=Decimal("1000.00"), currency="EUR",
+    )  # fmt: skip
+    chf = member_services.pledge_record
+    with pytest.raises(ApplicationError, match="No EUR exchange rate for CHF"):
+        chf(
+            member_state=latvia, actor=people.finance, year=2026,
+            amount=Decimal("1000"), currency="CHF", fx_rate=Decimal("0.0001"),
+        )  # fmt: skip
+    assert pledge.status == "pledged"
