@@ -758,47 +758,34 @@ class DisbursementViewSet(
         )
         return self._answer(disbursement)
 
-    @extend_schema(request=ReasonSerializer, responses=DisbursementSerializer)
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_for_changes(self, request, reference=None):
-        """Send a submitted or checked request back to its preparer as a draft."""
+    def _with_reason(self, request, service):
         disbursement = self.get_object()
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        disbursement = dsb.disbursement_return(
+        disbursement = service(
             request=disbursement,
             actor=request.user,
             reason=data.validated_data["reason"],
         )
         return self._answer(disbursement)
+
+    @extend_schema(request=ReasonSerializer, responses=DisbursementSerializer)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_for_changes(self, request, reference=None):
+        """Send a submitted or checked request back to its preparer as a draft."""
+        return self._with_reason(request, dsb.disbursement_return)
 
     @extend_schema(request=ReasonSerializer, responses=DisbursementSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, reference=None):
         """Refuse a submitted or checked request for good."""
-        disbursement = self.get_object()
-        data = ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        disbursement = dsb.disbursement_reject(
-            request=disbursement,
-            actor=request.user,
-            reason=data.validated_data["reason"],
-        )
-        return self._answer(disbursement)
+        return self._with_reason(request, dsb.disbursement_reject)
 
     @extend_schema(request=ReasonSerializer, responses=DisbursementSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, reference=None):
         """Withdraw a request that has not been paid."""
-        disbursement = self.get_object()
-        data = ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        disbursement = dsb.disbursement_cancel(
-            request=disbursement,
-            actor=request.user,
-            reason=data.validated_data["reason"],
-        )
-        return self._answer(disbursement)
+        return self._with_reason(request, dsb.disbursement_cancel)
 
     @extend_schema(request=PaymentSerializer, responses=DisbursementSerializer)
     @idempotent
