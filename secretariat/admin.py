@@ -86,7 +86,7 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ["member_state"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Coalition"), {"fields": ("member_state", "time_zone")}),
+        (_("Coalition"), {"fields": ("member_state", "manufacturer", "time_zone")}),
     )
 
     def get_queryset(self, request):

@@ -35,6 +35,16 @@ class User(AbstractUser):
             "For member liaisons and co-lead approvers: the state they act for."
         ),
     )
+    # The company a manufacturer representative acts for.
+    manufacturer = models.ForeignKey(
+        "procurement.Manufacturer",
+        verbose_name=_("manufacturer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="representatives",
+        help_text=_("For manufacturer representatives: the company they act for."),
+    )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Riga")
 
     class Meta:

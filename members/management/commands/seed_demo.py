@@ -74,6 +74,12 @@ LIAISONS = [
     ("LV", "Kristaps", "Eglītis", "liaison-lv@demo.example"),
 ]
 
+# The two Latvian companies of the January 2025 contracts (names illustrative).
+COMPANIES = [
+    ("SIA Baltic UAV (illustrative)", "40003000001"),
+    ("SIA Daugava Drones (illustrative)", "40003000002"),
+]
+
 # Illustrative reference rates (units per EUR).
 RATES = {
     "GBP": "0.85", "USD": "1.08", "JPY": "160", "NOK": "11.6", "SEK": "11.4",
@@ -138,6 +144,7 @@ class Command(BaseCommand):
             self._liaisons(users["officer"])
             self._pledges(users["officer"], users["finance"])
             self._fund(users)
+            self._procurement(users)
         self.stdout.write(self.style.SUCCESS("Demo coalition loaded."))
 
     def _rates(self):
@@ -326,6 +333,69 @@ class Command(BaseCommand):
                     f"{timezone.localdate()},{amount},EUR,DEMO-PAY-0001\n"
                 ).encode(),
             )  # fmt: skip
+
+    def _procurement(self, users):
+        """The two Latvian companies of the January 2025 contracts (source; their
+        names here are illustrative), vetted, and a requirement (illustrative)."""
+        from procurement import services as procurement
+        from procurement.models import Manufacturer, Requirement
+
+        officer = users["procurement"]
+        latvia = MemberState.objects.get(country="LV")
+        makers = []
+        for name, number in COMPANIES:
+            maker = Manufacturer.objects.filter(
+                member_state=latvia, registration_number=number
+            ).first()
+            if maker is None:
+                maker = procurement.manufacturer_nominate(
+                    actor=officer, member_state=latvia, name=name,
+                    registration_number=number, contact_name="Demo contact",
+                    contact_email=f"contact-{number}@demo.example",
+                )  # fmt: skip
+                procurement.manufacturer_vet(
+                    manufacturer=maker, actor=officer, to_status="vetted",
+                    reason="Demo: registration, ownership and export licence checked.",
+                )  # fmt: skip
+                procurement.supply_chain_declare(
+                    manufacturer=maker, actor=officer,
+                    origins={"flight_controller": "LV", "motors": "PL",
+                             "cameras": "JP", "radios": "LV", "batteries": "DE"},
+                )  # fmt: skip
+                procurement.manufacturer_test_record(
+                    manufacturer=maker, actor=officer,
+                    capability=CapabilityCategory.objects.get(code="reconnaissance"),
+                    product="Reconnaissance quadcopter (illustrative)",
+                    site="Sēlia military training ground",
+                    tested_on=dt.date(2025, 6, 12), outcome="passed",
+                    summary="Illustrative: range and resistance to jamming met the "
+                    "requirement.",
+                )  # fmt: skip
+            makers.append(maker)
+        user, created = User.objects.get_or_create(
+            username="maker",
+            defaults={
+                "first_name": "Roberts", "last_name": "Liepiņš",
+                "email": "maker@demo.example", "manufacturer": makers[0],
+            },
+        )  # fmt: skip
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.groups.set(Group.objects.filter(name=Role.MANUFACTURER_REPRESENTATIVE))
+        if not Requirement.objects.exists():
+            procurement.requirement_record(
+                actor=officer,
+                title="Interceptor drones against Shahed-type attack drones "
+                "(illustrative)",
+                source_reference="UAF-DEMO-001",
+                capability=CapabilityCategory.objects.get(code="interceptor"),
+                quantity=3000,
+                specification="Illustrative: speed above 250 km/h, thermal seeker, "
+                "operation in heavy jamming.",
+                priority="critical",
+                needed_by=timezone.localdate() + dt.timedelta(days=120),
+            )
 
     def _pledges(self, officer, finance):
         for (

@@ -2,7 +2,12 @@
 
 from django.core.management.base import BaseCommand
 
-from members.management.commands.seed_demo import DEMO_PASSWORD, LIAISONS, USERS
+from members.management.commands.seed_demo import (
+    COMPANIES,
+    DEMO_PASSWORD,
+    LIAISONS,
+    USERS,
+)
 from secretariat.roles import Role
 
 
@@ -22,6 +27,9 @@ class Command(BaseCommand):
             (email, f"{Role.MEMBER_LIAISON.label} ({code})")
             for code, _first, _last, email in LIAISONS
         ]
+        rows.append(
+            ("maker", f"{Role.MANUFACTURER_REPRESENTATIVE.label} ({COMPANIES[0][0]})")
+        )
         width = max(len(name) for name, _ in rows)
         out = [
             "",

@@ -1,0 +1,82 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.helpers import ActionForm
+from django.utils.translation import gettext_lazy as _
+
+from procurement import services
+from procurement.models import (
+    Manufacturer,
+    Requirement,
+    SupplyChainDeclaration,
+    TestResult,
+    VettingStatus,
+)
+from secretariat.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
+
+
+class VettingActionForm(ActionForm):
+    to_status = forms.ChoiceField(
+        label=_("vetting"), choices=[("", "—"), *VettingStatus.choices], required=False
+    )
+    reason = forms.CharField(label=_("reason"), required=False)
+
+
+class SupplyChainInline(ReadOnlyInline):
+    model = SupplyChainDeclaration
+    fields = ["component", "origin_country", "declared_by", "declared_at"]
+    readonly_fields = fields
+
+
+class TestResultInline(ReadOnlyInline):
+    model = TestResult
+    fields = ["tested_on", "product", "site", "capability", "outcome", "summary"]
+    readonly_fields = fields
+
+
+@admin.register(Manufacturer)
+class ManufacturerAdmin(ReadOnlyAdmin):
+    list_display = [
+        "name",
+        "member_state",
+        "registration_number",
+        "vetting_status",
+        "nominated_at",
+    ]
+    list_filter = ["vetting_status", "member_state"]
+    search_fields = ["name", "registration_number", "contact_email"]
+    list_select_related = ["member_state"]
+    inlines = [SupplyChainInline, TestResultInline]
+    action_form = VettingActionForm
+    actions = ["change_vetting"]
+
+    @admin.action(
+        description=_("Change vetting to the status chosen above (with a reason)")
+    )
+    def change_vetting(self, request, queryset):
+        to_status = request.POST.get("to_status", "")
+        reason = request.POST.get("reason", "")
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda m: services.manufacturer_vet(
+                manufacturer=m, actor=request.user, to_status=to_status, reason=reason
+            ),
+            _("%(count)d manufacturer(s) changed."),
+        )
+
+
+@admin.register(Requirement)
+class RequirementAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reference",
+        "title",
+        "capability",
+        "quantity",
+        "priority",
+        "needed_by",
+        "status",
+    ]
+    list_filter = ["status", "priority", "capability"]
+    search_fields = ["title", "source_reference", "specification"]
+    list_select_related = ["capability"]
