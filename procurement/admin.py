@@ -5,9 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement import services
 from procurement.models import (
+    SEALED_STATUSES,
+    Bid,
+    Clarification,
+    Lot,
     Manufacturer,
     Requirement,
     SupplyChainDeclaration,
+    Tender,
     TestResult,
     VettingStatus,
 )
@@ -80,3 +85,56 @@ class RequirementAdmin(ReadOnlyAdmin):
     list_filter = ["status", "priority", "capability"]
     search_fields = ["title", "source_reference", "specification"]
     list_select_related = ["capability"]
+
+
+class LotInline(ReadOnlyInline):
+    model = Lot
+    fields = [
+        "number",
+        "title",
+        "capability",
+        "quantity",
+        "max_unit_price",
+        "delivery_from",
+        "delivery_to",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Tender)
+class TenderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "case",
+        "title",
+        "status",
+        "procedure",
+        "pool",
+        "submission_deadline",
+    ]
+    list_filter = ["status", "procedure"]
+    search_fields = ["case__reference", "title"]
+    list_select_related = ["case", "pool"]
+    inlines = [LotInline]
+
+
+@admin.register(Bid)
+class BidAdmin(ReadOnlyAdmin):
+    """Bids appear here only once their tender is opened, and never with their
+    sealed content: administrators are bound by the seal like everyone else."""
+
+    list_display = ["id", "lot", "manufacturer", "status", "submitted_at"]
+    list_select_related = ["lot__tender__case", "manufacturer"]
+    exclude = ["sealed"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(lot__tender__status__in=SEALED_STATUSES)
+        )
+
+
+@admin.register(Clarification)
+class ClarificationAdmin(ReadOnlyAdmin):
+    list_display = ["tender", "asked_at", "question", "answered_at"]
+    list_select_related = ["tender__case"]

@@ -216,3 +216,255 @@ class TestResult(models.Model):
 
     def __str__(self):
         return f"{self.product} at {self.site}: {self.get_outcome_display()}"
+
+
+# ==================================================================== tenders
+
+
+class Procedure(models.TextChoices):
+    OPEN = "open", _("Open to all vetted manufacturers of member states")
+    RESTRICTED = "restricted", _("Restricted to invited manufacturers")
+
+
+class TenderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published (clarifications)")
+    TENDERING = "tendering", _("Tendering")
+    CLOSED = "closed", _("Closed, awaiting opening")
+    OPENED = "opened", _("Opened")
+    EVALUATION = "evaluation", _("Evaluation")
+    AWARDED = "awarded", _("Awarded (standstill)")
+    CONTRACTED = "contracted", _("Contracted")
+    CANCELLED = "cancelled", _("Cancelled")
+    UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
+
+
+T = TenderStatus
+# The tender lifecycle. The clarification and submission deadlines move a tender
+# from published to tendering and from tendering to closed by themselves.
+TENDER_TRANSITIONS = {
+    T.DRAFT: {T.PUBLISHED: _("Publish"), T.CANCELLED: _("Cancel")},
+    T.PUBLISHED: {T.TENDERING: _("Open for bids"), T.CANCELLED: _("Cancel")},
+    T.TENDERING: {T.CLOSED: _("Close"), T.CANCELLED: _("Cancel")},
+    T.CLOSED: {
+        T.OPENED: _("Open the bids"),
+        T.CANCELLED: _("Cancel"),
+        T.UNSUCCESSFUL: _("Unsuccessful"),
+    },
+    T.OPENED: {
+        T.EVALUATION: _("Start evaluation"),
+        T.CANCELLED: _("Cancel"),
+        T.UNSUCCESSFUL: _("Unsuccessful"),
+    },
+    T.EVALUATION: {
+        T.AWARDED: _("Award"),
+        T.CANCELLED: _("Cancel"),
+        T.UNSUCCESSFUL: _("Unsuccessful"),
+    },
+    T.AWARDED: {T.CONTRACTED: _("Contracted"), T.CANCELLED: _("Cancel")},
+    T.CONTRACTED: {},
+    T.CANCELLED: {},
+    T.UNSUCCESSFUL: {},
+}
+# Statuses before opening: bids are sealed.
+SEALED_STATUSES = {T.DRAFT, T.PUBLISHED, T.TENDERING, T.CLOSED}
+del T
+
+CRITERIA = ["price", "technical", "delivery", "tests", "supply_chain"]
+
+
+class Tender(models.Model):
+    case = models.OneToOneField(
+        "secretariat.Case", on_delete=models.PROTECT, related_name="tender"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    requirements = models.ManyToManyField(
+        Requirement, verbose_name=_("requirements"), related_name="tenders"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=TenderStatus.choices,
+        default=TenderStatus.DRAFT,
+    )
+    procedure = models.CharField(
+        _("procedure"), max_length=10, choices=Procedure.choices, default=Procedure.OPEN
+    )
+    invited = models.ManyToManyField(
+        Manufacturer,
+        verbose_name=_("invited manufacturers"),
+        blank=True,
+        related_name="+",
+    )
+    pool = models.ForeignKey(
+        "secretariat.Pool",
+        verbose_name=_("funding pool"),
+        on_delete=models.PROTECT,
+        related_name="tenders",
+    )
+    # Supply-chain eligibility: no critical component from these countries.
+    excluded_origins = models.JSONField(
+        _("excluded component origins"), default=list, blank=True
+    )
+    weight_price = models.PositiveSmallIntegerField(_("price weight"), default=40)
+    weight_technical = models.PositiveSmallIntegerField(
+        _("technical weight"), default=25
+    )
+    weight_delivery = models.PositiveSmallIntegerField(_("delivery weight"), default=15)
+    weight_tests = models.PositiveSmallIntegerField(
+        _("test results weight"), default=10
+    )
+    weight_supply_chain = models.PositiveSmallIntegerField(
+        _("supply-chain weight"), default=10
+    )
+    clarification_deadline = models.DateTimeField(_("clarifications until"))
+    submission_deadline = models.DateTimeField(_("bids until"))
+    standstill_days = models.PositiveSmallIntegerField(_("standstill days"), default=10)
+    published_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-case__opened_at"]
+        indexes = [
+            models.Index(
+                fields=["status", "submission_deadline"], name="tender_status"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    weight_price=100
+                    - models.F("weight_technical")
+                    - models.F("weight_delivery")
+                    - models.F("weight_tests")
+                    - models.F("weight_supply_chain")
+                ),
+                name="tender_weights_total_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(submission_deadline__gt=models.F("clarification_deadline")),
+                name="tender_deadlines_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case.reference} {self.title}"
+
+    @property
+    def is_sealed(self):
+        return self.status in SEALED_STATUSES
+
+    def weights(self):
+        return {name: getattr(self, f"weight_{name}") for name in CRITERIA}
+
+
+class Lot(models.Model):
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
+    number = models.PositiveSmallIntegerField(_("lot"))
+    title = models.CharField(_("title"), max_length=200)
+    capability = models.ForeignKey(
+        "secretariat.CapabilityCategory", on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    max_unit_price = models.DecimalField(
+        _("maximum unit price (EUR)"), max_digits=14, decimal_places=2
+    )
+    delivery_from = models.DateField(_("delivery from"))
+    delivery_to = models.DateField(_("delivery until"))
+
+    class Meta:
+        ordering = ["tender", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tender", "number"], name="lot_unique_number"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="lot_quantity"),
+            models.CheckConstraint(
+                condition=Q(max_unit_price__gt=0), name="lot_max_price_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery_to__gte=models.F("delivery_from")),
+                name="lot_delivery_window",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Lot {self.number}: {self.title}"
+
+
+class Clarification(models.Model):
+    """A bidder's question and the answer published to every bidder, without
+    naming who asked."""
+
+    tender = models.ForeignKey(
+        Tender, on_delete=models.CASCADE, related_name="clarifications"
+    )
+    question = models.TextField(_("question"))
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    asked_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+
+    def __str__(self):
+        return self.question[:60]
+
+
+class BidStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Bid(models.Model):
+    """A manufacturer's sealed offer for a lot.
+
+    Its price, quantity, delivery schedule, compliance answers and documents are
+    held only in ``sealed`` (encrypted with the bid key), so that neither the
+    application before opening nor a database dump reveals them.
+    """
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="bids")
+    manufacturer = models.ForeignKey(
+        Manufacturer, on_delete=models.PROTECT, related_name="bids"
+    )
+    status = models.CharField(
+        max_length=10, choices=BidStatus.choices, default=BidStatus.SUBMITTED
+    )
+    sealed = models.BinaryField(_("sealed offer"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["lot", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot", "manufacturer"],
+                condition=Q(status="submitted"),
+                name="one_live_bid_per_lot_and_manufacturer",
+            )
+        ]
+
+    def __str__(self):
+        return f"Bid {self.pk} on {self.lot}"

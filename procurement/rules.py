@@ -44,5 +44,8 @@ rules.add_perm("procurement.vet_manufacturer", is_procurement_officer)
 rules.add_perm("procurement.declare_supply_chain", is_procurement_officer | represents)
 rules.add_perm("procurement.record_test_result", is_procurement_officer)
 
+rules.add_perm("procurement.manage_tender", is_procurement_officer)
+rules.add_perm("procurement.view_tender", is_staff)
+
 rules.add_perm("procurement.view_requirement", is_staff)
 rules.add_perm("procurement.add_requirement", is_procurement_officer)

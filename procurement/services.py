@@ -2,29 +2,52 @@
 and the demo seed call these."""
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
 from members.models import MemberState, MemberStatus
 from procurement.models import (
+    CRITERIA,
+    TENDER_TRANSITIONS,
     VETTING_TRANSITIONS,
+    Bid,
+    BidStatus,
+    Clarification,
     Component,
+    Lot,
     Manufacturer,
+    Procedure,
     Requirement,
     RequirementPriority,
+    RequirementStatus,
     SupplyChainDeclaration,
+    Tender,
+    TenderStatus,
     TestOutcome,
     TestResult,
     VettingStatus,
 )
+from procurement.sealing import encode_document, seal, unseal
 from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import CapabilityCategory, User
-from secretariat.services import attachment_store, check_transition, timeline_record
-from secretariat.services.fund import require_perm
+from secretariat.models import CapabilityCategory, CaseKind, User
+from secretariat.roles import Role, has_role, is_staff_reader
+from secretariat.services import (
+    attachment_store,
+    case_open,
+    case_set_status,
+    check_transition,
+    timeline_record,
+)
+from secretariat.services.fund import earmark_error, require_perm
+from secretariat.uploads import inspect_upload
 
 
 def _required_text(value: str, field: str, message: str) -> str:
@@ -317,5 +340,568 @@ def manufacturer_test_record(
     return result
 
 
+def _when(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
 def _noon(day: date) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day, 12))
+
+
+# ==================================================================== tenders
+
+TENDER_LABELS = dict(TenderStatus.choices)
+
+
+def _lock_tender(tender: Tender) -> Tender:
+    return (
+        Tender.objects.select_for_update(of=("self",))
+        .select_related("case", "pool")
+        .get(pk=tender.pk)
+    )
+
+
+def _tender_move(tender: Tender, *, to_status: str, actor, reason: str = "") -> None:
+    current = tender.status
+    check_transition(
+        transitions=TENDER_TRANSITIONS,
+        current=current,
+        target=to_status,
+        labels=TENDER_LABELS,
+        what=tender.case.reference,
+    )
+    tender.status = to_status
+    tender.save(update_fields=["status"])
+    case_set_status(
+        case=tender.case,
+        status=to_status,
+        closed=to_status
+        in {TenderStatus.CONTRACTED, TenderStatus.CANCELLED, TenderStatus.UNSUCCESSFUL},
+    )
+    timeline_record(
+        subject=tender,
+        case=tender.case,
+        actor=actor,
+        action="status_changed",
+        description=_("%(ref)s: %(from)s → %(to)s")
+        % {
+            "ref": tender.case.reference,
+            "from": TENDER_LABELS[current],
+            "to": TENDER_LABELS[to_status],
+        },
+        from_status=current,
+        to_status=to_status,
+        reason=reason,
+    )
+
+
+def _check_weights(weights: Mapping[str, int]) -> dict:
+    unknown = set(weights) - set(CRITERIA)
+    if unknown or set(weights) != set(CRITERIA):
+        raise ApplicationError(
+            _("Give a weight for each criterion: %(list)s.")
+            % {"list": ", ".join(CRITERIA)},
+            field="weights",
+        )
+    total = sum(int(w) for w in weights.values())
+    if any(int(w) < 0 for w in weights.values()) or total != 100:
+        raise ApplicationError(
+            _("The weights must be whole numbers from 0 that add up to 100 "
+              "(they add up to %(total)d).")
+            % {"total": total},
+            field="weights",
+        )  # fmt: skip
+    return {f"weight_{name}": int(weights[name]) for name in CRITERIA}
+
+
+def tender_create(
+    *,
+    actor: User,
+    title: str,
+    description: str,
+    requirements,
+    pool,
+    clarification_deadline: datetime,
+    submission_deadline: datetime,
+    procedure: str = Procedure.OPEN,
+    weights: Mapping[str, int] | None = None,
+    excluded_origins=(),
+    standstill_days: int = 10,
+    invited=(),
+) -> Tender:
+    """Draft a tender (a case, TND-YYYY-NNNN) from open requirements."""
+    require_perm(actor, "procurement.manage_tender")
+    title = _required_text(title, "title", _("Give the tender a title."))
+    requirements = list(requirements)
+    if not requirements:
+        raise ApplicationError(
+            _("A tender answers at least one requirement."), field="requirements"
+        )
+    not_open = [r.reference for r in requirements if r.status != RequirementStatus.OPEN]
+    if not_open:
+        raise ConflictError(
+            _("These requirements are not open: %(refs)s.")
+            % {"refs": ", ".join(not_open)},
+            field="requirements",
+        )
+    now = timezone.now()
+    if not now < clarification_deadline < submission_deadline:
+        raise ApplicationError(
+            _("The clarification deadline must be in the future and before the "
+              "submission deadline."),
+            field="submission_deadline",
+        )  # fmt: skip
+    if procedure not in Procedure.values:
+        raise ApplicationError(_("Choose a procedure."), field="procedure")
+    invited = list(invited)
+    if procedure == Procedure.RESTRICTED and not invited:
+        raise ApplicationError(
+            _("A restricted tender needs invited manufacturers."), field="invited"
+        )
+    weight_fields = _check_weights(
+        weights or {"price": 40, "technical": 25, "delivery": 15, "tests": 10,
+                    "supply_chain": 10}
+    )  # fmt: skip
+    excluded = sorted({str(c).upper() for c in excluded_origins})
+    unknown = [c for c in excluded if c not in countries]
+    if unknown:
+        raise ApplicationError(
+            _("Not country codes: %(list)s.") % {"list": ", ".join(unknown)},
+            field="excluded_origins",
+        )
+    with transaction.atomic():
+        case = case_open(
+            kind=CaseKind.TENDER,
+            title=title,
+            status=TenderStatus.DRAFT,
+            actor=actor,
+            due_date=timezone.localdate(submission_deadline),
+        )
+        tender = Tender.objects.create(
+            case=case, title=title, description=description, pool=pool,
+            procedure=procedure, clarification_deadline=clarification_deadline,
+            submission_deadline=submission_deadline, excluded_origins=excluded,
+            standstill_days=standstill_days, **weight_fields,
+        )  # fmt: skip
+        tender.requirements.set(requirements)
+        tender.invited.set(invited)
+        timeline_record(
+            subject=tender,
+            case=case,
+            actor=actor,
+            action="drafted",
+            description=_("Tender %(ref)s drafted") % {"ref": case.reference},
+        )
+    return tender
+
+
+def lot_add(
+    *,
+    tender: Tender,
+    actor: User,
+    title: str,
+    capability: CapabilityCategory,
+    quantity: int,
+    max_unit_price: Decimal,
+    delivery_from: date,
+    delivery_to: date,
+) -> Lot:
+    require_perm(actor, "procurement.manage_tender", tender)
+    title = _required_text(title, "title", _("Give the lot a title."))
+    if int(quantity) <= 0:
+        raise ApplicationError(_("The quantity must be at least 1."), field="quantity")
+    if Decimal(max_unit_price) <= 0:
+        raise ApplicationError(
+            _("The maximum unit price must be greater than zero."),
+            field="max_unit_price",
+        )
+    if delivery_to < delivery_from:
+        raise ApplicationError(
+            _("The delivery window ends before it starts."), field="delivery_to"
+        )
+    with transaction.atomic():
+        tender = _lock_tender(tender)
+        if tender.status != TenderStatus.DRAFT:
+            raise ConflictError(
+                _("Lots are added while the tender is a draft."), field="title"
+            )
+        error = earmark_error(tender.pool, [capability])
+        if error:
+            raise ApplicationError(error, field="capability")
+        number = (tender.lots.aggregate(n=Max("number"))["n"] or 0) + 1
+        lot = Lot.objects.create(
+            tender=tender, number=number, title=title, capability=capability,
+            quantity=quantity, max_unit_price=max_unit_price,
+            delivery_from=delivery_from, delivery_to=delivery_to,
+        )  # fmt: skip
+        timeline_record(
+            subject=tender,
+            case=tender.case,
+            actor=actor,
+            action="lot_added",
+            description=_("Lot %(n)d added: %(title)s") % {"n": number, "title": title},
+        )
+    return lot
+
+
+def tender_publish(*, tender: Tender, actor: User) -> Tender:
+    require_perm(actor, "procurement.manage_tender", tender)
+    with transaction.atomic():
+        tender = _lock_tender(tender)
+        if not tender.lots.exists():
+            raise ConflictError(_("Add at least one lot before publishing."))
+        if tender.clarification_deadline <= timezone.now():
+            raise ConflictError(
+                _("The clarification deadline has passed; set new deadlines first.")
+            )
+        tender.published_at = timezone.now()
+        tender.save(update_fields=["published_at"])
+        tender.requirements.update(status=RequirementStatus.IN_TENDER)
+        _tender_move(tender, to_status=TenderStatus.PUBLISHED, actor=actor)
+    return tender
+
+
+def tender_amend(
+    *, tender: Tender, actor: User, reason: str, description: str | None = None
+) -> Tender:
+    """Change a published tender. Bidders need time to take the change into
+    account: the submission deadline moves to at least the minimum notice."""
+    require_perm(actor, "procurement.manage_tender", tender)
+    reason = _required_text(reason, "reason", _("Say what changed and why."))
+    with transaction.atomic():
+        tender = _lock_tender(tender)
+        if tender.status not in {TenderStatus.PUBLISHED, TenderStatus.TENDERING}:
+            raise ConflictError(
+                _("Only a published tender is amended; this one is %(status)s.")
+                % {"status": TENDER_LABELS[tender.status]}
+            )
+        if description is not None:
+            tender.description = description
+        earliest = timezone.now() + timedelta(days=settings.TENDER_AMENDMENT_MIN_DAYS)
+        extended = tender.submission_deadline < earliest
+        if extended:
+            tender.submission_deadline = earliest
+        tender.save(update_fields=["description", "submission_deadline"])
+        timeline_record(
+            subject=tender,
+            case=tender.case,
+            actor=actor,
+            action="amended",
+            description=(
+                _("Tender amended; bids now until %(deadline)s")
+                % {"deadline": _when(tender.submission_deadline)}
+                if extended
+                else _("Tender amended")
+            ),
+            reason=reason,
+        )
+    return tender
+
+
+def tenders_advance_by_deadlines(*, now: datetime | None = None) -> int:
+    """Move tenders whose deadlines have passed: published → tendering at the
+    clarification deadline, tendering → closed at the submission deadline. Run
+    periodically; safe to run twice (each move locks and re-checks the row)."""
+    now = now or timezone.now()
+    moved = 0
+    due = Tender.objects.filter(
+        Q(status=TenderStatus.PUBLISHED, clarification_deadline__lte=now)
+        | Q(status=TenderStatus.TENDERING, submission_deadline__lte=now)
+    ).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            tender = _lock_tender(Tender(pk=pk))
+            if (
+                tender.status == TenderStatus.PUBLISHED
+                and tender.clarification_deadline <= now
+            ):
+                _tender_move(tender, to_status=TenderStatus.TENDERING, actor=None)
+                moved += 1
+            if (
+                tender.status == TenderStatus.TENDERING
+                and tender.submission_deadline <= now
+            ):
+                _tender_move(tender, to_status=TenderStatus.CLOSED, actor=None)
+                moved += 1
+    return moved
+
+
+def tender_cancel(*, tender: Tender, actor: User, reason: str) -> Tender:
+    require_perm(actor, "procurement.manage_tender", tender)
+    reason = _required_text(reason, "reason", _("Give a reason for this change."))
+    with transaction.atomic():
+        tender = _lock_tender(tender)
+        _tender_move(
+            tender, to_status=TenderStatus.CANCELLED, actor=actor, reason=reason
+        )
+        tender.requirements.filter(status=RequirementStatus.IN_TENDER).update(
+            status=RequirementStatus.OPEN
+        )
+    return tender
+
+
+def tender_open(*, tender: Tender, actor: User) -> Tender:
+    """Open every bid at once, after the deadline: who, when, and how many."""
+    require_perm(actor, "procurement.manage_tender", tender)
+    with transaction.atomic():
+        tender = _lock_tender(tender)
+        if (
+            tender.status == TenderStatus.TENDERING
+            and tender.submission_deadline <= timezone.now()
+        ):
+            # The deadline has passed before the periodic task closed tendering.
+            _tender_move(tender, to_status=TenderStatus.CLOSED, actor=None)
+        if tender.status == TenderStatus.TENDERING:
+            raise ConflictError(
+                _("Bids are open for submission until %(deadline)s.")
+                % {"deadline": _when(tender.submission_deadline)}
+            )
+        tender.opened_at = timezone.now()
+        tender.opened_by = actor
+        tender.save(update_fields=["opened_at", "opened_by"])
+        _tender_move(tender, to_status=TenderStatus.OPENED, actor=actor)
+        count = Bid.objects.filter(
+            lot__tender=tender, status=BidStatus.SUBMITTED
+        ).count()
+        timeline_record(
+            subject=tender,
+            case=tender.case,
+            actor=actor,
+            action="bids_opened",
+            description=_("%(n)d bid(s) opened") % {"n": count},
+        )
+    return tender
+
+
+# ---------------------------------------------------------------- clarifications
+
+
+def clarification_ask(*, tender: Tender, actor: User, question: str) -> Clarification:
+    question = _required_text(question, "question", _("Write your question."))
+    manufacturer = _bidder(actor)
+    with transaction.atomic():
+        tender = _lock_tender(tender)
+        if tender.status != TenderStatus.PUBLISHED:
+            raise ConflictError(_("The clarification period is over."))
+        _check_eligible(tender, manufacturer)
+        return Clarification.objects.create(
+            tender=tender, question=question, asked_by=actor
+        )
+
+
+def clarification_answer(
+    *, clarification: Clarification, actor: User, answer: str
+) -> Clarification:
+    require_perm(actor, "procurement.manage_tender", clarification.tender)
+    answer = _required_text(answer, "answer", _("Write the answer."))
+    with transaction.atomic():
+        clarification = Clarification.objects.select_for_update().get(
+            pk=clarification.pk
+        )
+        clarification.answer = answer
+        clarification.answered_by = actor
+        clarification.answered_at = timezone.now()
+        clarification.save(update_fields=["answer", "answered_by", "answered_at"])
+        # The answer is published to every bidder without naming who asked.
+        timeline_record(
+            subject=clarification.tender,
+            case=clarification.tender.case,
+            actor=actor,
+            action="clarification_answered",
+            description=_("Clarification answered"),
+        )
+    return clarification
+
+
+# ---------------------------------------------------------------- sealed bids
+
+
+def _bidder(actor: User) -> Manufacturer:
+    is_representative = has_role(actor, Role.MANUFACTURER_REPRESENTATIVE)
+    if not is_representative or not actor.manufacturer_id:
+        raise PermissionDenied(_("Only a manufacturer's representative bids."))
+    return Manufacturer.objects.select_related("member_state").get(
+        pk=actor.manufacturer_id
+    )
+
+
+def _check_eligible(tender: Tender, manufacturer: Manufacturer) -> None:
+    """The tender's eligibility rules, with the reason a manufacturer fails."""
+    if manufacturer.vetting_status != VettingStatus.VETTED:
+        raise ApplicationError(
+            _("%(name)s is not vetted (%(status)s).")
+            % {
+                "name": manufacturer.name,
+                "status": manufacturer.get_vetting_status_display(),
+            }
+        )
+    if manufacturer.member_state.status != MemberStatus.MEMBER:
+        raise ApplicationError(
+            _("%(state)s is not a member of the Coalition.")
+            % {"state": manufacturer.member_state.name}
+        )
+    if (
+        tender.procedure == Procedure.RESTRICTED
+        and not tender.invited.filter(pk=manufacturer.pk).exists()
+    ):
+        raise ApplicationError(
+            _("This restricted tender is open to invited manufacturers only.")
+        )
+    declared = {
+        d.component: d.origin_country.code for d in manufacturer.supply_chain.all()
+    }
+    missing = [Component(c).label for c in Component.values if c not in declared]
+    if missing:
+        raise ApplicationError(
+            _("Declare the origin of every critical component first: %(list)s.")
+            % {"list": ", ".join(str(m) for m in missing)}
+        )
+    banned = [
+        f"{Component(c).label} ({country})"
+        for c, country in declared.items()
+        if country in tender.excluded_origins
+    ]
+    if banned:
+        raise ApplicationError(
+            _("This tender excludes components from %(countries)s: %(list)s.")
+            % {
+                "countries": ", ".join(tender.excluded_origins),
+                "list": ", ".join(banned),
+            }
+        )
+
+
+def _offer(lot: Lot, *, unit_price, quantity, delivery_schedule, compliance,
+           documents) -> dict:  # fmt: skip
+    try:
+        unit_price = Decimal(unit_price)
+    except (InvalidOperation, TypeError) as exc:
+        raise ApplicationError(_("Enter the unit price."), field="unit_price") from exc
+    if unit_price <= 0 or unit_price != unit_price.quantize(Decimal("0.01")):
+        raise ApplicationError(
+            _("The unit price must be a positive EUR amount with at most 2 decimals."),
+            field="unit_price",
+        )
+    if unit_price > lot.max_unit_price:
+        raise ApplicationError(
+            _("The unit price is above the lot's maximum of EUR %(max)s.")
+            % {"max": f"{lot.max_unit_price:,.2f}"},
+            field="unit_price",
+        )
+    if not 0 < int(quantity) <= lot.quantity:
+        raise ApplicationError(
+            _("Offer between 1 and %(n)d units.") % {"n": lot.quantity},
+            field="quantity",
+        )
+    delivery_schedule = _required_text(
+        delivery_schedule, "delivery_schedule", _("Give the delivery schedule.")
+    )
+    sealed_documents = []
+    for uploaded in documents:
+        try:
+            checked = inspect_upload(uploaded)
+        except ValidationError as exc:
+            raise ApplicationError(" ".join(exc.messages), field="documents") from exc
+        uploaded.seek(0)
+        sealed_documents.append(
+            encode_document(checked["name"], checked["content_type"], uploaded.read())
+        )
+    return {
+        "unit_price": str(unit_price),
+        "quantity": int(quantity),
+        "delivery_schedule": delivery_schedule,
+        "compliance": dict(compliance or {}),
+        "documents": sealed_documents,
+    }
+
+
+def _lock_for_bidding(lot: Lot) -> Tender:
+    tender = _lock_tender(lot.tender)
+    closed = timezone.now() >= tender.submission_deadline
+    if tender.status != TenderStatus.TENDERING or closed:
+        raise ConflictError(
+            _("Bids for %(ref)s are accepted while tendering is open, until "
+              "%(deadline)s.")
+            % {
+                "ref": tender.case.reference,
+                "deadline": _when(tender.submission_deadline),
+            }
+        )  # fmt: skip
+    return tender
+
+
+def bid_submit(*, lot: Lot, actor: User, unit_price, quantity, delivery_schedule,
+               compliance=None, documents=()) -> Bid:  # fmt: skip
+    """Submit a sealed bid for a lot. Only its bidder can read it until opening."""
+    manufacturer = _bidder(actor)
+    with transaction.atomic():
+        tender = _lock_for_bidding(lot)
+        _check_eligible(tender, manufacturer)
+        offer = _offer(
+            lot, unit_price=unit_price, quantity=quantity,
+            delivery_schedule=delivery_schedule, compliance=compliance,
+            documents=documents,
+        )  # fmt: skip
+        if Bid.objects.filter(
+            lot=lot, manufacturer=manufacturer, status=BidStatus.SUBMITTED
+        ).exists():
+            raise ConflictError(
+                _("%(name)s already has a bid on this lot; change or withdraw it.")
+                % {"name": manufacturer.name}
+            )
+        return Bid.objects.create(
+            lot=lot, manufacturer=manufacturer, sealed=seal(offer), submitted_by=actor
+        )
+
+
+def _own_live_bid(bid: Bid, actor: User) -> Bid:
+    manufacturer = _bidder(actor)
+    bid = (
+        Bid.objects.select_for_update(of=("self",))
+        .select_related("lot__tender")
+        .get(pk=bid.pk)
+    )
+    if bid.manufacturer_id != manufacturer.pk:
+        raise PermissionDenied(_("This is not your company's bid."))
+    if bid.status != BidStatus.SUBMITTED:
+        raise ConflictError(_("This bid has been withdrawn."))
+    return bid
+
+
+def bid_change(*, bid: Bid, actor: User, unit_price, quantity, delivery_schedule,
+               compliance=None, documents=()) -> Bid:  # fmt: skip
+    with transaction.atomic():
+        tender = _lock_for_bidding(bid.lot)
+        bid = _own_live_bid(bid, actor)
+        _check_eligible(tender, bid.manufacturer)
+        offer = _offer(
+            bid.lot, unit_price=unit_price, quantity=quantity,
+            delivery_schedule=delivery_schedule, compliance=compliance,
+            documents=documents,
+        )  # fmt: skip
+        bid.sealed = seal(offer)
+        bid.changed_at = timezone.now()
+        bid.save(update_fields=["sealed", "changed_at"])
+    return bid
+
+
+def bid_withdraw(*, bid: Bid, actor: User) -> Bid:
+    with transaction.atomic():
+        _lock_for_bidding(bid.lot)
+        bid = _own_live_bid(bid, actor)
+        bid.status = BidStatus.WITHDRAWN
+        bid.changed_at = timezone.now()
+        bid.save(update_fields=["status", "changed_at"])
+    return bid
+
+
+def bid_offer(bid: Bid, *, user: User) -> dict:
+    """The content of a bid, for its own bidder at any time and for staff once
+    the tender is opened; for anyone else, nothing."""
+    tender = bid.lot.tender
+    own = user.manufacturer_id is not None and (
+        user.manufacturer_id == bid.manufacturer_id
+    )
+    if not own and (tender.is_sealed or not is_staff_reader(user)):
+        raise PermissionDenied(_("This bid is sealed until the tender is opened."))
+    return unseal(bid.sealed)

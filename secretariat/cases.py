@@ -11,16 +11,21 @@ _SUBJECT_ACCESSORS: dict[str, str] = {}
 _PAGES: dict[str, str] = {}
 
 
-def register_case_kind(kind: str, accessor: str, page: str) -> None:
+def register_case_kind(kind: str, accessor: str, page: str | None = None) -> None:
     """``accessor``: the reverse name of the workflow model's link to ``Case``;
     ``page``: the dotted path of the view that shows the case, called as
     ``view(request, reference, comment_form=...)``."""
     _SUBJECT_ACCESSORS[kind] = accessor
-    _PAGES[kind] = page
+    if page:
+        _PAGES[kind] = page
 
 
 def case_page(request, case, **context):
     """Render the case's own page, e.g. again with a refused comment form."""
+    from django.shortcuts import redirect
+
+    if case.kind not in _PAGES:
+        return redirect("start")
     return import_string(_PAGES[case.kind])(request, case.reference, **context)
 
 

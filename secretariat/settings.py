@@ -259,6 +259,31 @@ DEFAULT_CURRENCY = "EUR"
 # A recorded exchange rate older than this is not used without a newer one.
 FX_RATE_MAX_AGE_DAYS = env.int("FX_RATE_MAX_AGE_DAYS", default=92)
 
+# A tender changed after publication gives bidders at least this many days.
+TENDER_AMENDMENT_MIN_DAYS = env.int("TENDER_AMENDMENT_MIN_DAYS", default=7)
+
+
+# Sealed bids are encrypted with these Fernet keys (comma-separated; the first
+# seals, all open). Production must set them; development derives one from the
+# secret key.
+def _development_bid_key(secret: str) -> str:
+    import base64
+    import hashlib
+
+    digest = hashlib.sha256(("bids:" + secret).encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+BID_ENCRYPTION_KEYS = env.list(
+    "BID_ENCRYPTION_KEYS", default=[_development_bid_key(SECRET_KEY)] if DEBUG else []
+)
+if not BID_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "BID_ENCRYPTION_KEYS must be set when DEBUG is off (a Fernet key: "
+        "python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())')."
+    )
+
 # Security: production values by default; development relaxes only what plain HTTP
 # on localhost needs.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

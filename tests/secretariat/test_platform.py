@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -51,6 +52,7 @@ def test_deploy_check_passes_with_production_settings():
         "check", "--deploy", "--fail-level", "WARNING",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="secretariat.example.org",
+        BID_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -60,6 +62,15 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", ALLOWED_HOSTS="secretariat.example.org")
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_refuses_to_start_without_bid_keys():
+    result = run_manage(
+        "check", SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="secretariat.example.org",
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "BID_ENCRYPTION_KEYS must be set when DEBUG is off" in result.stderr
 
 
 def test_openapi_schema_validates_without_warnings(tmp_path):
