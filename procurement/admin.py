@@ -8,9 +8,11 @@ from procurement.models import (
     SEALED_STATUSES,
     Bid,
     Clarification,
+    CommitteeMember,
     Lot,
     Manufacturer,
     Requirement,
+    Score,
     SupplyChainDeclaration,
     Tender,
     TestResult,
@@ -138,3 +140,22 @@ class BidAdmin(ReadOnlyAdmin):
 class ClarificationAdmin(ReadOnlyAdmin):
     list_display = ["tender", "asked_at", "question", "answered_at"]
     list_select_related = ["tender__case"]
+
+
+@admin.register(CommitteeMember)
+class CommitteeMemberAdmin(ReadOnlyAdmin):
+    list_display = [
+        "tender",
+        "evaluator",
+        "standing",
+        "declared_at",
+        "scores_submitted_at",
+    ]
+    list_filter = ["standing"]
+    list_select_related = ["tender__case", "evaluator"]
+
+
+@admin.register(Score)
+class ScoreAdmin(ReadOnlyAdmin):
+    list_display = ["member", "bid", "criterion", "value"]
+    list_select_related = ["member__tender__case", "member__evaluator", "bid__lot"]

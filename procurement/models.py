@@ -455,6 +455,10 @@ class Bid(models.Model):
     )
     submitted_at = models.DateTimeField(default=timezone.now)
     changed_at = models.DateTimeField(default=timezone.now)
+    # Decided at opening: a bid can pass the deadline and still fail a rule (a
+    # manufacturer suspended since, say). Ineligible bids are listed, not scored.
+    eligible = models.BooleanField(null=True)
+    ineligible_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["lot", "id"]
@@ -468,3 +472,71 @@ class Bid(models.Model):
 
     def __str__(self):
         return f"Bid {self.pk} on {self.lot}"
+
+
+# ==================================================================== evaluation
+
+
+class MemberStanding(models.TextChoices):
+    APPOINTED = "appointed", _("Appointed, declaration due")
+    DECLARED = "declared", _("No conflict declared")
+    RECUSED = "recused", _("Recused: conflict of interest")
+
+
+class CommitteeMember(models.Model):
+    """An evaluator on a tender's committee. Bids are shown to them only after
+    they declare no conflict of interest with every bidder."""
+
+    tender = models.ForeignKey(
+        Tender, on_delete=models.CASCADE, related_name="committee"
+    )
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="committees"
+    )
+    standing = models.CharField(
+        max_length=10, choices=MemberStanding.choices, default=MemberStanding.APPOINTED
+    )
+    # The bidders (manufacturer ids) the declaration covered.
+    declared_for = models.JSONField(default=list, blank=True)
+    conflict_note = models.TextField(_("conflict"), blank=True)
+    declared_at = models.DateTimeField(null=True, blank=True)
+    scores_submitted_at = models.DateTimeField(null=True, blank=True)
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["tender", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tender", "evaluator"], name="committee_member_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.evaluator} on {self.tender}"
+
+
+class Score(models.Model):
+    """One evaluator's score of one bid on one criterion, 0 to 100."""
+
+    member = models.ForeignKey(
+        CommitteeMember, on_delete=models.CASCADE, related_name="scores"
+    )
+    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="scores")
+    criterion = models.CharField(max_length=20)
+    value = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "bid", "criterion"], name="score_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__lte=100), name="score_at_most_100"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.criterion}: {self.value}"

@@ -21,13 +21,16 @@ from procurement.models import (
     Bid,
     BidStatus,
     Clarification,
+    CommitteeMember,
     Component,
     Lot,
     Manufacturer,
+    MemberStanding,
     Procedure,
     Requirement,
     RequirementPriority,
     RequirementStatus,
+    Score,
     SupplyChainDeclaration,
     Tender,
     TenderStatus,
@@ -660,9 +663,20 @@ def tender_open(*, tender: Tender, actor: User) -> Tender:
         tender.opened_by = actor
         tender.save(update_fields=["opened_at", "opened_by"])
         _tender_move(tender, to_status=TenderStatus.OPENED, actor=actor)
-        count = Bid.objects.filter(
-            lot__tender=tender, status=BidStatus.SUBMITTED
-        ).count()
+        live = list(
+            Bid.objects.select_related("manufacturer__member_state").filter(
+                lot__tender=tender, status=BidStatus.SUBMITTED
+            )
+        )
+        for live_bid in live:
+            try:
+                _check_eligible(tender, live_bid.manufacturer)
+            except ApplicationError as exc:
+                live_bid.eligible, live_bid.ineligible_reason = False, exc.message
+            else:
+                live_bid.eligible, live_bid.ineligible_reason = True, ""
+        Bid.objects.bulk_update(live, ["eligible", "ineligible_reason"])
+        count = len(live)
         timeline_record(
             subject=tender,
             case=tender.case,
@@ -902,6 +916,204 @@ def bid_offer(bid: Bid, *, user: User) -> dict:
     own = user.manufacturer_id is not None and (
         user.manufacturer_id == bid.manufacturer_id
     )
-    if not own and (tender.is_sealed or not is_staff_reader(user)):
+    if own:
+        return unseal(bid.sealed)
+    if tender.is_sealed:
         raise PermissionDenied(_("This bid is sealed until the tender is opened."))
+    declared_evaluator = CommitteeMember.objects.filter(
+        tender=tender, evaluator=user, standing=MemberStanding.DECLARED
+    ).exists()
+    if not (is_staff_reader(user) or declared_evaluator):
+        raise PermissionDenied(
+            _("Bids are shown to evaluators after they declare no conflict.")
+        )
     return unseal(bid.sealed)
+
+
+# ==================================================================== evaluation
+
+EVALUATION_OVER = {
+    TenderStatus.AWARDED,
+    TenderStatus.CONTRACTED,
+    TenderStatus.CANCELLED,
+    TenderStatus.UNSUCCESSFUL,
+}
+
+
+def committee_appoint(
+    *, tender: Tender, actor: User, evaluator: User
+) -> CommitteeMember:
+    require_perm(actor, "procurement.manage_tender", tender)
+    if not has_role(evaluator, Role.EVALUATOR):
+        raise ApplicationError(
+            _("%(name)s is not an evaluator.") % {"name": evaluator}, field="evaluator"
+        )
+    if tender.status in EVALUATION_OVER:
+        raise ConflictError(_("The evaluation of this tender is over."))
+    try:
+        with transaction.atomic():
+            member = CommitteeMember.objects.create(
+                tender=tender, evaluator=evaluator, appointed_by=actor
+            )
+            timeline_record(
+                subject=tender,
+                case=tender.case,
+                actor=actor,
+                action="evaluator_appointed",
+                description=_("%(name)s appointed to the evaluation committee")
+                % {"name": evaluator},
+            )
+    except IntegrityError as exc:
+        raise ConflictError(
+            _("%(name)s is already on the committee.") % {"name": evaluator}
+        ) from exc
+    return member
+
+
+def committee_declare(
+    *, member: CommitteeMember, actor: User, conflict: bool, note: str = ""
+) -> CommitteeMember:
+    """The evaluator declares, once the bidders are known, whether they have a
+    conflict of interest with any of them. A conflict removes them."""
+    with transaction.atomic():
+        member = (
+            CommitteeMember.objects.select_for_update(of=("self",))
+            .select_related("tender__case")
+            .get(pk=member.pk)
+        )
+        if member.evaluator_id != actor.pk:
+            raise PermissionDenied(_("Only the evaluator declares for themselves."))
+        tender = member.tender
+        if tender.status not in {TenderStatus.OPENED, TenderStatus.EVALUATION}:
+            raise ConflictError(
+                _("Declarations are made once the bids are opened and the bidders "
+                  "known.")
+            )  # fmt: skip
+        if member.standing != MemberStanding.APPOINTED:
+            raise ConflictError(_("You have already declared."))
+        if conflict and not note.strip():
+            raise ApplicationError(
+                _("Describe the conflict of interest."), field="note"
+            )
+        member.declared_for = sorted(
+            Bid.objects.filter(lot__tender=tender, status=BidStatus.SUBMITTED)
+            .values_list("manufacturer_id", flat=True)
+            .distinct()
+        )
+        member.standing = (
+            MemberStanding.RECUSED if conflict else MemberStanding.DECLARED
+        )
+        member.conflict_note = note.strip()
+        member.declared_at = timezone.now()
+        member.save(
+            update_fields=["declared_for", "standing", "conflict_note", "declared_at"]
+        )
+        timeline_record(
+            subject=tender,
+            case=tender.case,
+            actor=actor,
+            action="conflict_declared",
+            description=(
+                _("%(name)s declared a conflict of interest and is removed from the "
+                  "committee")
+                if conflict
+                else _("%(name)s declared no conflict of interest with any bidder")
+            )
+            % {"name": actor},
+            reason=member.conflict_note,
+        )  # fmt: skip
+    return member
+
+
+def tender_start_evaluation(*, tender: Tender, actor: User) -> Tender:
+    require_perm(actor, "procurement.manage_tender", tender)
+    with transaction.atomic():
+        tender = _lock_tender(tender)
+        if not tender.committee.filter(standing=MemberStanding.DECLARED).exists():
+            raise ConflictError(
+                _("At least one evaluator must have declared no conflict of "
+                  "interest.")
+            )  # fmt: skip
+        _tender_move(tender, to_status=TenderStatus.EVALUATION, actor=actor)
+    return tender
+
+
+def _own_membership(member: CommitteeMember, actor: User) -> CommitteeMember:
+    member = (
+        CommitteeMember.objects.select_for_update(of=("self",))
+        .select_related("tender")
+        .get(pk=member.pk)
+    )
+    if member.evaluator_id != actor.pk:
+        raise PermissionDenied(_("Evaluators score for themselves only."))
+    if member.standing != MemberStanding.DECLARED:
+        raise ConflictError(
+            _("Declare that you have no conflict of interest before scoring.")
+        )
+    if member.tender.status != TenderStatus.EVALUATION:
+        raise ConflictError(_("The tender is not being evaluated."))
+    if member.scores_submitted_at is not None:
+        raise ConflictError(_("Your scores are submitted and can no longer change."))
+    return member
+
+
+def score_record(
+    *,
+    member: CommitteeMember,
+    actor: User,
+    bid: Bid,
+    criterion: str,
+    value: int,
+    comment: str = "",
+) -> Score:
+    with transaction.atomic():
+        member = _own_membership(member, actor)
+        if bid.lot.tender_id != member.tender_id:
+            raise ApplicationError(_("That bid is not in this tender."), field="bid")
+        if not bid.eligible or bid.status != BidStatus.SUBMITTED:
+            raise ConflictError(
+                _("Ineligible or withdrawn bids are not scored."), field="bid"
+            )
+        if criterion not in CRITERIA:
+            raise ApplicationError(
+                _("Criteria: %(list)s.") % {"list": ", ".join(CRITERIA)},
+                field="criterion",
+            )
+        if not 0 <= int(value) <= 100:
+            raise ApplicationError(
+                _("A score is a whole number from 0 to 100."), field="value"
+            )
+        score, _created = Score.objects.update_or_create(
+            member=member,
+            bid=bid,
+            criterion=criterion,
+            defaults={"value": int(value), "comment": comment.strip()},
+        )
+    return score
+
+
+def scoresheet_submit(*, member: CommitteeMember, actor: User) -> CommitteeMember:
+    """Submit one's scores: every eligible bid on every criterion. After this the
+    evaluator sees the others' scores, and theirs no longer change."""
+    with transaction.atomic():
+        member = _own_membership(member, actor)
+        eligible = Bid.objects.filter(
+            lot__tender=member.tender, status=BidStatus.SUBMITTED, eligible=True
+        ).count()
+        given = member.scores.filter(bid__eligible=True).count()
+        if given < eligible * len(CRITERIA):
+            raise ConflictError(
+                _("Score every eligible bid on every criterion first (%(given)d of "
+                  "%(needed)d).")
+                % {"given": given, "needed": eligible * len(CRITERIA)}
+            )  # fmt: skip
+        member.scores_submitted_at = timezone.now()
+        member.save(update_fields=["scores_submitted_at"])
+        timeline_record(
+            subject=member.tender,
+            case=member.tender.case,
+            actor=actor,
+            action="scores_submitted",
+            description=_("%(name)s submitted their scores") % {"name": actor},
+        )
+    return member

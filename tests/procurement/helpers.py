@@ -1,0 +1,65 @@
+"""Helpers for procurement tests: manufacturers, tenders, bids."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
+from procurement import services
+from procurement.models import Tender
+from secretariat.models import CapabilityCategory
+from secretariat.roles import Role
+from tests.conftest import refresh
+from tests.factories import UserFactory
+
+ORIGINS = {"flight_controller": "LV", "motors": "PL", "cameras": "JP",
+           "radios": "LV", "batteries": "DE"}  # fmt: skip
+SECRET_PRICE = "1234.56"
+
+
+def category(code):
+    return CapabilityCategory.objects.get(code=code)
+
+
+def make_manufacturer(people, state, name, number, origins=ORIGINS):
+    maker = services.manufacturer_nominate(
+        actor=people.procurement, member_state=state, name=name,
+        registration_number=number, contact_name="C", contact_email="c@x.example",
+    )  # fmt: skip
+    services.manufacturer_vet(
+        manufacturer=maker, actor=people.procurement, to_status="vetted", reason="ok"
+    )
+    services.supply_chain_declare(
+        manufacturer=maker, actor=people.procurement, origins=origins
+    )
+    rep = UserFactory(
+        username=f"rep-{number}", roles=[Role.MANUFACTURER_REPRESENTATIVE],
+        manufacturer=maker,
+    )  # fmt: skip
+    return maker, rep
+
+
+def to_tendering(tender, people):
+    services.tender_publish(tender=tender, actor=people.procurement)
+    moved = services.tenders_advance_by_deadlines(
+        now=tender.clarification_deadline + dt.timedelta(seconds=1)
+    )
+    assert moved == 1
+    return refresh(tender)
+
+
+def past_deadline(tender):
+    """The submission deadline has passed (the clock moved on)."""
+    past = timezone.now() - dt.timedelta(minutes=1)
+    Tender.objects.filter(pk=tender.pk).update(
+        clarification_deadline=past - dt.timedelta(days=1), submission_deadline=past
+    )
+    return refresh(tender)
+
+
+def bid(rep, tender, price=SECRET_PRICE, **extra):
+    return services.bid_submit(
+        lot=tender.lots.get(), actor=rep, unit_price=Decimal(price), quantity=250,
+        delivery_schedule="250 units by 2027-01-15",
+        compliance={"night_camera": "yes"}, **extra,
+    )  # fmt: skip
