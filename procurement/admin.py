@@ -6,9 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from procurement import services
 from procurement.models import (
     SEALED_STATUSES,
+    Award,
     Bid,
     Clarification,
     CommitteeMember,
+    Complaint,
     Lot,
     Manufacturer,
     Requirement,
@@ -159,3 +161,29 @@ class CommitteeMemberAdmin(ReadOnlyAdmin):
 class ScoreAdmin(ReadOnlyAdmin):
     list_display = ["member", "bid", "criterion", "value"]
     list_select_related = ["member__tender__case", "member__evaluator", "bid__lot"]
+
+
+@admin.register(Award)
+class AwardAdmin(ReadOnlyAdmin):
+    list_display = [
+        "lot",
+        "bid",
+        "status",
+        "recommended_by",
+        "approved_by",
+        "standstill_until",
+    ]
+    list_filter = ["status"]
+    list_select_related = [
+        "lot__tender__case",
+        "bid__manufacturer",
+        "recommended_by",
+        "approved_by",
+    ]
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ReadOnlyAdmin):
+    list_display = ["award", "manufacturer", "status", "filed_at", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["award__lot", "manufacturer"]

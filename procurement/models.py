@@ -540,3 +540,91 @@ class Score(models.Model):
 
     def __str__(self):
         return f"{self.criterion}: {self.value}"
+
+
+# ==================================================================== awards
+
+
+class AwardStatus(models.TextChoices):
+    RECOMMENDED = "recommended", _("Recommended")
+    APPROVED = "approved", _("Approved (standstill)")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Award(models.Model):
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="awards")
+    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="awards")
+    status = models.CharField(
+        max_length=12, choices=AwardStatus.choices, default=AwardStatus.RECOMMENDED
+    )
+    justification = models.TextField(_("justification"))
+    recommended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recommended_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    standstill_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["lot", "-recommended_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot"],
+                condition=~Q(status="cancelled"),
+                name="one_live_award_per_lot",
+            ),
+            models.CheckConstraint(
+                condition=~Q(approved_by=models.F("recommended_by")),
+                name="award_approver_not_recommender",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Award of {self.lot} to {self.bid.manufacturer}"
+
+
+class ComplaintStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    UPHELD = "upheld", _("Upheld")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Complaint(models.Model):
+    """A losing bidder's complaint against an award, during the standstill."""
+
+    award = models.ForeignKey(
+        Award, on_delete=models.PROTECT, related_name="complaints"
+    )
+    manufacturer = models.ForeignKey(
+        Manufacturer, on_delete=models.PROTECT, related_name="complaints"
+    )
+    text = models.TextField(_("complaint"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.PENDING
+    )
+    decision = models.TextField(_("decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-filed_at"]
+
+    def __str__(self):
+        return f"Complaint of {self.manufacturer} against {self.award}"

@@ -46,6 +46,7 @@ rules.add_perm("procurement.record_test_result", is_procurement_officer)
 
 rules.add_perm("procurement.manage_tender", is_procurement_officer)
 rules.add_perm("procurement.view_tender", is_staff)
+rules.add_perm("procurement.decide_complaint", is_procurement_officer)
 
 rules.add_perm("procurement.view_requirement", is_staff)
 rules.add_perm("procurement.add_requirement", is_procurement_officer)

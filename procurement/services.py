@@ -18,10 +18,14 @@ from procurement.models import (
     CRITERIA,
     TENDER_TRANSITIONS,
     VETTING_TRANSITIONS,
+    Award,
+    AwardStatus,
     Bid,
     BidStatus,
     Clarification,
     CommitteeMember,
+    Complaint,
+    ComplaintStatus,
     Component,
     Lot,
     Manufacturer,
@@ -1117,3 +1121,199 @@ def scoresheet_submit(*, member: CommitteeMember, actor: User) -> CommitteeMembe
             description=_("%(name)s submitted their scores") % {"name": actor},
         )
     return member
+
+
+# ==================================================================== awards
+
+
+def award_recommend(*, lot: Lot, bid: Bid, actor: User, justification: str) -> Award:
+    """The procurement officer recommends the bid to award a lot, with the
+    reasons (usually the ranking; a departure from it must be explained)."""
+    require_perm(actor, "procurement.manage_tender", lot.tender)
+    justification = _required_text(
+        justification, "justification", _("Explain the recommendation.")
+    )
+    with transaction.atomic():
+        tender = _lock_tender(lot.tender)
+        if tender.status != TenderStatus.EVALUATION:
+            raise ConflictError(_("Awards are recommended during the evaluation."))
+        bid = Bid.objects.select_related("lot").get(pk=bid.pk)
+        if bid.lot_id != lot.pk:
+            raise ApplicationError(_("That bid is not for this lot."), field="bid")
+        if not bid.eligible or bid.status != BidStatus.SUBMITTED:
+            raise ConflictError(_("Only an eligible bid can be awarded."), field="bid")
+        if not tender.committee.filter(scores_submitted_at__isnull=False).exists():
+            raise ConflictError(_("The committee has not submitted any scores yet."))
+        try:
+            with transaction.atomic():
+                award = Award.objects.create(
+                    lot=lot, bid=bid, justification=justification,
+                    recommended_by=actor,
+                )  # fmt: skip
+        except IntegrityError as exc:
+            raise ConflictError(
+                _("Lot %(n)d already has an award.") % {"n": lot.number}
+            ) from exc
+        timeline_record(
+            subject=tender,
+            case=tender.case,
+            actor=actor,
+            action="award_recommended",
+            description=_("Lot %(n)d: award to %(name)s recommended")
+            % {"n": lot.number, "name": bid.manufacturer.name},
+            reason=justification,
+        )
+    return award
+
+
+def award_approve(*, award: Award, actor: User, comment: str = "") -> Award:
+    """A co-lead approver, never the recommender, approves the award; the
+    standstill period starts, and the tender is awarded once every lot with an
+    eligible bid has an approved award."""
+    from secretariat.rules import is_co_lead_state_approver
+
+    if not is_co_lead_state_approver(actor):
+        raise PermissionDenied(
+            _("Only co-lead approvers of Latvia or the United Kingdom approve awards.")
+        )
+    with transaction.atomic():
+        award = (
+            Award.objects.select_for_update(of=("self",))
+            .select_related("lot__tender__case", "bid__manufacturer")
+            .get(pk=award.pk)
+        )
+        tender = _lock_tender(award.lot.tender)
+        if award.status != AwardStatus.RECOMMENDED:
+            raise ConflictError(_("This award is not awaiting approval."))
+        if award.recommended_by_id == actor.pk:
+            raise ApplicationError(
+                _("You recommended this award; another person must approve it.")
+            )
+        now = timezone.now()
+        award.status = AwardStatus.APPROVED
+        award.approved_by = actor
+        award.approved_at = now
+        award.standstill_until = now + timedelta(days=tender.standstill_days)
+        award.save(
+            update_fields=["status", "approved_by", "approved_at", "standstill_until"]
+        )
+        timeline_record(
+            subject=tender,
+            case=tender.case,
+            actor=actor,
+            action="award_approved",
+            description=_(
+                "Lot %(n)d: award to %(name)s approved; standstill until %(until)s"
+            )
+            % {
+                "n": award.lot.number,
+                "name": award.bid.manufacturer.name,
+                "until": _when(award.standstill_until),
+            },
+            reason=comment,
+        )
+        lots_to_award = Lot.objects.filter(
+            tender=tender, bids__eligible=True, bids__status=BidStatus.SUBMITTED
+        ).distinct()
+        awarded = Award.objects.filter(
+            lot__tender=tender, status=AwardStatus.APPROVED
+        ).values_list("lot_id", flat=True)
+        if set(lots_to_award.values_list("pk", flat=True)) <= set(awarded):
+            _tender_move(tender, to_status=TenderStatus.AWARDED, actor=actor)
+    return award
+
+
+def complaint_file(*, award: Award, actor: User, text: str) -> Complaint:
+    """A losing bidder on the lot complains during the standstill."""
+    manufacturer = _bidder(actor)
+    text = _required_text(text, "text", _("Write your complaint."))
+    with transaction.atomic():
+        award = (
+            Award.objects.select_for_update(of=("self",))
+            .select_related("lot__tender__case")
+            .get(pk=award.pk)
+        )
+        if award.status != AwardStatus.APPROVED or timezone.now() >= (
+            award.standstill_until
+        ):
+            raise ConflictError(_("Complaints are filed during the standstill period."))
+        lost = Bid.objects.filter(
+            lot=award.lot, manufacturer=manufacturer, status=BidStatus.SUBMITTED
+        ).exclude(pk=award.bid_id)
+        if not lost.exists():
+            raise PermissionDenied(_("Only a losing bidder on this lot complains."))
+        complaint = Complaint.objects.create(
+            award=award, manufacturer=manufacturer, text=text, filed_by=actor
+        )
+        timeline_record(
+            subject=award.lot.tender,
+            case=award.lot.tender.case,
+            actor=actor,
+            action="complaint_filed",
+            description=_("Complaint filed against the award of lot %(n)d")
+            % {"n": award.lot.number},
+        )
+    return complaint
+
+
+def complaint_decide(
+    *, complaint: Complaint, actor: User, uphold: bool, decision: str
+) -> Complaint:
+    """Decide a complaint. Upholding it cancels the award and returns the tender
+    to evaluation."""
+    require_perm(actor, "procurement.decide_complaint", complaint)
+    decision = _required_text(decision, "decision", _("Give the decision's reasons."))
+    with transaction.atomic():
+        complaint = (
+            Complaint.objects.select_for_update(of=("self",))
+            .select_related("award__lot__tender")
+            .get(pk=complaint.pk)
+        )
+        if complaint.status != ComplaintStatus.PENDING:
+            raise ConflictError(_("This complaint has been decided."))
+        tender = _lock_tender(complaint.award.lot.tender)
+        complaint.status = (
+            ComplaintStatus.UPHELD if uphold else ComplaintStatus.DISMISSED
+        )
+        complaint.decision = decision
+        complaint.decided_by = actor
+        complaint.decided_at = timezone.now()
+        complaint.save(update_fields=["status", "decision", "decided_by", "decided_at"])
+        if uphold:
+            award = complaint.award
+            award.status = AwardStatus.CANCELLED
+            award.save(update_fields=["status"])
+            if tender.status == TenderStatus.AWARDED:
+                tender.status = TenderStatus.EVALUATION
+                tender.save(update_fields=["status"])
+                case_set_status(case=tender.case, status=TenderStatus.EVALUATION)
+        timeline_record(
+            subject=tender,
+            case=tender.case,
+            actor=actor,
+            action="complaint_decided",
+            description=(
+                _("Complaint upheld: the award of lot %(n)d is cancelled")
+                if uphold
+                else _("Complaint about lot %(n)d dismissed")
+            )
+            % {"n": complaint.award.lot.number},
+            from_status=TenderStatus.AWARDED if uphold else "",
+            to_status=TenderStatus.EVALUATION if uphold else "",
+            reason=decision,
+        )
+    return complaint
+
+
+def award_contract_blocker(award: Award, *, now: datetime | None = None) -> str | None:
+    """Why a contract cannot yet be signed for this award, or ``None``."""
+    now = now or timezone.now()
+    if award.status != AwardStatus.APPROVED:
+        return _("The award is not approved.")
+    if now < award.standstill_until:
+        return _("The standstill period runs until %(until)s.") % {
+            "until": _when(award.standstill_until)
+        }
+    if award.complaints.filter(status=ComplaintStatus.PENDING).exists():
+        return _("A complaint against the award is pending.")
+    return None
