@@ -11,8 +11,10 @@ from procurement.models import (
     Clarification,
     CommitteeMember,
     Complaint,
+    Contract,
     Lot,
     Manufacturer,
+    Milestone,
     Requirement,
     Score,
     SupplyChainDeclaration,
@@ -187,3 +189,25 @@ class ComplaintAdmin(ReadOnlyAdmin):
     list_display = ["award", "manufacturer", "status", "filed_at", "decided_at"]
     list_filter = ["status"]
     list_select_related = ["award__lot", "manufacturer"]
+
+
+class MilestoneInline(ReadOnlyInline):
+    model = Milestone
+    fields = ["number", "due_on", "quantity", "amount_eur"]
+    readonly_fields = fields
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reference",
+        "manufacturer",
+        "quantity",
+        "unit_price",
+        "value_eur",
+        "status",
+        "signed_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["manufacturer"]
+    inlines = [MilestoneInline]

@@ -628,3 +628,72 @@ class Complaint(models.Model):
 
     def __str__(self):
         return f"Complaint of {self.manufacturer} against {self.award}"
+
+
+# ==================================================================== contracts
+
+
+class ContractStatus(models.TextChoices):
+    SIGNED = "signed", _("Signed")
+    COMPLETED = "completed", _("Completed")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class Contract(models.Model):
+    award = models.OneToOneField(
+        Award, on_delete=models.PROTECT, related_name="contract"
+    )
+    manufacturer = models.ForeignKey(
+        Manufacturer, on_delete=models.PROTECT, related_name="contracts"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(
+        _("unit price (EUR)"), max_digits=14, decimal_places=2
+    )
+    value_eur = models.DecimalField(_("value (EUR)"), max_digits=18, decimal_places=2)
+    # The money of the fund reserved for this contract when it was signed.
+    commitment = models.OneToOneField(
+        "secretariat.Commitment", on_delete=models.PROTECT, related_name="contract"
+    )
+    status = models.CharField(
+        max_length=10, choices=ContractStatus.choices, default=ContractStatus.SIGNED
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value_eur__gt=0), name="contract_value"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.manufacturer}"
+
+    @property
+    def reference(self):
+        return f"CTR-{self.pk:05d}"
+
+
+class Milestone(models.Model):
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="milestones"
+    )
+    number = models.PositiveSmallIntegerField()
+    due_on = models.DateField(_("due on"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    amount_eur = models.DecimalField(_("amount (EUR)"), max_digits=18, decimal_places=2)
+
+    class Meta:
+        ordering = ["contract", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "number"], name="milestone_unique_number"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="milestone_qty"),
+        ]
+
+    def __str__(self):
+        return f"Milestone {self.number}: {self.quantity} by {self.due_on}"

@@ -27,9 +27,11 @@ from procurement.models import (
     Complaint,
     ComplaintStatus,
     Component,
+    Contract,
     Lot,
     Manufacturer,
     MemberStanding,
+    Milestone,
     Procedure,
     Requirement,
     RequirementPriority,
@@ -53,7 +55,11 @@ from secretariat.services import (
     check_transition,
     timeline_record,
 )
-from secretariat.services.fund import earmark_error, require_perm
+from secretariat.services.fund import (
+    commitment_reserve,
+    earmark_error,
+    require_perm,
+)
 from secretariat.uploads import inspect_upload
 
 
@@ -1317,3 +1323,85 @@ def award_contract_blocker(award: Award, *, now: datetime | None = None) -> str 
     if award.complaints.filter(status=ComplaintStatus.PENDING).exists():
         return _("A complaint against the award is pending.")
     return None
+
+
+# ==================================================================== contracts
+
+
+def contract_sign(
+    *, award: Award, actor: User, milestones: list[tuple[date, int]]
+) -> Contract:
+    """Sign the contract of an approved award once the standstill is over and no
+    complaint is pending. Signing commits the contract's value in the tender's
+    pool, and fails with the reason if the pool cannot cover it."""
+    require_perm(actor, "procurement.manage_tender", award.lot.tender)
+    if not milestones:
+        raise ApplicationError(
+            _("Give at least one delivery milestone."), field="milestones"
+        )
+    with transaction.atomic():
+        award = (
+            Award.objects.select_for_update(of=("self",))
+            .select_related("lot__tender__case", "lot__capability", "bid__manufacturer")
+            .get(pk=award.pk)
+        )
+        tender = _lock_tender(award.lot.tender)
+        if Contract.objects.filter(award=award).exists():
+            raise ConflictError(_("This award already has a contract."))
+        blocker = award_contract_blocker(award)
+        if blocker:
+            raise ConflictError(blocker)
+        offer = unseal(award.bid.sealed)
+        unit_price = Decimal(offer["unit_price"])
+        quantity = int(offer["quantity"])
+        if sum(int(q) for _due, q in milestones) != quantity:
+            raise ApplicationError(
+                _("The milestones must add up to the %(n)d units offered.")
+                % {"n": quantity},
+                field="milestones",
+            )
+        value = (unit_price * quantity).quantize(Decimal("0.01"))
+        commitment = commitment_reserve(
+            pool=tender.pool,
+            amount_eur=value,
+            purpose=_("Contract for %(tender)s lot %(n)d with %(name)s")
+            % {
+                "tender": tender.case.reference,
+                "n": award.lot.number,
+                "name": award.bid.manufacturer.name,
+            },
+            categories=[award.lot.capability],
+            actor=actor,
+            approval_reference=tender.case.reference,
+        )
+        contract = Contract.objects.create(
+            award=award, manufacturer=award.bid.manufacturer, quantity=quantity,
+            unit_price=unit_price, value_eur=value, commitment=commitment,
+            signed_by=actor,
+        )  # fmt: skip
+        Milestone.objects.bulk_create(
+            Milestone(
+                contract=contract,
+                number=number,
+                due_on=due_on,
+                quantity=int(units),
+                amount_eur=(unit_price * int(units)).quantize(Decimal("0.01")),
+            )
+            for number, (due_on, units) in enumerate(milestones, 1)
+        )
+        timeline_record(
+            subject=tender,
+            case=tender.case,
+            actor=actor,
+            action="contract_signed",
+            description=_("%(ref)s signed with %(name)s: EUR %(value)s committed")
+            % {
+                "ref": contract.reference,
+                "name": contract.manufacturer.name,
+                "value": f"{value:,.2f}",
+            },
+        )
+        approved = Award.objects.filter(lot__tender=tender, status=AwardStatus.APPROVED)
+        if not approved.filter(contract__isnull=True).exists():
+            _tender_move(tender, to_status=TenderStatus.CONTRACTED, actor=actor)
+    return contract

@@ -177,6 +177,23 @@ def commitment_create(
 ) -> Commitment:
     """Reserve money of a pool for a contract or another approved purpose."""
     require_perm(actor, "secretariat.add_commitment")
+    return commitment_reserve(
+        pool=pool, amount_eur=amount_eur, purpose=purpose, categories=categories,
+        actor=actor, approval_reference=approval_reference,
+    )  # fmt: skip
+
+
+def commitment_reserve(
+    *,
+    pool: Pool,
+    amount_eur: Decimal,
+    purpose: str,
+    categories: Iterable[CapabilityCategory],
+    actor,
+    approval_reference: str = "",
+) -> Commitment:
+    """The reservation itself, for callers whose own rule authorises it: a
+    finance officer's commitment, or the signing of a contract."""
     amount_eur = _positive_eur(amount_eur)
     categories = list(categories)
     purpose = (purpose or "").strip()

@@ -8,36 +8,13 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from procurement import services
-from procurement.models import CRITERIA, AwardStatus, TenderStatus
+from procurement.models import AwardStatus, TenderStatus
 from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.models import TimelineEvent
 from tests.conftest import refresh
 from tests.procurement.helpers import bid, past_deadline, to_tendering
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def evaluated(people, bidders, tender):
-    (_m1, rep_lv), (_m2, rep_gb) = bidders
-    tender = to_tendering(tender, people)
-    bids = {"lv": bid(rep_lv, tender, price="1400.00"),
-            "gb": bid(rep_gb, tender, price="1600.00")}  # fmt: skip
-    tender = past_deadline(tender)
-    services.tender_open(tender=tender, actor=people.procurement)
-    member = services.committee_appoint(
-        tender=tender, actor=people.procurement, evaluator=people.evaluator
-    )
-    services.committee_declare(member=member, actor=people.evaluator, conflict=False)
-    services.tender_start_evaluation(tender=tender, actor=people.procurement)
-    for key, value in (("lv", 90), ("gb", 70)):
-        for criterion in CRITERIA:
-            services.score_record(
-                member=member, actor=people.evaluator, bid=refresh(bids[key]),
-                criterion=criterion, value=value,
-            )  # fmt: skip
-    services.scoresheet_submit(member=member, actor=people.evaluator)
-    return refresh(tender), {k: refresh(v) for k, v in bids.items()}, rep_gb
 
 
 def recommend(people, tender, winning):
