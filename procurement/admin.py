@@ -12,6 +12,7 @@ from procurement.models import (
     CommitteeMember,
     Complaint,
     Contract,
+    Delivery,
     Lot,
     Manufacturer,
     Milestone,
@@ -211,3 +212,17 @@ class ContractAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     list_select_related = ["manufacturer"]
     inlines = [MilestoneInline]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "contract",
+        "milestone",
+        "quantity",
+        "status",
+        "quantity_accepted",
+        "disbursement",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["contract__manufacturer", "milestone", "disbursement__case"]

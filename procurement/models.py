@@ -114,6 +114,9 @@ class Manufacturer(models.Model):
         default=VettingStatus.APPLIED,
     )
     vetting_changed_at = models.DateTimeField(null=True, blank=True)
+    # Where the Coalition pays the company; required before a delivery is paid.
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
     nominated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -697,3 +700,72 @@ class Milestone(models.Model):
 
     def __str__(self):
         return f"Milestone {self.number}: {self.quantity} by {self.due_on}"
+
+
+# ==================================================================== deliveries
+
+
+class DeliveryStatus(models.TextChoices):
+    REPORTED = "reported", _("Reported, awaiting acceptance")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Delivery(models.Model):
+    """A batch delivered under a contract milestone, tested and accepted (or
+    not) by the secretariat."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    quantity = models.PositiveIntegerField(_("quantity delivered"))
+    note = models.TextField(_("note"), blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.REPORTED
+    )
+    quantity_accepted = models.PositiveIntegerField(_("quantity accepted"), default=0)
+    test_site = models.CharField(_("test site"), max_length=200, blank=True)
+    tested_on = models.DateField(_("tested on"), null=True, blank=True)
+    report = models.ForeignKey(
+        "secretariat.Attachment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    disbursement = models.OneToOneField(
+        "secretariat.DisbursementRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delivery",
+    )
+
+    class Meta:
+        ordering = ["-reported_at"]
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="delivery_qty"),
+            models.CheckConstraint(
+                condition=Q(quantity_accepted__lte=models.F("quantity")),
+                name="delivery_accepted_at_most_delivered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} units under {self.contract}"

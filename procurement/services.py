@@ -28,6 +28,8 @@ from procurement.models import (
     ComplaintStatus,
     Component,
     Contract,
+    Delivery,
+    DeliveryStatus,
     Lot,
     Manufacturer,
     MemberStanding,
@@ -1405,3 +1407,172 @@ def contract_sign(
         if not approved.filter(contract__isnull=True).exists():
             _tender_move(tender, to_status=TenderStatus.CONTRACTED, actor=actor)
     return contract
+
+
+def manufacturer_bank_account_set(
+    *, manufacturer: Manufacturer, actor: User, iban: str, bic: str
+) -> Manufacturer:
+    """Where the Coalition pays the company (checked IBAN and BIC)."""
+    from secretariat.services.disbursements import clean_bic, clean_iban
+
+    require_perm(actor, "procurement.declare_supply_chain", manufacturer)
+    iban, bic = clean_iban(iban), clean_bic(bic)
+    with transaction.atomic():
+        manufacturer = Manufacturer.objects.select_for_update().get(pk=manufacturer.pk)
+        manufacturer.iban, manufacturer.bic = iban, bic
+        manufacturer.save(update_fields=["iban", "bic"])
+        timeline_record(
+            subject=manufacturer,
+            actor=actor,
+            action="bank_account_set",
+            description=_("Bank account set: %(iban)s") % {"iban": iban},
+        )
+    return manufacturer
+
+
+# ==================================================================== deliveries
+
+
+def delivery_report(
+    *, contract: Contract, milestone: Milestone, actor: User, quantity: int,
+    note: str = "",
+) -> Delivery:  # fmt: skip
+    """The manufacturer reports a batch delivered under a milestone."""
+    manufacturer = _bidder(actor)
+    if contract.manufacturer_id != manufacturer.pk:
+        raise PermissionDenied(_("This is not your company's contract."))
+    if milestone.contract_id != contract.pk:
+        raise ApplicationError(
+            _("That milestone is not in this contract."), field="milestone"
+        )
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        already = sum(
+            d.quantity
+            for d in milestone.deliveries.exclude(status=DeliveryStatus.REJECTED)
+        )
+        if not 0 < int(quantity) <= milestone.quantity - already:
+            raise ApplicationError(
+                _("Milestone %(n)d has %(left)d units left to deliver.")
+                % {"n": milestone.number, "left": milestone.quantity - already},
+                field="quantity",
+            )
+        delivery = Delivery.objects.create(
+            contract=contract, milestone=milestone, quantity=int(quantity),
+            note=note.strip(), reported_by=actor,
+        )  # fmt: skip
+        tender = contract.award.lot.tender
+        timeline_record(
+            subject=tender,
+            case=tender.case,
+            actor=actor,
+            action="delivery_reported",
+            description=_("%(ref)s: %(n)d units delivered, awaiting acceptance")
+            % {"ref": contract.reference, "n": delivery.quantity},
+        )
+    return delivery
+
+
+def delivery_decide(
+    *,
+    delivery: Delivery,
+    actor: User,
+    quantity_accepted: int,
+    test_site: str,
+    tested_on: date,
+    note: str = "",
+    report_file=None,
+) -> Delivery:
+    """Record the acceptance tests of a batch. Units that pass make their share of
+    the milestone payable: a disbursement request is drafted against the
+    contract's commitment, for a finance officer to take over."""
+    from secretariat.services.disbursements import disbursement_draft
+
+    require_perm(actor, "procurement.manage_tender", delivery.contract.award.lot.tender)
+    test_site = _required_text(test_site, "test_site", _("Name the test site."))
+    if tested_on > timezone.localdate():
+        raise ApplicationError(
+            _("The test date cannot be in the future."), field="tested_on"
+        )
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related(
+                "contract__manufacturer__member_state",
+                "contract__commitment",
+                "contract__award__lot__tender__case",
+                "contract__award__lot__capability",
+                "milestone",
+            )
+            .get(pk=delivery.pk)
+        )
+        if delivery.status != DeliveryStatus.REPORTED:
+            raise ConflictError(_("This delivery has already been decided."))
+        if not 0 <= int(quantity_accepted) <= delivery.quantity:
+            raise ApplicationError(
+                _("Between 0 and %(n)d units can be accepted.")
+                % {"n": delivery.quantity},
+                field="quantity_accepted",
+            )
+        contract = delivery.contract
+        maker = contract.manufacturer
+        accepted = int(quantity_accepted)
+        if accepted and not (maker.iban and maker.bic):
+            raise ConflictError(
+                _("%(name)s has no bank account on record; it must be set before a "
+                  "delivery is accepted for payment.") % {"name": maker.name}
+            )  # fmt: skip
+        delivery.status = (
+            DeliveryStatus.ACCEPTED if accepted else DeliveryStatus.REJECTED
+        )
+        delivery.quantity_accepted = accepted
+        delivery.test_site = test_site
+        delivery.tested_on = tested_on
+        delivery.decided_by = actor
+        delivery.decided_at = timezone.now()
+        if report_file is not None:
+            delivery.report = attachment_store(
+                subject=contract.award.lot.tender,
+                case=contract.award.lot.tender.case,
+                uploaded_file=report_file,
+                actor=actor,
+                description=_("Acceptance report, %(ref)s")
+                % {"ref": contract.reference},
+            )
+        if accepted:
+            lot = contract.award.lot
+            delivery.disbursement = disbursement_draft(
+                actor=actor,
+                commitment=contract.commitment,
+                payee_name=maker.name,
+                payee_country=str(maker.member_state.country),
+                payee_iban=maker.iban,
+                payee_bic=maker.bic,
+                amount=(contract.unit_price * accepted).quantize(Decimal("0.01")),
+                currency="EUR",
+                purpose=_(
+                    "%(ref)s milestone %(n)d: %(units)d units accepted at %(site)s "
+                    "on %(date)s"
+                )
+                % {
+                    "ref": contract.reference,
+                    "n": delivery.milestone.number,
+                    "units": accepted,
+                    "site": test_site,
+                    "date": tested_on,
+                },
+                categories=[lot.capability],
+            )
+        delivery.save()
+        tender = contract.award.lot.tender
+        timeline_record(
+            subject=tender,
+            case=tender.case,
+            actor=actor,
+            action="delivery_decided",
+            description=_("%(ref)s: %(accepted)d of %(n)d units accepted")
+            % {"ref": contract.reference, "accepted": accepted, "n": delivery.quantity},
+            reason=note,
+            evidence=delivery.report,
+        )
+    return delivery

@@ -240,6 +240,31 @@ def disbursement_prepare(
 ) -> DisbursementRequest:
     """Draft a disbursement request (a case, DSB-YYYY-NNNN)."""
     require_perm(actor, "secretariat.prepare_disbursement")
+    return disbursement_draft(
+        actor=actor, commitment=commitment, payee_name=payee_name,
+        payee_country=payee_country, payee_iban=payee_iban, payee_bic=payee_bic,
+        amount=amount, currency=currency, purpose=purpose, categories=categories,
+        due_date=due_date,
+    )  # fmt: skip
+
+
+def disbursement_draft(
+    *,
+    actor,
+    commitment: Commitment,
+    payee_name: str,
+    payee_country: str,
+    payee_iban: str,
+    payee_bic: str,
+    amount: Decimal,
+    currency: str,
+    purpose: str,
+    categories: Iterable[CapabilityCategory],
+    due_date: date | None = None,
+) -> DisbursementRequest:
+    """The draft itself, for callers whose own rule authorises it: a finance
+    officer preparing a request, or an accepted delivery making its milestone
+    payable."""
     fields = _validated_fields(
         commitment=commitment, payee_name=payee_name, payee_country=payee_country,
         payee_iban=payee_iban, payee_bic=payee_bic, amount=amount, currency=currency,
@@ -269,6 +294,33 @@ def disbursement_prepare(
                 "amount": f"{currency} {Decimal(amount):,.2f}",
                 "payee": fields["payee_name"],
             },
+        )
+    return request
+
+
+def disbursement_adopt(*, request: DisbursementRequest, actor) -> DisbursementRequest:
+    """A finance officer takes over a draft made for them (by an accepted
+    delivery): they become its preparer, with all that forbids them after."""
+    require_perm(actor, "secretariat.prepare_disbursement", request)
+    with transaction.atomic():
+        _pool, _commitment, request = _lock(request)
+        if request.status != S.DRAFT:
+            raise ConflictError(_("Only a draft can be taken over."))
+        if request.prepared_by_id == actor.pk:
+            raise ConflictError(_("You already prepare this request."))
+        before = request.prepared_by
+        request.prepared_by = actor
+        request.save(update_fields=["prepared_by"])
+        case = request.case
+        case.owner = actor
+        case.save(update_fields=["owner", "updated_at"])
+        timeline_record(
+            subject=request,
+            case=case,
+            actor=actor,
+            action="adopted",
+            description=_("%(who)s took over the draft from %(before)s")
+            % {"who": actor, "before": before},
         )
     return request
 

@@ -1,0 +1,125 @@
+"""From Ukraine's requirement to an accepted delivery and a drafted
+disbursement, through the services; then the fund pays it."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from procurement import services
+from procurement.models import Award, DeliveryStatus
+from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.models import DisbursementStatus, Pool
+from secretariat.services import disbursements as dsb
+from tests.conftest import refresh
+from tests.factories import UserFactory
+from tests.files import pdf
+from tests.secretariat.fund_fixtures import receive
+
+pytestmark = pytest.mark.django_db
+IBAN, BIC = "LV48HABA0000435195001", "HABALV22"
+
+
+@pytest.fixture
+def contract(people, latvia, evaluated, bidders):
+    tender, bids, _rep_gb = evaluated
+    receive(people, latvia, "1000000.00")
+    award = services.award_recommend(
+        lot=tender.lots.get(), bid=bids["lv"], actor=people.procurement,
+        justification="Best score",
+    )  # fmt: skip
+    services.award_approve(award=award, actor=people.approver_uk)
+    Award.objects.filter(pk=award.pk).update(
+        standstill_until=timezone.now() - dt.timedelta(minutes=1)
+    )
+    (maker, rep_lv), _ = bidders
+    services.manufacturer_bank_account_set(
+        manufacturer=maker, actor=rep_lv, iban=IBAN, bic=BIC
+    )
+    return services.contract_sign(
+        award=refresh(award), actor=people.procurement,
+        milestones=[(dt.date(2027, 1, 15), 150), (dt.date(2027, 2, 15), 100)],
+    ), rep_lv  # fmt: skip
+
+
+def test_an_accepted_delivery_drafts_the_payment(people, contract):
+    contract, rep = contract
+    milestone = contract.milestones.get(number=1)
+    delivery = services.delivery_report(
+        contract=contract, milestone=milestone, actor=rep, quantity=150,
+        note="Delivered to the Sēlia training ground",
+    )  # fmt: skip
+    delivery = services.delivery_decide(
+        delivery=delivery, actor=people.procurement, quantity_accepted=140,
+        test_site="Sēlia military training ground",
+        tested_on=dt.date.today(), report_file=pdf("acceptance.pdf"),
+        note="10 units failed the jamming test",
+    )  # fmt: skip
+    assert delivery.status == DeliveryStatus.ACCEPTED
+    request = delivery.disbursement
+    assert request.status == DisbursementStatus.DRAFT
+    assert request.commitment == contract.commitment
+    assert request.eur_amount == Decimal("196000.00")  # 140 x 1,400.00
+    assert request.payee_iban == IBAN
+    assert "milestone 1: 140 units accepted" in request.purpose
+
+    # A finance officer takes the draft over and it goes through the fund.
+    checker = UserFactory(username="checker", roles=["finance_officer"])
+    dsb.disbursement_adopt(request=request, actor=people.finance)
+    dsb.disbursement_submit(request=request, actor=people.finance)
+    dsb.disbursement_check(request=request, actor=checker)
+    dsb.disbursement_approve(request=request, actor=people.approver_lv)
+    dsb.disbursement_mark_paid(
+        request=request, actor=people.finance, payment_order="PO-1",
+        bank_reference="BANK-DLV-1", paid_on=dt.date.today(),
+    )  # fmt: skip
+    pool = Pool.objects.get(code="unrestricted")
+    assert pool.disbursed == Decimal("196000.00")
+    assert pool.committed == Decimal("154000.00")  # 350,000 - 196,000
+
+
+def test_a_failed_batch_drafts_nothing(people, contract):
+    contract, rep = contract
+    delivery = services.delivery_report(
+        contract=contract, milestone=contract.milestones.get(number=2), actor=rep,
+        quantity=100,
+    )  # fmt: skip
+    delivery = services.delivery_decide(
+        delivery=delivery, actor=people.procurement, quantity_accepted=0,
+        test_site="Sēlia", tested_on=dt.date.today(), note="Range far below spec",
+    )  # fmt: skip
+    assert delivery.status == DeliveryStatus.REJECTED
+    assert delivery.disbursement is None
+    # The milestone's units can be delivered again.
+    services.delivery_report(
+        contract=contract, milestone=contract.milestones.get(number=2), actor=rep,
+        quantity=100,
+    )  # fmt: skip
+
+
+def test_delivery_rules(people, contract, bidders):
+    contract, rep = contract
+    (_m, _r), (_gb, rep_gb) = bidders
+    milestone = contract.milestones.get(number=1)
+    with pytest.raises(PermissionDenied):
+        services.delivery_report(
+            contract=contract, milestone=milestone, actor=rep_gb, quantity=10
+        )
+    with pytest.raises(ApplicationError, match="150 units left"):
+        services.delivery_report(
+            contract=contract, milestone=milestone, actor=rep, quantity=151
+        )
+    delivery = services.delivery_report(
+        contract=contract, milestone=milestone, actor=rep, quantity=150
+    )
+    services.delivery_decide(
+        delivery=delivery, actor=people.procurement, quantity_accepted=150,
+        test_site="Sēlia", tested_on=dt.date.today(),
+    )  # fmt: skip
+    with pytest.raises(ConflictError, match="already been decided"):
+        services.delivery_decide(
+            delivery=delivery, actor=people.procurement, quantity_accepted=150,
+            test_site="Sēlia", tested_on=dt.date.today(),
+        )  # fmt: skip
