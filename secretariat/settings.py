@@ -259,6 +259,9 @@ DEFAULT_CURRENCY = "EUR"
 # A recorded exchange rate older than this is not used without a newer one.
 FX_RATE_MAX_AGE_DAYS = env.int("FX_RATE_MAX_AGE_DAYS", default=92)
 
+# The prefix of the Open Contracting IDs of our tenders (ocds-xxxxxx).
+OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-dcsec1")
+
 # A tender changed after publication gives bidders at least this many days.
 TENDER_AMENDMENT_MIN_DAYS = env.int("TENDER_AMENDMENT_MIN_DAYS", default=7)
 

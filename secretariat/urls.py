@@ -71,6 +71,7 @@ urlpatterns = [
         name="statement_line_resolve",
     ),
     path("", include("members.urls")),
+    path("", include("procurement.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
     path("api/auth/token/", ObtainTokenView.as_view(), name="api_token"),

@@ -7,16 +7,19 @@ import pytest
 from django.utils import timezone
 
 from procurement import services
-from procurement.models import CRITERIA
+from procurement.models import CRITERIA, Award
 from secretariat.models import Pool
 from tests.conftest import refresh
 from tests.procurement.helpers import (
+    BIC,
+    IBAN,
     bid,
     category,
     make_manufacturer,
     past_deadline,
     to_tendering,
 )
+from tests.secretariat.fund_fixtures import receive
 
 
 @pytest.fixture
@@ -73,3 +76,25 @@ def evaluated(people, bidders, tender):
             )  # fmt: skip
     services.scoresheet_submit(member=member, actor=people.evaluator)
     return refresh(tender), {k: refresh(v) for k, v in bids.items()}, rep_gb
+
+
+@pytest.fixture
+def contract(people, latvia, evaluated, bidders):
+    tender, bids, _rep_gb = evaluated
+    receive(people, latvia, "1000000.00")
+    award = services.award_recommend(
+        lot=tender.lots.get(), bid=bids["lv"], actor=people.procurement,
+        justification="Best score",
+    )  # fmt: skip
+    services.award_approve(award=award, actor=people.approver_uk)
+    Award.objects.filter(pk=award.pk).update(
+        standstill_until=timezone.now() - dt.timedelta(minutes=1)
+    )
+    (maker, rep_lv), _ = bidders
+    services.manufacturer_bank_account_set(
+        manufacturer=maker, actor=rep_lv, iban=IBAN, bic=BIC
+    )
+    return services.contract_sign(
+        award=refresh(award), actor=people.procurement,
+        milestones=[(dt.date(2027, 1, 15), 150), (dt.date(2027, 2, 15), 100)],
+    ), rep_lv  # fmt: skip

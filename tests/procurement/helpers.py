@@ -15,6 +15,7 @@ from tests.factories import UserFactory
 ORIGINS = {"flight_controller": "LV", "motors": "PL", "cameras": "JP",
            "radios": "LV", "batteries": "DE"}  # fmt: skip
 SECRET_PRICE = "1234.56"
+IBAN, BIC = "LV48HABA0000435195001", "HABALV22"
 
 
 def category(code):

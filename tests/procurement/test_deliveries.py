@@ -6,42 +6,17 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 
 from procurement import services
-from procurement.models import Award, DeliveryStatus
+from procurement.models import DeliveryStatus
 from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.models import DisbursementStatus, Pool
 from secretariat.services import disbursements as dsb
-from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.files import pdf
-from tests.secretariat.fund_fixtures import receive
+from tests.procurement.helpers import IBAN
 
 pytestmark = pytest.mark.django_db
-IBAN, BIC = "LV48HABA0000435195001", "HABALV22"
-
-
-@pytest.fixture
-def contract(people, latvia, evaluated, bidders):
-    tender, bids, _rep_gb = evaluated
-    receive(people, latvia, "1000000.00")
-    award = services.award_recommend(
-        lot=tender.lots.get(), bid=bids["lv"], actor=people.procurement,
-        justification="Best score",
-    )  # fmt: skip
-    services.award_approve(award=award, actor=people.approver_uk)
-    Award.objects.filter(pk=award.pk).update(
-        standstill_until=timezone.now() - dt.timedelta(minutes=1)
-    )
-    (maker, rep_lv), _ = bidders
-    services.manufacturer_bank_account_set(
-        manufacturer=maker, actor=rep_lv, iban=IBAN, bic=BIC
-    )
-    return services.contract_sign(
-        award=refresh(award), actor=people.procurement,
-        milestones=[(dt.date(2027, 1, 15), 150), (dt.date(2027, 2, 15), 100)],
-    ), rep_lv  # fmt: skip
 
 
 def test_an_accepted_delivery_drafts_the_payment(people, contract):
