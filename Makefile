@@ -10,20 +10,26 @@ PORT ?= 8000
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# A development machine runs with DEBUG on, also for a bare `manage.py`; the file is
+# not tracked, so a production checkout never has it.
+.env:
+	@printf 'DEBUG=on\n' > .env
+	@echo "Wrote .env (DEBUG=on) for development."
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 ## run: set up, migrate, load the demo coalition, print the logins, serve on :8000
-run: $(VENV)/.installed
+run: $(VENV)/.installed .env
 	DEBUG=on $(BIN)/python manage.py migrate --noinput
 	DEBUG=on $(BIN)/python manage.py seed_demo
 	@DEBUG=on $(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
 	DEBUG=on $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: set up and run the whole suite (SQLite unless DATABASE_URL is set)
-test: $(VENV)/.installed
+test: $(VENV)/.installed .env
 	DEBUG=on $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

@@ -35,7 +35,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env):
+    # DEBUG is set explicitly: a development .env file would otherwise turn it on.
     base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    base["DEBUG"] = "off"
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
