@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +35,8 @@ from secretariat.services import (
     case_set_status,
     check_transition,
     enqueue_after_commit,
+    require_perm,
+    require_reason,
     timeline_record,
 )
 from secretariat.services.fund import fund_credit_contribution
@@ -50,22 +51,10 @@ ENGAGED_STATUSES = {
 }
 
 
-def require_perm(actor, perm: str, obj=None) -> None:
-    if not actor.has_perm(perm, obj):
-        raise PermissionDenied(_("You are not allowed to do this."))
-
-
 def may_enter_rates(actor) -> bool:
     return has_role(
         actor, Role.SECRETARIAT_OFFICER, Role.FINANCE_OFFICER, Role.ADMINISTRATOR
     )
-
-
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError(_("Give a reason for this change."), field="reason")
-    return reason
 
 
 def _open_onboarding(member_state: MemberState, *, lock=False) -> OnboardingCase | None:
@@ -125,7 +114,7 @@ def member_transition(
     state becomes a member or declines.
     """
     require_perm(actor, "members.transition_memberstate", member_state)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     with transaction.atomic():
         member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
         current = member_state.status
@@ -297,7 +286,7 @@ def member_set_constraints(
 ) -> MemberState:
     """Record what a state's money may pay for (Japan: non-lethal only)."""
     require_perm(actor, "members.change_constraints", member_state)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     categories = list(categories)
     if scope not in ParticipationScope.values:
         raise ApplicationError(_("Choose what the state may fund."), field="scope")
@@ -735,7 +724,7 @@ def pledge_record(
 
 def pledge_cancel(*, pledge: Pledge, actor: User, reason: str) -> Pledge:
     require_perm(actor, "members.cancel_pledge", pledge)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     with transaction.atomic():
         pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if pledge.status == PledgeStatus.CANCELLED:

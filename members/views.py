@@ -4,7 +4,6 @@ redirect or render."""
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -28,13 +27,13 @@ from members.forms import (
 )
 from members.models import MemberStatus, OnboardingStep
 from secretariat.exceptions import ApplicationError
-from secretariat.forms import CommentForm, call_service, posted
+from secretariat.forms import (
+    CommentForm,
+    call_service,
+    posted,
+    require_permission,
+)
 from secretariat.roles import Role
-
-
-def _require(request, perm, obj=None):
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def _member_or_404(request, code):
@@ -54,7 +53,7 @@ MEMBER_SORTS = {"name", "-name", "status", "-status", "joined_on", "-joined_on"}
 
 @login_required
 def member_list(request):
-    _require(request, "members.view_memberstate")
+    require_permission(request, "members.view_memberstate")
     members = selectors.member_states_for(request.user)
     filters = MemberFilterForm(request.GET or None)
     if filters.is_valid():
@@ -119,7 +118,7 @@ def member_detail(request, code):
 @login_required
 def member_transition(request, code, to_status):
     member = _member_or_404(request, code)
-    _require(request, "members.transition_memberstate", member)
+    require_permission(request, "members.transition_memberstate", member)
     if to_status not in MemberStatus.values:
         raise Http404
     opens_case = to_status == MemberStatus.INVITED
@@ -159,7 +158,7 @@ def member_transition(request, code, to_status):
 @login_required
 def member_constraints(request, code):
     member = _member_or_404(request, code)
-    _require(request, "members.change_constraints", member)
+    require_permission(request, "members.change_constraints", member)
     initial = {
         "scope": member.participation_scope,
         "categories": member.allowed_categories.all(),
@@ -183,11 +182,11 @@ def member_constraints(request, code):
             return redirect(member)
     return render(
         request,
-        "members/form_page.html",
+        "secretariat/form_page.html",
         {
             "form": form,
             "title": _("Participation constraints of %(state)s") % {"state": member},
-            "back": member,
+            "back_url": member.get_absolute_url(),
             "submit": _("Save constraints"),
         },
     )
@@ -196,7 +195,7 @@ def member_constraints(request, code):
 @login_required
 def liaison_invite(request, code):
     member = _member_or_404(request, code)
-    _require(request, "members.invite_liaison", member)
+    require_permission(request, "members.invite_liaison", member)
     form = LiaisonInviteForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -214,11 +213,11 @@ def liaison_invite(request, code):
             return redirect(member)
     return render(
         request,
-        "members/form_page.html",
+        "secretariat/form_page.html",
         {
             "form": form,
             "title": _("Invite a liaison for %(state)s") % {"state": member},
-            "back": member,
+            "back_url": member.get_absolute_url(),
             "submit": _("Send invitation"),
         },
     )
@@ -228,7 +227,7 @@ def liaison_invite(request, code):
 @require_POST
 def liaison_resend(request, code, user_id):
     member = _member_or_404(request, code)
-    _require(request, "members.invite_liaison", member)
+    require_permission(request, "members.invite_liaison", member)
     liaison = get_object_or_404(member.users, pk=user_id)
     try:
         services.liaison_invitation_resend(user=liaison, actor=request.user)
@@ -256,7 +255,7 @@ class LiaisonAcceptView(auth_views.PasswordResetConfirmView):
 @login_required
 def pledge_create(request, code):
     member = _member_or_404(request, code)
-    _require(request, "members.add_pledge", member)
+    require_permission(request, "members.add_pledge", member)
     form = PledgeForm(
         posted(request)[0], can_enter_rate=services.may_enter_rates(request.user)
     )
@@ -280,11 +279,11 @@ def pledge_create(request, code):
             return redirect(member)
     return render(
         request,
-        "members/form_page.html",
+        "secretariat/form_page.html",
         {
             "form": form,
             "title": _("Record a pledge of %(state)s") % {"state": member},
-            "back": member,
+            "back_url": member.get_absolute_url(),
             "submit": _("Record pledge"),
         },
     )
@@ -293,7 +292,7 @@ def pledge_create(request, code):
 @login_required
 def pledge_cancel(request, pk):
     pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
-    _require(request, "members.cancel_pledge", pledge)
+    require_permission(request, "members.cancel_pledge", pledge)
     form = ReasonForm(posted(request)[0])
     if (
         request.method == "POST"
@@ -309,11 +308,11 @@ def pledge_cancel(request, pk):
         return redirect(pledge.member_state)
     return render(
         request,
-        "members/form_page.html",
+        "secretariat/form_page.html",
         {
             "form": form,
             "title": _("Cancel the pledge %(pledge)s") % {"pledge": pledge},
-            "back": pledge.member_state,
+            "back_url": pledge.member_state.get_absolute_url(),
             "submit": _("Cancel pledge"),
             "danger": True,
         },
@@ -323,7 +322,7 @@ def pledge_cancel(request, pk):
 @login_required
 def contribution_create(request, pk):
     pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
-    _require(request, "members.add_contribution", pledge)
+    require_permission(request, "members.add_contribution", pledge)
     currency = str(pledge.amount.currency)
     form = ContributionForm(posted(request)[0], currency=currency)
     if request.method == "POST" and form.is_valid():
@@ -345,11 +344,11 @@ def contribution_create(request, pk):
             return redirect(pledge.member_state)
     return render(
         request,
-        "members/form_page.html",
+        "secretariat/form_page.html",
         {
             "form": form,
             "title": _("Record money received against %(pledge)s") % {"pledge": pledge},
-            "back": pledge.member_state,
+            "back_url": pledge.member_state.get_absolute_url(),
             "submit": _("Record contribution"),
         },
     )
@@ -397,7 +396,7 @@ def _step_or_404(request, reference, step_pk) -> OnboardingStep:
 @login_required
 def step_complete(request, reference, step_pk):
     step = _step_or_404(request, reference, step_pk)
-    _require(request, "members.manage_onboardingcase", step.onboarding)
+    require_permission(request, "members.manage_onboardingcase", step.onboarding)
     form = StepCompleteForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -424,7 +423,7 @@ def step_complete(request, reference, step_pk):
 @login_required
 def step_assign(request, reference, step_pk):
     step = _step_or_404(request, reference, step_pk)
-    _require(request, "members.manage_onboardingcase", step.onboarding)
+    require_permission(request, "members.manage_onboardingcase", step.onboarding)
     form = StepAssignForm(
         posted(request)[0], initial={"owner": step.owner, "due_date": step.due_date}
     )
@@ -442,11 +441,11 @@ def step_assign(request, reference, step_pk):
         return redirect(step.onboarding)
     return render(
         request,
-        "members/form_page.html",
+        "secretariat/form_page.html",
         {
             "form": form,
             "title": _("Assign “%(step)s”") % {"step": step.get_kind_display()},
-            "back": step.onboarding,
+            "back_url": step.onboarding.get_absolute_url(),
             "submit": _("Save"),
         },
     )
@@ -455,7 +454,7 @@ def step_assign(request, reference, step_pk):
 @login_required
 def document_upload(request, reference):
     onboarding = _onboarding_or_404(request, reference)
-    _require(request, "members.upload_onboarding_document", onboarding)
+    require_permission(request, "members.upload_onboarding_document", onboarding)
     form = DocumentUploadForm(*posted(request), onboarding=onboarding)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -473,13 +472,12 @@ def document_upload(request, reference):
             return redirect(onboarding)
     return render(
         request,
-        "members/form_page.html",
+        "secretariat/form_page.html",
         {
             "form": form,
             "title": _("Upload a document to %(ref)s")
             % {"ref": onboarding.case.reference},
-            "back": onboarding,
+            "back_url": onboarding.get_absolute_url(),
             "submit": _("Upload"),
-            "multipart": True,
         },
     )

@@ -46,6 +46,9 @@ PAID = {DisbursementStatus.PAID, DisbursementStatus.RECONCILED}
 
 
 def _money(amount: Decimal) -> dict:
+    # JSON has only one number type and the schema wants a number. Amounts are
+    # quantized to cents and far below 2**53 cents, so the float is exact enough
+    # to print back the same decimal; nothing computes with it.
     return {"amount": float(amount), "currency": "EUR"}
 
 
@@ -122,7 +125,9 @@ def release_for(tender: Tender) -> dict:
         ]
         for award in Award.objects.filter(
             lot__tender=tender, status__in=list(AWARD_STATUS)
-        ).select_related("bid__manufacturer__member_state", "lot"):
+        ).select_related(
+            "bid__manufacturer__member_state", "lot", "contract__commitment"
+        ):
             supplier = award.bid.manufacturer
             roles.setdefault(supplier.pk, set()).add("supplier")
             manufacturers[supplier.pk] = supplier

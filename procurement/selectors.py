@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Prefetch, Q, QuerySet
+from django.db.models import Avg, Q, QuerySet
 
 from procurement.models import (
     CRITERIA,
@@ -16,7 +16,6 @@ from procurement.models import (
     Procedure,
     Requirement,
     Score,
-    SupplyChainDeclaration,
     Tender,
     TenderStatus,
 )
@@ -32,21 +31,6 @@ def manufacturers_for(user) -> QuerySet[Manufacturer]:
     if has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id:
         return manufacturers.filter(pk=user.manufacturer_id)
     return manufacturers.none()
-
-
-def manufacturer_detail(manufacturer: Manufacturer) -> Manufacturer:
-    return (
-        Manufacturer.objects.select_related("member_state", "nominated_by")
-        .prefetch_related(
-            Prefetch(
-                "supply_chain",
-                queryset=SupplyChainDeclaration.objects.select_related("declared_by"),
-            ),
-            "test_results__capability",
-            "test_results__report",
-        )
-        .get(pk=manufacturer.pk)
-    )
 
 
 def requirements_for(user) -> QuerySet[Requirement]:

@@ -55,22 +55,13 @@ from secretariat.services import (
     case_open,
     case_set_status,
     check_transition,
+    require_perm,
+    require_reason,
+    required_text,
     timeline_record,
 )
-from secretariat.services.fund import (
-    commitment_reserve,
-    earmark_error,
-    require_perm,
-)
+from secretariat.services.fund import commitment_reserve, earmark_error
 from secretariat.uploads import inspect_upload
-
-
-def _required_text(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ApplicationError(message, field=field)
-    return value
-
 
 # ---------------------------------------------------------------- requirements
 
@@ -88,9 +79,13 @@ def requirement_record(
 ) -> Requirement:
     """Record a requirement stated by Ukraine's Armed Forces."""
     require_perm(actor, "procurement.add_requirement")
-    title = _required_text(title, "title", _("Give the requirement a title."))
-    specification = _required_text(
-        specification, "specification", _("Describe the technical specification.")
+    title = required_text(
+        title, field="title", message=_("Give the requirement a title.")
+    )
+    specification = required_text(
+        specification,
+        field="specification",
+        message=_("Describe the technical specification."),
     )
     if int(quantity) <= 0:
         raise ApplicationError(_("The quantity must be at least 1."), field="quantity")
@@ -142,17 +137,19 @@ def manufacturer_nominate(
     """A member's liaison (or a procurement officer) puts forward a national
     manufacturer; it waits for vetting."""
     require_perm(actor, "procurement.nominate_manufacturer", member_state)
-    name = _required_text(name, "name", _("Enter the company's name."))
-    registration_number = _required_text(
+    name = required_text(name, field="name", message=_("Enter the company's name."))
+    registration_number = required_text(
         registration_number,
-        "registration_number",
-        _("Enter the company's registration number."),
+        field="registration_number",
+        message=_("Enter the company's registration number."),
     )
-    contact_name = _required_text(
-        contact_name, "contact_name", _("Enter a contact person.")
+    contact_name = required_text(
+        contact_name, field="contact_name", message=_("Enter a contact person.")
     )
-    contact_email = _required_text(
-        contact_email, "contact_email", _("Enter the contact's email address.")
+    contact_email = required_text(
+        contact_email,
+        field="contact_email",
+        message=_("Enter the contact's email address."),
     )
     with transaction.atomic():
         member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
@@ -203,7 +200,9 @@ def manufacturer_vet(
 ) -> Manufacturer:
     """Vet, suspend or reinstate a manufacturer: who decided, when and why."""
     require_perm(actor, "procurement.vet_manufacturer", manufacturer)
-    reason = _required_text(reason, "reason", _("Give a reason for this decision."))
+    reason = required_text(
+        reason, field="reason", message=_("Give a reason for this decision.")
+    )
     with transaction.atomic():
         manufacturer = (
             Manufacturer.objects.select_for_update(of=("self",))
@@ -311,9 +310,13 @@ def manufacturer_test_record(
 ) -> TestResult:
     """Record a test of a manufacturer's product (e.g. at Sēlia)."""
     require_perm(actor, "procurement.record_test_result", manufacturer)
-    product = _required_text(product, "product", _("Name the product tested."))
-    site = _required_text(site, "site", _("Name the test site."))
-    summary = _required_text(summary, "summary", _("Summarise the result."))
+    product = required_text(
+        product, field="product", message=_("Name the product tested.")
+    )
+    site = required_text(site, field="site", message=_("Name the test site."))
+    summary = required_text(
+        summary, field="summary", message=_("Summarise the result.")
+    )
     if outcome not in TestOutcome.values:
         raise ApplicationError(_("Choose the outcome."), field="outcome")
     if tested_on > timezone.localdate():
@@ -446,7 +449,7 @@ def tender_create(
 ) -> Tender:
     """Draft a tender (a case, TND-YYYY-NNNN) from open requirements."""
     require_perm(actor, "procurement.manage_tender")
-    title = _required_text(title, "title", _("Give the tender a title."))
+    title = required_text(title, field="title", message=_("Give the tender a title."))
     requirements = list(requirements)
     if not requirements:
         raise ApplicationError(
@@ -522,7 +525,7 @@ def lot_add(
     delivery_to: date,
 ) -> Lot:
     require_perm(actor, "procurement.manage_tender", tender)
-    title = _required_text(title, "title", _("Give the lot a title."))
+    title = required_text(title, field="title", message=_("Give the lot a title."))
     if int(quantity) <= 0:
         raise ApplicationError(_("The quantity must be at least 1."), field="quantity")
     if Decimal(max_unit_price) <= 0:
@@ -582,7 +585,9 @@ def tender_amend(
     """Change a published tender. Bidders need time to take the change into
     account: the submission deadline moves to at least the minimum notice."""
     require_perm(actor, "procurement.manage_tender", tender)
-    reason = _required_text(reason, "reason", _("Say what changed and why."))
+    reason = required_text(
+        reason, field="reason", message=_("Say what changed and why.")
+    )
     with transaction.atomic():
         tender = _lock_tender(tender)
         if tender.status not in {TenderStatus.PUBLISHED, TenderStatus.TENDERING}:
@@ -643,7 +648,7 @@ def tenders_advance_by_deadlines(*, now: datetime | None = None) -> int:
 
 def tender_cancel(*, tender: Tender, actor: User, reason: str) -> Tender:
     require_perm(actor, "procurement.manage_tender", tender)
-    reason = _required_text(reason, "reason", _("Give a reason for this change."))
+    reason = require_reason(reason)
     with transaction.atomic():
         tender = _lock_tender(tender)
         _tender_move(
@@ -703,7 +708,9 @@ def tender_open(*, tender: Tender, actor: User) -> Tender:
 
 
 def clarification_ask(*, tender: Tender, actor: User, question: str) -> Clarification:
-    question = _required_text(question, "question", _("Write your question."))
+    question = required_text(
+        question, field="question", message=_("Write your question.")
+    )
     manufacturer = _bidder(actor)
     with transaction.atomic():
         tender = _lock_tender(tender)
@@ -719,7 +726,7 @@ def clarification_answer(
     *, clarification: Clarification, actor: User, answer: str
 ) -> Clarification:
     require_perm(actor, "procurement.manage_tender", clarification.tender)
-    answer = _required_text(answer, "answer", _("Write the answer."))
+    answer = required_text(answer, field="answer", message=_("Write the answer."))
     with transaction.atomic():
         clarification = Clarification.objects.select_for_update().get(
             pk=clarification.pk
@@ -819,8 +826,10 @@ def _offer(lot: Lot, *, unit_price, quantity, delivery_schedule, compliance,
             _("Offer between 1 and %(n)d units.") % {"n": lot.quantity},
             field="quantity",
         )
-    delivery_schedule = _required_text(
-        delivery_schedule, "delivery_schedule", _("Give the delivery schedule.")
+    delivery_schedule = required_text(
+        delivery_schedule,
+        field="delivery_schedule",
+        message=_("Give the delivery schedule."),
     )
     sealed_documents = []
     for uploaded in documents:
@@ -1138,8 +1147,8 @@ def award_recommend(*, lot: Lot, bid: Bid, actor: User, justification: str) -> A
     """The procurement officer recommends the bid to award a lot, with the
     reasons (usually the ranking; a departure from it must be explained)."""
     require_perm(actor, "procurement.manage_tender", lot.tender)
-    justification = _required_text(
-        justification, "justification", _("Explain the recommendation.")
+    justification = required_text(
+        justification, field="justification", message=_("Explain the recommendation.")
     )
     with transaction.atomic():
         tender = _lock_tender(lot.tender)
@@ -1234,7 +1243,7 @@ def award_approve(*, award: Award, actor: User, comment: str = "") -> Award:
 def complaint_file(*, award: Award, actor: User, text: str) -> Complaint:
     """A losing bidder on the lot complains during the standstill."""
     manufacturer = _bidder(actor)
-    text = _required_text(text, "text", _("Write your complaint."))
+    text = required_text(text, field="text", message=_("Write your complaint."))
     with transaction.atomic():
         award = (
             Award.objects.select_for_update(of=("self",))
@@ -1270,7 +1279,9 @@ def complaint_decide(
     """Decide a complaint. Upholding it cancels the award and returns the tender
     to evaluation."""
     require_perm(actor, "procurement.decide_complaint", complaint)
-    decision = _required_text(decision, "decision", _("Give the decision's reasons."))
+    decision = required_text(
+        decision, field="decision", message=_("Give the decision's reasons.")
+    )
     with transaction.atomic():
         complaint = (
             Complaint.objects.select_for_update(of=("self",))
@@ -1489,7 +1500,9 @@ def delivery_decide(
     from secretariat.services.disbursements import disbursement_draft
 
     require_perm(actor, "procurement.manage_tender", delivery.contract.award.lot.tender)
-    test_site = _required_text(test_site, "test_site", _("Name the test site."))
+    test_site = required_text(
+        test_site, field="test_site", message=_("Name the test site.")
+    )
     if tested_on > timezone.localdate():
         raise ApplicationError(
             _("The test date cannot be in the future."), field="tested_on"

@@ -1,6 +1,6 @@
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -23,15 +23,22 @@ def posted(request):
     return None, None
 
 
-def call_service(form: forms.Form, call) -> bool:
-    """Run a service for a valid form; a refused rule shows next to its field and
-    the form keeps what was typed."""
+def call_service(form: forms.Form, call):
+    """Run a service for a valid form and return what it returned (``True`` if
+    that was nothing). A refused rule shows next to its field, the form keeps
+    what was typed, and the answer is ``None``."""
     try:
-        call()
+        result = call()
     except ApplicationError as exc:
         add_service_error(form, exc)
-        return False
-    return True
+        return None
+    return True if result is None else result
+
+
+def require_permission(request, perm: str, obj=None) -> None:
+    """403 for someone who may see the object but not do this to it."""
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
 
 
 class DocumentField(forms.FileField):

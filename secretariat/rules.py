@@ -58,7 +58,6 @@ def is_co_lead_state_approver(user):
 
 rules.add_perm("secretariat.view_case", can_view_case_subject)
 rules.add_perm("secretariat.comment_case", can_view_case_subject)
-rules.add_perm("secretariat.assign_case", can_view_case_subject & is_staff)
 rules.add_perm("secretariat.view_attachment", can_view_attachment_subject)
 
 # The fund. Staff read it; liaisons read the coalition's figures and their own

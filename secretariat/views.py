@@ -34,6 +34,7 @@ from secretariat.forms import (
     StatementImportForm,
     call_service,
     posted,
+    require_permission,
 )
 from secretariat.models import (
     DISBURSEMENT_TRANSITIONS,
@@ -144,19 +145,6 @@ def case_comment(request, reference):
 # yours answers 404); who may act is the rules' and the services'.
 
 
-def _require(request, perm, obj=None):
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
-def _run(form, call):
-    """``call_service`` that also hands back what the service returned."""
-    result = []
-    if call_service(form, lambda: result.append(call())):
-        return result[0]
-    return None
-
-
 def _disbursement_or_404(request, reference):
     return get_object_or_404(
         selectors.disbursements_for(request.user), case__reference=reference
@@ -192,7 +180,7 @@ DISBURSEMENT_SORTS = {
 
 @login_required
 def disbursement_list(request):
-    _require(request, "secretariat.view_disbursementrequest")
+    require_permission(request, "secretariat.view_disbursementrequest")
     requests = selectors.disbursements_for(request.user)
     filters = DisbursementFilterForm(request.GET or None)
     filtered = False
@@ -233,7 +221,7 @@ def _open_commitments(user):
 
 @login_required
 def disbursement_prepare(request):
-    _require(request, "secretariat.prepare_disbursement")
+    require_permission(request, "secretariat.prepare_disbursement")
     initial = {"currency": "EUR", "commitment": request.GET.get("commitment")}
     form = DisbursementForm(
         posted(request)[0],
@@ -242,7 +230,7 @@ def disbursement_prepare(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        created = _run(
+        created = call_service(
             form,
             lambda: dsb.disbursement_prepare(
                 actor=request.user,
@@ -275,7 +263,7 @@ def disbursement_prepare(request):
 @login_required
 def disbursement_edit(request, reference):
     obj = _disbursement_or_404(request, reference)
-    _require(request, "secretariat.prepare_disbursement", obj)
+    require_permission(request, "secretariat.prepare_disbursement", obj)
     initial = {
         "commitment": obj.commitment,
         "payee_name": obj.payee_name,
@@ -301,7 +289,7 @@ def disbursement_edit(request, reference):
         if not changes:
             messages.info(request, _("Nothing was changed."))
             return redirect(obj)
-        if _run(
+        if call_service(
             form,
             lambda: dsb.disbursement_update(request=obj, actor=request.user, **changes),
         ):
@@ -605,7 +593,7 @@ def disbursement_action(request, reference, action):
     form = spec.form(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        done = _run(
+        done = call_service(
             form, lambda: _call_disbursement_action(action, obj, request.user, data)
         )
         if done:
@@ -636,7 +624,7 @@ def disbursement_document_add(request, reference):
     form = DisbursementDocumentForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(
+        if call_service(
             form,
             lambda: dsb.disbursement_document_add(
                 request=obj,
@@ -664,7 +652,7 @@ def disbursement_document_add(request, reference):
 
 @login_required
 def fund_statement(request):
-    _require(request, "secretariat.view_fund_statement")
+    require_permission(request, "secretariat.view_fund_statement")
     return render(
         request,
         "secretariat/fund/statement.html",
@@ -677,7 +665,7 @@ def fund_statement(request):
 
 @login_required
 def commitment_list(request):
-    _require(request, "secretariat.view_commitment")
+    require_permission(request, "secretariat.view_commitment")
     commitments = selectors.commitments_for(request.user).order_by(
         "status", "-created_at", "-id"
     )
@@ -701,11 +689,11 @@ def commitment_list(request):
 
 @login_required
 def commitment_create(request):
-    _require(request, "secretariat.add_commitment")
+    require_permission(request, "secretariat.add_commitment")
     form = CommitmentForm(posted(request)[0], pools=selectors.pools_for(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        created = _run(
+        created = call_service(
             form,
             lambda: fund.commitment_create(
                 pool=data["pool"],
@@ -737,10 +725,10 @@ def commitment_create(request):
 @login_required
 def commitment_release(request, pk):
     commitment = get_object_or_404(selectors.commitments_for(request.user), pk=pk)
-    _require(request, "secretariat.release_commitment", commitment)
+    require_permission(request, "secretariat.release_commitment", commitment)
     form = ActionReasonForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
-        released = _run(
+        released = call_service(
             form,
             lambda: fund.commitment_release(
                 commitment=commitment,
@@ -781,7 +769,7 @@ def _adjustments():
 
 @login_required
 def adjustment_list(request):
-    _require(request, "secretariat.view_adjustment")
+    require_permission(request, "secretariat.view_adjustment")
     user = request.user
     page = Paginator(_adjustments().order_by("-requested_at", "-id"), 50).get_page(
         request.GET.get("page")
@@ -805,11 +793,11 @@ def adjustment_list(request):
 
 @login_required
 def adjustment_create(request):
-    _require(request, "secretariat.request_adjustment")
+    require_permission(request, "secretariat.request_adjustment")
     form = AdjustmentForm(posted(request)[0], pools=selectors.pools_for(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(
+        if call_service(
             form,
             lambda: fund.adjustment_request(
                 pool=data["pool"],
@@ -841,13 +829,13 @@ def adjustment_create(request):
 
 @login_required
 def adjustment_decide(request, pk):
-    _require(request, "secretariat.view_adjustment")
+    require_permission(request, "secretariat.view_adjustment")
     adjustment = get_object_or_404(_adjustments(), pk=pk)
-    _require(request, "secretariat.decide_adjustment", adjustment)
+    require_permission(request, "secretariat.decide_adjustment", adjustment)
     form = AdjustmentDecisionForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
-        if _run(
+        if call_service(
             form,
             lambda: fund.adjustment_decide(
                 adjustment=adjustment, actor=request.user, approve=approve
@@ -877,7 +865,7 @@ def adjustment_decide(request, pk):
 
 @login_required
 def ledger_list(request):
-    _require(request, "secretariat.view_ledgerentry")
+    require_permission(request, "secretariat.view_ledgerentry")
     pools = selectors.pools_for(request.user)
     entries = selectors.ledger_entries_for(request.user)
     filters = LedgerFilterForm(request.GET or None, pools=pools)
@@ -899,7 +887,7 @@ def ledger_list(request):
 
 @login_required
 def bank_statements(request):
-    _require(request, "secretariat.view_ledgerentry")
+    require_permission(request, "secretariat.view_ledgerentry")
     can_import = request.user.has_perm("secretariat.reconcile_disbursement")
     form = StatementImportForm(*posted(request))
     if request.method == "POST":
@@ -907,7 +895,7 @@ def bank_statements(request):
             raise PermissionDenied
         if form.is_valid():
             uploaded = form.cleaned_data["file"]
-            statement = _run(
+            statement = call_service(
                 form,
                 lambda: dsb.statement_import(
                     actor=request.user, file_name=uploaded.name, content=uploaded.read()
@@ -960,7 +948,7 @@ def _line_form(line, user, data=None):
 
 @login_required
 def bank_statement(request, pk):
-    _require(request, "secretariat.view_ledgerentry")
+    require_permission(request, "secretariat.view_ledgerentry")
     statement = get_object_or_404(
         BankStatement.objects.select_related("imported_by"), pk=pk
     )
@@ -982,7 +970,7 @@ def bank_statement(request, pk):
 
 @login_required
 def statement_line_resolve(request, pk, line_pk):
-    _require(request, "secretariat.reconcile_disbursement")
+    require_permission(request, "secretariat.reconcile_disbursement")
     line = get_object_or_404(
         StatementLine.objects.select_related("statement"), pk=line_pk, statement_id=pk
     )
@@ -990,7 +978,7 @@ def statement_line_resolve(request, pk, line_pk):
     if (
         request.method == "POST"
         and form.is_valid()
-        and _run(
+        and call_service(
             form,
             lambda: dsb.statement_line_resolve(
                 line=line,

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,26 @@ from secretariat.models import (
 from secretariat.uploads import inspect_upload
 
 logger = logging.getLogger(__name__)
+
+
+def require_perm(actor, perm: str, obj=None) -> None:
+    """Refuse an actor without the permission (403 on the web and the API)."""
+    if not actor.has_perm(perm, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def required_text(value: str, *, field: str, message: str) -> str:
+    """The stripped text, or a refusal with ``message`` next to ``field``."""
+    value = (value or "").strip()
+    if not value:
+        raise ApplicationError(message, field=field)
+    return value
+
+
+def require_reason(reason: str) -> str:
+    return required_text(
+        reason, field="reason", message=_("Give a reason for this change.")
+    )
 
 
 def enqueue_after_commit(task, *args) -> None:
@@ -83,28 +103,6 @@ def case_set_status(*, case: Case, status: str, closed: bool = False) -> None:
     case.status = status
     case.closed_at = (case.closed_at or timezone.now()) if closed else None
     case.save(update_fields=["status", "closed_at", "updated_at"])
-
-
-def case_assign(*, case: Case, actor, owner, due_date: date | None) -> Case:
-    with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
-        changes = []
-        if owner != case.owner:
-            changes.append(_("owner %(owner)s") % {"owner": owner})
-        if due_date != case.due_date:
-            changes.append(_("due date %(date)s") % {"date": due_date or "—"})
-        if not changes:
-            return case
-        case.owner, case.due_date = owner, due_date
-        case.save(update_fields=["owner", "due_date", "updated_at"])
-        timeline_record(
-            subject=case.subject or case,
-            case=case,
-            actor=actor,
-            action="assigned",
-            description=_("Case set to %(changes)s") % {"changes": ", ".join(changes)},
-        )
-    return case
 
 
 def check_transition(

@@ -47,6 +47,8 @@ from secretariat.services import (
     case_open,
     case_set_status,
     check_transition,
+    require_perm,
+    require_reason,
     timeline_record,
 )
 from secretariat.services.fund import (
@@ -55,19 +57,11 @@ from secretariat.services.fund import (
     earmark_error,
     eur,
     in_flight_eur,
-    require_perm,
 )
 
 S = DisbursementStatus
 LABELS = dict(DisbursementStatus.choices)
 CLOSED_STATUSES = {S.RECONCILED, S.REJECTED, S.CANCELLED}
-
-
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError(_("Give a reason for this change."), field="reason")
-    return reason
 
 
 def clean_iban(value: str) -> str:
@@ -527,7 +521,7 @@ def disbursement_approve(*, request: DisbursementRequest, actor, comment: str = 
 
 def disbursement_return(*, request: DisbursementRequest, actor, reason: str):
     """Send a submitted or checked request back to its preparer as a draft."""
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     with transaction.atomic():
         _pool, _commitment, request = _lock(request)
         _require_decider(request, actor)
@@ -555,7 +549,7 @@ def disbursement_return(*, request: DisbursementRequest, actor, reason: str):
 
 
 def disbursement_reject(*, request: DisbursementRequest, actor, reason: str):
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     with transaction.atomic():
         _pool, _commitment, request = _lock(request)
         _require_decider(request, actor)
@@ -579,7 +573,7 @@ def _require_decider(request, actor) -> None:
 
 def disbursement_cancel(*, request: DisbursementRequest, actor, reason: str):
     require_perm(actor, "secretariat.prepare_disbursement", request)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     with transaction.atomic():
         _pool, _commitment, request = _lock(request)
         _move(request, to_status=S.CANCELLED, actor=actor, reason=reason)

@@ -10,7 +10,6 @@ import hashlib
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -28,13 +27,9 @@ from secretariat.models import (
     Pool,
     PoolKind,
 )
+from secretariat.services import require_perm, require_reason
 
 CENT = Decimal("0.01")
-
-
-def require_perm(actor, perm: str, obj=None) -> None:
-    if not actor.has_perm(perm, obj):
-        raise PermissionDenied(_("You are not allowed to do this."))
 
 
 def eur(amount) -> str:
@@ -254,9 +249,7 @@ def commitment_release(*, commitment: Commitment, actor, reason: str) -> Commitm
     from secretariat.models import IN_FLIGHT_STATUSES
 
     require_perm(actor, "secretariat.release_commitment", commitment)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError(_("Give a reason for this change."), field="reason")
+    reason = require_reason(reason)
     with transaction.atomic():
         pool = _lock_pool(commitment.pool)
         commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)

@@ -236,3 +236,22 @@ def test_deadlines_move_tenders_by_themselves_and_twice_is_harmless(people, tend
     assert services.tenders_advance_by_deadlines(now=later) == 2
     assert refresh(tender).status == TenderStatus.CLOSED
     assert services.tenders_advance_by_deadlines(now=later) == 0
+
+
+def test_who_sees_which_tenders(people, bidders, tender):
+    from procurement.models import Procedure
+
+    (maker_lv, rep_lv), (_maker_gb, rep_gb) = bidders
+
+    def seen(user):
+        return set(selectors.tenders_for(user).values_list("pk", flat=True))
+
+    assert seen(people.procurement) == {tender.pk}  # staff see drafts
+    assert seen(rep_lv) == seen(people.liaison_jp) == set()  # a draft is not public
+    services.tender_publish(tender=tender, actor=people.procurement)
+    assert seen(rep_lv) == seen(rep_gb) == seen(people.liaison_jp) == {tender.pk}
+    Tender.objects.filter(pk=tender.pk).update(procedure=Procedure.RESTRICTED)
+    refresh(tender).invited.set([maker_lv])
+    assert seen(rep_lv) == {tender.pk}
+    assert seen(rep_gb) == set()  # restricted, not invited
+    assert seen(people.outsider) == seen(people.evaluator) == set()

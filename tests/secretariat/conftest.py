@@ -1,4 +1,5 @@
 from tests.secretariat.fund_fixtures import (  # noqa: F401
+    checker,
     commitment,
     draft,
     funded,

@@ -31,6 +31,14 @@ def receive(people, state, amount, *, earmark="unrestricted", categories=()):
 
 
 @pytest.fixture
+def checker(db):
+    """A second finance officer, for the checks the preparer may not make."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="checker", roles=["finance_officer"])
+
+
+@pytest.fixture
 def unrestricted():
     return Pool.objects.get(code="unrestricted")
 

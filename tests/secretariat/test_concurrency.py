@@ -18,7 +18,6 @@ from secretariat.models import (
 )
 from secretariat.services import disbursements as dsb
 from secretariat.services import fund
-from tests.factories import UserFactory
 from tests.secretariat.fund_fixtures import BIC, IBAN, category, receive
 from tests.secretariat.test_disbursement_services import (
     assert_ledger_matches_balances,
@@ -83,11 +82,6 @@ def test_commitments_racing_on_one_pool_never_overdraw_it(people, pool_with_100k
     assert pool.available == 0
     assert Commitment.objects.count() == 10
     assert_ledger_matches_balances()
-
-
-@pytest.fixture
-def checker(people):
-    return UserFactory(username="checker", roles=["finance_officer"])
 
 
 def _drafts(people, commitment, n, amount="10000.00"):

@@ -43,11 +43,6 @@ NO_FUND_ACCESS = ["evaluator", "manufacturer", "outsider"]
 EVERYONE = [*STAFF, *LIAISONS, *NO_FUND_ACCESS]
 
 
-@pytest.fixture
-def checker(db):
-    return UserFactory(username="checker", roles=[Role.FINANCE_OFFICER])
-
-
 def body(commitment, **changes):
     data = {
         "commitment": commitment.pk,

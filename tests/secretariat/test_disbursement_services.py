@@ -24,13 +24,6 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
 
 
-@pytest.fixture
-def checker(db):
-    from secretariat.roles import Role
-
-    return UserFactory(username="checker", roles=[Role.FINANCE_OFFICER])
-
-
 def pay(request, actor, ref="BANK-0001"):
     return dsb.disbursement_mark_paid(
         request=request, actor=actor, payment_order="PO-1", bank_reference=ref,

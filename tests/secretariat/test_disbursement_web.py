@@ -38,11 +38,6 @@ EVERYONE = [*STAFF, *NOT_STAFF]
 
 
 @pytest.fixture
-def checker(db):
-    return UserFactory(username="checker", roles=[Role.FINANCE_OFFICER])
-
-
-@pytest.fixture
 def web():
     """A separate signed-in browser per person."""
 

@@ -58,7 +58,7 @@ def test_the_database_refuses_update_and_delete_on_postgresql(entry):
     assert refresh(entry).amount_eur == Decimal("5000000.00")
 
 
-def test_a_mistake_is_reversed_by_a_second_person(people, entry, unrestricted):
+def test_a_mistake_is_reversed_by_a_checker(checker, people, entry, unrestricted):
     adjustment = fund.adjustment_request(
         pool=None, reverses=entry, reason="Credited twice", actor=people.finance
     )
@@ -68,7 +68,7 @@ def test_a_mistake_is_reversed_by_a_second_person(people, entry, unrestricted):
             adjustment=adjustment, actor=people.finance, approve=True
         )
     assert refresh(unrestricted).received == Decimal("5000000.00")
-    checker = _second_finance_officer()
+    checker = checker
     fund.adjustment_decide(adjustment=adjustment, actor=checker, approve=True)
     assert refresh(unrestricted).received == 0
     assert refresh(entry).amount_eur == Decimal("5000000.00"), "original untouched"
@@ -90,16 +90,16 @@ def test_an_adjustment_needs_a_reason(people, unrestricted):
     assert not Adjustment.objects.exists()
 
 
-def test_an_adjustment_cannot_take_a_pool_below_zero(people, commitment, unrestricted):
+def test_an_adjustment_cannot_take_a_pool_below_zero(
+    checker, people, commitment, unrestricted
+):
     # 5,000,000 received, 2,000,000 committed: 3,000,000 available.
     adjustment = fund.adjustment_request(
         pool=unrestricted, amount_eur=Decimal("-3000000.01"), reason="Bank fees",
         actor=people.finance,
     )  # fmt: skip
     with pytest.raises(ConflictError, match="below zero"):
-        fund.adjustment_decide(
-            adjustment=adjustment, actor=_second_finance_officer(), approve=True
-        )
+        fund.adjustment_decide(adjustment=adjustment, actor=checker, approve=True)
     assert refresh(adjustment).status == "pending"
     assert refresh(unrestricted).available == Decimal("3000000.00")
 
@@ -120,12 +120,6 @@ def test_reading_a_balance_does_not_sum_the_ledger(django_assert_num_queries,
     with django_assert_num_queries(1):
         pool = Pool.objects.get(code="unrestricted")
         assert pool.available == Decimal("5000000.00")
-
-
-def _second_finance_officer():
-    from tests.factories import UserFactory
-
-    return UserFactory(username="finance-2", roles=["finance_officer"])
 
 
 # ---------------------------------------------------------------- admin
@@ -183,23 +177,24 @@ def _admin_two():
     )
 
 
-def test_a_rejected_reversal_can_be_proposed_again(people, entry, unrestricted):
+def test_a_rejected_reversal_can_be_proposed_again(
+    checker, people, entry, unrestricted
+):
     first = fund.adjustment_request(
         pool=None, reverses=entry, reason="Credited twice?", actor=people.finance
     )
-    second_person = _second_finance_officer()
-    fund.adjustment_decide(adjustment=first, actor=second_person, approve=False)
+    fund.adjustment_decide(adjustment=first, actor=checker, approve=False)
     again = fund.adjustment_request(
         pool=None, reverses=entry, reason="Credited twice: bank confirms",
         actor=people.finance,
     )  # fmt: skip
-    fund.adjustment_decide(adjustment=again, actor=second_person, approve=True)
+    fund.adjustment_decide(adjustment=again, actor=checker, approve=True)
     assert refresh(unrestricted).received == 0
     assert_ledger_matches_balances()
 
 
 def test_reversing_a_contribution_undoes_it_on_the_pledge_and_the_statement(
-    people, latvia, unrestricted
+    checker, people, latvia, unrestricted
 ):
     from members.models import Pledge
     from secretariat.selectors import fund_statement
@@ -210,9 +205,7 @@ def test_reversing_a_contribution_undoes_it_on_the_pledge_and_the_statement(
     adjustment = fund.adjustment_request(
         pool=None, reverses=entry, reason="Wrong account", actor=people.finance
     )
-    fund.adjustment_decide(
-        adjustment=adjustment, actor=_second_finance_officer(), approve=True
-    )
+    fund.adjustment_decide(adjustment=adjustment, actor=checker, approve=True)
     pledge = Pledge.objects.get(pk=contribution.pledge_id)
     assert pledge.received_amount == 0
     assert pledge.status == "pledged"
