@@ -26,8 +26,9 @@ from members.models import (
     StepKind,
 )
 from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import CapabilityCategory, CaseKind, User
+from secretariat.models import CapabilityCategory, CaseKind, NotificationKind, User
 from secretariat.money import to_eur, validate_money
+from secretariat.notifications import notify, users_with_role
 from secretariat.roles import Role, has_role
 from secretariat.services import (
     attachment_store,
@@ -356,6 +357,17 @@ def onboarding_step_assign(
                 "due": due_date or "—",
             },
         )
+        if owner is not None and owner != actor:
+            onboarding = step.onboarding
+            notify(
+                recipients=[owner],
+                kind=NotificationKind.STEP_ASSIGNED,
+                title=_("%(ref)s: “%(step)s” is yours")
+                % {"ref": onboarding.case.reference, "step": step.get_kind_display()},
+                body=_("%(state)s, due %(due)s")
+                % {"state": onboarding.member_state.name, "due": due_date or "—"},
+                url=onboarding.get_absolute_url(),
+            )
     return step
 
 
@@ -512,7 +524,27 @@ def onboarding_document_upload(
             ),
             evidence=attachment,
         )
+        if has_role(actor, Role.MEMBER_LIAISON):
+            _tell_secretariat_of_upload(onboarding, attachment, actor)
     return attachment
+
+
+def _tell_secretariat_of_upload(onboarding, attachment, actor) -> None:
+    """The case owner hears of a liaison's document; with no owner yet, every
+    secretariat officer does."""
+    owner = onboarding.case.owner
+    notify(
+        recipients=[owner] if owner else users_with_role(Role.SECRETARIAT_OFFICER),
+        kind=NotificationKind.DOCUMENT_UPLOADED,
+        title=_("%(ref)s: %(who)s uploaded “%(name)s”")
+        % {
+            "ref": onboarding.case.reference,
+            "who": actor.get_full_name() or actor.username,
+            "name": attachment.original_name,
+        },
+        body=onboarding.member_state.name,
+        url=onboarding.get_absolute_url(),
+    )
 
 
 # ---------------------------------------------------------------- liaisons

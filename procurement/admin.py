@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement import services
 from procurement.models import (
-    SEALED_STATUSES,
     Award,
     Bid,
+    BidEvent,
     Clarification,
     CommitteeMember,
     Complaint,
@@ -22,6 +22,7 @@ from procurement.models import (
     Tender,
     TestResult,
     VettingStatus,
+    opened_tenders,
 )
 from secretariat.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
 
@@ -30,6 +31,10 @@ class VettingActionForm(ActionForm):
     to_status = forms.ChoiceField(
         label=_("vetting"), choices=[("", "—"), *VettingStatus.choices], required=False
     )
+    reason = forms.CharField(label=_("reason"), required=False)
+
+
+class ReasonActionForm(ActionForm):
     reason = forms.CharField(label=_("reason"), required=False)
 
 
@@ -122,6 +127,50 @@ class TenderAdmin(ReadOnlyAdmin):
     search_fields = ["case__reference", "title"]
     list_select_related = ["case", "pool"]
     inlines = [LotInline]
+    action_form = ReasonActionForm
+    actions = ["publish", "open_bids", "start_evaluation", "cancel"]
+
+    def _run(self, request, queryset, call, done_message):
+        run_service_action(
+            self, request, queryset, lambda t: call(tender=t, actor=request.user),
+            done_message,
+        )  # fmt: skip
+
+    @admin.action(description=_("Publish the tender"))
+    def publish(self, request, queryset):
+        self._run(
+            request, queryset, services.tender_publish,
+            _("%(count)d tender(s) published."),
+        )  # fmt: skip
+
+    @admin.action(description=_("Open the bids (after the deadline)"))
+    def open_bids(self, request, queryset):
+        self._run(
+            request, queryset, services.tender_open,
+            _("%(count)d tender(s) opened."),
+        )  # fmt: skip
+
+    @admin.action(description=_("Start the evaluation"))
+    def start_evaluation(self, request, queryset):
+        self._run(
+            request, queryset, services.tender_start_evaluation,
+            _("%(count)d tender(s) in evaluation."),
+        )  # fmt: skip
+
+    @admin.action(description=_("Cancel the tender (with the reason above)"))
+    def cancel(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        self._run(
+            request, queryset,
+            lambda **kw: services.tender_cancel(reason=reason, **kw),
+            _("%(count)d tender(s) cancelled."),
+        )  # fmt: skip
+
+
+class BidEventInline(ReadOnlyInline):
+    model = BidEvent
+    fields = ["action", "actor", "at", "sealed_digest"]
+    readonly_fields = fields
 
 
 @admin.register(Bid)
@@ -132,13 +181,10 @@ class BidAdmin(ReadOnlyAdmin):
     list_display = ["id", "lot", "manufacturer", "status", "submitted_at"]
     list_select_related = ["lot__tender__case", "manufacturer"]
     exclude = ["sealed"]
+    inlines = [BidEventInline]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .exclude(lot__tender__status__in=SEALED_STATUSES)
-        )
+        return super().get_queryset(request).filter(opened_tenders("lot__tender__"))
 
 
 @admin.register(Clarification)

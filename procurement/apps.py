@@ -10,4 +10,6 @@ class ProcurementConfig(AppConfig):
         from secretariat.cases import register_case_kind
         from secretariat.models import CaseKind
 
-        register_case_kind(CaseKind.TENDER, "tender")
+        register_case_kind(
+            CaseKind.TENDER, "tender", page="procurement.views.tender_detail"
+        )

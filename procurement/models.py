@@ -4,6 +4,7 @@ them. Tenders, bids, evaluation, awards, contracts and deliveries build on these
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -273,6 +274,15 @@ TENDER_TRANSITIONS = {
 SEALED_STATUSES = {T.DRAFT, T.PUBLISHED, T.TENDERING, T.CLOSED}
 del T
 
+
+def opened_tenders(prefix: str = "") -> Q:
+    """The filter matching what ``Tender.is_sealed`` says is no longer sealed;
+    ``prefix`` reaches the tender from another model, e.g. ``"lot__tender__"``."""
+    return Q(**{f"{prefix}opened_at__isnull": False}) & ~Q(
+        **{f"{prefix}status__in": SEALED_STATUSES}
+    )
+
+
 CRITERIA = ["price", "technical", "delivery", "tests", "supply_chain"]
 
 
@@ -361,9 +371,15 @@ class Tender(models.Model):
     def __str__(self):
         return f"{self.case.reference} {self.title}"
 
+    def get_absolute_url(self):
+        return reverse("procurement:tender", args=[self.case.reference])
+
     @property
     def is_sealed(self):
-        return self.status in SEALED_STATUSES
+        """Whether its bids are still sealed: until a procurement officer opens
+        them. A tender cancelled (or found unsuccessful) before its opening was
+        never opened: its bids stay sealed for good, as if returned unopened."""
+        return self.opened_at is None or self.status in SEALED_STATUSES
 
     def weights(self):
         return {name: getattr(self, f"weight_{name}") for name in CRITERIA}
@@ -475,6 +491,38 @@ class Bid(models.Model):
 
     def __str__(self):
         return f"Bid {self.pk} on {self.lot}"
+
+
+class BidEventAction(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    CHANGED = "changed", _("Changed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class BidEvent(models.Model):
+    """The audit trail of one bid: who submitted, changed or withdrew it, and
+    when. It is kept apart from the tender's case timeline, which everyone on the
+    case reads, because before opening even the number of these events would tell
+    how many bids there are. It is read like the bid itself: by the bidder at any
+    time, by staff once the tender is opened.
+
+    ``sealed_digest`` is the SHA-256 of the sealed (encrypted) offer as stored,
+    the bidder's receipt for the version that counted; a digest of the plain
+    offer would let anyone with a database dump guess prices."""
+
+    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=10, choices=BidEventAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    sealed_digest = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["bid", "at", "id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 # ==================================================================== evaluation

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from procurement.models import (
-    SEALED_STATUSES,
     Award,
     AwardStatus,
     Bid,
@@ -111,8 +110,9 @@ def release_for(tender: Tender) -> dict:
     if tender.status == TenderStatus.CANCELLED:
         tags = ["tenderCancellation"]
     awards, contracts = [], []
-    if tender.status not in SEALED_STATUSES:
-        # Opened: the bidders and their number may now be known.
+    if not tender.is_sealed:
+        # Opened: the bidders and their number may now be known. (A tender
+        # cancelled before its opening was never opened: nothing of its bids.)
         bids = Bid.objects.filter(
             lot__tender=tender, status=BidStatus.SUBMITTED
         ).select_related("manufacturer__member_state")

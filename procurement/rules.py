@@ -8,6 +8,8 @@ import rules
 
 from procurement.models import Manufacturer
 from secretariat.rules import (
+    is_co_lead_state_approver,
+    is_evaluator,
     is_liaison,
     is_manufacturer_representative,
     is_procurement_officer,
@@ -50,3 +52,43 @@ rules.add_perm("procurement.decide_complaint", is_procurement_officer)
 
 rules.add_perm("procurement.view_requirement", is_staff)
 rules.add_perm("procurement.add_requirement", is_procurement_officer)
+
+
+# The web pages. A liaison and a manufacturer's representative read published
+# tenders (the selector decides which); evaluators work from their own queue.
+@rules.predicate
+def acts_for_a_state(user):
+    return is_liaison(user) and user.member_state_id is not None
+
+
+@rules.predicate
+def acts_for_a_company(user):
+    return is_manufacturer_representative(user) and user.manufacturer_id is not None
+
+
+rules.add_perm(
+    "procurement.list_tenders", is_staff | acts_for_a_state | acts_for_a_company
+)
+rules.add_perm("procurement.evaluate", is_evaluator)
+rules.add_perm("procurement.submit_bid", represents)
+rules.add_perm("procurement.approve_award", is_co_lead_state_approver)
+
+
+@rules.predicate
+def represents_contractor(user, contract):
+    if not is_manufacturer_representative(user) or user.manufacturer_id is None:
+        return False
+    return contract is None or contract.manufacturer_id == user.manufacturer_id
+
+
+rules.add_perm("procurement.view_contract", is_staff | represents_contractor)
+rules.add_perm("procurement.report_delivery", represents_contractor)
+
+# --- used by the API: who may list bids (the selector decides which: a
+# representative their company's, staff and declared evaluators opened ones),
+# evaluation committees (staff, and evaluators their own seats) and complaints.
+rules.add_perm(
+    "procurement.view_bid", is_staff | is_manufacturer_representative | is_evaluator
+)
+rules.add_perm("procurement.view_committee", is_staff | is_evaluator)
+rules.add_perm("procurement.view_complaint", is_staff | is_manufacturer_representative)

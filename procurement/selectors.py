@@ -3,22 +3,38 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from procurement.models import (
     CRITERIA,
-    SEALED_STATUSES,
+    Award,
+    AwardStatus,
     Bid,
+    BidEvent,
     BidStatus,
     Clarification,
+    CommitteeMember,
+    Complaint,
+    ComplaintStatus,
+    Contract,
+    Delivery,
+    DeliveryStatus,
+    Lot,
     Manufacturer,
     MemberStanding,
+    Milestone,
     Procedure,
     Requirement,
     Score,
     Tender,
     TenderStatus,
+    opened_tenders,
 )
+from secretariat.exceptions import ConflictError
+from secretariat.models import TimelineEvent
 from secretariat.roles import Role, has_role, is_staff_reader
 
 
@@ -63,8 +79,15 @@ def bids_for(user) -> QuerySet[Bid]:
     if has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id:
         return bids.filter(manufacturer_id=user.manufacturer_id)
     if is_staff_reader(user):
-        return bids.exclude(lot__tender__status__in=SEALED_STATUSES)
+        # A tender cancelled before its opening leaves the sealed statuses
+        # without ever being opened: its bids stay sealed.
+        return bids.filter(opened_tenders("lot__tender__"))
     return bids.none()
+
+
+def bid_events_for(user) -> QuerySet[BidEvent]:
+    """A bid's audit trail is read by whoever may read the bid itself."""
+    return BidEvent.objects.filter(bid__in=bids_for(user)).select_related("actor")
 
 
 def clarifications_for(tender: Tender) -> QuerySet[Clarification]:
@@ -135,4 +158,232 @@ def ranking(tender: Tender) -> Ranking:
         ranked=ranked,
         ineligible=[b for b in bids if b.eligible is False],
         sheets=submitted.values("member").distinct().count(),
+    )
+
+
+# --- used by the web pages
+
+
+def committee_seats_for(user) -> QuerySet[CommitteeMember]:
+    """An evaluator's own seats on evaluation committees."""
+    if not has_role(user, Role.EVALUATOR):
+        return CommitteeMember.objects.none()
+    return CommitteeMember.objects.filter(evaluator=user).select_related("tender__case")
+
+
+def bidders_to_declare_about(member: CommitteeMember) -> QuerySet[Manufacturer]:
+    """The companies an evaluator declares a conflict of interest about. They
+    are known only once the bids are opened; before that, nobody learns them."""
+    if not bids_are_opened(member.tender):
+        return Manufacturer.objects.none()
+    return (
+        Manufacturer.objects.filter(
+            bids__lot__tender_id=member.tender_id, bids__status=BidStatus.SUBMITTED
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def bids_to_score(member: CommitteeMember) -> QuerySet[Bid]:
+    """The live bids an evaluator reads: none while the tender is sealed, nor
+    before they have declared no conflict of interest."""
+    if member.standing != MemberStanding.DECLARED or not bids_are_opened(member.tender):
+        return Bid.objects.none()
+    return (
+        Bid.objects.filter(lot__tender_id=member.tender_id, status=BidStatus.SUBMITTED)
+        .select_related("lot__tender__case", "manufacturer")
+        .order_by("lot__number", "id")
+    )
+
+
+def readable_bids_for(user) -> QuerySet[Bid]:
+    """``bids_for``, and for an evaluator the live bids of the opened tenders on
+    whose committee they sit having declared no conflict of interest."""
+    bids = bids_for(user)
+    if not has_role(user, Role.EVALUATOR):
+        return bids
+    declared = Tender.objects.filter(
+        committee__evaluator=user,
+        committee__standing=MemberStanding.DECLARED,
+    ).filter(opened_tenders())
+    return Bid.objects.select_related("lot__tender__case", "manufacturer").filter(
+        Q(pk__in=bids.values("pk"))
+        | Q(lot__tender__in=declared, status=BidStatus.SUBMITTED)
+    )
+
+
+def awards_for(user) -> QuerySet[Award]:
+    """Staff see every award; whoever reads a tender sees its approved awards,
+    which are public."""
+    awards = Award.objects.select_related(
+        "lot__tender__case", "bid__manufacturer", "recommended_by", "approved_by"
+    )
+    if is_staff_reader(user):
+        return awards
+    return awards.filter(
+        lot__tender__in=tenders_for(user).values("pk"), status=AwardStatus.APPROVED
+    )
+
+
+def complaints_for(user) -> QuerySet[Complaint]:
+    complaints = Complaint.objects.select_related(
+        "award__lot__tender__case", "manufacturer", "decided_by"
+    )
+    if is_staff_reader(user):
+        return complaints
+    if has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id:
+        return complaints.filter(manufacturer_id=user.manufacturer_id)
+    return complaints.none()
+
+
+def contracts_for(user) -> QuerySet[Contract]:
+    contracts = Contract.objects.select_related(
+        "award__lot__tender__case", "manufacturer", "signed_by"
+    )
+    if is_staff_reader(user):
+        return contracts
+    if has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id:
+        return contracts.filter(manufacturer_id=user.manufacturer_id)
+    return contracts.none()
+
+
+def deliveries_for(user) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(
+        contract__in=contracts_for(user).values("pk")
+    ).select_related(
+        "contract__award__lot__tender__case",
+        "contract__manufacturer",
+        "milestone",
+        "reported_by",
+        "decided_by",
+        "disbursement__case",
+        "report",
+    )
+
+
+def work_for(user) -> list[tuple[Tender, str]]:
+    """The tenders awaiting the user's action and what is awaited, for "my
+    work". Never anything that counts or names sealed bids."""
+    found = []
+    tenders = Tender.objects.select_related("case")
+    if has_role(user, Role.PROCUREMENT_OFFICER):
+        T = TenderStatus
+        found += [
+            (t, _("Open the bids")) for t in tenders.filter(status=T.CLOSED)[:100]
+        ]
+        found += [
+            (t, _("Appoint the committee and start the evaluation"))
+            for t in tenders.filter(status=T.OPENED)[:100]
+        ]
+        found += [
+            (t, _("Answer the clarifications"))
+            for t in tenders.filter(
+                status=T.PUBLISHED, clarifications__answer=""
+            ).distinct()[:100]
+        ]
+        found += [
+            (t, _("Decide the complaint"))
+            for t in tenders.filter(
+                lots__awards__complaints__status=ComplaintStatus.PENDING
+            ).distinct()[:100]
+        ]
+        found += [
+            (t, _("Test and accept the delivery"))
+            for t in tenders.filter(
+                lots__awards__contract__deliveries__status=DeliveryStatus.REPORTED
+            ).distinct()[:100]
+        ]
+    if has_role(user, Role.CO_LEAD_APPROVER) and user.member_state_id:
+        found += [
+            (t, _("Approve the award"))
+            for t in tenders.filter(
+                pk__in=Award.objects.filter(status=AwardStatus.RECOMMENDED)
+                .exclude(recommended_by=user)
+                .values("lot__tender")
+            )[:100]
+        ]
+    return found
+
+
+# --- used by the API
+
+
+def bids_are_opened(tender: Tender) -> bool:
+    """Whether the tender's bids have been opened. A tender cancelled (or found
+    unsuccessful) before its opening leaves the sealed statuses without ever
+    being opened: its bids stay sealed, as if returned unopened."""
+    return not tender.is_sealed
+
+
+def lots_for(user) -> QuerySet[Lot]:
+    """The lots of the tenders the user may read."""
+    return Lot.objects.filter(tender__in=tenders_for(user).values("pk"))
+
+
+def bids_in_opened_tender(tender: Tender) -> QuerySet[Bid]:
+    """The bids of a tender, once it is opened; none while it is sealed."""
+    if not bids_are_opened(tender):
+        return Bid.objects.none()
+    return Bid.objects.filter(lot__tender=tender).select_related("lot__tender")
+
+
+def committee_members_for(user) -> QuerySet[CommitteeMember]:
+    """Staff see every evaluation committee; an evaluator their own seats."""
+    if is_staff_reader(user):
+        return CommitteeMember.objects.select_related("tender__case", "evaluator")
+    return committee_seats_for(user).select_related("evaluator")
+
+
+def clarifications_visible_to(user, tender: Tender) -> QuerySet[Clarification]:
+    """Whoever manages the tender sees every question, so as to answer it;
+    everyone else the answered ones. Never who asked."""
+    if user.has_perm("procurement.manage_tender", tender):
+        return tender.clarifications.only(
+            "question", "asked_at", "answer", "answered_at", "tender_id"
+        )
+    return clarifications_for(tender)
+
+
+RANKED_STATUSES = {
+    TenderStatus.EVALUATION,
+    TenderStatus.AWARDED,
+    TenderStatus.CONTRACTED,
+    TenderStatus.CANCELLED,
+    TenderStatus.UNSUCCESSFUL,
+}
+
+
+def ranking_for(user, tender: Tender) -> Ranking:
+    """The ranking, for the secretariat's staff, once the evaluation has
+    started (never of bids that were not opened)."""
+    if not user.has_perm("procurement.view_tender", tender):
+        raise PermissionDenied(_("The ranking is shown to the secretariat only."))
+    if not bids_are_opened(tender) or tender.status not in RANKED_STATUSES:
+        raise ConflictError(_("The ranking is shown once the evaluation has started."))
+    return ranking(tender)
+
+
+def milestones_for(user) -> QuerySet[Milestone]:
+    return Milestone.objects.filter(contract__in=contracts_for(user).values("pk"))
+
+
+def tender_timeline(tender: Tender) -> QuerySet[TimelineEvent]:
+    """The tender's case timeline. Bids write nothing to it, so it tells no one
+    how many there are before opening."""
+    return (
+        TimelineEvent.objects.filter(case_id=tender.case_id)
+        .select_related("actor", "evidence")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def manufacturer_timeline(manufacturer: Manufacturer) -> QuerySet[TimelineEvent]:
+    return (
+        TimelineEvent.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Manufacturer),
+            subject_id=manufacturer.pk,
+        )
+        .select_related("actor", "evidence")
+        .order_by("-occurred_at", "-id")
     )

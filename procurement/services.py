@@ -1,6 +1,7 @@
 """Every write to requirements and manufacturers. Web forms, the API, the admin
 and the demo seed call these."""
 
+import hashlib
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from members.models import MemberState, MemberStatus
+from procurement import notifications as tell
 from procurement.models import (
     CRITERIA,
     TENDER_TRANSITIONS,
@@ -21,6 +23,8 @@ from procurement.models import (
     Award,
     AwardStatus,
     Bid,
+    BidEvent,
+    BidEventAction,
     BidStatus,
     Clarification,
     CommitteeMember,
@@ -576,6 +580,7 @@ def tender_publish(*, tender: Tender, actor: User) -> Tender:
         tender.save(update_fields=["published_at"])
         tender.requirements.update(status=RequirementStatus.IN_TENDER)
         _tender_move(tender, to_status=TenderStatus.PUBLISHED, actor=actor)
+        tell.tell_tender_published(tender)
     return tender
 
 
@@ -615,6 +620,7 @@ def tender_amend(
             ),
             reason=reason,
         )
+        tell.tell_tender_amended(tender, reason)
     return tender
 
 
@@ -701,6 +707,7 @@ def tender_open(*, tender: Tender, actor: User) -> Tender:
             action="bids_opened",
             description=_("%(n)d bid(s) opened") % {"n": count},
         )
+        tell.tell_bids_opened(tender)
     return tender
 
 
@@ -743,6 +750,7 @@ def clarification_answer(
             action="clarification_answered",
             description=_("Clarification answered"),
         )
+        tell.tell_clarification_answered(clarification.tender)
     return clarification
 
 
@@ -850,18 +858,26 @@ def _offer(lot: Lot, *, unit_price, quantity, delivery_schedule, compliance,
     }
 
 
+def bidding_closed_reason(tender: Tender) -> str | None:
+    """Why bids cannot be submitted, changed or withdrawn now, or ``None``. The
+    pages show it before the bidder fills in a form."""
+    if tender.status != TenderStatus.TENDERING or (
+        timezone.now() >= tender.submission_deadline
+    ):
+        return _(
+            "Bids for %(ref)s are accepted while tendering is open, until %(deadline)s."
+        ) % {
+            "ref": tender.case.reference,
+            "deadline": _when(tender.submission_deadline),
+        }
+    return None
+
+
 def _lock_for_bidding(lot: Lot) -> Tender:
     tender = _lock_tender(lot.tender)
-    closed = timezone.now() >= tender.submission_deadline
-    if tender.status != TenderStatus.TENDERING or closed:
-        raise ConflictError(
-            _("Bids for %(ref)s are accepted while tendering is open, until "
-              "%(deadline)s.")
-            % {
-                "ref": tender.case.reference,
-                "deadline": _when(tender.submission_deadline),
-            }
-        )  # fmt: skip
+    reason = bidding_closed_reason(tender)
+    if reason:
+        raise ConflictError(reason)
     return tender
 
 
@@ -884,9 +900,23 @@ def bid_submit(*, lot: Lot, actor: User, unit_price, quantity, delivery_schedule
                 _("%(name)s already has a bid on this lot; change or withdraw it.")
                 % {"name": manufacturer.name}
             )
-        return Bid.objects.create(
+        bid = Bid.objects.create(
             lot=lot, manufacturer=manufacturer, sealed=seal(offer), submitted_by=actor
         )
+        _bid_event(bid, BidEventAction.SUBMITTED, actor)
+        return bid
+
+
+def _bid_event(bid: Bid, action: str, actor: User) -> None:
+    """The bid's own audit trail; never the case timeline, which would tell
+    everyone on the case how many bids there are."""
+    BidEvent.objects.create(
+        bid=bid,
+        action=action,
+        actor=actor,
+        at=bid.changed_at,
+        sealed_digest=hashlib.sha256(bytes(bid.sealed)).hexdigest(),
+    )
 
 
 def _own_live_bid(bid: Bid, actor: User) -> Bid:
@@ -904,7 +934,9 @@ def _own_live_bid(bid: Bid, actor: User) -> Bid:
 
 
 def bid_change(*, bid: Bid, actor: User, unit_price, quantity, delivery_schedule,
-               compliance=None, documents=()) -> Bid:  # fmt: skip
+               compliance=None, documents=(), keep_documents=False) -> Bid:  # fmt: skip
+    """Replace the sealed offer. With ``keep_documents`` the documents already
+    sealed in it stay, and ``documents`` are added to them."""
     with transaction.atomic():
         tender = _lock_for_bidding(bid.lot)
         bid = _own_live_bid(bid, actor)
@@ -914,9 +946,12 @@ def bid_change(*, bid: Bid, actor: User, unit_price, quantity, delivery_schedule
             delivery_schedule=delivery_schedule, compliance=compliance,
             documents=documents,
         )  # fmt: skip
+        if keep_documents:
+            offer["documents"] = unseal(bid.sealed)["documents"] + offer["documents"]
         bid.sealed = seal(offer)
         bid.changed_at = timezone.now()
         bid.save(update_fields=["sealed", "changed_at"])
+        _bid_event(bid, BidEventAction.CHANGED, actor)
     return bid
 
 
@@ -927,6 +962,7 @@ def bid_withdraw(*, bid: Bid, actor: User) -> Bid:
         bid.status = BidStatus.WITHDRAWN
         bid.changed_at = timezone.now()
         bid.save(update_fields=["status", "changed_at"])
+        _bid_event(bid, BidEventAction.WITHDRAWN, actor)
     return bid
 
 
@@ -934,17 +970,24 @@ def bid_offer(bid: Bid, *, user: User) -> dict:
     """The content of a bid, for its own bidder at any time and for staff once
     the tender is opened; for anyone else, nothing."""
     tender = bid.lot.tender
-    own = user.manufacturer_id is not None and (
-        user.manufacturer_id == bid.manufacturer_id
+    # The bidder is a representative of the company (as in ``bids_for``): a
+    # staff account that merely points at a company reads no sealed bid.
+    own = (
+        has_role(user, Role.MANUFACTURER_REPRESENTATIVE)
+        and user.manufacturer_id is not None
+        and user.manufacturer_id == bid.manufacturer_id
     )
     if own:
         return unseal(bid.sealed)
+    # A tender cancelled before its opening was never opened: still sealed.
     if tender.is_sealed:
         raise PermissionDenied(_("This bid is sealed until the tender is opened."))
-    declared_evaluator = CommitteeMember.objects.filter(
-        tender=tender, evaluator=user, standing=MemberStanding.DECLARED
-    ).exists()
-    if not (is_staff_reader(user) or declared_evaluator):
+    if not (
+        is_staff_reader(user)
+        or CommitteeMember.objects.filter(
+            tender=tender, evaluator=user, standing=MemberStanding.DECLARED
+        ).exists()
+    ):
         raise PermissionDenied(
             _("Bids are shown to evaluators after they declare no conflict.")
         )
@@ -1056,6 +1099,7 @@ def tender_start_evaluation(*, tender: Tender, actor: User) -> Tender:
                   "interest.")
             )  # fmt: skip
         _tender_move(tender, to_status=TenderStatus.EVALUATION, actor=actor)
+        tell.tell_scores_awaited(tender)
     return tender
 
 
@@ -1180,6 +1224,7 @@ def award_recommend(*, lot: Lot, bid: Bid, actor: User, justification: str) -> A
             % {"n": lot.number, "name": bid.manufacturer.name},
             reason=justification,
         )
+        tell.tell_award_recommended(award)
     return award
 
 
@@ -1237,6 +1282,7 @@ def award_approve(*, award: Award, actor: User, comment: str = "") -> Award:
         ).values_list("lot_id", flat=True)
         if set(lots_to_award.values_list("pk", flat=True)) <= set(awarded):
             _tender_move(tender, to_status=TenderStatus.AWARDED, actor=actor)
+        tell.tell_award_approved(award)
     return award
 
 
@@ -1270,6 +1316,7 @@ def complaint_file(*, award: Award, actor: User, text: str) -> Complaint:
             description=_("Complaint filed against the award of lot %(n)d")
             % {"n": award.lot.number},
         )
+        tell.tell_complaint_filed(complaint)
     return complaint
 
 
@@ -1481,6 +1528,7 @@ def delivery_report(
             description=_("%(ref)s: %(n)d units delivered, awaiting acceptance")
             % {"ref": contract.reference, "n": delivery.quantity},
         )
+        tell.tell_delivery_reported(delivery)
     return delivery
 
 

@@ -10,4 +10,127 @@ urlpatterns = [
         views.ocds_release_package,
         name="ocds_release_package",
     ),
+    # Requirements of Ukraine's Armed Forces
+    path("requirements/", views.requirement_list, name="requirement_list"),
+    path("requirements/new/", views.requirement_create, name="requirement_create"),
+    # Manufacturers
+    path("manufacturers/", views.manufacturer_list, name="manufacturer_list"),
+    path(
+        "manufacturers/new/",
+        views.manufacturer_nominate,
+        name="manufacturer_nominate",
+    ),
+    path("manufacturers/<int:pk>/", views.manufacturer_detail, name="manufacturer"),
+    path(
+        "manufacturers/<int:pk>/vetting/<str:to_status>/",
+        views.manufacturer_vet,
+        name="manufacturer_vet",
+    ),
+    path(
+        "manufacturers/<int:pk>/supply-chain/",
+        views.manufacturer_supply_chain,
+        name="manufacturer_supply_chain",
+    ),
+    path(
+        "manufacturers/<int:pk>/tests/new/",
+        views.manufacturer_test_record,
+        name="manufacturer_test_record",
+    ),
+    path(
+        "manufacturers/<int:pk>/bank-account/",
+        views.manufacturer_bank_account,
+        name="manufacturer_bank_account",
+    ),
+    # Tenders
+    path("tenders/", views.tender_list, name="tender_list"),
+    path("tenders/new/", views.tender_create, name="tender_create"),
+    path("tenders/<str:reference>/", views.tender_detail, name="tender"),
+    path("tenders/<str:reference>/lots/new/", views.lot_add, name="lot_add"),
+    path(
+        "tenders/<str:reference>/committee/new/",
+        views.committee_appoint,
+        name="committee_appoint",
+    ),
+    path(
+        "tenders/<str:reference>/clarifications/new/",
+        views.clarification_ask,
+        name="clarification_ask",
+    ),
+    path(
+        "tenders/<str:reference>/clarifications/<int:pk>/answer/",
+        views.clarification_answer,
+        name="clarification_answer",
+    ),
+    path(
+        "tenders/<str:reference>/lots/<int:number>/bid/",
+        views.bid_submit,
+        name="bid_submit",
+    ),
+    path(
+        "tenders/<str:reference>/lots/<int:number>/award/",
+        views.award_recommend,
+        name="award_recommend",
+    ),
+    *[
+        path(
+            f"tenders/<str:reference>/{action.replace('_', '-')}/",
+            views.tender_action,
+            {"action": action},
+            name=f"tender_{action}",
+        )
+        for action in views.TENDER_ACTIONS
+    ],
+    # Sealed bids
+    path("bids/", views.bid_list, name="bid_list"),
+    path("bids/<int:pk>/", views.bid_detail, name="bid"),
+    path("bids/<int:pk>/change/", views.bid_change, name="bid_change"),
+    path("bids/<int:pk>/withdraw/", views.bid_withdraw, name="bid_withdraw"),
+    path(
+        "bids/<int:pk>/documents/<int:index>/",
+        views.bid_document,
+        name="bid_document",
+    ),
+    # Awards, complaints, contracts, deliveries
+    path("awards/<int:pk>/approve/", views.award_approve, name="award_approve"),
+    path(
+        "awards/<int:pk>/complaints/new/",
+        views.complaint_file,
+        name="complaint_file",
+    ),
+    path("awards/<int:pk>/contract/", views.contract_sign, name="contract_sign"),
+    path(
+        "complaints/<int:pk>/decide/",
+        views.complaint_decide,
+        name="complaint_decide",
+    ),
+    path("contracts/", views.contract_list, name="contract_list"),
+    path("contracts/<int:pk>/", views.contract_detail, name="contract"),
+    path(
+        "contracts/<int:pk>/deliveries/new/",
+        views.delivery_report,
+        name="delivery_report",
+    ),
+    path(
+        "deliveries/<int:pk>/decide/",
+        views.delivery_decide,
+        name="delivery_decide",
+    ),
+    # Evaluation
+    path("evaluation/", views.evaluation_queue, name="evaluation_queue"),
+    path("evaluation/<int:pk>/", views.evaluation_detail, name="evaluation"),
+    path(
+        "evaluation/<int:pk>/declare/",
+        views.evaluation_declare,
+        name="evaluation_declare",
+    ),
+    path(
+        "evaluation/<int:pk>/bids/<int:bid_pk>/score/",
+        views.evaluation_score,
+        name="evaluation_score",
+    ),
+    path(
+        "evaluation/<int:pk>/submit/",
+        views.evaluation_submit,
+        name="evaluation_submit",
+    ),
 ]

@@ -1,11 +1,97 @@
-"""Public pages of procurement."""
+"""Web pages of procurement: parse the form, call the service, redirect or render.
 
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404
+Who may see a record is the selectors' business ("not yours" answers 404); who
+may act is the rules' and, again, the services'. Bids are read only through
+``selectors.bids_for`` (or ``readable_bids_for``, which adds a declared
+evaluator's) and ``services.bid_offer``: before a tender is opened no page tells
+anyone but the bidder anything about its bids, not even how many there are.
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from procurement.models import Tender, TenderStatus
+from procurement import selectors, services
+from procurement.forms import (
+    CRITERION_LABELS,
+    AmendForm,
+    AppointForm,
+    AwardApproveForm,
+    AwardRecommendForm,
+    BankAccountForm,
+    BidForm,
+    CancelForm,
+    ClarificationAnswerForm,
+    ClarificationAskForm,
+    ComplaintDecisionForm,
+    ComplaintForm,
+    ContractSignForm,
+    DeclarationForm,
+    DeliveryDecisionForm,
+    DeliveryReportForm,
+    LotForm,
+    ManufacturerFilterForm,
+    NominateForm,
+    OpenBidsForm,
+    RequirementFilterForm,
+    RequirementForm,
+    ScoreForm,
+    SupplyChainForm,
+    TenderFilterForm,
+    TenderForm,
+    TestResultForm,
+    VettingForm,
+    WithdrawForm,
+    compliance_text,
+)
+from procurement.models import (
+    CRITERIA,
+    TENDER_TRANSITIONS,
+    AwardStatus,
+    BidStatus,
+    ComplaintStatus,
+    Component,
+    Delivery,
+    DeliveryStatus,
+    MemberStanding,
+    RequirementStatus,
+    Tender,
+    TenderStatus,
+    VettingStatus,
+)
 from procurement.ocds import release_package_for
+from secretariat.exceptions import ApplicationError
+from secretariat.forms import (
+    CommentForm,
+    ConfirmForm,
+    call_service,
+    posted,
+    require_permission,
+)
+from secretariat.models import Attachment
+from secretariat.roles import Role, has_role, is_staff_reader
+from secretariat.rules import is_co_lead_state_approver, is_procurement_officer
+from secretariat.selectors import pools_for
+
+T = TenderStatus
 
 
 @require_GET
@@ -18,3 +104,1863 @@ def ocds_release_package(request, reference):
         raise Http404
     package = release_package_for(tender, uri=request.build_absolute_uri())
     return JsonResponse(package, json_dumps_params={"ensure_ascii": False})
+
+
+# ==================================================================== helpers
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "j M Y, H:i")
+
+
+def _eur(amount) -> str:
+    return f"EUR {Decimal(amount):,.2f}"
+
+
+def _pointing(call, **aliases):
+    """Run a service; a refusal about a group of inputs (the weights, the
+    component origins) is shown next to the form field named in ``aliases``."""
+    try:
+        return call()
+    except ApplicationError as exc:
+        exc.field = aliases.get(exc.field, exc.field)
+        raise
+
+
+def _is_bidder(user) -> bool:
+    """A manufacturer's representative, acting for their company. (Checked by
+    role, not ``has_perm``: a superuser passes every permission but bids for
+    nobody.)"""
+    return bool(
+        has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id
+    )
+
+
+def _require_bidder(request, perm="procurement.submit_bid", obj=None) -> None:
+    """403 for anyone but a representative acting for their own company."""
+    require_permission(request, perm, obj)
+    if not _is_bidder(request.user):
+        raise PermissionDenied
+
+
+def _tender_or_404(request, reference) -> Tender:
+    return get_object_or_404(
+        selectors.tenders_for(request.user), case__reference=reference
+    )
+
+
+def _manufacturer_or_404(request, pk):
+    return get_object_or_404(selectors.manufacturers_for(request.user), pk=pk)
+
+
+def _form_page(request, form, *, title, submit, back_url, **context):
+    """One form on its own page: ``intro``, ``facts`` (label, value pairs),
+    ``notice`` (why it cannot be done now), ``danger``, ``tender``."""
+    return render(
+        request,
+        "procurement/form.html",
+        {
+            "form": form,
+            "title": title,
+            "submit": submit,
+            "back_url": back_url,
+            **context,
+        },
+    )
+
+
+def _tender_url(tender) -> str:
+    return reverse("procurement:tender", args=[tender.case.reference])
+
+
+@dataclass(frozen=True)
+class Offer:
+    unit_price: Decimal
+    quantity: int
+    total: Decimal
+    delivery_schedule: str
+    compliance: dict
+    documents: list
+
+
+def _offer(bid, user) -> Offer:
+    """The content of a bid as ``services.bid_offer`` releases it to ``user``
+    (it refuses anyone the seal still excludes)."""
+    content = services.bid_offer(bid, user=user)
+    unit_price = Decimal(content["unit_price"])
+    quantity = int(content["quantity"])
+    return Offer(
+        unit_price=unit_price,
+        quantity=quantity,
+        total=(unit_price * quantity).quantize(Decimal("0.01")),
+        delivery_schedule=content["delivery_schedule"],
+        compliance=content.get("compliance") or {},
+        documents=[
+            {"index": index, "name": doc["name"], "content_type": doc["content_type"]}
+            for index, doc in enumerate(content.get("documents") or [])
+        ],
+    )
+
+
+# ==================================================================== requirements
+
+
+@login_required
+def requirement_list(request):
+    require_permission(request, "procurement.view_requirement")
+    requirements = selectors.requirements_for(request.user)
+    filters = RequirementFilterForm(request.GET or None)
+    if filters.is_valid() and filters.cleaned_data["status"]:
+        requirements = requirements.filter(status=filters.cleaned_data["status"])
+    page = Paginator(requirements.order_by("needed_by", "id"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "procurement/requirement_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "can_add": request.user.has_perm("procurement.add_requirement"),
+            "can_tender": request.user.has_perm("procurement.manage_tender"),
+        },
+    )
+
+
+@login_required
+def requirement_create(request):
+    require_permission(request, "procurement.add_requirement")
+    form = RequirementForm(posted(request)[0])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        created = call_service(
+            form, lambda: services.requirement_record(actor=request.user, **data)
+        )
+        if created:
+            messages.success(
+                request,
+                _("%(ref)s is recorded; it can now be answered by a tender.")
+                % {"ref": created.reference},
+            )
+            return redirect("procurement:requirement_list")
+    return _form_page(
+        request,
+        form,
+        title=_("Record a requirement of Ukraine's Armed Forces"),
+        submit=_("Record requirement"),
+        back_url=reverse("procurement:requirement_list"),
+    )
+
+
+# ==================================================================== manufacturers
+
+
+@login_required
+def manufacturer_list(request):
+    require_permission(request, "procurement.view_manufacturer")
+    manufacturers = selectors.manufacturers_for(request.user)
+    filters = ManufacturerFilterForm(request.GET or None)
+    filtered = False
+    if filters.is_valid():
+        query = filters.cleaned_data["q"].strip()
+        if query:
+            manufacturers = manufacturers.filter(
+                Q(name__icontains=query) | Q(registration_number__iexact=query)
+            )
+        status = filters.cleaned_data["vetting_status"]
+        if status:
+            manufacturers = manufacturers.filter(vetting_status=status)
+        filtered = bool(query or status)
+    page = Paginator(manufacturers.order_by("name", "id"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "procurement/manufacturer_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "filtered": filtered,
+            "can_nominate": request.user.has_perm("procurement.nominate_manufacturer"),
+        },
+    )
+
+
+@login_required
+def manufacturer_nominate(request):
+    require_permission(request, "procurement.nominate_manufacturer")
+    user = request.user
+    # A liaison nominates for their own state; a procurement officer chooses.
+    own_state = None if is_procurement_officer(user) else user.member_state
+    form = NominateForm(posted(request)[0], member_state=own_state)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.setdefault("member_state", own_state)
+        created = call_service(
+            form, lambda: services.manufacturer_nominate(actor=user, **data)
+        )
+        if created:
+            messages.success(
+                request,
+                _("%(name)s is nominated; a procurement officer vets it next.")
+                % {"name": created.name},
+            )
+            return redirect("procurement:manufacturer", created.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Nominate a national manufacturer")
+        if own_state is None
+        else _("Nominate a manufacturer of %(state)s") % {"state": own_state.name},
+        intro=_(
+            "The company waits for vetting; once vetted, and with its supply chain "
+            "declared, it may bid in tenders."
+        ),
+        submit=_("Nominate"),
+        back_url=reverse("procurement:manufacturer_list"),
+    )
+
+
+@login_required
+def manufacturer_detail(request, pk):
+    manufacturer = _manufacturer_or_404(request, pk)
+    user = request.user
+    can_vet = user.has_perm("procurement.vet_manufacturer", manufacturer)
+    can_declare = user.has_perm("procurement.declare_supply_chain", manufacturer)
+    context = {
+        "manufacturer": manufacturer,
+        "transitions": manufacturer.allowed_transitions().items() if can_vet else [],
+        "can_declare": can_declare,
+        "can_record_test": user.has_perm(
+            "procurement.record_test_result", manufacturer
+        ),
+        "show_bank_account": can_declare or is_staff_reader(user),
+        "supply_chain": manufacturer.supply_chain.all(),
+        "test_results": manufacturer.test_results.select_related(
+            "capability", "report"
+        ),
+        # Staff see the company's bids of opened tenders only; its
+        # representative, all of their own.
+        "bids": selectors.bids_for(user)
+        .filter(manufacturer=manufacturer)
+        .order_by("-submitted_at", "-id"),
+        "contracts": selectors.contracts_for(user).filter(manufacturer=manufacturer),
+        "timeline": selectors.manufacturer_timeline(manufacturer)[:50],
+    }
+    return render(request, "procurement/manufacturer_detail.html", context)
+
+
+@login_required
+def manufacturer_vet(request, pk, to_status):
+    manufacturer = _manufacturer_or_404(request, pk)
+    require_permission(request, "procurement.vet_manufacturer", manufacturer)
+    if to_status not in VettingStatus.values:
+        raise Http404
+    label = manufacturer.allowed_transitions().get(to_status)
+    form = VettingForm(posted(request)[0])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            lambda: services.manufacturer_vet(
+                manufacturer=manufacturer,
+                actor=request.user,
+                to_status=to_status,
+                reason=form.cleaned_data["reason"],
+            ),
+        )
+    ):
+        messages.success(
+            request,
+            _("%(name)s is now %(status)s.")
+            % {
+                "name": manufacturer.name,
+                "status": VettingStatus(to_status).label.lower(),
+            },
+        )
+        return redirect("procurement:manufacturer", manufacturer.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("%(action)s %(name)s")
+        % {"action": label or VettingStatus(to_status).label, "name": manufacturer},
+        notice=None
+        if label
+        else _("%(name)s is %(status)s: this change is not possible now.")
+        % {
+            "name": manufacturer.name,
+            "status": manufacturer.get_vetting_status_display().lower(),
+        },
+        submit=label or VettingStatus(to_status).label,
+        danger=to_status == VettingStatus.SUSPENDED,
+        back_url=reverse("procurement:manufacturer", args=[manufacturer.pk]),
+    )
+
+
+@login_required
+def manufacturer_supply_chain(request, pk):
+    manufacturer = _manufacturer_or_404(request, pk)
+    require_permission(request, "procurement.declare_supply_chain", manufacturer)
+    initial = {d.component: d.origin_country for d in manufacturer.supply_chain.all()}
+    form = SupplyChainForm(posted(request)[0], initial=initial)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            lambda: _pointing(
+                lambda: services.supply_chain_declare(
+                    manufacturer=manufacturer,
+                    actor=request.user,
+                    origins=form.origins(),
+                ),
+                origins=Component.FLIGHT_CONTROLLER.value,
+            ),
+        )
+    ):
+        messages.success(request, _("The supply chain is declared."))
+        return redirect("procurement:manufacturer", manufacturer.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Supply chain of %(name)s") % {"name": manufacturer},
+        intro=_(
+            "The country each critical component comes from. Tenders may exclude "
+            "components from some countries."
+        ),
+        submit=_("Declare"),
+        back_url=reverse("procurement:manufacturer", args=[manufacturer.pk]),
+    )
+
+
+@login_required
+def manufacturer_test_record(request, pk):
+    manufacturer = _manufacturer_or_404(request, pk)
+    require_permission(request, "procurement.record_test_result", manufacturer)
+    form = TestResultForm(*posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        report = data.pop("report")
+        if call_service(
+            form,
+            lambda: services.manufacturer_test_record(
+                manufacturer=manufacturer,
+                actor=request.user,
+                report_file=report,
+                **data,
+            ),
+        ):
+            messages.success(request, _("The test result is recorded."))
+            return redirect("procurement:manufacturer", manufacturer.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Record a test of %(name)s's product") % {"name": manufacturer},
+        submit=_("Record test result"),
+        back_url=reverse("procurement:manufacturer", args=[manufacturer.pk]),
+    )
+
+
+@login_required
+def manufacturer_bank_account(request, pk):
+    manufacturer = _manufacturer_or_404(request, pk)
+    require_permission(request, "procurement.declare_supply_chain", manufacturer)
+    form = BankAccountForm(
+        posted(request)[0],
+        initial={"iban": manufacturer.iban, "bic": manufacturer.bic},
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            lambda: _pointing(
+                lambda: services.manufacturer_bank_account_set(
+                    manufacturer=manufacturer, actor=request.user, **form.cleaned_data
+                ),
+                payee_iban="iban",
+                payee_bic="bic",
+            ),
+        )
+    ):
+        messages.success(request, _("The bank account is saved."))
+        return redirect("procurement:manufacturer", manufacturer.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Bank account of %(name)s") % {"name": manufacturer},
+        intro=_("Where the Coalition pays for accepted deliveries."),
+        submit=_("Save bank account"),
+        back_url=reverse("procurement:manufacturer", args=[manufacturer.pk]),
+    )
+
+
+# ==================================================================== tenders
+
+
+@login_required
+def tender_list(request):
+    require_permission(request, "procurement.list_tenders")
+    tenders = selectors.tenders_for(request.user).annotate(
+        lot_count=Count("lots", distinct=True)
+    )
+    filters = TenderFilterForm(request.GET or None)
+    filtered = False
+    if filters.is_valid():
+        query = filters.cleaned_data["q"].strip()
+        if query:
+            tenders = tenders.filter(
+                Q(case__reference__icontains=query) | Q(title__icontains=query)
+            )
+        status = filters.cleaned_data["status"]
+        if status:
+            tenders = tenders.filter(status=status)
+        filtered = bool(query or status)
+    page = Paginator(tenders.order_by("-case__opened_at", "-id"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "procurement/tender_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "filtered": filtered,
+            "can_create": request.user.has_perm("procurement.manage_tender"),
+            "is_bidder": _is_bidder(request.user),
+        },
+    )
+
+
+@login_required
+def tender_create(request):
+    require_permission(request, "procurement.manage_tender")
+    user = request.user
+    form = TenderForm(
+        posted(request)[0],
+        requirements=selectors.requirements_for(user).filter(
+            status=RequirementStatus.OPEN
+        ),
+        pools=pools_for(user),
+        manufacturers=selectors.manufacturers_for(user).filter(
+            vetting_status=VettingStatus.VETTED
+        ),
+        initial={"requirements": request.GET.getlist("requirement")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        created = call_service(
+            form,
+            lambda: _pointing(
+                lambda: services.tender_create(
+                    actor=user,
+                    title=data["title"],
+                    description=data["description"],
+                    requirements=data["requirements"],
+                    pool=data["pool"],
+                    clarification_deadline=data["clarification_deadline"],
+                    submission_deadline=data["submission_deadline"],
+                    procedure=data["procedure"],
+                    weights=form.weights(),
+                    excluded_origins=data["excluded_origins"],
+                    standstill_days=data["standstill_days"],
+                    invited=data["invited"],
+                ),
+                weights="weight_price",
+            ),
+        )
+        if created:
+            messages.success(
+                request,
+                _("%(ref)s is drafted. Add its lots, then publish it.")
+                % {"ref": created.case.reference},
+            )
+            return redirect(_tender_url(created))
+    return _form_page(
+        request,
+        form,
+        title=_("Draft a tender"),
+        intro=_(
+            "A tender answers open requirements. It stays a draft, visible to the "
+            "secretariat only, until it is published."
+        ),
+        submit=_("Draft tender"),
+        back_url=reverse("procurement:tender_list"),
+    )
+
+
+def _next_step(tender) -> str:
+    """What happens next and who must act."""
+    status = tender.status
+    if status == T.DRAFT:
+        return _("A procurement officer adds the lots and publishes the tender.")
+    if status == T.PUBLISHED:
+        return _(
+            "Manufacturers may ask questions until %(until)s; then bids are "
+            "accepted until %(deadline)s."
+        ) % {
+            "until": _when(tender.clarification_deadline),
+            "deadline": _when(tender.submission_deadline),
+        }
+    if status == T.TENDERING:
+        return _(
+            "Manufacturers submit sealed bids until %(deadline)s. Nobody but the "
+            "bidder can read a bid before a procurement officer opens them all "
+            "after the deadline."
+        ) % {"deadline": _when(tender.submission_deadline)}
+    if status == T.CLOSED:
+        return _("A procurement officer opens the bids.")
+    if status == T.OPENED:
+        return _(
+            "The evaluators declare any conflict of interest with the bidders; a "
+            "procurement officer then starts the evaluation."
+        )
+    if status == T.EVALUATION:
+        return _(
+            "The evaluators score every eligible bid; a procurement officer "
+            "recommends an award for each lot, and a co-lead approver who did not "
+            "recommend it approves it."
+        )
+    if status == T.AWARDED:
+        return _(
+            "Standstill: losing bidders may complain until it ends; then a "
+            "procurement officer signs the contracts."
+        )
+    if status == T.CONTRACTED:
+        return _(
+            "The manufacturers report their deliveries; a procurement officer "
+            "records the acceptance tests, and accepted units become payable."
+        )
+    return _("Nothing: the case is closed.")
+
+
+def _tender_actions(tender, user) -> list[dict]:
+    """The buttons a procurement officer sees; the services decide again."""
+    if not user.has_perm("procurement.manage_tender", tender):
+        return []
+    reference = tender.case.reference
+    status = tender.status
+    actions = []
+
+    def add(name, label, url=None, danger=False):
+        actions.append(
+            {
+                "label": label,
+                "url": url or reverse(f"procurement:tender_{name}", args=[reference]),
+                "danger": danger,
+            }
+        )
+
+    if status == T.DRAFT:
+        add("lot", _("Add a lot"), reverse("procurement:lot_add", args=[reference]))
+        add("publish", TENDER_ACTIONS["publish"].label)
+    if status in {T.PUBLISHED, T.TENDERING}:
+        add("amend", TENDER_ACTIONS["amend"].label)
+    deadline_passed = tender.submission_deadline <= timezone.now()
+    if status == T.CLOSED or (status == T.TENDERING and deadline_passed):
+        add("open", TENDER_ACTIONS["open"].label)
+    if status not in services.EVALUATION_OVER:
+        add(
+            "appoint",
+            _("Appoint an evaluator"),
+            reverse("procurement:committee_appoint", args=[reference]),
+        )
+    if status == T.OPENED:
+        add("start_evaluation", TENDER_ACTIONS["start_evaluation"].label)
+    if T.CANCELLED in TENDER_TRANSITIONS[status]:
+        add("cancel", TENDER_ACTIONS["cancel"].label, danger=True)
+    return actions
+
+
+def _awards_for_page(tender, user, *, own_lots, can_manage):
+    awards = list(
+        selectors.awards_for(user)
+        .filter(lot__tender=tender)
+        .select_related("contract")
+        .prefetch_related(
+            Prefetch("complaints", queryset=selectors.complaints_for(user))
+        )
+        .order_by("lot__number", "-recommended_at")
+    )
+    now = timezone.now()
+    approver = is_co_lead_state_approver(user)
+    for award in awards:
+        contract = getattr(award, "contract", None)
+        award.signed = contract
+        award.can_approve = (
+            approver
+            and award.status == AwardStatus.RECOMMENDED
+            and award.recommended_by_id != user.pk
+        )
+        award.blocker = None
+        award.can_sign = False
+        if can_manage and award.status == AwardStatus.APPROVED and contract is None:
+            award.blocker = services.award_contract_blocker(award, now=now)
+            award.can_sign = award.blocker is None
+        award.can_complain = (
+            award.status == AwardStatus.APPROVED
+            and now < award.standstill_until
+            and award.lot_id in own_lots
+            and award.bid.manufacturer_id != user.manufacturer_id
+        )
+        award.in_standstill = (
+            award.status == AwardStatus.APPROVED and now < award.standstill_until
+        )
+    return awards
+
+
+@login_required
+def tender_detail(request, reference, comment_form=None):
+    tender = _tender_or_404(request, reference)
+    user = request.user
+    staff = is_staff_reader(user)
+    can_manage = user.has_perm("procurement.manage_tender", tender)
+    bidder = _is_bidder(user)
+    now = timezone.now()
+    lots = list(tender.lots.select_related("capability"))
+
+    # A bidder's own bids, at any time.
+    own_bids = []
+    if bidder:
+        own_bids = [
+            (bid, _offer(bid, user))
+            for bid in selectors.bids_for(user)
+            .filter(lot__tender=tender)
+            .order_by("lot__number", "-submitted_at")
+        ]
+    own_live_lots = {
+        bid.lot_id for bid, _o in own_bids if bid.status == BidStatus.SUBMITTED
+    }
+    tendering_open = tender.status == T.TENDERING and now < tender.submission_deadline
+    for lot in lots:
+        lot.can_bid = bidder and tendering_open and lot.pk not in own_live_lots
+
+    context = {
+        "tender": tender,
+        "case": tender.case,
+        "staff": staff,
+        "bidder": bidder,
+        "can_manage": can_manage,
+        "lots": lots,
+        "weights": [(CRITERION_LABELS[c], w) for c, w in tender.weights().items()],
+        "next_step": _next_step(tender),
+        "own_bids": own_bids,
+        "can_ask": bidder and tender.status == T.PUBLISHED,
+        "clarifications": (
+            tender.clarifications.all()
+            if staff
+            else selectors.clarifications_for(tender)
+        ),
+        "can_answer": can_manage,
+        "awards": _awards_for_page(
+            tender, user, own_lots=own_live_lots, can_manage=can_manage
+        ),
+        "can_decide_complaints": user.has_perm("procurement.decide_complaint"),
+        "contracts": selectors.contracts_for(user)
+        .filter(award__lot__tender=tender)
+        .prefetch_related(
+            "milestones",
+            Prefetch(
+                "deliveries",
+                queryset=Delivery.objects.select_related(
+                    "milestone", "disbursement__case"
+                ),
+            ),
+        ),
+    }
+    if staff:
+        context.update(_staff_tender_context(tender, user, can_manage, comment_form))
+    return render(request, "procurement/tender_detail.html", context)
+
+
+def _staff_tender_context(tender, user, can_manage, comment_form):
+    context = {
+        "actions": _tender_actions(tender, user),
+        "requirements": tender.requirements.select_related("capability"),
+        "committee": tender.committee.select_related("evaluator"),
+        # Sealed: no list, no count, nothing about the bids at all.
+        "bids": None,
+        "ended_unopened": tender.opened_at is None
+        and tender.status in {T.CANCELLED, T.UNSUCCESSFUL},
+        "ranking": None,
+        "comment_form": comment_form or CommentForm(),
+        "comments": tender.case.comments.select_related("author"),
+        "documents": Attachment.objects.filter(case=tender.case).select_related(
+            "uploaded_by"
+        ),
+        "timeline": selectors.tender_timeline(tender),
+    }
+    if selectors.bids_are_opened(tender):
+        context["bids"] = [
+            (bid, _offer(bid, user))
+            for bid in selectors.bids_for(user)
+            .filter(lot__tender=tender)
+            .select_related("lot")
+            .order_by("lot__number", "manufacturer__name", "id")
+        ]
+    if tender.status in {T.EVALUATION, T.AWARDED, T.CONTRACTED}:
+        ranking = selectors.ranking(tender)
+        awarded_lots = set(
+            tender.lots.filter(awards__status__in=[
+                AwardStatus.RECOMMENDED, AwardStatus.APPROVED
+            ]).values_list("number", flat=True)
+        )  # fmt: skip
+        by_lot = {}
+        for row in ranking.ranked:
+            by_lot.setdefault(row.bid.lot.number, []).append(
+                {
+                    "bid": row.bid,
+                    "total": row.total,
+                    "scores": [row.by_criterion[c] for c in CRITERIA],
+                }
+            )
+        context["ranking"] = {
+            "lots": [
+                {
+                    "number": number,
+                    "rows": rows,
+                    "can_recommend": can_manage
+                    and tender.status == T.EVALUATION
+                    and number not in awarded_lots,
+                }
+                for number, rows in sorted(by_lot.items())
+            ],
+            "ineligible": ranking.ineligible,
+            "sheets": ranking.sheets,
+            "criteria": [CRITERION_LABELS[c] for c in CRITERIA],
+        }
+    return context
+
+
+@dataclass(frozen=True)
+class TenderAction:
+    label: str
+    form: type
+    done: str
+    explanation: str
+    # The statuses the action is taken from (the services decide again).
+    from_statuses: frozenset
+    danger: bool = False
+
+
+TENDER_ACTIONS = {
+    "publish": TenderAction(
+        label=gettext_lazy("Publish"),
+        from_statuses=frozenset({T.DRAFT}),
+        form=ConfirmForm,
+        done=gettext_lazy(
+            "%(ref)s is published: manufacturers may ask questions until "
+            "%(clarifications)s."
+        ),
+        explanation=gettext_lazy(
+            "Publishing shows the tender to the members' liaisons and to the "
+            "manufacturers who may bid, and puts its requirements in the tender. "
+            "Lots can no longer be added."
+        ),
+    ),
+    "amend": TenderAction(
+        label=gettext_lazy("Amend"),
+        from_statuses=frozenset({T.PUBLISHED, T.TENDERING}),
+        form=AmendForm,
+        done=gettext_lazy("%(ref)s is amended; bids are accepted until %(deadline)s."),
+        explanation=gettext_lazy(
+            "If the submission deadline is too close for bidders to take the "
+            "change into account, it moves to the minimum notice."
+        ),
+    ),
+    "open": TenderAction(
+        label=gettext_lazy("Open the bids"),
+        from_statuses=frozenset({T.TENDERING, T.CLOSED}),
+        form=OpenBidsForm,
+        done=gettext_lazy(
+            "The bids of %(ref)s are opened; each has been checked for eligibility."
+        ),
+        explanation=gettext_lazy(
+            "Every bid is opened at once, after the submission deadline, and the "
+            "opening is recorded with your name. This cannot be undone: from now "
+            "on the secretariat reads the bids."
+        ),
+        danger=True,
+    ),
+    "start_evaluation": TenderAction(
+        label=gettext_lazy("Start the evaluation"),
+        from_statuses=frozenset({T.OPENED}),
+        form=ConfirmForm,
+        done=gettext_lazy("The evaluation of %(ref)s has started."),
+        explanation=gettext_lazy(
+            "Evaluators who declared no conflict of interest score the eligible "
+            "bids. Evaluators may still declare afterwards."
+        ),
+    ),
+    "cancel": TenderAction(
+        label=gettext_lazy("Cancel the tender"),
+        from_statuses=frozenset(
+            s for s, moves in TENDER_TRANSITIONS.items() if T.CANCELLED in moves
+        ),
+        form=CancelForm,
+        done=gettext_lazy("%(ref)s is cancelled; its requirements are open again."),
+        explanation=gettext_lazy(
+            "A cancelled tender is closed for good. Its requirements return to the "
+            "open requirements."
+        ),
+        danger=True,
+    ),
+}
+
+
+def _call_tender_action(action, tender, actor, data):
+    if action == "publish":
+        return services.tender_publish(tender=tender, actor=actor)
+    if action == "amend":
+        return services.tender_amend(
+            tender=tender,
+            actor=actor,
+            reason=data["reason"],
+            description=data["description"],
+        )
+    if action == "open":
+        return services.tender_open(tender=tender, actor=actor)
+    if action == "start_evaluation":
+        return services.tender_start_evaluation(tender=tender, actor=actor)
+    return services.tender_cancel(tender=tender, actor=actor, reason=data["reason"])
+
+
+def _tender_action_refusal(action, tender) -> str | None:
+    """Why the action cannot be taken now, shown above its form."""
+    spec = TENDER_ACTIONS[action]
+    if tender.status not in spec.from_statuses:
+        return _("%(ref)s is %(status)s: “%(action)s” is not possible now.") % {
+            "ref": tender.case.reference,
+            "status": tender.get_status_display().lower(),
+            "action": spec.label,
+        }
+    if action == "open" and timezone.now() < tender.submission_deadline:
+        return _("Bids are open for submission until %(deadline)s.") % {
+            "deadline": _when(tender.submission_deadline)
+        }
+    return None
+
+
+def _tender_facts(tender):
+    return [
+        (_("Status"), tender.get_status_display()),
+        (_("Clarifications until"), _when(tender.clarification_deadline)),
+        (_("Bids until"), _when(tender.submission_deadline)),
+    ]
+
+
+@login_required
+def tender_action(request, reference, action):
+    tender = _tender_or_404(request, reference)
+    require_permission(request, "procurement.manage_tender", tender)
+    spec = TENDER_ACTIONS[action]
+    initial = {"description": tender.description} if action == "amend" else None
+    form = spec.form(posted(request)[0], initial=initial)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            lambda: _call_tender_action(
+                action, tender, request.user, form.cleaned_data
+            ),
+        )
+        if done:
+            messages.success(
+                request,
+                spec.done
+                % {
+                    "ref": tender.case.reference,
+                    "clarifications": _when(done.clarification_deadline),
+                    "deadline": _when(done.submission_deadline),
+                },
+            )
+            return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        form,
+        title=_("%(ref)s: %(action)s")
+        % {"ref": tender.case.reference, "action": spec.label},
+        tender=tender,
+        facts=_tender_facts(tender),
+        intro=spec.explanation,
+        notice=_tender_action_refusal(action, tender)
+        if request.method == "GET"
+        else None,
+        submit=_("Confirm: %(action)s") % {"action": spec.label},
+        danger=spec.danger,
+        back_url=_tender_url(tender),
+    )
+
+
+@login_required
+def lot_add(request, reference):
+    tender = _tender_or_404(request, reference)
+    require_permission(request, "procurement.manage_tender", tender)
+    form = LotForm(posted(request)[0])
+    if request.method == "POST" and form.is_valid():
+        created = call_service(
+            form,
+            lambda: services.lot_add(
+                tender=tender, actor=request.user, **form.cleaned_data
+            ),
+        )
+        if created:
+            messages.success(request, _("Lot %(n)d is added.") % {"n": created.number})
+            return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        form,
+        title=_("Add a lot to %(ref)s") % {"ref": tender.case.reference},
+        tender=tender,
+        intro=_(
+            "The lot's capability must be one the tender's pool (%(pool)s) may pay for."
+        )
+        % {"pool": tender.pool.name},
+        submit=_("Add lot"),
+        back_url=_tender_url(tender),
+    )
+
+
+@login_required
+def committee_appoint(request, reference):
+    tender = _tender_or_404(request, reference)
+    require_permission(request, "procurement.manage_tender", tender)
+    form = AppointForm(posted(request)[0])
+    if request.method == "POST" and form.is_valid():
+        evaluator = form.cleaned_data["evaluator"]
+        if call_service(
+            form,
+            lambda: services.committee_appoint(
+                tender=tender, actor=request.user, evaluator=evaluator
+            ),
+        ):
+            messages.success(
+                request,
+                _("%(name)s is appointed to the evaluation committee.")
+                % {"name": evaluator},
+            )
+            return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        form,
+        title=_("Appoint an evaluator to %(ref)s") % {"ref": tender.case.reference},
+        tender=tender,
+        intro=_(
+            "Once the bids are opened, the evaluator declares whether they have a "
+            "conflict of interest with any bidder; only then are the bids shown "
+            "to them."
+        ),
+        submit=_("Appoint"),
+        back_url=_tender_url(tender),
+    )
+
+
+# ---------------------------------------------------------------- clarifications
+
+
+@login_required
+def clarification_ask(request, reference):
+    tender = _tender_or_404(request, reference)
+    _require_bidder(request)
+    form = ClarificationAskForm(posted(request)[0])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            lambda: services.clarification_ask(
+                tender=tender,
+                actor=request.user,
+                question=form.cleaned_data["question"],
+            ),
+        )
+    ):
+        messages.success(
+            request,
+            _("Your question is sent. The answer is published to every bidder."),
+        )
+        return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        form,
+        title=_("Ask a question about %(ref)s") % {"ref": tender.case.reference},
+        tender=tender,
+        facts=_tender_facts(tender),
+        notice=None
+        if tender.status == T.PUBLISHED
+        else _("The clarification period is over."),
+        submit=_("Send question"),
+        back_url=_tender_url(tender),
+    )
+
+
+@login_required
+def clarification_answer(request, reference, pk):
+    tender = _tender_or_404(request, reference)
+    require_permission(request, "procurement.manage_tender", tender)
+    clarification = get_object_or_404(tender.clarifications, pk=pk)
+    form = ClarificationAnswerForm(
+        posted(request)[0], initial={"answer": clarification.answer}
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            lambda: services.clarification_answer(
+                clarification=clarification,
+                actor=request.user,
+                answer=form.cleaned_data["answer"],
+            ),
+        )
+    ):
+        messages.success(request, _("The answer is published to every bidder."))
+        return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        form,
+        title=_("Answer a question about %(ref)s") % {"ref": tender.case.reference},
+        tender=tender,
+        facts=[(_("Question"), clarification.question)],
+        submit=_("Publish answer"),
+        back_url=_tender_url(tender),
+    )
+
+
+# ---------------------------------------------------------------- sealed bids
+
+
+@login_required
+def bid_list(request):
+    """A manufacturer's representative's own bids."""
+    _require_bidder(request)
+    bids = selectors.bids_for(request.user).order_by("-submitted_at", "-id")
+    return render(
+        request,
+        "procurement/bid_list.html",
+        {"page": Paginator(bids, 50).get_page(request.GET.get("page"))},
+    )
+
+
+def _lot_or_404(tender, number):
+    return get_object_or_404(
+        tender.lots.select_related("capability", "tender__case"), number=number
+    )
+
+
+@login_required
+def bid_submit(request, reference, number):
+    tender = _tender_or_404(request, reference)
+    lot = _lot_or_404(tender, number)
+    _require_bidder(request)
+    form = BidForm(*posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        created = call_service(
+            form,
+            lambda: services.bid_submit(
+                lot=lot,
+                actor=request.user,
+                unit_price=data["unit_price"],
+                quantity=data["quantity"],
+                delivery_schedule=data["delivery_schedule"],
+                compliance=data["compliance"],
+                documents=form.documents(),
+            ),
+        )
+        if created:
+            messages.success(
+                request,
+                _("Your bid is sealed. Nobody else can read it before the bids are "
+                  "opened after %(deadline)s; you may change or withdraw it until "
+                  "then.") % {"deadline": _when(tender.submission_deadline)},
+            )  # fmt: skip
+            return redirect("procurement:bid", created.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Bid for lot %(n)d of %(ref)s")
+        % {"n": lot.number, "ref": tender.case.reference},
+        tender=tender,
+        facts=[
+            (_("Lot"), f"{lot.number}: {lot.title}"),
+            (_("Quantity"), lot.quantity),
+            (_("Maximum unit price"), _eur(lot.max_unit_price)),
+            (
+                _("Delivery"),
+                f"{date_format(lot.delivery_from, 'j M Y')} to "
+                f"{date_format(lot.delivery_to, 'j M Y')}",
+            ),
+            (_("Bids until"), _when(tender.submission_deadline)),
+        ],
+        intro=_(
+            "Your bid is encrypted when you submit it; only your company can "
+            "read it until the bids are opened."
+        ),
+        notice=services.bidding_closed_reason(tender)
+        if request.method == "GET"
+        else None,
+        submit=_("Submit sealed bid"),
+        back_url=_tender_url(tender),
+    )
+
+
+def _readable_bid_or_404(request, pk):
+    """A bid the user may read, and its offer; anyone else, before or after
+    opening, is told it does not exist."""
+    bid = get_object_or_404(selectors.readable_bids_for(request.user), pk=pk)
+    try:
+        offer = _offer(bid, request.user)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    return bid, offer
+
+
+@login_required
+def bid_detail(request, pk):
+    bid, offer = _readable_bid_or_404(request, pk)
+    user = request.user
+    tender = bid.lot.tender
+    own = _is_bidder(user) and bid.manufacturer_id == user.manufacturer_id
+    return render(
+        request,
+        "procurement/bid_detail.html",
+        {
+            "bid": bid,
+            "tender": tender,
+            "offer": offer,
+            "own": own,
+            "can_change": own
+            and bid.status == BidStatus.SUBMITTED
+            and services.bidding_closed_reason(tender) is None,
+            "events": selectors.bid_events_for(user).filter(bid=bid),
+        },
+    )
+
+
+def _own_bid_or_404(request, pk):
+    bid, offer = _readable_bid_or_404(request, pk)
+    _require_bidder(request)
+    if bid.manufacturer_id != request.user.manufacturer_id:
+        raise PermissionDenied
+    return bid, offer
+
+
+@login_required
+def bid_change(request, pk):
+    bid, offer = _own_bid_or_404(request, pk)
+    tender = bid.lot.tender
+    initial = {
+        "unit_price": offer.unit_price,
+        "quantity": offer.quantity,
+        "delivery_schedule": offer.delivery_schedule,
+        "compliance": compliance_text(offer.compliance),
+        "keep_documents": True,
+    }
+    form = BidForm(*posted(request), initial=initial, changing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if call_service(
+            form,
+            lambda: services.bid_change(
+                bid=bid,
+                actor=request.user,
+                unit_price=data["unit_price"],
+                quantity=data["quantity"],
+                delivery_schedule=data["delivery_schedule"],
+                compliance=data["compliance"],
+                documents=form.documents(),
+                keep_documents=data["keep_documents"],
+            ),
+        ):
+            messages.success(request, _("Your bid is changed and sealed again."))
+            return redirect("procurement:bid", bid.pk)
+    notice = None
+    if request.method == "GET":
+        notice = (
+            _("This bid has been withdrawn.")
+            if bid.status != BidStatus.SUBMITTED
+            else services.bidding_closed_reason(tender)
+        )
+    return _form_page(
+        request,
+        form,
+        title=_("Change your bid for lot %(n)d of %(ref)s")
+        % {"n": bid.lot.number, "ref": tender.case.reference},
+        tender=tender,
+        facts=[
+            (_("Maximum unit price"), _eur(bid.lot.max_unit_price)),
+            (_("Lot quantity"), bid.lot.quantity),
+            (
+                _("Documents in the bid"),
+                ", ".join(d["name"] for d in offer.documents) or "—",
+            ),
+            (_("Bids until"), _when(tender.submission_deadline)),
+        ],
+        notice=notice,
+        submit=_("Seal the changed bid"),
+        back_url=reverse("procurement:bid", args=[bid.pk]),
+    )
+
+
+@login_required
+def bid_withdraw(request, pk):
+    bid, offer = _own_bid_or_404(request, pk)
+    tender = bid.lot.tender
+    form = WithdrawForm(posted(request)[0])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form, lambda: services.bid_withdraw(bid=bid, actor=request.user)
+        )
+    ):
+        messages.success(
+            request,
+            _("Your bid is withdrawn. You may submit a new one until %(deadline)s.")
+            % {"deadline": _when(tender.submission_deadline)},
+        )
+        return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        form,
+        title=_("Withdraw your bid for lot %(n)d of %(ref)s")
+        % {"n": bid.lot.number, "ref": tender.case.reference},
+        tender=tender,
+        facts=[
+            (_("Unit price"), _eur(offer.unit_price)),
+            (_("Quantity"), offer.quantity),
+        ],
+        notice=services.bidding_closed_reason(tender)
+        if request.method == "GET"
+        else None,
+        submit=_("Withdraw bid"),
+        danger=True,
+        back_url=reverse("procurement:bid", args=[bid.pk]),
+    )
+
+
+@login_required
+@never_cache
+def bid_document(request, pk, index):
+    bid = get_object_or_404(selectors.readable_bids_for(request.user), pk=pk)
+    try:
+        documents = services.bid_offer(bid, user=request.user).get("documents") or []
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    if not 0 <= index < len(documents):
+        raise Http404
+    document = documents[index]
+    try:
+        content = base64.b64decode(document["content"])
+    except (binascii.Error, KeyError) as exc:
+        raise Http404 from exc
+    response = HttpResponse(content, content_type=document["content_type"])
+    response["Content-Disposition"] = content_disposition_header(True, document["name"])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# ---------------------------------------------------------------- awards
+
+
+def _award_or_404(request, pk):
+    return get_object_or_404(selectors.awards_for(request.user), pk=pk)
+
+
+def _award_facts(award, user):
+    offer = _offer(award.bid, user)
+    return [
+        (_("Lot"), f"{award.lot.number}: {award.lot.title}"),
+        (_("Manufacturer"), award.bid.manufacturer.name),
+        (_("Offer"), _("%(units)d units at %(price)s, %(total)s in all")
+         % {"units": offer.quantity, "price": _eur(offer.unit_price),
+            "total": _eur(offer.total)}),
+        (_("Status"), award.get_status_display()),
+        (_("Recommended by"), f"{award.recommended_by}, {_when(award.recommended_at)}"),
+        (_("Justification"), award.justification),
+    ]  # fmt: skip
+
+
+@login_required
+def award_recommend(request, reference, number):
+    tender = _tender_or_404(request, reference)
+    lot = _lot_or_404(tender, number)
+    require_permission(request, "procurement.manage_tender", tender)
+    bids = (
+        selectors.bids_for(request.user)
+        .filter(lot=lot, status=BidStatus.SUBMITTED, eligible=True)
+        .select_related("manufacturer")
+    )
+    totals = {}
+    if selectors.bids_are_opened(tender):
+        totals = {
+            row.bid.pk: row.total
+            for row in selectors.ranking(tender).ranked
+            if row.bid.lot_id == lot.pk
+        }
+    best = max(totals, key=totals.get) if totals else None
+    form = AwardRecommendForm(posted(request)[0], bids=bids, initial={"bid": best})
+    form.fields["bid"].label_from_instance = lambda bid: (
+        _("%(name)s: %(total)s points")
+        % {"name": bid.manufacturer.name, "total": totals.get(bid.pk, "—")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if call_service(
+            form,
+            lambda: services.award_recommend(
+                lot=lot,
+                bid=data["bid"],
+                actor=request.user,
+                justification=data["justification"],
+            ),
+        ):
+            messages.success(
+                request,
+                _("The award of lot %(n)d is recommended; a co-lead approver "
+                  "approves it next.") % {"n": lot.number},
+            )  # fmt: skip
+            return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        form,
+        title=_("Recommend the award of lot %(n)d of %(ref)s")
+        % {"n": lot.number, "ref": tender.case.reference},
+        tender=tender,
+        intro=_(
+            "The weighted scores of the submitted score sheets are shown with "
+            "each bid, best first."
+        ),
+        submit=_("Recommend award"),
+        back_url=_tender_url(tender),
+    )
+
+
+@login_required
+def award_approve(request, pk):
+    award = _award_or_404(request, pk)
+    # Django lets a superuser through every permission; approving stays with the
+    # co-lead approvers (the service says so too).
+    if not is_co_lead_state_approver(request.user):
+        raise PermissionDenied
+    tender = award.lot.tender
+    form = AwardApproveForm(posted(request)[0])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            lambda: services.award_approve(
+                award=award,
+                actor=request.user,
+                comment=form.cleaned_data["comment"],
+            ),
+        )
+    ):
+        messages.success(
+            request,
+            _("The award of lot %(n)d is approved; the standstill period has "
+              "started.") % {"n": award.lot.number},
+        )  # fmt: skip
+        return redirect(_tender_url(tender))
+    notice = None
+    if request.method == "GET":
+        if award.status != AwardStatus.RECOMMENDED:
+            notice = _("This award is not awaiting approval.")
+        elif award.recommended_by_id == request.user.pk:
+            notice = _("You recommended this award; another person must approve it.")
+    return _form_page(
+        request,
+        form,
+        title=_("Approve the award of lot %(n)d of %(ref)s")
+        % {"n": award.lot.number, "ref": tender.case.reference},
+        tender=tender,
+        facts=_award_facts(award, request.user),
+        intro=_(
+            "The standstill period of %(days)d days starts with your approval; "
+            "losing bidders may complain during it."
+        )
+        % {"days": tender.standstill_days},
+        notice=notice,
+        submit=_("Approve award"),
+        back_url=_tender_url(tender),
+    )
+
+
+@login_required
+def complaint_file(request, pk):
+    award = _award_or_404(request, pk)
+    _require_bidder(request)
+    tender = award.lot.tender
+    form = ComplaintForm(posted(request)[0])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            lambda: services.complaint_file(
+                award=award, actor=request.user, text=form.cleaned_data["text"]
+            ),
+        )
+    ):
+        messages.success(
+            request,
+            _("Your complaint is filed; no contract is signed for this lot until it "
+              "is decided."),
+        )  # fmt: skip
+        return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        form,
+        title=_("Complain about the award of lot %(n)d of %(ref)s")
+        % {"n": award.lot.number, "ref": tender.case.reference},
+        tender=tender,
+        facts=[
+            (_("Awarded to"), award.bid.manufacturer.name),
+            (_("Standstill until"), _when(award.standstill_until)),
+        ],
+        submit=_("File complaint"),
+        back_url=_tender_url(tender),
+    )
+
+
+@login_required
+def complaint_decide(request, pk):
+    complaint = get_object_or_404(selectors.complaints_for(request.user), pk=pk)
+    require_permission(request, "procurement.decide_complaint", complaint)
+    tender = complaint.award.lot.tender
+    form = ComplaintDecisionForm(posted(request)[0])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if call_service(
+            form,
+            lambda: services.complaint_decide(
+                complaint=complaint,
+                actor=request.user,
+                uphold=data["uphold"],
+                decision=data["decision"],
+            ),
+        ):
+            messages.success(
+                request,
+                _("The complaint is upheld: the award is cancelled and the lot is "
+                  "evaluated again.")
+                if data["uphold"]
+                else _("The complaint is dismissed."),
+            )  # fmt: skip
+            return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        form,
+        title=_("Decide the complaint of %(name)s")
+        % {"name": complaint.manufacturer.name},
+        tender=tender,
+        facts=[
+            (
+                _("Against"),
+                _("the award of lot %(n)d to %(name)s")
+                % {
+                    "n": complaint.award.lot.number,
+                    "name": complaint.award.bid.manufacturer.name,
+                },
+            ),
+            (_("Filed"), _when(complaint.filed_at)),
+            (_("Complaint"), complaint.text),
+        ],
+        notice=None
+        if complaint.status == ComplaintStatus.PENDING
+        else _("This complaint has been decided."),
+        submit=_("Record decision"),
+        back_url=_tender_url(tender),
+    )
+
+
+# ---------------------------------------------------------------- contracts
+
+
+@login_required
+def contract_sign(request, pk):
+    award = _award_or_404(request, pk)
+    tender = award.lot.tender
+    require_permission(request, "procurement.manage_tender", tender)
+    offer = _offer(award.bid, request.user)
+    form = ContractSignForm(
+        posted(request)[0],
+        initial={"milestones": f"{award.lot.delivery_to.isoformat()} {offer.quantity}"},
+    )
+    if request.method == "POST" and form.is_valid():
+        created = call_service(
+            form,
+            lambda: services.contract_sign(
+                award=award,
+                actor=request.user,
+                milestones=form.cleaned_data["milestones"],
+            ),
+        )
+        if created:
+            messages.success(
+                request,
+                _("%(ref)s is signed; %(value)s is committed from %(pool)s.")
+                % {
+                    "ref": created.reference,
+                    "value": _eur(created.value_eur),
+                    "pool": tender.pool.name,
+                },
+            )
+            return redirect("procurement:contract", created.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Sign the contract for lot %(n)d of %(ref)s")
+        % {"n": award.lot.number, "ref": tender.case.reference},
+        tender=tender,
+        facts=_award_facts(award, request.user),
+        intro=_(
+            "Signing commits the contract's value in the tender's pool (%(pool)s); "
+            "it is refused if the pool cannot cover it."
+        )
+        % {"pool": tender.pool.name},
+        notice=services.award_contract_blocker(award)
+        if request.method == "GET"
+        else None,
+        submit=_("Sign contract"),
+        back_url=_tender_url(tender),
+    )
+
+
+@login_required
+def contract_list(request):
+    require_permission(request, "procurement.view_contract")
+    contracts = selectors.contracts_for(request.user).order_by("-signed_at", "-id")
+    return render(
+        request,
+        "procurement/contract_list.html",
+        {"page": Paginator(contracts, 50).get_page(request.GET.get("page"))},
+    )
+
+
+@login_required
+def contract_detail(request, pk):
+    contract = get_object_or_404(selectors.contracts_for(request.user), pk=pk)
+    user = request.user
+    tender = contract.award.lot.tender
+    return render(
+        request,
+        "procurement/contract_detail.html",
+        {
+            "contract": contract,
+            "tender": tender,
+            "milestones": contract.milestones.all(),
+            "deliveries": selectors.deliveries_for(user)
+            .filter(contract=contract)
+            .order_by("-reported_at", "-id"),
+            "can_report": _is_bidder(user)
+            and user.has_perm("procurement.report_delivery", contract),
+            "can_decide": user.has_perm("procurement.manage_tender", tender),
+            "staff": is_staff_reader(user),
+        },
+    )
+
+
+@login_required
+def delivery_report(request, pk):
+    contract = get_object_or_404(selectors.contracts_for(request.user), pk=pk)
+    _require_bidder(request, "procurement.report_delivery", contract)
+    form = DeliveryReportForm(posted(request)[0], milestones=contract.milestones.all())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if call_service(
+            form,
+            lambda: services.delivery_report(
+                contract=contract,
+                milestone=data["milestone"],
+                actor=request.user,
+                quantity=data["quantity"],
+                note=data["note"],
+            ),
+        ):
+            messages.success(
+                request,
+                _("The delivery is reported; the secretariat tests it and records "
+                  "what is accepted."),
+            )  # fmt: skip
+            return redirect("procurement:contract", contract.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Report a delivery under %(ref)s") % {"ref": contract.reference},
+        submit=_("Report delivery"),
+        back_url=reverse("procurement:contract", args=[contract.pk]),
+    )
+
+
+@login_required
+def delivery_decide(request, pk):
+    delivery = get_object_or_404(selectors.deliveries_for(request.user), pk=pk)
+    contract = delivery.contract
+    require_permission(request, "procurement.manage_tender", contract.award.lot.tender)
+    form = DeliveryDecisionForm(
+        *posted(request),
+        initial={
+            "quantity_accepted": delivery.quantity,
+            "tested_on": timezone.localdate(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        report = data.pop("report")
+        decided = call_service(
+            form,
+            lambda: services.delivery_decide(
+                delivery=delivery, actor=request.user, report_file=report, **data
+            ),
+        )
+        if decided:
+            if decided.disbursement_id:
+                message = _(
+                    "%(units)d units are accepted; disbursement request %(ref)s of "
+                    "%(amount)s is drafted for a finance officer."
+                ) % {
+                    "units": decided.quantity_accepted,
+                    "ref": decided.disbursement.case.reference,
+                    "amount": _eur(decided.disbursement.eur_amount),
+                }
+            else:
+                message = _("The delivery is rejected; nothing is payable.")
+            messages.success(request, message)
+            return redirect("procurement:contract", contract.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Record the acceptance tests of a delivery under %(ref)s")
+        % {"ref": contract.reference},
+        facts=[
+            (_("Manufacturer"), contract.manufacturer.name),
+            (_("Milestone"), delivery.milestone.number),
+            (_("Units delivered"), delivery.quantity),
+            (_("Reported"), _when(delivery.reported_at)),
+            (_("Note"), delivery.note or "—"),
+        ],
+        notice=None
+        if delivery.status == DeliveryStatus.REPORTED
+        else _("This delivery has already been decided."),
+        submit=_("Record decision"),
+        back_url=reverse("procurement:contract", args=[contract.pk]),
+    )
+
+
+# ==================================================================== evaluation
+
+
+def _seat_next_step(seat) -> str:
+    status = seat.tender.status
+    if seat.standing == MemberStanding.RECUSED:
+        return _("Nothing: you recused yourself.")
+    if status in services.EVALUATION_OVER:
+        return _("Nothing: the evaluation is over.")
+    if not selectors.bids_are_opened(seat.tender):
+        return _("Wait: the bids are sealed until they are opened.")
+    if seat.standing == MemberStanding.APPOINTED:
+        return _("Declare whether you have a conflict of interest.")
+    if seat.scores_submitted_at:
+        return _("Nothing: your scores are submitted.")
+    if status == T.EVALUATION:
+        return _("Score the bids and submit your score sheet.")
+    return _("Wait for the evaluation to start.")
+
+
+@login_required
+def evaluation_queue(request):
+    require_permission(request, "procurement.evaluate")
+    seats = list(
+        selectors.committee_seats_for(request.user).order_by(
+            "-tender__case__opened_at", "-id"
+        )
+    )
+    for seat in seats:
+        seat.next_step = _seat_next_step(seat)
+    return render(request, "procurement/evaluation_queue.html", {"seats": seats})
+
+
+def _seat_or_404(request, pk):
+    return get_object_or_404(selectors.committee_seats_for(request.user), pk=pk)
+
+
+def _score_initial(scores, bid):
+    initial = {}
+    for score in scores:
+        if score.bid_id == bid.pk:
+            initial[score.criterion] = score.value
+            initial["comment"] = score.comment
+    return initial
+
+
+def _committee_scores(scores, seat):
+    """The submitted sheets, per bid: one row per evaluator."""
+    table = {}
+    for score in scores:
+        rows = table.setdefault(score.bid_id, {})
+        row = rows.setdefault(
+            score.member_id,
+            {"evaluator": score.member.evaluator, "own": score.member_id == seat.pk,
+             "values": {}},
+        )  # fmt: skip
+        row["values"][score.criterion] = score.value
+    return {
+        bid_id: [
+            {**row, "values": [row["values"].get(c, "—") for c in CRITERIA]}
+            for row in rows.values()
+        ]
+        for bid_id, rows in table.items()
+    }
+
+
+@login_required
+def evaluation_detail(
+    request, pk, declaration_form=None, score_forms=None, submit_form=None
+):
+    seat = _seat_or_404(request, pk)
+    user = request.user
+    tender = seat.tender
+    scoring = (
+        seat.standing == MemberStanding.DECLARED
+        and tender.status == T.EVALUATION
+        and seat.scores_submitted_at is None
+    )
+    visible = list(
+        selectors.scores_visible_to(user, tender).select_related("member__evaluator")
+    )
+    own_scores = [s for s in visible if s.member_id == seat.pk]
+    score_forms = score_forms or {}
+    # The others' scores once one's own are submitted (the selector decides;
+    # before that it returns one's own only).
+    committee = _committee_scores(visible, seat) if seat.scores_submitted_at else {}
+    rows = []
+    for bid in selectors.bids_to_score(seat):
+        form = score_forms.get(bid.pk)
+        if form is None and scoring and bid.eligible:
+            form = ScoreForm(
+                prefix=f"bid-{bid.pk}", initial=_score_initial(own_scores, bid)
+            )
+        rows.append(
+            {
+                "bid": bid,
+                "offer": _offer(bid, user),
+                "form": form,
+                "committee": committee.get(bid.pk, []),
+            }
+        )
+    may_declare = seat.standing == MemberStanding.APPOINTED and tender.status in {
+        T.OPENED,
+        T.EVALUATION,
+    }
+    return render(
+        request,
+        "procurement/evaluation_detail.html",
+        {
+            "seat": seat,
+            "tender": tender,
+            "next_step": _seat_next_step(seat),
+            "lots": tender.lots.select_related("capability"),
+            "weights": [(CRITERION_LABELS[c], w) for c, w in tender.weights().items()],
+            "criteria": [CRITERION_LABELS[c] for c in CRITERIA],
+            "bidders": selectors.bidders_to_declare_about(seat)
+            if seat.standing == MemberStanding.APPOINTED
+            else [],
+            # A refused form is shown again, with its error, even if the moment
+            # to use it has passed.
+            "declaration_form": declaration_form
+            or (DeclarationForm() if may_declare else None),
+            "rows": rows,
+            "scoring": scoring,
+            "scored": len({s.bid_id for s in own_scores}),
+            "to_score": sum(1 for row in rows if row["bid"].eligible),
+            "submit_form": submit_form or (ConfirmForm() if scoring else None),
+        },
+    )
+
+
+def _back_to_seat(seat, anchor=""):
+    return redirect(reverse("procurement:evaluation", args=[seat.pk]) + anchor)
+
+
+@login_required
+def evaluation_declare(request, pk):
+    seat = _seat_or_404(request, pk)
+    if request.method != "POST":
+        return _back_to_seat(seat)
+    form = DeclarationForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        if call_service(
+            form,
+            lambda: services.committee_declare(
+                member=seat,
+                actor=request.user,
+                conflict=data["conflict"],
+                note=data["note"],
+            ),
+        ):
+            messages.success(
+                request,
+                _("You declared a conflict of interest and are removed from the "
+                  "committee.")
+                if data["conflict"]
+                else _("You declared no conflict of interest; the bids are shown "
+                       "to you now."),
+            )  # fmt: skip
+            return _back_to_seat(seat)
+    return evaluation_detail(request, pk, declaration_form=form)
+
+
+def _record_scores(seat, actor, bid, data):
+    # One bid's sheet is saved whole or not at all.
+    with transaction.atomic():
+        for criterion in CRITERIA:
+            services.score_record(
+                member=seat,
+                actor=actor,
+                bid=bid,
+                criterion=criterion,
+                value=data[criterion],
+                comment=data["comment"],
+            )
+
+
+@login_required
+def evaluation_score(request, pk, bid_pk):
+    seat = _seat_or_404(request, pk)
+    bid = get_object_or_404(selectors.bids_to_score(seat), pk=bid_pk)
+    if request.method != "POST":
+        return _back_to_seat(seat)
+    form = ScoreForm(request.POST, prefix=f"bid-{bid.pk}")
+    if form.is_valid() and call_service(
+        form, lambda: _record_scores(seat, request.user, bid, form.cleaned_data)
+    ):
+        messages.success(
+            request,
+            _("Your scores of %(name)s's bid are saved.")
+            % {"name": bid.manufacturer.name},
+        )
+        return _back_to_seat(seat, f"#bid-{bid.pk}")
+    return evaluation_detail(request, pk, score_forms={bid.pk: form})
+
+
+@login_required
+def evaluation_submit(request, pk):
+    seat = _seat_or_404(request, pk)
+    if request.method != "POST":
+        return _back_to_seat(seat)
+    form = ConfirmForm(request.POST)
+    if form.is_valid() and call_service(
+        form, lambda: services.scoresheet_submit(member=seat, actor=request.user)
+    ):
+        messages.success(
+            request,
+            _("Your score sheet is submitted; the committee's scores are shown "
+              "to you now."),
+        )  # fmt: skip
+        return _back_to_seat(seat)
+    return evaluation_detail(request, pk, submit_form=form)

@@ -190,10 +190,16 @@ router = SecretariatRouter()
 
 def _register_apps():
     from members.api import register as register_members
+    from procurement.api import register as register_procurement
     from secretariat.fund_api import register as register_fund
+    from secretariat.notification_api import register as register_notifications
+    from secretariat.reports.api import register as register_reports
 
     register_members(router)
     register_fund(router)
+    register_notifications(router)
+    register_procurement(router)
+    register_reports(router)
 
 
 _register_apps()

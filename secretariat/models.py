@@ -883,3 +883,283 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.endpoint})"
+
+
+# ==================================================================== notifications
+
+
+class NotificationKind(models.TextChoices):
+    STEP_ASSIGNED = "step_assigned", _("Onboarding step assigned to you")
+    STEP_OVERDUE = "step_overdue", _("Onboarding step overdue")
+    DOCUMENT_UPLOADED = "document_uploaded", _("Document uploaded by a liaison")
+    DISBURSEMENT_TO_CHECK = "disbursement_to_check", _("Disbursement awaiting check")
+    DISBURSEMENT_TO_APPROVE = (
+        "disbursement_to_approve",
+        _("Disbursement awaiting approval"),
+    )
+    DISBURSEMENT_RETURNED = "disbursement_returned", _("Disbursement returned")
+    DISBURSEMENT_REJECTED = "disbursement_rejected", _("Disbursement rejected")
+    DISBURSEMENT_PAID = "disbursement_paid", _("Payment made")
+    TENDER_PUBLISHED = "tender_published", _("Tender published")
+    CLARIFICATION_ANSWERED = "clarification_answered", _("Clarification answered")
+    DEADLINE_APPROACHING = "deadline_approaching", _("Deadline approaching")
+    BIDS_OPENED = "bids_opened", _("Bids opened")
+    SCORES_AWAITED = "scores_awaited", _("Evaluation awaiting your scores")
+    AWARD_DECIDED = "award_decided", _("Award and standstill")
+    COMPLAINT_FILED = "complaint_filed", _("Complaint filed")
+    DELIVERY_TO_ACCEPT = "delivery_to_accept", _("Delivery awaiting acceptance")
+    REPORT_READY = "report_ready", _("Report ready")
+
+
+class DeliveryMode(models.TextChoices):
+    IN_APP = "in_app", _("In the app only")
+    EMAIL = "email", _("In the app and by email")
+    DIGEST = "digest", _("In the app and in a daily email digest")
+
+
+class Notification(models.Model):
+    """Something that awaits a person, written in the same transaction as the
+    change that causes it (the outbox). It shows in the app at once; its email,
+    if the person wants one, is a ``NotificationDelivery`` sent after commit.
+
+    ``key`` makes a notification happen once: a reminder for a deadline at a
+    given offset, say, is written once however often the periodic task runs."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "read_at"], name="notification_unread_idx"
+            ),
+            models.Index(
+                fields=["recipient", "-created_at"], name="notification_list_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    DIGEST = "digest", _("Daily digest")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class NotificationDelivery(models.Model):
+    """One notification on one channel: sent at most once (the unique pair), and
+    never forgotten while pending (a periodic task sends what is left)."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"], name="delivery_once_per_channel"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["channel", "created_at"],
+                condition=models.Q(status="pending"),
+                name="delivery_pending_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.notification} by {self.channel}: {self.status}"
+
+
+class NotificationPreference(models.Model):
+    """How a person wants one kind of notification; without a row, by email."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    mode = models.CharField(max_length=10, choices=DeliveryMode.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="preference_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.kind} {self.mode}"
+
+
+# ==================================================================== reports
+
+
+class ReportKind(models.TextChoices):
+    FUND_STATEMENT = "fund_statement", _("Fund statement")
+    TENDER_PIPELINE = "tender_pipeline", _("Tender pipeline")
+    DELIVERIES = "deliveries", _("Deliveries to Ukraine")
+    ONBOARDING = "onboarding", _("Onboarding status")
+    LEDGER = "ledger", _("Ledger export")
+
+
+class ReportFormat(models.TextChoices):
+    PDF = "pdf", _("PDF")
+    XLSX = "xlsx", _("Excel workbook (XLSX)")
+    CSV = "csv", _("CSV")
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being built")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+def _report_storage_name(instance, filename):
+    # Like attachments: a name of ours, outside any public URL; the file is served
+    # only by the permission-checked download view.
+    return f"reports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{instance.format}"
+
+
+class Report(models.Model):
+    """A report asked for by a person (``requested_by``) or built on the monthly
+    schedule for a subscriber (``subscriber``), built by a Celery worker.
+
+    ``scope`` is the member state of a liaison's copy: such a copy holds only
+    what that state's liaisons may see. ``None`` is the secretariat's full copy.
+    """
+
+    kind = models.CharField(_("report"), max_length=20, choices=ReportKind.choices)
+    format = models.CharField(_("format"), max_length=4, choices=ReportFormat.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=ReportStatus.choices,
+        default=ReportStatus.QUEUED,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reports",
+    )
+    subscriber = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("subscriber"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="scheduled_reports",
+    )
+    scope = models.ForeignKey(
+        "members.MemberState",
+        verbose_name=_("member state"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The first day of the month a monthly statement closes.
+    period = models.DateField(_("month"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    file = models.FileField(upload_to=_report_storage_name, max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"], name="report_mine"),
+            models.Index(fields=["subscriber", "-created_at"], name="report_sub"),
+            models.Index(fields=["status", "created_at"], name="report_status"),
+        ]
+        constraints = [
+            # One monthly statement per subscription and month.
+            models.UniqueConstraint(
+                fields=["subscriber", "kind", "format", "period"],
+                condition=models.Q(subscriber__isnull=False),
+                name="report_once_per_subscription_month",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(requested_by__isnull=False)
+                | models.Q(subscriber__isnull=False, period__isnull=False),
+                name="report_has_a_reader",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="report_progress_100"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_format_display()})"
+
+    @property
+    def reader(self):
+        """The one person the report is for."""
+        return self.requested_by or self.subscriber
+
+    @property
+    def is_pending(self):
+        return self.status in {ReportStatus.QUEUED, ReportStatus.RUNNING}
+
+    @property
+    def download_name(self):
+        when = self.period or timezone.localdate(self.created_at)
+        stamp = f"{when:%Y-%m}" if self.period else f"{when:%Y-%m-%d}"
+        scope = f"-{self.scope.country.code.lower()}" if self.scope_id else ""
+        return f"{self.kind.replace('_', '-')}{scope}-{stamp}.{self.format}"
+
+
+class ReportSubscription(models.Model):
+    """A person's wish to receive a report each month, built on the 1st."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="report_subscriptions",
+    )
+    kind = models.CharField(_("report"), max_length=20, choices=ReportKind.choices)
+    format = models.CharField(_("format"), max_length=4, choices=ReportFormat.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "format"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "format"], name="report_subscription_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_kind_display()} ({self.format})"

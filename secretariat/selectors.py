@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,6 +51,7 @@ def work_items_for(user) -> list[WorkItem]:
     """Everything awaiting the user's action across workflows, overdue first,
     then by due date."""
     from members.models import OnboardingStep
+    from procurement.selectors import work_for as procurement_work_for
 
     if not is_staff_reader(user):
         return []
@@ -72,6 +74,16 @@ def work_items_for(user) -> list[WorkItem]:
                 what=step.get_kind_display(),
                 due_date=step.due_date or case.due_date,
                 url=step.onboarding.get_absolute_url(),
+            )
+        )
+    for tender, what in procurement_work_for(user):
+        items.append(
+            WorkItem(
+                reference=tender.case.reference,
+                title=tender.case.title,
+                what=what,
+                due_date=tender.case.due_date,
+                url=reverse("procurement:tender", args=[tender.case.reference]),
             )
         )
     for request, what in _disbursements_awaiting(user):
@@ -236,3 +248,26 @@ def fund_statement(user) -> FundStatement:
     return FundStatement(
         pools=pools, total=total, members=members, as_of=timezone.now()
     )
+
+
+# ---------------------------------------------------------------- reports
+
+
+def reports_for(user):
+    """The reports built for the user: those they asked for and their monthly
+    statements. Nobody else's, whatever their role ("not yours" is 404)."""
+    from secretariat.models import Report
+
+    if not getattr(user, "is_authenticated", False):
+        return Report.objects.none()
+    return Report.objects.filter(
+        Q(requested_by=user) | Q(subscriber=user)
+    ).select_related("scope")
+
+
+def report_subscriptions_for(user):
+    from secretariat.models import ReportSubscription
+
+    if not getattr(user, "is_authenticated", False):
+        return ReportSubscription.objects.none()
+    return ReportSubscription.objects.filter(user=user)

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "secretariat.context_processors.navigation",
+                "secretariat.context_processors.notification_bell",
             ],
         },
     },
@@ -203,6 +205,38 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE
+# Reminders of approaching deadlines, this many days before them.
+NOTIFICATION_REMINDER_DAYS = env.list(
+    "NOTIFICATION_REMINDER_DAYS", cast=int, default=[7, 1]
+)
+# Schedules are kept in code, so that every deployment runs the same ones; run one
+# `celery -A secretariat beat` process per deployment.
+CELERY_BEAT_SCHEDULE = {
+    "advance-tenders-by-deadlines": {
+        "task": "procurement.tasks.advance_tenders_by_deadlines",
+        "schedule": 60.0,
+    },
+    "resend-notifications": {
+        "task": "secretariat.tasks.resend_notifications",
+        "schedule": 60.0,
+    },
+    "send-reminders": {
+        "task": "secretariat.tasks.send_reminders",
+        "schedule": crontab(minute=5),
+    },
+    "send-digests": {
+        "task": "secretariat.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "build-monthly-statements": {
+        "task": "secretariat.tasks.build_monthly_statements",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
+    "requeue-stale-reports": {
+        "task": "secretariat.tasks.requeue_stale_reports",
+        "schedule": 600.0,
+    },
+}
 
 # REST API
 REST_FRAMEWORK = {
@@ -237,6 +271,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "MemberStatusEnum": "members.models.MemberStatus",
+        "DeliveryModeEnum": "secretariat.models.DeliveryMode",
         "PledgeStatusEnum": "members.models.PledgeStatus",
         "ParticipationScopeEnum": "members.models.ParticipationScope",
         "EarmarkEnum": "members.models.Earmark",
@@ -247,6 +282,10 @@ SPECTACULAR_SETTINGS = {
         "AdjustmentStatusEnum": "secretariat.models.AdjustmentStatus",
         "DisbursementStatusEnum": "secretariat.models.DisbursementStatus",
         "StatementLineStatusEnum": "secretariat.models.LineStatus",
+        "ReportKindEnum": "secretariat.models.ReportKind",
+        "ReportFormatEnum": "secretariat.models.ReportFormat",
+        "ReportStatusEnum": "secretariat.models.ReportStatus",
+        "VettingStatusEnum": "procurement.models.VettingStatus",
     },
 }
 
@@ -317,5 +356,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs each page it lays out; the PDF reports need none of it.
+        "weasyprint": {"level": "WARNING"},
     },
 }

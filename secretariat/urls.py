@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from members.views import LiaisonAcceptView
-from secretariat import views
+from secretariat import notification_views, views
 from secretariat.api import ObtainTokenView, router
 
 admin.site.site_header = "Drone Coalition secretariat: administration"
@@ -13,6 +13,22 @@ urlpatterns = [
     path("", views.start, name="start"),
     path("healthz", views.healthz, name="healthz"),
     path("work/", views.my_work, name="my_work"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path(
+        "notifications/",
+        notification_views.notification_list,
+        name="notification_list",
+    ),
+    path(
+        "notifications/read/",
+        notification_views.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/preferences/",
+        notification_views.notification_preferences,
+        name="notification_preferences",
+    ),
     path("documents/<int:pk>/", views.attachment_download, name="attachment"),
     path("cases/<str:reference>/comments/", views.case_comment, name="case_comment"),
     path("accounts/", include("django.contrib.auth.urls")),
@@ -63,6 +79,7 @@ urlpatterns = [
         name="adjustment_decide",
     ),
     path("fund/ledger/", views.ledger_list, name="ledger"),
+    path("reports/", include("secretariat.reports.urls")),
     path("fund/statements/", views.bank_statements, name="bank_statements"),
     path("fund/statements/<int:pk>/", views.bank_statement, name="bank_statement"),
     path(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from secretariat import dashboard as figures
 from secretariat import selectors
 from secretariat.cases import case_page
 from secretariat.forms import (
@@ -81,9 +82,13 @@ def start(request):
     """Each role's own start page."""
     user = request.user
     if is_staff_reader(user):
-        return redirect("my_work")
+        return redirect("dashboard")
     if has_role(user, Role.MEMBER_LIAISON) and user.member_state_id:
         return redirect(user.member_state)
+    if has_role(user, Role.EVALUATOR):
+        return redirect("procurement:evaluation_queue")
+    if has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id:
+        return redirect("procurement:tender_list")
     return render(request, "secretariat/start.html", {})
 
 
@@ -98,6 +103,17 @@ def my_work(request):
             "items": selectors.work_items_for(request.user),
             "today": timezone.localdate(),
         },
+    )
+
+
+@login_required
+def dashboard(request):
+    require_permission(request, "secretariat.view_dashboard")
+    board = figures.dashboard_for(request.user)
+    return render(
+        request,
+        "secretariat/dashboard.html",
+        {"board": board, "charts": figures.charts_for(board)},
     )
 
 

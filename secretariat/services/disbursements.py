@@ -39,9 +39,12 @@ from secretariat.models import (
     DisbursementStatus,
     LedgerKind,
     LineStatus,
+    NotificationKind,
     StatementLine,
 )
 from secretariat.money import money_error, to_eur
+from secretariat.notifications import notify, users_with_role
+from secretariat.roles import Role
 from secretariat.rules import is_co_lead_state_approver
 from secretariat.services import (
     case_open,
@@ -140,6 +143,62 @@ def _move(request, *, to_status, actor, reason="", description=None) -> None:
         from_status=current,
         to_status=to_status,
         reason=reason,
+    )
+    _tell_who_acts_next(request, to_status=to_status, actor=actor, reason=reason)
+
+
+def _tell_who_acts_next(request, *, to_status, actor, reason="") -> None:
+    """In the same transaction as the move: whoever must act on the request now,
+    or whoever prepared it, hears of it."""
+    ref = request.case.reference
+    url = request.get_absolute_url()
+    amount = _("%(amount)s to %(payee)s") % {
+        "amount": request.amount, "payee": request.payee_name,
+    }  # fmt: skip
+    if to_status == S.SUBMITTED:
+        notify(
+            recipients=users_with_role(Role.FINANCE_OFFICER).exclude(
+                pk=request.prepared_by_id
+            ),
+            kind=NotificationKind.DISBURSEMENT_TO_CHECK,
+            title=_("%(ref)s awaits a check") % {"ref": ref}, body=amount, url=url,
+        )  # fmt: skip
+    elif to_status == S.CHECKED:
+        _tell_approvers(request, body=amount)
+    elif to_status in {S.DRAFT, S.REJECTED} and request.prepared_by_id:
+        returned = to_status == S.DRAFT
+        notify(
+            recipients=[request.prepared_by],
+            kind=NotificationKind.DISBURSEMENT_RETURNED
+            if returned
+            else NotificationKind.DISBURSEMENT_REJECTED,
+            title=(_("%(ref)s was returned for changes") if returned
+                   else _("%(ref)s was rejected")) % {"ref": ref},
+            body=reason, url=url,
+        )  # fmt: skip
+    elif to_status == S.PAID:
+        notify(
+            recipients=[request.prepared_by, request.checked_by],
+            kind=NotificationKind.DISBURSEMENT_PAID,
+            title=_("%(ref)s has been paid") % {"ref": ref}, body=amount, url=url,
+        )  # fmt: skip
+
+
+def _tell_approvers(request, *, body) -> None:
+    """The co-lead approvers who may still approve: not its preparer or checker,
+    nor anyone of a state that has approved already."""
+    approved_states = request.approvals.values_list("member_state_id", flat=True)
+    approvers = (
+        users_with_role(Role.CO_LEAD_APPROVER, member_state__is_co_lead=True)
+        .exclude(pk__in=[request.prepared_by_id, request.checked_by_id])
+        .exclude(member_state_id__in=list(approved_states))
+    )
+    notify(
+        recipients=approvers,
+        kind=NotificationKind.DISBURSEMENT_TO_APPROVE,
+        title=_("%(ref)s awaits your approval") % {"ref": request.case.reference},
+        body=body,
+        url=request.get_absolute_url(),
     )
 
 
@@ -516,6 +575,12 @@ def disbursement_approve(*, request: DisbursementRequest, actor, comment: str = 
             request.approved_at = timezone.now()
             request.save(update_fields=["approved_at"])
             _move(request, to_status=S.APPROVED, actor=actor)
+        else:
+            _tell_approvers(
+                request,
+                body=_("Approved for %(state)s by %(who)s; one more approval needed.")
+                % {"state": actor.member_state.name, "who": actor},
+            )
     return request
 
 

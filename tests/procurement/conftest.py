@@ -98,3 +98,16 @@ def contract(people, latvia, evaluated, bidders):
         award=refresh(award), actor=people.procurement,
         milestones=[(dt.date(2027, 1, 15), 150), (dt.date(2027, 2, 15), 100)],
     ), rep_lv  # fmt: skip
+
+
+@pytest.fixture
+def web():
+    """A separate signed-in browser per person, for the web tests."""
+    from django.test import Client
+
+    def login(user):
+        browser = Client()
+        browser.force_login(user)
+        return browser
+
+    return login

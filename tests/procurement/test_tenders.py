@@ -1,9 +1,11 @@
 """Tenders and sealed bids: from requirement to the opening of the bids."""
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.urls import reverse
@@ -11,6 +13,7 @@ from django.utils import timezone
 
 from procurement import selectors, services
 from procurement.models import Bid, Tender, TenderStatus
+from procurement.tasks import advance_tenders_by_deadlines
 from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.models import Pool, TimelineEvent
 from tests.conftest import refresh
@@ -255,3 +258,55 @@ def test_who_sees_which_tenders(people, bidders, tender):
     assert seen(rep_lv) == {tender.pk}
     assert seen(rep_gb) == set()  # restricted, not invited
     assert seen(people.outsider) == seen(people.evaluator) == set()
+
+
+def test_each_bid_keeps_its_own_trail_read_like_the_bid(people, bidders, tender):
+    (_m1, rep_lv), (_m2, rep_gb) = bidders
+    tender = to_tendering(tender, people)
+    own = bid(rep_lv, tender)
+    first_seal = bytes(refresh(own).sealed)
+    services.bid_change(
+        bid=own, actor=rep_lv, unit_price=Decimal("1300.00"), quantity=100,
+        delivery_schedule="100 by 2027-02-01",
+    )  # fmt: skip
+    other = bid(rep_gb, tender)
+    services.bid_withdraw(bid=other, actor=rep_gb)
+
+    trail = list(selectors.bid_events_for(rep_lv))
+    assert [(e.bid_id, e.action, e.actor) for e in trail] == [
+        (own.pk, "submitted", rep_lv),
+        (own.pk, "changed", rep_lv),
+    ]
+    # The receipt is of the sealed offer as stored, never of the plain offer.
+    assert trail[0].sealed_digest == hashlib.sha256(first_seal).hexdigest()
+    assert trail[1].sealed_digest == (
+        hashlib.sha256(bytes(refresh(own).sealed)).hexdigest()
+    )
+    assert [e.action for e in selectors.bid_events_for(rep_gb)] == [
+        "submitted",
+        "withdrawn",
+    ]
+    # Before opening, nobody else reads any of it, so it counts nothing.
+    for user in [people.procurement, people.officer, people.approver_lv, people.admin,
+                 people.evaluator, people.liaison_lv]:  # fmt: skip
+        assert not selectors.bid_events_for(user).exists()
+    assert not TimelineEvent.objects.filter(description__icontains="bid").exists()
+
+    services.tender_open(tender=past_deadline(tender), actor=people.procurement)
+    assert selectors.bid_events_for(people.procurement).count() == 4
+
+
+def test_the_periodic_task_closes_tendering_at_the_deadline(people, bidders, tender):
+    (_m, rep), _ = bidders
+    tender = to_tendering(tender, people)
+    bid(rep, tender)
+    assert advance_tenders_by_deadlines() == 0
+    tender = past_deadline(tender)
+    assert settings.CELERY_BEAT_SCHEDULE["advance-tenders-by-deadlines"]["task"] == (
+        advance_tenders_by_deadlines.name
+    )
+    assert advance_tenders_by_deadlines() == 1
+    assert refresh(tender).status == TenderStatus.CLOSED
+    with pytest.raises(ConflictError, match="accepted while tendering is open"):
+        bid(rep, tender, price="1000.00")
+    assert advance_tenders_by_deadlines() == 0  # running again changes nothing

@@ -5,12 +5,14 @@ import os
 import secrets
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from members.models import (
     Contribution,
@@ -19,6 +21,7 @@ from members.models import (
     OnboardingStep,
     Pledge,
 )
+from procurement.models import Tender
 from secretariat.models import (
     Attachment,
     CapabilityCategory,
@@ -132,9 +135,9 @@ def test_case_references_count_per_kind_and_year():
 @pytest.mark.parametrize(
     ("who", "landing"),
     [
-        ("officer", "/work/"),
-        ("finance", "/work/"),
-        ("approver_lv", "/work/"),
+        ("officer", "/dashboard/"),
+        ("finance", "/dashboard/"),
+        ("approver_lv", "/dashboard/"),
         ("liaison_jp", "/members/JP/"),
         ("liaison_lv", "/members/LV/"),
         ("manufacturer", None),
@@ -215,6 +218,11 @@ def test_seed_demo_loads_the_coalition_and_is_idempotent():
     assert not latvia_2024.illustrative
     assert latvia_2024.contributions.get().amount.amount == 5_000_000
     assert Pledge.objects.filter(illustrative=True).exists()
+    # A demo tender open for the `maker` login's bid.
+    tender = Tender.objects.get()
+    assert tender.status == "tendering"
+    assert tender.lots.get().max_unit_price == Decimal("6000.00")
+    assert tender.submission_deadline > timezone.now()
     assert (
         not Pledge.objects.filter(illustrative=False)
         .exclude(member_state__country="LV")

@@ -396,6 +396,42 @@ class Command(BaseCommand):
                 priority="critical",
                 needed_by=timezone.localdate() + dt.timedelta(days=120),
             )
+        self._tender(officer)
+
+    def _tender(self, officer):
+        """An illustrative tender for the requirement, open for bids, so that the
+        `maker` login can bid and the procurement officer can follow it."""
+        from procurement import services as procurement
+        from procurement.models import Requirement, Tender
+
+        if Tender.objects.exists():
+            return
+        requirement = Requirement.objects.order_by("pk").first()
+        now = timezone.now()
+        tender = procurement.tender_create(
+            actor=officer,
+            title="Interceptor drones 2026 (illustrative)",
+            description="Illustrative: interceptors against Shahed-type attack "
+            "drones, delivered to Ukraine's Armed Forces in two batches.",
+            requirements=[requirement],
+            pool=Pool.objects.get(code="unrestricted"),
+            clarification_deadline=now + dt.timedelta(days=1),
+            submission_deadline=now + dt.timedelta(days=21),
+            excluded_origins=["RU", "BY", "IR", "KP", "CN"],
+        )
+        procurement.lot_add(
+            tender=tender, actor=officer, title="Interceptor drones, batch 1",
+            capability=requirement.capability, quantity=1500,
+            max_unit_price=Decimal("6000.00"),
+            delivery_from=timezone.localdate() + dt.timedelta(days=60),
+            delivery_to=timezone.localdate() + dt.timedelta(days=120),
+        )  # fmt: skip
+        procurement.tender_publish(tender=tender, actor=officer)
+        # The demo starts after the clarification period, with tendering open.
+        Tender.objects.filter(pk=tender.pk).update(
+            clarification_deadline=now - dt.timedelta(minutes=1)
+        )
+        procurement.tenders_advance_by_deadlines(now=now)
 
     def _pledges(self, officer, finance):
         for (

@@ -1,0 +1,66 @@
+"""Reminders of onboarding steps: due soon, and overdue."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import OnboardingStep
+from secretariat.models import NotificationKind
+from secretariat.notifications import notify
+
+
+def step_reminders(*, today=None) -> int:
+    """Tell each open step's owner when its due date comes near (at the
+    configured offsets) and when it has passed; each once."""
+    today = today or timezone.localdate()
+    offsets = sorted(settings.NOTIFICATION_REMINDER_DAYS)
+    horizon = today + timedelta(days=max(offsets, default=0))
+    steps = (
+        OnboardingStep.objects.filter(
+            completed_at__isnull=True,
+            owner__isnull=False,
+            due_date__isnull=False,
+            due_date__lte=horizon,
+            onboarding__is_open=True,
+        )
+        .select_related("owner", "onboarding__case", "onboarding__member_state")
+        .order_by("due_date", "pk")
+    )
+    told = 0
+    for step in steps:
+        onboarding = step.onboarding
+        names = {
+            "ref": onboarding.case.reference,
+            "step": step.get_kind_display(),
+            "due": step.due_date,
+        }
+        if step.due_date < today:
+            kind, key = NotificationKind.STEP_OVERDUE, f"step-overdue:{step.pk}"
+            title = _("%(ref)s: “%(step)s” was due on %(due)s") % names
+        else:
+            days = (step.due_date - today).days
+            offset = (
+                min(d for d in offsets if d >= days) if days <= offsets[-1] else None
+            )
+            if offset is None:
+                continue
+            kind, key = (
+                NotificationKind.DEADLINE_APPROACHING,
+                (f"step-due:{step.pk}:{offset}"),
+            )
+            title = _("%(ref)s: “%(step)s” is due on %(due)s") % names
+        with transaction.atomic():
+            told += len(
+                notify(
+                    recipients=[step.owner],
+                    kind=kind,
+                    title=title,
+                    body=onboarding.member_state.name,
+                    url=onboarding.get_absolute_url(),
+                    key=key,
+                )
+            )
+    return told

@@ -1,0 +1,534 @@
+"""Forms of the procurement pages. They refuse malformed input; every business
+rule (deadlines, eligibility, prices, weights, earmarks) is the services'."""
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from members.models import MemberState
+from procurement.models import (
+    CRITERIA,
+    Component,
+    Procedure,
+    RequirementPriority,
+    RequirementStatus,
+    TenderStatus,
+    TestOutcome,
+    VettingStatus,
+)
+from secretariat.forms import DocumentField, reason_field
+from secretariat.models import CapabilityCategory, User
+from secretariat.roles import Role
+
+CRITERION_LABELS = {
+    "price": _("Price"),
+    "technical": _("Technical merit"),
+    "delivery": _("Delivery"),
+    "tests": _("Test results"),
+    "supply_chain": _("Supply chain"),
+}
+
+DEFAULT_EXCLUDED_ORIGINS = "RU, BY, IR, KP"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+def confirm_field(label):
+    return forms.BooleanField(
+        label=label,
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
+def text_area(label, rows=3, **kwargs):
+    return forms.CharField(
+        label=label,
+        max_length=kwargs.pop("max_length", 5000),
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
+
+
+# ---------------------------------------------------------------- requirements
+
+
+class RequirementFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *RequirementStatus.choices],
+    )
+
+
+class RequirementForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    source_reference = forms.CharField(
+        label=_("Armed Forces reference"),
+        max_length=60,
+        required=False,
+        help_text=_("The number of the request from Ukraine's Armed Forces."),
+    )
+    capability = forms.ModelChoiceField(
+        label=_("Capability"), queryset=CapabilityCategory.objects.all()
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    specification = text_area(_("Technical specification"), rows=5)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=RequirementPriority.choices
+    )
+    needed_by = forms.DateField(label=_("Needed by"), widget=DateInput)
+
+
+# ---------------------------------------------------------------- manufacturers
+
+
+class ManufacturerFilterForm(forms.Form):
+    q = forms.CharField(label=_("Company"), required=False, max_length=100)
+    vetting_status = forms.ChoiceField(
+        label=_("Vetting"),
+        required=False,
+        choices=[("", _("Any vetting status")), *VettingStatus.choices],
+    )
+
+
+class NominateForm(forms.Form):
+    member_state = forms.ModelChoiceField(
+        label=_("Member state"), queryset=MemberState.objects.order_by("name")
+    )
+    name = forms.CharField(label=_("Company"), max_length=200)
+    registration_number = forms.CharField(label=_("Registration number"), max_length=60)
+    address = text_area(_("Address"), rows=2, required=False, max_length=1000)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=200)
+    contact_email = forms.EmailField(label=_("Contact email"))
+    contact_phone = forms.CharField(
+        label=_("Contact phone"), max_length=40, required=False
+    )
+
+    def __init__(self, *args, member_state=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if member_state is not None:
+            # A liaison nominates for their own state only.
+            del self.fields["member_state"]
+
+
+class VettingForm(forms.Form):
+    reason = reason_field(help_text=_("Recorded on the manufacturer's timeline."))
+
+
+class SupplyChainForm(forms.Form):
+    """The country of origin of each critical component; an empty field keeps
+    the earlier declaration."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for component in Component:
+            self.fields[component.value] = CountryField(blank=True).formfield(
+                label=component.label, required=False
+            )
+
+    def origins(self):
+        return {
+            component: country
+            for component, country in self.cleaned_data.items()
+            if country
+        }
+
+
+class TestResultForm(forms.Form):
+    capability = forms.ModelChoiceField(
+        label=_("Capability"), queryset=CapabilityCategory.objects.all()
+    )
+    product = forms.CharField(label=_("Product"), max_length=200)
+    site = forms.CharField(
+        label=_("Test site"),
+        max_length=200,
+        initial=_("Sēlia military training ground"),
+    )
+    tested_on = forms.DateField(label=_("Tested on"), widget=DateInput)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=TestOutcome.choices)
+    summary = text_area(_("Summary"))
+    report = DocumentField(label=_("Test report"), required=False)
+
+
+class BankAccountForm(forms.Form):
+    iban = forms.CharField(label=_("IBAN"), max_length=42)
+    bic = forms.CharField(label=_("BIC"), max_length=11)
+
+
+# ---------------------------------------------------------------- tenders
+
+
+class TenderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Reference or title"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *TenderStatus.choices],
+    )
+
+
+class ManufacturerChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.member_state.name})"
+
+
+class TenderForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = text_area(_("Description"), rows=5)
+    requirements = forms.ModelMultipleChoiceField(
+        label=_("Requirements it answers"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one open requirement.")},
+    )
+    pool = forms.ModelChoiceField(label=_("Funding pool"), queryset=None)
+    procedure = forms.ChoiceField(
+        label=_("Procedure"), choices=Procedure.choices, initial=Procedure.OPEN
+    )
+    invited = ManufacturerChoices(
+        label=_("Invited manufacturers"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only for a restricted procedure."),
+    )
+    clarification_deadline = forms.DateTimeField(
+        label=_("Clarifications until"), widget=DateTimeInput
+    )
+    submission_deadline = forms.DateTimeField(
+        label=_("Bids until"), widget=DateTimeInput
+    )
+    weight_price = forms.IntegerField(
+        label=_("Weight of price (%)"), min_value=0, max_value=100, initial=40
+    )
+    weight_technical = forms.IntegerField(
+        label=_("Weight of technical merit (%)"), min_value=0, max_value=100, initial=25
+    )
+    weight_delivery = forms.IntegerField(
+        label=_("Weight of delivery (%)"), min_value=0, max_value=100, initial=15
+    )
+    weight_tests = forms.IntegerField(
+        label=_("Weight of test results (%)"), min_value=0, max_value=100, initial=10
+    )
+    weight_supply_chain = forms.IntegerField(
+        label=_("Weight of supply chain (%)"),
+        min_value=0,
+        max_value=100,
+        initial=10,
+        help_text=_("The five weights add up to 100."),
+    )
+    excluded_origins = forms.CharField(
+        label=_("Excluded component origins"),
+        required=False,
+        max_length=500,
+        initial=DEFAULT_EXCLUDED_ORIGINS,
+        help_text=_(
+            "Country codes (ISO 3166, e.g. RU, BY) separated by commas: no critical "
+            "component of a bidder may come from them."
+        ),
+    )
+    standstill_days = forms.IntegerField(
+        label=_("Standstill days"), min_value=0, max_value=90, initial=10
+    )
+
+    def __init__(self, *args, requirements, pools, manufacturers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requirements"].queryset = requirements
+        self.fields["pool"].queryset = pools
+        self.fields["invited"].queryset = manufacturers
+
+    def clean_excluded_origins(self):
+        text = self.cleaned_data["excluded_origins"]
+        return [code for code in text.replace(",", " ").upper().split() if code]
+
+    def weights(self):
+        return {name: self.cleaned_data[f"weight_{name}"] for name in CRITERIA}
+
+
+class LotForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    capability = forms.ModelChoiceField(
+        label=_("Capability"), queryset=CapabilityCategory.objects.all()
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    max_unit_price = forms.DecimalField(
+        label=_("Maximum unit price (EUR)"), max_digits=14, decimal_places=2
+    )
+    delivery_from = forms.DateField(label=_("Delivery from"), widget=DateInput)
+    delivery_to = forms.DateField(label=_("Delivery until"), widget=DateInput)
+
+
+class AmendForm(forms.Form):
+    description = text_area(_("Description"), rows=5)
+    reason = reason_field(
+        label=_("What changed and why"),
+        help_text=_("Recorded on the timeline; bidders get at least the minimum "
+                    "notice to take the change into account."),
+    )  # fmt: skip
+
+
+class CancelForm(forms.Form):
+    reason = reason_field(help_text=_("Recorded on the timeline."))
+    confirm = confirm_field(_("I understand that a cancelled tender cannot reopen"))
+
+
+class OpenBidsForm(forms.Form):
+    confirm = confirm_field(
+        _("Open every bid now; the opening is recorded with my name")
+    )
+
+
+class AppointForm(forms.Form):
+    evaluator = forms.ModelChoiceField(label=_("Evaluator"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evaluator"].queryset = (
+            User.objects.filter(is_active=True, groups__name=Role.EVALUATOR)
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
+
+
+class ClarificationAskForm(forms.Form):
+    question = text_area(
+        _("Question"),
+        rows=4,
+        help_text=_("The answer is published to every bidder, without your name."),
+    )
+
+
+class ClarificationAnswerForm(forms.Form):
+    answer = text_area(
+        _("Answer"),
+        rows=4,
+        help_text=_("Published to every bidder, without naming who asked."),
+    )
+
+
+# ---------------------------------------------------------------- bids
+
+
+class BidForm(forms.Form):
+    unit_price = forms.DecimalField(
+        label=_("Unit price (EUR)"), max_digits=14, decimal_places=2
+    )
+    quantity = forms.IntegerField(label=_("Quantity offered"), min_value=1)
+    delivery_schedule = text_area(_("Delivery schedule"), rows=3)
+    compliance = text_area(
+        _("Compliance with the specification"),
+        rows=4,
+        required=False,
+        help_text=_(
+            "One requirement per line, then a colon and your answer, "
+            "e.g. “Night camera: yes”."
+        ),
+    )
+    document_1 = DocumentField(label=_("Document"), required=False)
+    document_2 = DocumentField(label=_("Another document"), required=False)
+    document_3 = DocumentField(label=_("Another document"), required=False)
+    keep_documents = forms.BooleanField(
+        label=_("Keep the documents already in the bid"), required=False, initial=True
+    )
+
+    def __init__(self, *args, changing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not changing:
+            del self.fields["keep_documents"]
+
+    def clean_compliance(self):
+        answers = {}
+        for number, line in enumerate(self.cleaned_data["compliance"].splitlines(), 1):
+            if not line.strip():
+                continue
+            key, colon, value = line.partition(":")
+            if not colon or not key.strip():
+                raise ValidationError(
+                    _("Line %(n)d: write the requirement, a colon, then your answer.")
+                    % {"n": number}
+                )
+            answers[key.strip()] = value.strip()
+        return answers
+
+    def documents(self):
+        return [
+            self.cleaned_data[name]
+            for name in ("document_1", "document_2", "document_3")
+            if self.cleaned_data.get(name)
+        ]
+
+
+def compliance_text(compliance: dict) -> str:
+    return "\n".join(f"{key}: {value}" for key, value in compliance.items())
+
+
+class WithdrawForm(forms.Form):
+    confirm = confirm_field(_("Withdraw this bid"))
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+class DeclarationForm(forms.Form):
+    conflict = forms.TypedChoiceField(
+        label=_("Do you have a conflict of interest with any of these bidders?"),
+        choices=[
+            ("no", _("No, I have no conflict of interest with any of them")),
+            ("yes", _("Yes: I recuse myself from this committee")),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = text_area(
+        _("The conflict"),
+        rows=3,
+        required=False,
+        help_text=_("Required if you have a conflict: with whom, and why."),
+    )
+
+
+class ScoreForm(forms.Form):
+    comment = text_area(_("Comment"), rows=2, required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for criterion in CRITERIA:
+            self.fields[criterion] = forms.IntegerField(
+                label=CRITERION_LABELS[criterion], min_value=0, max_value=100
+            )
+        # The comment last.
+        self.fields["comment"] = self.fields.pop("comment")
+
+
+class BidChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.manufacturer.name
+
+
+class AwardRecommendForm(forms.Form):
+    bid = BidChoiceField(
+        label=_("Bid to award"), queryset=None, widget=forms.RadioSelect
+    )
+    justification = text_area(
+        _("Justification"),
+        rows=4,
+        help_text=_("Usually the ranking; explain any departure from it."),
+    )
+
+    def __init__(self, *args, bids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bid"].queryset = bids
+
+
+class AwardApproveForm(forms.Form):
+    comment = text_area(
+        _("Comment"),
+        rows=2,
+        required=False,
+        max_length=2000,
+        help_text=_("Optional; recorded on the timeline."),
+    )
+    confirm = confirm_field(
+        _("I approve this award on behalf of my co-lead state; the standstill "
+          "period starts now")
+    )  # fmt: skip
+
+
+class ComplaintForm(forms.Form):
+    text = text_area(_("Complaint"), rows=6)
+
+
+class ComplaintDecisionForm(forms.Form):
+    uphold = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("dismiss", _("Dismiss the complaint")),
+            ("uphold", _("Uphold it: the award is cancelled and evaluation resumes")),
+        ],
+        coerce=lambda value: value == "uphold",
+        widget=forms.RadioSelect,
+    )
+    decision = reason_field(label=_("Reasons"))
+
+
+class ContractSignForm(forms.Form):
+    milestones = text_area(
+        _("Delivery milestones"),
+        rows=4,
+        max_length=2000,
+        help_text=_(
+            "One per line: the due date (YYYY-MM-DD), a space, then the number of "
+            "units, e.g. “2027-01-15 150”. They add up to the units offered."
+        ),
+    )
+    confirm = confirm_field(
+        _("Sign the contract; its value is committed from the tender's pool")
+    )
+
+    def clean_milestones(self):
+        parsed = []
+        for number, line in enumerate(self.cleaned_data["milestones"].splitlines(), 1):
+            if not line.strip():
+                continue
+            parts = line.split()
+            try:
+                if len(parts) != 2:
+                    raise ValueError
+                parsed.append((dt.date.fromisoformat(parts[0]), int(parts[1])))
+            except ValueError as exc:
+                raise ValidationError(
+                    _("Line %(n)d: write the date as YYYY-MM-DD, a space, then the "
+                      "number of units, e.g. 2027-01-15 150.")
+                    % {"n": number}
+                ) from exc  # fmt: skip
+        if not parsed:
+            raise ValidationError(_("Give at least one delivery milestone."))
+        return parsed
+
+
+class MilestoneChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return _("Milestone %(n)d: %(units)d units by %(due)s") % {
+            "n": obj.number,
+            "units": obj.quantity,
+            "due": date_format(obj.due_on, "j M Y"),
+        }
+
+
+class DeliveryReportForm(forms.Form):
+    milestone = MilestoneChoiceField(label=_("Milestone"), queryset=None)
+    quantity = forms.IntegerField(label=_("Units delivered"), min_value=1)
+    note = text_area(_("Note"), rows=2, required=False, max_length=2000)
+
+    def __init__(self, *args, milestones, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].queryset = milestones
+
+
+class DeliveryDecisionForm(forms.Form):
+    quantity_accepted = forms.IntegerField(
+        label=_("Units accepted"),
+        min_value=0,
+        help_text=_("0 rejects the batch. Accepted units become payable."),
+    )
+    test_site = forms.CharField(
+        label=_("Test site"),
+        max_length=200,
+        initial=_("Sēlia military training ground"),
+    )
+    tested_on = forms.DateField(label=_("Tested on"), widget=DateInput)
+    note = text_area(_("Note"), rows=2, required=False, max_length=2000)
+    report = DocumentField(label=_("Acceptance report"), required=False)

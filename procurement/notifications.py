@@ -1,0 +1,223 @@
+"""Who hears of what in procurement. Called by the services inside their
+transaction (the outbox); nothing here ever carries a bid's content, and before
+opening nothing here depends on the bids at all, so no notification, its count
+or its timing can tell how many bids there are."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from members.models import MemberStatus
+from procurement.models import (
+    Award,
+    CommitteeMember,
+    Complaint,
+    Delivery,
+    MemberStanding,
+    Procedure,
+    Tender,
+    TenderStatus,
+    VettingStatus,
+)
+from secretariat.models import NotificationKind, User
+from secretariat.notifications import notify, users_with_role
+from secretariat.roles import Role
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "j M Y H:i T")
+
+
+def tender_url(tender: Tender) -> str:
+    return tender.get_absolute_url()
+
+
+def eligible_representatives(tender: Tender) -> QuerySet[User]:
+    """The representatives of the manufacturers who may bid: vetted, from a
+    member state, and for a restricted tender invited. Whether they have bid is
+    not asked."""
+    reps = users_with_role(
+        Role.MANUFACTURER_REPRESENTATIVE,
+        manufacturer__vetting_status=VettingStatus.VETTED,
+        manufacturer__member_state__status=MemberStatus.MEMBER,
+    )
+    if tender.procedure == Procedure.RESTRICTED:
+        reps = reps.filter(manufacturer__in=tender.invited.all())
+    return reps
+
+
+def tell_tender_published(tender: Tender) -> None:
+    reps = eligible_representatives(tender)
+    states = reps.values_list("manufacturer__member_state_id", flat=True)
+    liaisons = users_with_role(Role.MEMBER_LIAISON, member_state_id__in=states)
+    notify(
+        recipients=[*reps, *liaisons],
+        kind=NotificationKind.TENDER_PUBLISHED,
+        title=_("Tender %(ref)s published: %(title)s")
+        % {"ref": tender.case.reference, "title": tender.title},
+        body=_("Questions until %(clar)s; bids until %(deadline)s.")
+        % {
+            "clar": _when(tender.clarification_deadline),
+            "deadline": _when(tender.submission_deadline),
+        },
+        url=tender_url(tender),
+    )
+
+
+def tell_clarification_answered(tender: Tender) -> None:
+    notify(
+        recipients=eligible_representatives(tender),
+        kind=NotificationKind.CLARIFICATION_ANSWERED,
+        title=_("%(ref)s: a clarification has been answered")
+        % {"ref": tender.case.reference},
+        url=tender_url(tender),
+    )
+
+
+def tell_tender_amended(tender: Tender, reason: str) -> None:
+    notify(
+        recipients=eligible_representatives(tender),
+        kind=NotificationKind.TENDER_PUBLISHED,
+        title=_("%(ref)s has changed; bids until %(deadline)s")
+        % {
+            "ref": tender.case.reference,
+            "deadline": _when(tender.submission_deadline),
+        },
+        body=reason,
+        url=tender_url(tender),
+    )
+
+
+def tell_bids_opened(tender: Tender) -> None:
+    committee = User.objects.filter(committees__tender=tender, is_active=True).exclude(
+        committees__standing=MemberStanding.RECUSED
+    )
+    notify(
+        recipients=[*users_with_role(Role.PROCUREMENT_OFFICER), *committee],
+        kind=NotificationKind.BIDS_OPENED,
+        title=_("%(ref)s: the bids have been opened") % {"ref": tender.case.reference},
+        url=tender_url(tender),
+    )
+
+
+def tell_scores_awaited(tender: Tender) -> None:
+    members = CommitteeMember.objects.filter(
+        tender=tender, scores_submitted_at__isnull=True
+    ).exclude(standing=MemberStanding.RECUSED)
+    for member in members.select_related("evaluator"):
+        notify(
+            recipients=[member.evaluator],
+            kind=NotificationKind.SCORES_AWAITED,
+            title=_("%(ref)s awaits your evaluation") % {"ref": tender.case.reference},
+            url=reverse("procurement:evaluation", kwargs={"pk": member.pk}),
+            key=f"scores-awaited:{member.pk}",
+        )
+
+
+def tell_award_recommended(award: Award) -> None:
+    tender = award.lot.tender
+    approvers = users_with_role(
+        Role.CO_LEAD_APPROVER, member_state__is_co_lead=True
+    ).exclude(pk=award.recommended_by_id)
+    notify(
+        recipients=approvers,
+        kind=NotificationKind.AWARD_DECIDED,
+        title=_("%(ref)s lot %(n)d: an award awaits your approval")
+        % {"ref": tender.case.reference, "n": award.lot.number},
+        url=tender_url(tender),
+    )
+
+
+def tell_award_approved(award: Award) -> None:
+    """Every bidder on the lot learns the outcome and the standstill: the
+    winner, and the others, who may complain until it ends. After opening."""
+    tender = award.lot.tender
+    bidders = Q(manufacturer__bids__lot=award.lot)
+    reps = users_with_role(Role.MANUFACTURER_REPRESENTATIVE).filter(bidders)
+    notify(
+        recipients=[*reps, award.recommended_by],
+        kind=NotificationKind.AWARD_DECIDED,
+        title=_("%(ref)s lot %(n)d awarded to %(winner)s")
+        % {
+            "ref": tender.case.reference,
+            "n": award.lot.number,
+            "winner": award.bid.manufacturer.name,
+        },
+        body=_("Standstill until %(until)s: a losing bidder may complain until then.")
+        % {"until": _when(award.standstill_until)},
+        url=tender_url(tender),
+    )
+
+
+def tell_complaint_filed(complaint: Complaint) -> None:
+    tender = complaint.award.lot.tender
+    notify(
+        recipients=users_with_role(Role.PROCUREMENT_OFFICER),
+        kind=NotificationKind.COMPLAINT_FILED,
+        title=_("%(ref)s lot %(n)d: %(who)s complains about the award")
+        % {
+            "ref": tender.case.reference,
+            "n": complaint.award.lot.number,
+            "who": complaint.manufacturer.name,
+        },
+        body=_("The contract waits until the complaint is decided."),
+        url=tender_url(tender),
+    )
+
+
+def tell_delivery_reported(delivery: Delivery) -> None:
+    contract = delivery.contract
+    notify(
+        recipients=users_with_role(Role.PROCUREMENT_OFFICER),
+        kind=NotificationKind.DELIVERY_TO_ACCEPT,
+        title=_("%(contract)s: %(n)d units delivered, awaiting acceptance")
+        % {"contract": contract.reference, "n": delivery.quantity},
+        body=contract.manufacturer.name,
+        url=reverse("procurement:contract", kwargs={"pk": contract.pk}),
+    )
+
+
+def reminder_offset(deadline, now, offsets) -> int | None:
+    """The reminder due now: the smallest offset (in days) whose window has
+    begun, so that a late run sends one reminder, not every missed one."""
+    begun = [d for d in offsets if deadline - timedelta(days=d) <= now < deadline]
+    return min(begun) if begun else None
+
+
+def tender_deadline_reminders(*, now=None) -> int:
+    """Remind eligible manufacturers of a submission deadline approaching, at
+    each configured offset, once (the notification key)."""
+    now = now or timezone.now()
+    offsets = settings.NOTIFICATION_REMINDER_DAYS
+    horizon = now + timedelta(days=max(offsets, default=0))
+    tenders = Tender.objects.select_related("case").filter(
+        status__in=[TenderStatus.PUBLISHED, TenderStatus.TENDERING],
+        submission_deadline__gt=now,
+        submission_deadline__lte=horizon,
+    )
+    told = 0
+    for tender in tenders:
+        offset = reminder_offset(tender.submission_deadline, now, offsets)
+        if offset is None:
+            continue
+        with transaction.atomic():
+            told += len(
+                notify(
+                    recipients=eligible_representatives(tender),
+                    kind=NotificationKind.DEADLINE_APPROACHING,
+                    title=_("%(ref)s: bids are due by %(deadline)s")
+                    % {
+                        "ref": tender.case.reference,
+                        "deadline": _when(tender.submission_deadline),
+                    },
+                    url=tender_url(tender),
+                    key=f"tender-deadline:{tender.pk}:{offset}",
+                )
+            )
+    return told

@@ -1,0 +1,85 @@
+"""REST endpoints for a person's own notifications and their settings."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from secretariat import notifications
+from secretariat.models import DeliveryMode, Notification, NotificationKind
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="The notifications to mark read; without it, all of them.",
+    )
+
+
+class MarkedSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
+    unread = serializers.IntegerField()
+
+
+class PreferencesSerializer(serializers.Serializer):
+    """One field per kind of notification; each in_app, email or digest."""
+
+    def get_fields(self):
+        return {
+            kind.value: serializers.ChoiceField(
+                choices=DeliveryMode.choices, required=False, help_text=str(kind.label)
+            )
+            for kind in NotificationKind
+        }
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in person's notifications, newest first; nobody else's."""
+
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        queryset = notifications.notifications_for(self.request.user)
+        if self.request.query_params.get("unread") in {"1", "true"}:
+            queryset = queryset.filter(read_at__isnull=True)
+        return queryset
+
+    @extend_schema(request=MarkReadSerializer, responses=MarkedSerializer)
+    @action(detail=False, methods=["post"], url_path="mark-read")
+    def mark_read(self, request):
+        data = MarkReadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        marked = notifications.notifications_mark_read(
+            actor=request.user, ids=data.validated_data.get("ids")
+        )
+        return Response(
+            {"marked": marked, "unread": notifications.unread_count(request.user)}
+        )
+
+    @extend_schema(methods=["get"], request=None, responses=PreferencesSerializer)
+    @extend_schema(
+        methods=["put"], request=PreferencesSerializer, responses=PreferencesSerializer
+    )
+    @action(detail=False, methods=["get", "put"])
+    def preferences(self, request):
+        if request.method == "PUT":
+            data = PreferencesSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            notifications.preferences_set(
+                actor=request.user, modes=dict(data.validated_data)
+            )
+        return Response(notifications.preferences_for(request.user))
+
+
+def register(router) -> None:
+    router.register("notifications", NotificationViewSet, basename="notification")

@@ -1,0 +1,290 @@
+"""Notifications: an outbox written with the change that causes it, delivered
+after commit, re-sent until delivered, sent at most once per channel.
+
+``notify`` is called by services inside their transaction. Each notification is
+shown in the app at once; its email (or its place in tomorrow's digest) is a
+``NotificationDelivery`` row, pending until a worker sends it. A task queued after
+commit sends it straight away; if the broker was down or the worker died, the
+periodic ``deliveries_resend`` finds it still pending and sends it then. A worker
+sends a delivery only while holding its row lock and marks it sent in the same
+transaction, so two workers (or a task run twice) never send it twice; the
+Message-ID is derived from the notification, so a mail server can drop the one
+duplicate that remains possible when a worker dies between the mail server's
+acceptance and the commit."""
+
+import logging
+import smtplib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from secretariat.models import (
+    Channel,
+    DeliveryMode,
+    DeliveryStatus,
+    Notification,
+    NotificationDelivery,
+    NotificationKind,
+    NotificationPreference,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+# A delivery that keeps failing stops being retried after this many attempts; it
+# stays visible in the admin with its last error.
+MAX_ATTEMPTS = 10
+TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def users_with_role(role: str, **filters) -> QuerySet[User]:
+    """The active people holding a role, e.g. every finance officer to tell."""
+    return User.objects.filter(groups__name=role, is_active=True, **filters).distinct()
+
+
+def _mode_for(user: User, kind: str, preferences: dict) -> str:
+    return preferences.get((user.pk, kind), DeliveryMode.EMAIL)
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    key: str | None = None,
+) -> list[Notification]:
+    """Tell each recipient that something awaits them. Call it inside the
+    transaction of the change that causes it: the notification is saved or lost
+    with the change, never without it. ``key`` (made unique per recipient here)
+    makes a notification happen once however often the caller runs. Inactive
+    users and users without an email address get the in-app notification only.
+    """
+    if kind not in NotificationKind.values:
+        raise ValueError(f"Unknown notification kind {kind!r}")
+    people = {u.pk: u for u in recipients if u is not None and u.is_active}
+    if not people:
+        return []
+    preferences = {
+        (p.user_id, p.kind): p.mode
+        for p in NotificationPreference.objects.filter(user_id__in=people, kind=kind)
+    }
+    created = []
+    for user in people.values():
+        unique_key = f"{key}:{user.pk}" if key else None
+        try:
+            # A savepoint, so that a repeated key leaves the caller's
+            # transaction usable.
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    recipient=user, kind=kind, title=title[:200], body=body,
+                    url=url, key=unique_key,
+                )  # fmt: skip
+        except IntegrityError:
+            if unique_key and Notification.objects.filter(key=unique_key).exists():
+                continue  # already told
+            raise
+        created.append(notification)
+        mode = _mode_for(user, kind, preferences)
+        if mode == DeliveryMode.IN_APP or not user.email:
+            continue
+        channel = Channel.DIGEST if mode == DeliveryMode.DIGEST else Channel.EMAIL
+        delivery = NotificationDelivery.objects.create(
+            notification=notification, channel=channel
+        )
+        if channel == Channel.EMAIL:
+            _send_after_commit(delivery.pk)
+    return created
+
+
+def _send_after_commit(delivery_id: int) -> None:
+    from secretariat.services import enqueue_after_commit
+    from secretariat.tasks import send_notification_email
+
+    enqueue_after_commit(send_notification_email, delivery_id)
+
+
+def _site_domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def _absolute(url: str) -> str:
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    return settings.SITE_URL.rstrip("/") + url
+
+
+def _email_for(notification: Notification) -> EmailMultiAlternatives:
+    context = {
+        "notification": notification,
+        "user": notification.recipient,
+        "link": _absolute(notification.url),
+        "preferences_link": _absolute("/notifications/preferences/"),
+    }
+    message = EmailMultiAlternatives(
+        subject=" ".join(notification.title.split()),
+        body=render_to_string("emails/notification.txt", context),
+        to=[notification.recipient.email],
+        headers={"Message-ID": f"<notification-{notification.pk}@{_site_domain()}>"},
+    )
+    message.attach_alternative(
+        render_to_string("emails/notification.html", context), "text/html"
+    )
+    return message
+
+
+def delivery_send(delivery_id: int) -> bool:
+    """Send one pending email delivery; ``True`` if this call sent it.
+
+    Safe to run twice and from several workers: the row is claimed with a lock
+    (skipping one another worker holds) and re-checked as pending; the mail is
+    sent and the row marked sent before the lock is released. A transient error
+    is recorded and raised again, for the task to retry with backoff."""
+    error = None
+    with transaction.atomic():
+        delivery = (
+            NotificationDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("notification__recipient")
+            .filter(pk=delivery_id, channel=Channel.EMAIL)
+            .first()
+        )
+        if delivery is None or delivery.status != DeliveryStatus.PENDING:
+            return False
+        delivery.attempts += 1
+        try:
+            _email_for(delivery.notification).send()
+        except TRANSIENT_ERRORS as exc:
+            error = exc
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = DeliveryStatus.FAILED
+            delivery.save(update_fields=["attempts", "last_error", "status"])
+        else:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+            delivery.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    if error is not None:
+        raise error
+    return True
+
+
+def deliveries_resend(*, older_than: timedelta = timedelta(minutes=1)) -> int:
+    """Send every email still pending a while after it was written: its task was
+    never queued (broker down), or its worker died. Returns how many were sent."""
+    cutoff = timezone.now() - older_than
+    pending = NotificationDelivery.objects.filter(
+        channel=Channel.EMAIL,
+        status=DeliveryStatus.PENDING,
+        created_at__lte=cutoff,
+    ).values_list("pk", flat=True)
+    sent = 0
+    for pk in list(pending[:1000]):
+        try:
+            sent += delivery_send(pk)
+        except TRANSIENT_ERRORS:
+            logger.warning("Notification delivery %s failed; will retry", pk)
+    return sent
+
+
+def digests_send(*, now: datetime | None = None) -> int:
+    """Send each person one email with what waited for their digest; returns
+    the number of digests sent. Safe to run twice: the rows are claimed under
+    lock and marked sent with the email."""
+    now = now or timezone.now()
+    users = (
+        NotificationDelivery.objects.filter(
+            channel=Channel.DIGEST, status=DeliveryStatus.PENDING, created_at__lte=now
+        )
+        .values_list("notification__recipient_id", flat=True)
+        .distinct()
+    )
+    sent = 0
+    for user_id in list(users):
+        with transaction.atomic():
+            rows = list(
+                NotificationDelivery.objects.select_for_update(skip_locked=True)
+                .select_related("notification__recipient")
+                .filter(
+                    channel=Channel.DIGEST,
+                    status=DeliveryStatus.PENDING,
+                    created_at__lte=now,
+                    notification__recipient_id=user_id,
+                )
+                .order_by("created_at", "pk")
+            )
+            if not rows:
+                continue
+            user = rows[0].notification.recipient
+            notifications = [
+                {"n": row.notification, "link": _absolute(row.notification.url)}
+                for row in rows
+            ]
+            context = {
+                "user": user,
+                "items": notifications,
+                "preferences_link": _absolute("/notifications/preferences/"),
+            }
+            message = EmailMultiAlternatives(
+                subject=_("Your daily digest: %(n)d notification(s)")
+                % {"n": len(rows)},
+                body=render_to_string("emails/digest.txt", context),
+                to=[user.email],
+                headers={
+                    "Message-ID": f"<digest-{user.pk}-{rows[-1].pk}@{_site_domain()}>"
+                },
+            )
+            message.attach_alternative(
+                render_to_string("emails/digest.html", context), "text/html"
+            )
+            message.send()
+            NotificationDelivery.objects.filter(pk__in=[r.pk for r in rows]).update(
+                status=DeliveryStatus.SENT, sent_at=timezone.now()
+            )
+            sent += 1
+    return sent
+
+
+# ---------------------------------------------------------------- in the app
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user)
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_mark_read(*, actor: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the actor's own notifications read (all of them without ``ids``)."""
+    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
+
+
+def preferences_for(user) -> dict[str, str]:
+    chosen = dict(
+        NotificationPreference.objects.filter(user=user).values_list("kind", "mode")
+    )
+    return {kind: chosen.get(kind, DeliveryMode.EMAIL) for kind in NotificationKind}
+
+
+def preferences_set(*, actor: User, modes: dict[str, str]) -> None:
+    with transaction.atomic():
+        for kind, mode in modes.items():
+            if kind not in NotificationKind.values or mode not in DeliveryMode.values:
+                raise ValueError(f"{kind}={mode}")
+            NotificationPreference.objects.update_or_create(
+                user=actor, kind=kind, defaults={"mode": mode}
+            )

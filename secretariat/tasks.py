@@ -1,0 +1,72 @@
+"""Celery tasks of the secretariat: thin wrappers that take ids and call the
+services. Delivery tasks acknowledge late because they are idempotent: a worker
+killed mid-task leaves the message to be run again, and the row lock and status
+check make the second run send nothing twice."""
+
+from datetime import timedelta
+
+from celery import shared_task
+
+from secretariat import notifications
+
+
+@shared_task(
+    autoretry_for=notifications.TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_kwargs={"max_retries": 8},
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=60,
+    soft_time_limit=45,
+)
+def send_notification_email(delivery_id: int) -> bool:
+    return notifications.delivery_send(delivery_id)
+
+
+@shared_task(time_limit=300, soft_time_limit=280)
+def resend_notifications(older_than_seconds: int = 60) -> int:
+    return notifications.deliveries_resend(
+        older_than=timedelta(seconds=older_than_seconds)
+    )
+
+
+@shared_task(time_limit=600, soft_time_limit=580)
+def send_digests() -> int:
+    return notifications.digests_send()
+
+
+# ---------------------------------------------------------------- reports
+# A report's build is claimed by a conditional update (queued → running), so a
+# task delivered twice builds it once.
+
+
+@shared_task(time_limit=30 * 60, soft_time_limit=29 * 60)
+def build_report(report_id: int) -> str | None:
+    from secretariat.services import reports
+
+    report = reports.report_build(report_id)
+    return report.status if report else None
+
+
+@shared_task(time_limit=300, soft_time_limit=280)
+def build_monthly_statements() -> int:
+    """Run by beat on the 1st: the month just ended, for every subscription."""
+    from secretariat.services import reports
+
+    return len(reports.monthly_statements_build(reports.previous_month()))
+
+
+@shared_task(time_limit=120, soft_time_limit=100)
+def requeue_stale_reports() -> int:
+    from secretariat.services import reports
+
+    return reports.reports_requeue_stale()
+
+
+@shared_task(time_limit=600, soft_time_limit=580)
+def send_reminders() -> int:
+    from members.notifications import step_reminders
+    from procurement.notifications import tender_deadline_reminders
+
+    return step_reminders() + tender_deadline_reminders()
