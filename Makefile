@@ -32,6 +32,11 @@ run: $(VENV)/.installed .env
 test: $(VENV)/.installed .env
 	DEBUG=on $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## bench: seed (or reuse) the scale database, serve it under gunicorn with production
+## settings, measure, print the table and write BENCHMARKS.md (PostgreSQL, Redis)
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

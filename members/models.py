@@ -262,6 +262,11 @@ class Pledge(models.Model):
     received_amount = models.DecimalField(
         _("received"), max_digits=18, decimal_places=2, default=0
     )
+    # The EUR equivalents of those contributions (not reversed), kept alongside so
+    # that the fund statement sums pledges rather than every contribution.
+    received_eur = models.DecimalField(
+        _("received (EUR)"), max_digits=18, decimal_places=2, default=0
+    )
     illustrative = models.BooleanField(
         _("illustrative figure"),
         default=False,

@@ -14,7 +14,8 @@ from secretariat.notifications import notify
 
 def step_reminders(*, today=None) -> int:
     """Tell each open step's owner when its due date comes near (at the
-    configured offsets) and when it has passed; each once."""
+    configured offsets) and when it has passed; each once per due date, so that
+    a step given a new due date is reminded again."""
     today = today or timezone.localdate()
     offsets = sorted(settings.NOTIFICATION_REMINDER_DAYS)
     horizon = today + timedelta(days=max(offsets, default=0))
@@ -38,7 +39,10 @@ def step_reminders(*, today=None) -> int:
             "due": step.due_date,
         }
         if step.due_date < today:
-            kind, key = NotificationKind.STEP_OVERDUE, f"step-overdue:{step.pk}"
+            kind, key = (
+                NotificationKind.STEP_OVERDUE,
+                f"step-overdue:{step.pk}:{step.due_date:%Y%m%d}",
+            )
             title = _("%(ref)s: “%(step)s” was due on %(due)s") % names
         else:
             days = (step.due_date - today).days
@@ -49,7 +53,7 @@ def step_reminders(*, today=None) -> int:
                 continue
             kind, key = (
                 NotificationKind.DEADLINE_APPROACHING,
-                (f"step-due:{step.pk}:{offset}"),
+                f"step-due:{step.pk}:{step.due_date:%Y%m%d}:{offset}",
             )
             title = _("%(ref)s: “%(step)s” is due on %(due)s") % names
         with transaction.atomic():

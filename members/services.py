@@ -796,8 +796,9 @@ def contribution_reversed(*, contribution: Contribution, actor: User) -> None:
     contribution.save(update_fields=["reversed_at"])
     status_before = pledge.status
     pledge.received_amount -= contribution.amount.amount
+    pledge.received_eur -= contribution.eur_amount
     pledge.status = pledge_status_for(pledge.amount.amount, pledge.received_amount)
-    pledge.save(update_fields=["received_amount", "status"])
+    pledge.save(update_fields=["received_amount", "received_eur", "status"])
     timeline_record(
         subject=pledge.member_state,
         actor=actor,
@@ -888,8 +889,9 @@ def contribution_record(
         received = pledge.received_amount + amount
         status_before = pledge.status
         pledge.received_amount = received
+        pledge.received_eur += contribution.eur_amount
         pledge.status = pledge_status_for(pledge.amount.amount, received)
-        pledge.save(update_fields=["received_amount", "status"])
+        pledge.save(update_fields=["received_amount", "received_eur", "status"])
         onboarding = _open_onboarding(pledge.member_state)
         timeline_record(
             subject=pledge.member_state,

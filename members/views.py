@@ -86,11 +86,21 @@ def member_list(request):
     )
 
 
+RECENT_CONTRIBUTIONS = 50
+
+
 @login_required
 def member_detail(request, code):
     member = _member_or_404(request, code)
     user = request.user
     can_transition = user.has_perm("members.transition_memberstate", member)
+    # The latest only: a state's contributions grow without end (the full list
+    # is in the ledger export and the API).
+    contributions = list(
+        selectors.contributions_for(user).filter(pledge__member_state=member)[
+            : RECENT_CONTRIBUTIONS + 1
+        ]
+    )
     context = {
         "member": member,
         "transitions": member.allowed_transitions().items() if can_transition else [],
@@ -104,9 +114,9 @@ def member_detail(request, code):
             member_state=member
         ),
         "pledges": selectors.pledges_for(user).filter(member_state=member),
-        "contributions": selectors.contributions_for(user).filter(
-            pledge__member_state=member
-        ),
+        "contributions": contributions[:RECENT_CONTRIBUTIONS],
+        "more_contributions": len(contributions) > RECENT_CONTRIBUTIONS,
+        "recent_contributions": RECENT_CONTRIBUTIONS,
         "liaisons": member.users.filter(groups__name=Role.MEMBER_LIAISON).order_by(
             "last_name"
         ),

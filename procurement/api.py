@@ -6,7 +6,8 @@ Reads come from the scoped selectors ("not yours" and "doesn't exist" both answe
 404); writes go through the same services as the web pages. Input serializers
 name only what a caller may set: statuses, eligibility, the sealed offer, amounts
 the workflow computes (contract values, milestone amounts) and approvals are the
-workflow's. Every write accepts an ``Idempotency-Key`` header.
+workflow's. Every write but the bidder's own (see ``BidViewSet``) accepts an
+``Idempotency-Key`` header.
 
 Sealing: until a tender's bids are opened, nothing here tells anyone but the
 bidder a bid's price, documents, or even that it exists: tenders carry no count
@@ -255,6 +256,21 @@ class ManufacturerDetailSerializer(ManufacturerSerializer):
             "test_results",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "iban": {"help_text": _("For staff and the company itself only.")},
+            "bic": {"help_text": _("For staff and the company itself only.")},
+        }
+
+    def to_representation(self, manufacturer):
+        data = super().to_representation(manufacturer)
+        request = self.context.get("request")
+        if request is None or not request.user.has_perm(
+            "procurement.view_bank_account", manufacturer
+        ):
+            # A liaison reads their state's companies, not where they are paid.
+            data.pop("iban")
+            data.pop("bic")
+        return data
 
 
 class NominateSerializer(serializers.Serializer):
@@ -1182,8 +1198,13 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProcurementVi
     def get_queryset(self):
         return selectors.readable_bids_for(self.request.user)
 
+    # No ``@idempotent`` on the bidder's writes: a stored key is a row naming the
+    # representative, the endpoint and the answer (tender, lot, company), which
+    # the administrators read; before opening it would tell them who bid, where
+    # and how often. These writes are safe to retry without one: a second
+    # submission is refused (one live bid per lot), a second change seals the
+    # same offer again, a second withdrawal is refused.
     @extend_schema(request=BidInputSerializer, responses={201: BidSerializer})
-    @idempotent
     def create(self, request, *args, **kwargs):
         """Submit a sealed bid for a lot, with its documents (multipart)."""
         data = _validated(BidInputSerializer, request)
@@ -1192,7 +1213,6 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProcurementVi
 
     @extend_schema(request=OfferInputSerializer, responses=BidSerializer)
     @action(detail=True, methods=["post"], parser_classes=DOCS_PARSERS)
-    @idempotent
     def change(self, request, pk=None):
         """Replace the offer of one's own bid, while tendering is open."""
         bid = self.get_object()
@@ -1202,7 +1222,6 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProcurementVi
 
     @extend_schema(request=None, responses=BidSerializer)
     @action(detail=True, methods=["post"])
-    @idempotent
     def withdraw(self, request, pk=None):
         """Withdraw one's own bid, while tendering is open."""
         bid = services.bid_withdraw(bid=self.get_object(), actor=request.user)

@@ -716,6 +716,8 @@ class Contract(models.Model):
 
     class Meta:
         ordering = ["-signed_at"]
+        # Lists are newest first.
+        indexes = [models.Index(fields=["signed_at"], name="contract_signed")]
         constraints = [
             models.CheckConstraint(condition=Q(value_eur__gt=0), name="contract_value"),
         ]

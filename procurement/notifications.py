@@ -95,9 +95,12 @@ def tell_tender_amended(tender: Tender, reason: str) -> None:
 
 
 def tell_bids_opened(tender: Tender) -> None:
-    committee = User.objects.filter(committees__tender=tender, is_active=True).exclude(
-        committees__standing=MemberStanding.RECUSED
+    # The seats of this tender only: an evaluator who recused themselves from
+    # another tender still declares (and scores) on this one.
+    seats = CommitteeMember.objects.filter(tender=tender).exclude(
+        standing=MemberStanding.RECUSED
     )
+    committee = User.objects.filter(pk__in=seats.values("evaluator_id"), is_active=True)
     notify(
         recipients=[*users_with_role(Role.PROCUREMENT_OFFICER), *committee],
         kind=NotificationKind.BIDS_OPENED,
@@ -217,7 +220,12 @@ def tender_deadline_reminders(*, now=None) -> int:
                         "deadline": _when(tender.submission_deadline),
                     },
                     url=tender_url(tender),
-                    key=f"tender-deadline:{tender.pk}:{offset}",
+                    # The deadline is in the key: an amendment that moves it
+                    # calls for the reminders of the new deadline.
+                    key=(
+                        f"tender-deadline:{tender.pk}:"
+                        f"{tender.submission_deadline:%Y%m%d%H%M}:{offset}"
+                    ),
                 )
             )
     return told

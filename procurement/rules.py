@@ -44,6 +44,9 @@ rules.add_perm(
 )
 rules.add_perm("procurement.vet_manufacturer", is_procurement_officer)
 rules.add_perm("procurement.declare_supply_chain", is_procurement_officer | represents)
+# Where the Coalition pays the company: the secretariat and the company itself,
+# not the liaisons of its state.
+rules.add_perm("procurement.view_bank_account", is_staff | represents)
 rules.add_perm("procurement.record_test_result", is_procurement_officer)
 
 rules.add_perm("procurement.manage_tender", is_procurement_officer)

@@ -180,6 +180,7 @@ def bidders_to_declare_about(member: CommitteeMember) -> QuerySet[Manufacturer]:
         Manufacturer.objects.filter(
             bids__lot__tender_id=member.tender_id, bids__status=BidStatus.SUBMITTED
         )
+        .select_related("member_state")
         .distinct()
         .order_by("name")
     )
@@ -378,12 +379,13 @@ def tender_timeline(tender: Tender) -> QuerySet[TimelineEvent]:
     )
 
 
-def manufacturer_timeline(manufacturer: Manufacturer) -> QuerySet[TimelineEvent]:
-    return (
-        TimelineEvent.objects.filter(
-            subject_type=ContentType.objects.get_for_model(Manufacturer),
-            subject_id=manufacturer.pk,
-        )
-        .select_related("actor", "evidence")
-        .order_by("-occurred_at", "-id")
+def manufacturer_timeline(manufacturer: Manufacturer, user) -> QuerySet[TimelineEvent]:
+    """The company's timeline; without the bank account changes (they name the
+    IBAN) for whoever may not see the bank account."""
+    events = TimelineEvent.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Manufacturer),
+        subject_id=manufacturer.pk,
     )
+    if not user.has_perm("procurement.view_bank_account", manufacturer):
+        events = events.exclude(action="bank_account_set")
+    return events.select_related("actor", "evidence").order_by("-occurred_at", "-id")

@@ -666,22 +666,30 @@ def tender_cancel(*, tender: Tender, actor: User, reason: str) -> Tender:
     return tender
 
 
+def opening_too_early_reason(tender: Tender) -> str | None:
+    """Why the bids cannot be opened yet (bidding is still open), or ``None``.
+    The pages show it before the procurement officer confirms."""
+    if (
+        tender.status == TenderStatus.TENDERING
+        and timezone.now() < tender.submission_deadline
+    ):
+        return _("Bids are open for submission until %(deadline)s.") % {
+            "deadline": _when(tender.submission_deadline)
+        }
+    return None
+
+
 def tender_open(*, tender: Tender, actor: User) -> Tender:
     """Open every bid at once, after the deadline: who, when, and how many."""
     require_perm(actor, "procurement.manage_tender", tender)
     with transaction.atomic():
         tender = _lock_tender(tender)
-        if (
-            tender.status == TenderStatus.TENDERING
-            and tender.submission_deadline <= timezone.now()
-        ):
+        too_early = opening_too_early_reason(tender)
+        if too_early:
+            raise ConflictError(too_early)
+        if tender.status == TenderStatus.TENDERING:
             # The deadline has passed before the periodic task closed tendering.
             _tender_move(tender, to_status=TenderStatus.CLOSED, actor=None)
-        if tender.status == TenderStatus.TENDERING:
-            raise ConflictError(
-                _("Bids are open for submission until %(deadline)s.")
-                % {"deadline": _when(tender.submission_deadline)}
-            )
         tender.opened_at = timezone.now()
         tender.opened_by = actor
         tender.save(update_fields=["opened_at", "opened_by"])
@@ -714,6 +722,17 @@ def tender_open(*, tender: Tender, actor: User) -> Tender:
 # ---------------------------------------------------------------- clarifications
 
 
+def clarification_closed_reason(tender: Tender) -> str | None:
+    """Why questions cannot be asked now, or ``None``: they are asked while the
+    tender is published, until the clarification deadline (even if the periodic
+    task has not yet moved the tender on). The pages show it before the form."""
+    if tender.status != TenderStatus.PUBLISHED or (
+        timezone.now() >= tender.clarification_deadline
+    ):
+        return _("The clarification period is over.")
+    return None
+
+
 def clarification_ask(*, tender: Tender, actor: User, question: str) -> Clarification:
     question = required_text(
         question, field="question", message=_("Write your question.")
@@ -721,8 +740,9 @@ def clarification_ask(*, tender: Tender, actor: User, question: str) -> Clarific
     manufacturer = _bidder(actor)
     with transaction.atomic():
         tender = _lock_tender(tender)
-        if tender.status != TenderStatus.PUBLISHED:
-            raise ConflictError(_("The clarification period is over."))
+        closed = clarification_closed_reason(tender)
+        if closed:
+            raise ConflictError(closed)
         _check_eligible(tender, manufacturer)
         return Clarification.objects.create(
             tender=tender, question=question, asked_by=actor
@@ -982,16 +1002,26 @@ def bid_offer(bid: Bid, *, user: User) -> dict:
     # A tender cancelled before its opening was never opened: still sealed.
     if tender.is_sealed:
         raise PermissionDenied(_("This bid is sealed until the tender is opened."))
-    if not (
-        is_staff_reader(user)
-        or CommitteeMember.objects.filter(
-            tender=tender, evaluator=user, standing=MemberStanding.DECLARED
-        ).exists()
-    ):
+    if not (is_staff_reader(user) or _declared_on(user, tender)):
         raise PermissionDenied(
             _("Bids are shown to evaluators after they declare no conflict.")
         )
     return unseal(bid.sealed)
+
+
+def _declared_on(user: User, tender: Tender) -> bool:
+    """Whether ``user`` sits on the tender's committee with no conflict declared.
+    A declaration is final (appointed, then declared or recused, never back), so
+    a yes is remembered on the user object: a page of hundreds of bids asks once."""
+    declared = user.__dict__.setdefault("_declared_tenders", set())
+    if tender.pk in declared:
+        return True
+    if CommitteeMember.objects.filter(
+        tender=tender, evaluator=user, standing=MemberStanding.DECLARED
+    ).exists():
+        declared.add(tender.pk)
+        return True
+    return False
 
 
 # ==================================================================== evaluation

@@ -17,7 +17,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -71,6 +72,7 @@ from procurement.models import (
     Component,
     Delivery,
     DeliveryStatus,
+    Lot,
     MemberStanding,
     RequirementStatus,
     Tender,
@@ -334,7 +336,9 @@ def manufacturer_detail(request, pk):
         "can_record_test": user.has_perm(
             "procurement.record_test_result", manufacturer
         ),
-        "show_bank_account": can_declare or is_staff_reader(user),
+        "show_bank_account": user.has_perm(
+            "procurement.view_bank_account", manufacturer
+        ),
         "supply_chain": manufacturer.supply_chain.all(),
         "test_results": manufacturer.test_results.select_related(
             "capability", "report"
@@ -345,7 +349,7 @@ def manufacturer_detail(request, pk):
         .filter(manufacturer=manufacturer)
         .order_by("-submitted_at", "-id"),
         "contracts": selectors.contracts_for(user).filter(manufacturer=manufacturer),
-        "timeline": selectors.manufacturer_timeline(manufacturer)[:50],
+        "timeline": selectors.manufacturer_timeline(manufacturer, user)[:50],
     }
     return render(request, "procurement/manufacturer_detail.html", context)
 
@@ -502,8 +506,17 @@ def manufacturer_bank_account(request, pk):
 @login_required
 def tender_list(request):
     require_permission(request, "procurement.list_tenders")
+    # Counted per tender shown (a correlated subquery), not by grouping every
+    # tender before the page is cut.
+    lot_count = (
+        Lot.objects.filter(tender=OuterRef("pk"))
+        .order_by()
+        .values("tender")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     tenders = selectors.tenders_for(request.user).annotate(
-        lot_count=Count("lots", distinct=True)
+        lot_count=Coalesce(Subquery(lot_count), 0)
     )
     filters = TenderFilterForm(request.GET or None)
     filtered = False
@@ -657,8 +670,9 @@ def _tender_actions(tender, user) -> list[dict]:
         add("publish", TENDER_ACTIONS["publish"].label)
     if status in {T.PUBLISHED, T.TENDERING}:
         add("amend", TENDER_ACTIONS["amend"].label)
-    deadline_passed = tender.submission_deadline <= timezone.now()
-    if status == T.CLOSED or (status == T.TENDERING and deadline_passed):
+    if status in TENDER_ACTIONS["open"].from_statuses and (
+        services.opening_too_early_reason(tender) is None
+    ):
         add("open", TENDER_ACTIONS["open"].label)
     if status not in services.EVALUATION_OVER:
         add(
@@ -717,7 +731,6 @@ def tender_detail(request, reference, comment_form=None):
     staff = is_staff_reader(user)
     can_manage = user.has_perm("procurement.manage_tender", tender)
     bidder = _is_bidder(user)
-    now = timezone.now()
     lots = list(tender.lots.select_related("capability"))
 
     # A bidder's own bids, at any time.
@@ -732,7 +745,7 @@ def tender_detail(request, reference, comment_form=None):
     own_live_lots = {
         bid.lot_id for bid, _o in own_bids if bid.status == BidStatus.SUBMITTED
     }
-    tendering_open = tender.status == T.TENDERING and now < tender.submission_deadline
+    tendering_open = services.bidding_closed_reason(tender) is None
     for lot in lots:
         lot.can_bid = bidder and tendering_open and lot.pk not in own_live_lots
 
@@ -746,7 +759,7 @@ def tender_detail(request, reference, comment_form=None):
         "weights": [(CRITERION_LABELS[c], w) for c, w in tender.weights().items()],
         "next_step": _next_step(tender),
         "own_bids": own_bids,
-        "can_ask": bidder and tender.status == T.PUBLISHED,
+        "can_ask": bidder and services.clarification_closed_reason(tender) is None,
         "clarifications": (
             tender.clarifications.all()
             if staff
@@ -935,10 +948,8 @@ def _tender_action_refusal(action, tender) -> str | None:
             "status": tender.get_status_display().lower(),
             "action": spec.label,
         }
-    if action == "open" and timezone.now() < tender.submission_deadline:
-        return _("Bids are open for submission until %(deadline)s.") % {
-            "deadline": _when(tender.submission_deadline)
-        }
+    if action == "open":
+        return services.opening_too_early_reason(tender)
     return None
 
 
@@ -1086,9 +1097,9 @@ def clarification_ask(request, reference):
         title=_("Ask a question about %(ref)s") % {"ref": tender.case.reference},
         tender=tender,
         facts=_tender_facts(tender),
-        notice=None
-        if tender.status == T.PUBLISHED
-        else _("The clarification period is over."),
+        notice=services.clarification_closed_reason(tender)
+        if request.method == "GET"
+        else None,
         submit=_("Send question"),
         back_url=_tender_url(tender),
     )

@@ -26,6 +26,8 @@ from secretariat.models import (
     Notification,
     NotificationDelivery,
     Pool,
+    Report,
+    ReportSubscription,
     StatementLine,
     TimelineEvent,
     User,
@@ -93,6 +95,12 @@ class UserAdmin(BaseUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def has_delete_permission(self, request, obj=None):
+        # People are deactivated, never deleted: their names stay on the records
+        # they acted on, and the delete page's list of related objects would
+        # show a representative's sealed bids.
+        return False
 
     @admin.display(description=_("roles"))
     def roles(self, obj):
@@ -434,6 +442,11 @@ class StatementLineAdmin(ReadOnlyAdmin):
 class IdempotencyKeyAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "user", "key", "endpoint", "status_code"]
 
+    def get_queryset(self, request):
+        # Bid writes no longer keep a record, and any kept before would tell who
+        # bid where before the opening.
+        return super().get_queryset(request).exclude(endpoint__startswith="/api/bids")
+
 
 class DeliveryInline(ReadOnlyInline):
     model = NotificationDelivery
@@ -459,3 +472,23 @@ class NotificationDeliveryAdmin(ReadOnlyAdmin):
     ]  # fmt: skip
     list_filter = ["status", "channel"]
     list_select_related = ["notification"]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    """Requested and scheduled reports, to watch; the file itself is downloaded
+    only by its reader, from the reports page."""
+
+    list_display = [
+        "created_at", "kind", "format", "status", "progress", "requested_by",
+        "subscriber", "scope", "period", "row_count",
+    ]  # fmt: skip
+    list_filter = ["status", "kind", "format"]
+    list_select_related = ["requested_by", "subscriber", "scope"]
+    exclude = ["file"]
+
+
+@admin.register(ReportSubscription)
+class ReportSubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ["user", "kind", "format", "created_at"]
+    list_select_related = ["user"]

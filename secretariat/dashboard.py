@@ -29,7 +29,7 @@ from procurement.models import (
     TenderStatus,
 )
 from secretariat.charts import Chart, Series, format_count, format_eur, monthly_chart
-from secretariat.models import LedgerEntry, LedgerKind, Pool
+from secretariat.models import LedgerKind, LedgerMonth, Pool
 from secretariat.roles import is_staff_reader
 from secretariat.selectors import WorkItem, work_items_for
 
@@ -286,18 +286,23 @@ FUND_FLOWS = {
 
 def fund_by_month(user, *, today: date | None = None) -> MonthlySeries:
     """Money received, newly committed and disbursed per month over the last
-    twelve months, in EUR, from the ledger (one query).
+    twelve months, in EUR, from the ledger's monthly sums (one query).
 
     Over a pool's whole life, received sums to its ``received``, disbursed to its
     ``disbursed``, and committed to its ``committed`` plus ``disbursed`` (a
     payment moves money from committed to disbursed)."""
     months = last_months(today)
-    found = _by_month(
-        _scoped(LedgerEntry.objects.filter(created_at__gte=_since(months[0])), user),
-        when="created_at",
-        amount="amount_eur",
-        extra=("kind",),
+    found = defaultdict(int)
+    # The monthly sums kept with the ledger (``LedgerMonth``), not the entries.
+    rows = (
+        _scoped(LedgerMonth.objects.filter(month__gte=months[0]), user)
+        .order_by()
+        .values("month", "kind")
+        .annotate(total=Sum("total_eur"))
+        .values_list("month", "kind", "total")
     )
+    for month, kind, total in rows:
+        found[(month, kind)] += total or 0
     series = {
         name: [ZERO] * len(months) for name in ("received", "committed", "disbursed")
     }

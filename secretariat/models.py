@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -165,6 +165,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["kind", "status"], name="case_kind_status"),
             models.Index(fields=["owner", "due_date"], name="case_owner_due"),
+            # Every list of cases (tenders, disbursements) is newest first.
+            models.Index(fields=["opened_at"], name="case_opened"),
         ]
 
     def __str__(self):
@@ -444,6 +446,8 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["pool", "created_at"], name="ledger_pool_at"),
             models.Index(fields=["kind", "created_at"], name="ledger_kind_at"),
+            # The ledger's own order, read by its list and its export.
+            models.Index(fields=["created_at", "id"], name="ledger_at"),
         ]
         constraints = [
             # A contribution is credited once; a request is paid once.
@@ -466,9 +470,51 @@ class LedgerEntry(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise LedgerImmutableError
         super().save(*args, **kwargs)
+        LedgerMonth.add(self)
 
     def delete(self, *args, **kwargs):
         raise LedgerImmutableError
+
+
+class LedgerMonth(models.Model):
+    """The ledger summed per pool, kind and month (in the fund's time zone), kept
+    with every entry added, so that the dashboard's twelve months read a few
+    dozen rows rather than every entry of the year. Entries are never changed
+    or deleted, so the sums never need to be taken back."""
+
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=LedgerKind.choices)
+    month = models.DateField()
+    total_eur = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "pool", "kind"], name="ledger_month_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.kind} EUR {self.total_eur}"
+
+    @classmethod
+    def add(cls, entry: LedgerEntry) -> None:
+        month = timezone.localdate(entry.created_at).replace(day=1)
+        match = cls.objects.filter(pool_id=entry.pool_id, kind=entry.kind, month=month)
+        if match.update(total_eur=models.F("total_eur") + entry.amount_eur):
+            return
+        try:
+            # The pool's row is locked by the services that post, so a race here
+            # is between direct writes only; the savepoint lets the loser add.
+            with transaction.atomic():
+                cls.objects.create(
+                    pool_id=entry.pool_id,
+                    kind=entry.kind,
+                    month=month,
+                    total_eur=entry.amount_eur,
+                )
+        except IntegrityError:
+            match.update(total_eur=models.F("total_eur") + entry.amount_eur)
 
 
 class CommitmentStatus(models.TextChoices):

@@ -78,9 +78,44 @@ def notify(
         (p.user_id, p.kind): p.mode
         for p in NotificationPreference.objects.filter(user_id__in=people, kind=kind)
     }
+    if key:
+        created = _notify_each(people, kind, title, body, url, key, preferences)
+    else:
+        # Without a key nothing can repeat: one INSERT for every notification and
+        # one for their deliveries, however many people are told (a published
+        # tender tells thousands).
+        created = Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient=user, kind=kind, title=title[:200], body=body, url=url
+                )
+                for user in people.values()
+            ]
+        )
+    deliveries = []
+    for notification in created:
+        user = notification.recipient
+        mode = _mode_for(user, kind, preferences)
+        if mode == DeliveryMode.IN_APP or not user.email:
+            continue
+        channel = Channel.DIGEST if mode == DeliveryMode.DIGEST else Channel.EMAIL
+        deliveries.append(
+            NotificationDelivery(notification=notification, channel=channel)
+        )
+    NotificationDelivery.objects.bulk_create(deliveries)
+    emails = [d.pk for d in deliveries if d.channel == Channel.EMAIL]
+    if len(emails) <= EMAIL_TASK_BATCH:
+        for delivery_id in emails:
+            _send_after_commit(delivery_id)
+    else:
+        _send_batches_after_commit(emails)
+    return created
+
+
+def _notify_each(people, kind, title, body, url, key, preferences):
     created = []
     for user in people.values():
-        unique_key = f"{key}:{user.pk}" if key else None
+        unique_key = f"{key}:{user.pk}"
         try:
             # A savepoint, so that a repeated key leaves the caller's
             # transaction usable.
@@ -90,20 +125,27 @@ def notify(
                     url=url, key=unique_key,
                 )  # fmt: skip
         except IntegrityError:
-            if unique_key and Notification.objects.filter(key=unique_key).exists():
+            if Notification.objects.filter(key=unique_key).exists():
                 continue  # already told
             raise
         created.append(notification)
-        mode = _mode_for(user, kind, preferences)
-        if mode == DeliveryMode.IN_APP or not user.email:
-            continue
-        channel = Channel.DIGEST if mode == DeliveryMode.DIGEST else Channel.EMAIL
-        delivery = NotificationDelivery.objects.create(
-            notification=notification, channel=channel
-        )
-        if channel == Channel.EMAIL:
-            _send_after_commit(delivery.pk)
     return created
+
+
+# Above this many emails at once, the worker gets them in batches of this size
+# rather than one task each: queueing thousands of tasks after a publication's
+# commit would keep its web request waiting on the broker.
+EMAIL_TASK_BATCH = 200
+
+
+def _send_batches_after_commit(delivery_ids: list[int]) -> None:
+    from secretariat.services import enqueue_after_commit
+    from secretariat.tasks import send_notification_emails
+
+    for start in range(0, len(delivery_ids), EMAIL_TASK_BATCH):
+        enqueue_after_commit(
+            send_notification_emails, delivery_ids[start : start + EMAIL_TASK_BATCH]
+        )
 
 
 def _send_after_commit(delivery_id: int) -> None:
@@ -152,7 +194,12 @@ def delivery_send(delivery_id: int) -> bool:
     error = None
     with transaction.atomic():
         delivery = (
-            NotificationDelivery.objects.select_for_update(skip_locked=True)
+            # Only the delivery's own row: locking the joined recipient too
+            # would make a worker skip this delivery whenever another one to
+            # the same person (or a digest) is being sent.
+            NotificationDelivery.objects.select_for_update(
+                skip_locked=True, of=("self",)
+            )
             .select_related("notification__recipient")
             .filter(pk=delivery_id, channel=Channel.EMAIL)
             .first()
@@ -168,6 +215,16 @@ def delivery_send(delivery_id: int) -> bool:
             if delivery.attempts >= MAX_ATTEMPTS:
                 delivery.status = DeliveryStatus.FAILED
             delivery.save(update_fields=["attempts", "last_error", "status"])
+        except ValueError as exc:
+            # Not a passing failure: a malformed address or header fails the
+            # same way every time. Recorded as failed (the admin shows it), so
+            # that it is neither sent again every minute nor raised into the
+            # loops that send the others.
+            logger.exception("Notification delivery %s cannot be sent", delivery_id)
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            delivery.status = DeliveryStatus.FAILED
+            delivery.save(update_fields=["attempts", "last_error", "status"])
+            return False
         else:
             delivery.status = DeliveryStatus.SENT
             delivery.sent_at = timezone.now()
@@ -193,6 +250,9 @@ def deliveries_resend(*, older_than: timedelta = timedelta(minutes=1)) -> int:
             sent += delivery_send(pk)
         except TRANSIENT_ERRORS:
             logger.warning("Notification delivery %s failed; will retry", pk)
+        except Exception:
+            # One broken delivery must not stop the others.
+            logger.exception("Notification delivery %s failed", pk)
     return sent
 
 
@@ -210,48 +270,59 @@ def digests_send(*, now: datetime | None = None) -> int:
     )
     sent = 0
     for user_id in list(users):
-        with transaction.atomic():
-            rows = list(
-                NotificationDelivery.objects.select_for_update(skip_locked=True)
-                .select_related("notification__recipient")
-                .filter(
-                    channel=Channel.DIGEST,
-                    status=DeliveryStatus.PENDING,
-                    created_at__lte=now,
-                    notification__recipient_id=user_id,
-                )
-                .order_by("created_at", "pk")
-            )
-            if not rows:
-                continue
-            user = rows[0].notification.recipient
-            notifications = [
-                {"n": row.notification, "link": _absolute(row.notification.url)}
-                for row in rows
-            ]
-            context = {
-                "user": user,
-                "items": notifications,
-                "preferences_link": _absolute("/notifications/preferences/"),
-            }
-            message = EmailMultiAlternatives(
-                subject=_("Your daily digest: %(n)d notification(s)")
-                % {"n": len(rows)},
-                body=render_to_string("emails/digest.txt", context),
-                to=[user.email],
-                headers={
-                    "Message-ID": f"<digest-{user.pk}-{rows[-1].pk}@{_site_domain()}>"
-                },
-            )
-            message.attach_alternative(
-                render_to_string("emails/digest.html", context), "text/html"
-            )
-            message.send()
-            NotificationDelivery.objects.filter(pk__in=[r.pk for r in rows]).update(
-                status=DeliveryStatus.SENT, sent_at=timezone.now()
-            )
-            sent += 1
+        try:
+            sent += _digest_send(user_id, now)
+        except Exception:
+            # One person's digest must not stop the others'. Rolled back: the
+            # rows stay pending for the next run.
+            logger.exception("The digest of user %s could not be sent", user_id)
     return sent
+
+
+def _digest_send(user_id: int, now: datetime) -> int:
+    """Send one person's digest; 1 if sent, 0 if there was nothing (left)."""
+    with transaction.atomic():
+        rows = list(
+            NotificationDelivery.objects.select_for_update(
+                skip_locked=True, of=("self",)
+            )
+            .select_related("notification__recipient")
+            .filter(
+                channel=Channel.DIGEST,
+                status=DeliveryStatus.PENDING,
+                created_at__lte=now,
+                notification__recipient_id=user_id,
+            )
+            .order_by("created_at", "pk")
+        )
+        if not rows:
+            return 0
+        user = rows[0].notification.recipient
+        notifications = [
+            {"n": row.notification, "link": _absolute(row.notification.url)}
+            for row in rows
+        ]
+        context = {
+            "user": user,
+            "items": notifications,
+            "preferences_link": _absolute("/notifications/preferences/"),
+        }
+        message = EmailMultiAlternatives(
+            subject=_("Your daily digest: %(n)d notification(s)") % {"n": len(rows)},
+            body=render_to_string("emails/digest.txt", context),
+            to=[user.email],
+            headers={
+                "Message-ID": f"<digest-{user.pk}-{rows[-1].pk}@{_site_domain()}>"
+            },
+        )
+        message.attach_alternative(
+            render_to_string("emails/digest.html", context), "text/html"
+        )
+        message.send()
+        NotificationDelivery.objects.filter(pk__in=[r.pk for r in rows]).update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now()
+        )
+    return 1
 
 
 # ---------------------------------------------------------------- in the app

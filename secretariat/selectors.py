@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import Contribution
 from secretariat.models import (
     Commitment,
     DisbursementApproval,
@@ -220,25 +219,20 @@ def fund_statement(user) -> FundStatement:
     states = MemberState.objects.all()
     if not is_staff_reader(user):
         states = states.filter(pk=user.member_state_id or 0)
+    # Received money is summed from the pledges' running ``received_eur`` (kept
+    # by the contribution services), not from every contribution.
     states = states.annotate(
         pledged_eur=Coalesce(
             Sum(
                 "pledges__eur_amount", filter=~Q(pledges__status=PledgeStatus.CANCELLED)
             ),
             Decimal(0),
-        )
+        ),
+        received_eur=Sum("pledges__received_eur"),
     ).order_by("name")
-    received = dict(
-        Contribution.objects.filter(
-            pledge__member_state__in=states, reversed_at__isnull=True
-        )
-        .values_list("pledge__member_state")
-        .annotate(total=Sum("eur_amount"))
-        .values_list("pledge__member_state", "total")
-    )
     members = []
     for state in states:
-        got = received.get(state.pk) or Decimal(0)
+        got = state.received_eur or Decimal(0)
         if state.pledged_eur or got:
             members.append(
                 MemberRow(

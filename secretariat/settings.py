@@ -67,6 +67,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# ``make bench`` only: per-request query counts and timings in response headers,
+# and a bare view (``/bench/bare/``) to compare throughput with.
+BENCH_INSTRUMENTS = env.bool("BENCH_INSTRUMENTS", default=False)
+if BENCH_INSTRUMENTS:
+    MIDDLEWARE.insert(0, "secretariat.bench.QueryStatsMiddleware")
+
 ROOT_URLCONF = "secretariat.urls"
 WSGI_APPLICATION = "secretariat.wsgi.application"
 ASGI_APPLICATION = "secretariat.asgi.application"
@@ -166,11 +172,12 @@ MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
-# Email
+# Email: in development, each message is written to a file in EMAIL_FILE_PATH
+# (./sent-mail), so that the demo's notifications do not flood the console.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
     default=(
-        "django.core.mail.backends.console.EmailBackend"
+        "django.core.mail.backends.filebased.EmailBackend"
         if DEBUG
         else "django.core.mail.backends.smtp.EmailBackend"
     ),

@@ -3,11 +3,14 @@ services. Delivery tasks acknowledge late because they are idempotent: a worker
 killed mid-task leaves the message to be run again, and the row lock and status
 check make the second run send nothing twice."""
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
 
 from secretariat import notifications
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -22,6 +25,20 @@ from secretariat import notifications
 )
 def send_notification_email(delivery_id: int) -> bool:
     return notifications.delivery_send(delivery_id)
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=580)
+def send_notification_emails(delivery_ids: list[int]) -> int:
+    """A batch of a large fan-out. Each delivery is sent under its own row lock, so
+    a batch run twice sends nothing twice; one that fails stays pending and the
+    periodic resend sends it later."""
+    sent = 0
+    for delivery_id in delivery_ids:
+        try:
+            sent += bool(notifications.delivery_send(delivery_id))
+        except notifications.TRANSIENT_ERRORS:
+            logger.warning("Delivery %s failed; it will be sent again", delivery_id)
+    return sent
 
 
 @shared_task(time_limit=300, soft_time_limit=280)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -97,3 +98,8 @@ urlpatterns = [
         "api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"
     ),
 ]
+
+if settings.BENCH_INSTRUMENTS:
+    from secretariat.bench import bare
+
+    urlpatterns.append(path("bench/bare/", bare))

@@ -215,11 +215,11 @@ def _opened_bids():
     """Live bids of opened tenders. Before opening nobody but the bidder may learn
     how many bids a tender has, so sealed tenders (and tenders cancelled before
     their opening) are never counted."""
-    from procurement.models import SEALED_STATUSES, Bid, BidStatus
+    from procurement.models import Bid, BidStatus, opened_tenders
 
     return Bid.objects.filter(
-        status=BidStatus.SUBMITTED, lot__tender__opened_at__isnull=False
-    ).exclude(lot__tender__status__in=SEALED_STATUSES)
+        opened_tenders("lot__tender__"), status=BidStatus.SUBMITTED
+    )
 
 
 def tender_pipeline_sections(*, scope_id) -> list[Section]:
@@ -398,13 +398,13 @@ def tender_pipeline_sections(*, scope_id) -> list[Section]:
 
 def _tender_list() -> Section:
     from procurement.models import (
-        SEALED_STATUSES,
         Bid,
         BidStatus,
         Lot,
         Procedure,
         Tender,
         TenderStatus,
+        opened_tenders,
     )
 
     lots = Lot.objects.filter(tender=OuterRef("pk")).order_by().values("tender")
@@ -415,7 +415,7 @@ def _tender_list() -> Section:
         .annotate(n=Count("id"))
         .values("n")
     )
-    opened = Q(opened_at__isnull=False) & ~Q(status__in=SEALED_STATUSES)
+    opened = opened_tenders()
     tenders = Tender.objects.annotate(
         lot_count=Coalesce(Subquery(lots.annotate(n=Count("id")).values("n")), 0),
         units=Coalesce(Subquery(lots.annotate(n=Sum("quantity")).values("n")), 0),

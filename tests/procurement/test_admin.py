@@ -9,6 +9,7 @@ from procurement.models import BidEvent, TenderStatus
 from secretariat.models import TimelineEvent
 from tests.conftest import refresh
 from tests.procurement.helpers import SECRET_PRICE, bid, past_deadline, to_tendering
+from tests.procurement.web import BID_COUNT
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +74,14 @@ def test_admin_pages_keep_the_seal_before_opening(client, people, bidders, tende
     for url in pages:
         html = client.get(url).content.decode()
         assert SECRET_PRICE not in html and "1,234.56" not in html, url
+        # The admin never decrypts, so the price alone proves little: nor is a
+        # bid linked or counted (the timeline names the company for its vetting).
+        assert "/admin/procurement/bid/" + str(sealed.pk) not in html, url
+        assert set(BID_COUNT.findall(html)) <= {"0 bids"}, url
+        if "timelineevent" not in url:
+            assert "SIA Baltic UAV" not in html, url
+    changelist = client.get(reverse("admin:procurement_bid_changelist"))
+    assert changelist.context["cl"].full_result_count == 0
     bid_page = client.get(reverse("admin:procurement_bid_change", args=[sealed.pk]))
     assert bid_page.status_code == 302  # "doesn't exist", like any unknown id
     assert BidEvent.objects.filter(bid=sealed).exists()
@@ -82,3 +91,14 @@ def test_admin_pages_keep_the_seal_before_opening(client, people, bidders, tende
     assert opened.status_code == 200
     assert "submitted" in opened.content.decode().lower()
     assert SECRET_PRICE not in opened.content.decode()  # the admin never decrypts
+
+
+def test_people_are_never_deleted_so_the_delete_page_lists_no_bid(
+    client, people, bidders, tender
+):
+    (_m, rep), _ = bidders
+    bid(rep, to_tendering(tender, people))
+    client.force_login(people.admin)
+    page = client.get(reverse("admin:secretariat_user_delete", args=[rep.pk]))
+    assert page.status_code == 403
+    assert "Bid" not in page.content.decode()

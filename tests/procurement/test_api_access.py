@@ -624,7 +624,8 @@ def test_who_reports_and_decides_deliveries(people, contract, bidders, api_for):
     refused(post(api_for(rep_gb), "/api/deliveries/", body), 400, "does not exist")
     for user in [people.procurement, people.finance, people.liaison_lv]:
         assert post(api_for(user), "/api/deliveries/", body).status_code == 403
-    # A milestone of another contract is refused by the service.
+    # (A milestone of another contract is refused by the service: see
+    # test_review_fixes.test_a_milestone_of_another_contract_is_refused.)
     delivery = ok(post(api_for(rep_lv), "/api/deliveries/", body), 201)
     assert api_for(rep_gb).get(f"/api/deliveries/{delivery['id']}/").status_code == 404
     decision = {"quantity_accepted": 100, "test_site": "Sēlia", "tested_on": str(TODAY)}

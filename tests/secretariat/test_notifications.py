@@ -331,10 +331,16 @@ def test_step_reminders_come_at_each_offset_and_when_overdue_once(
     assert step_reminders(today=due + dt.timedelta(days=2)) == 0
     k = f"{people.finance.pk}"
     assert sorted(told(), reverse=True) == [
-        ("step_overdue", f"step-overdue:{step.pk}:{k}"),
-        ("deadline_approaching", f"step-due:{step.pk}:7:{k}"),
-        ("deadline_approaching", f"step-due:{step.pk}:1:{k}"),
+        ("step_overdue", f"step-overdue:{step.pk}:20261210:{k}"),
+        ("deadline_approaching", f"step-due:{step.pk}:20261210:7:{k}"),
+        ("deadline_approaching", f"step-due:{step.pk}:20261210:1:{k}"),
     ]
+    # A new due date brings its own reminders.
+    members.onboarding_step_assign(
+        step=step, actor=people.officer, owner=people.finance,
+        due_date=dt.date(2026, 12, 20),
+    )  # fmt: skip
+    assert step_reminders(today=dt.date(2026, 12, 19)) == 1
 
 
 def test_the_api_lists_and_marks_only_ones_own_notifications(people, api_for):
@@ -363,3 +369,24 @@ def test_the_api_sets_preferences_and_refuses_unknown_modes(people, api_for):
     ).json()
     assert saved[KIND] == "digest"
     assert saved[NotificationKind.DISBURSEMENT_PAID] == "email"
+
+
+def test_with_redis_down_the_request_succeeds_and_the_mail_follows(
+    client, people, draft, checker, unreachable_broker,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    request = draft("250000.00")
+    client.force_login(people.finance)
+    url = reverse("disbursement_submit", args=[request.case.reference])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 302  # the web request succeeded
+    request.refresh_from_db()
+    assert request.status == "submitted"
+    delivery = NotificationDelivery.objects.get(notification__recipient=checker)
+    assert delivery.status == DeliveryStatus.PENDING
+    assert mail.outbox == []
+    # Redis is back: the periodic task sends what waited, once.
+    assert resend_notifications(older_than_seconds=0) == 1
+    assert [m.to for m in mail.outbox] == [[checker.email]]
+    assert resend_notifications(older_than_seconds=0) == 0

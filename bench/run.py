@@ -1,0 +1,775 @@
+# ruff: noqa: E501, S105, S603 - a benchmark script: long table lines, a fixed password, our own commands
+"""``make bench``: the system at scale, served as in production, measured.
+
+Seeds (or reuses) the scale database, migrates, starts gunicorn with production
+settings (DEBUG off, generated secrets kept in ``bench/.secrets.env``), logs in as
+seeded people of each role and measures pages and endpoints, throughput, the
+ledger export, the fund statement, a tender publication's fan-out and racing
+disbursement approvals. Prints one table and writes ``BENCHMARKS.md``.
+
+Environment: ``BENCH_DATABASE_URL`` (default the local ``secretariat_bench``),
+``BENCH_REDIS_URL`` (default Redis db 9), ``BENCH_SCALE`` (default 100),
+``BENCH_PORT`` (8765), ``BENCH_WORKERS`` (gunicorn processes, default 2 x cores + 1).
+"""
+
+import http.client
+import json
+import multiprocessing
+import os
+import platform
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+PYTHON = str(BIN / "python")
+SECRETS = ROOT / "bench" / ".secrets.env"
+HOST = "127.0.0.1"
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+SCALE = os.environ.get("BENCH_SCALE", "100")
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/secretariat_bench"
+)
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+PASSWORD = "scale-bench-2026"
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", "30"))
+CLIENTS = 20
+THROUGHPUT_SECONDS = float(os.environ.get("BENCH_THROUGHPUT_SECONDS", "8"))
+
+rows = []  # the table: (section, what, figures..., target, verdict)
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ set-up
+
+
+def secrets_env():
+    if not SECRETS.exists():
+        from cryptography.fernet import Fernet
+
+        SECRETS.write_text(
+            f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
+            f"BID_ENCRYPTION_KEYS={Fernet.generate_key().decode()}\n"
+        )
+    values = {}
+    for line in SECRETS.read_text().splitlines():
+        if "=" in line:
+            name, value = line.split("=", 1)
+            values[name.strip()] = value.strip()
+    return values
+
+
+def production_env():
+    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    env.update(secrets_env())
+    env.update(
+        DEBUG="off",
+        ALLOWED_HOSTS=f"{HOST},localhost",
+        DATABASE_URL=DATABASE_URL,
+        REDIS_URL=REDIS_URL,
+        CELERY_BROKER_URL=REDIS_URL,
+        CELERY_TASK_ALWAYS_EAGER="off",
+        # Plain HTTP on localhost: no TLS terminator in front of gunicorn here.
+        SECURE_SSL_REDIRECT="off",
+        SESSION_COOKIE_SECURE="off",
+        CSRF_COOKIE_SECURE="off",
+        SECURE_HSTS_SECONDS="0",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        BENCH_INSTRUMENTS="on",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+ENV = production_env()
+
+
+def manage(*args, check=True, capture=False):
+    return subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=ENV,
+        check=check,
+        text=True,
+        capture_output=capture,
+    )
+
+
+def django_setup():
+    os.environ.update(ENV)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secretariat.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def prepare_database():
+    parsed = urllib.parse.urlsplit(DATABASE_URL)
+    name = parsed.path.lstrip("/")
+    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            log(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+    log("migrating")
+    manage("migrate", "--noinput", "-v0")
+    with psycopg.connect(DATABASE_URL) as conn:
+        seeded = conn.execute(
+            "SELECT 1 FROM secretariat_user WHERE username = 'scale-officer'"
+        ).fetchone()
+    if seeded:
+        log("reusing the seeded scale database")
+        return None
+    log(f"seeding at scale {SCALE} (minutes)")
+    started = time.monotonic()
+    manage("seed_scale", "--scale", SCALE)
+    return time.monotonic() - started
+
+
+def start_gunicorn():
+    manage("collectstatic", "--noinput", "-v0")
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "secretariat.wsgi", "--bind", f"{HOST}:{PORT}",
+         "--workers", str(WORKERS), "--worker-class", "sync", "--timeout", "300",
+         "--log-level", "warning"],
+        cwd=ROOT, env=ENV, start_new_session=True,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            status, _body, _h = request("GET", "/healthz")
+            if status == 200:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def start_worker():
+    return subprocess.Popen(
+        [str(BIN / "celery"), "-A", "secretariat", "worker", "--concurrency", "1",
+         "--loglevel", "WARNING", "--without-heartbeat", "--without-gossip",
+         "--without-mingle"],
+        cwd=ROOT, env=ENV, start_new_session=True,
+    )  # fmt: skip
+
+
+def stop(process):
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+# ------------------------------------------------------------------ HTTP
+
+
+def request(method, path, cookies=None, body=None, headers=None, stream_to=None):
+    conn = http.client.HTTPConnection(HOST, PORT, timeout=600)
+    head = {"Host": f"{HOST}:{PORT}"}
+    if cookies:
+        head["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    head.update(headers or {})
+    conn.request(method, path, body=body, headers=head)
+    response = conn.getresponse()
+    if stream_to is not None:
+        while chunk := response.read(1 << 16):
+            stream_to(chunk)
+        data = b""
+    else:
+        data = response.read()
+    result = response.status, data, response
+    conn.close()
+    return result
+
+
+def _cookies(response, jar):
+    for value in response.msg.get_all("Set-Cookie") or []:
+        name, rest = value.split("=", 1)
+        jar[name.strip()] = rest.split(";", 1)[0]
+
+
+def login(username):
+    jar = {}
+    status, body, response = request("GET", "/accounts/login/")
+    _cookies(response, jar)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    form = urllib.parse.urlencode(
+        {"username": username, "password": PASSWORD,
+         "csrfmiddlewaretoken": token.decode()}
+    )  # fmt: skip
+    status, body, response = request(
+        "POST", "/accounts/login/", cookies=jar, body=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "Referer": f"http://{HOST}:{PORT}/accounts/login/"},
+    )  # fmt: skip
+    _cookies(response, jar)
+    if status != 302 or "sessionid" not in jar:
+        raise SystemExit(f"login as {username} failed ({status})")
+    return jar
+
+
+def api_token(username):
+    body = json.dumps({"username": username, "password": PASSWORD})
+    status, data, _r = request(
+        "POST", "/api/auth/token/", body=body,
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    if status != 200:
+        raise SystemExit(f"token for {username} failed ({status}): {data[:200]}")
+    return json.loads(data)["token"]
+
+
+def pct(values, p):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * p / 100
+    lower = int(k)
+    upper = min(lower + 1, len(values) - 1)
+    return values[lower] + (values[upper] - values[lower]) * (k - lower)
+
+
+# ------------------------------------------------------------------ measures
+
+
+def measure_pages(pages, logins):
+    for label, user, path in pages:
+        cookies = logins[user]
+        warm = time.monotonic()
+        for _ in range(2):
+            status, _body, response = request("GET", path, cookies=cookies)
+        # A page that takes seconds is sampled less, so the run still ends.
+        samples = SAMPLES if time.monotonic() - warm < 2 else 5
+        if status != 200:
+            rows.append(("page", label, path, f"HTTP {status}", "", "", "", "MISSED"))
+            log(f"{label}: {path} answered {status}")
+            continue
+        server, sql, queries = [], [], set()
+        for _ in range(samples):
+            status, _body, response = request("GET", path, cookies=cookies)
+            server.append(float(response.getheader("X-Bench-Server-ms")))
+            sql.append(float(response.getheader("X-Bench-SQL-ms")))
+            queries.add(int(response.getheader("X-Bench-Queries")))
+        p95 = pct(server, 95)
+        n_queries = max(queries)
+        share = sum(sql) / sum(server) * 100
+        ok = n_queries <= 20 and p95 <= 100
+        rows.append(
+            ("page", label, path, str(n_queries), f"{pct(server, 50):.1f}",
+             f"{p95:.1f}", f"{share:.0f}%", "met" if ok else "MISSED")
+        )  # fmt: skip
+        log(f"{label}: {n_queries} queries, p50 {pct(server, 50):.1f} ms, "
+            f"p95 {p95:.1f} ms, SQL {share:.0f}%")  # fmt: skip
+
+
+def _hammer(path, cookies, deadline, queue):
+    done, errors, times = 0, 0, []
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            status, _b, _r = request("GET", path, cookies=cookies)
+        except OSError:
+            status = 0
+        times.append(time.monotonic() - started)
+        if status == 200:
+            done += 1
+        else:
+            errors += 1
+    queue.put((done, errors, times))
+
+
+def throughput(label, path, cookies):
+    queue = multiprocessing.Queue()
+    deadline = time.monotonic() + THROUGHPUT_SECONDS
+    workers = [
+        multiprocessing.Process(target=_hammer, args=(path, cookies, deadline, queue))
+        for _ in range(CLIENTS)
+    ]
+    started = time.monotonic()
+    for w in workers:
+        w.start()
+    results = [queue.get() for _ in workers]
+    for w in workers:
+        w.join()
+    elapsed = time.monotonic() - started
+    done = sum(r[0] for r in results)
+    errors = sum(r[1] for r in results)
+    latencies = [t for r in results for t in r[2]]
+    rps = done / elapsed
+    log(f"throughput {label}: {rps:.0f} req/s, p95 {pct(latencies, 95) * 1000:.0f} ms, "
+        f"{errors} errors")  # fmt: skip
+    return rps, pct(latencies, 95) * 1000, errors
+
+
+def measure_throughput(targets, logins):
+    bare_rps, bare_p95, _e = throughput("bare view", "/bench/bare/", {})
+    rows.append(
+        ("throughput", "bare Django view", "/bench/bare/", "", "", f"{bare_p95:.0f}",
+         f"{bare_rps:.0f} req/s", "yardstick")
+    )  # fmt: skip
+    for label, user, path in targets:
+        rps, p95, errors = throughput(label, path, logins[user])
+        rows.append(
+            ("throughput", label, path, "", "", f"{p95:.0f}",
+             f"{rps:.0f} req/s ({rps / bare_rps:.0%} of bare)",
+             "errors" if errors else "measured")
+        )  # fmt: skip
+
+
+def gunicorn_workers(master):
+    try:
+        children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(pid) for pid in children.split()]
+
+
+def rss_mb(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return 0.0
+    return 0.0
+
+
+def measure_ledger_export(master, cookies):
+    import threading
+
+    import psycopg
+
+    pids = gunicorn_workers(master)
+    baseline = {pid: rss_mb(pid) for pid in pids}
+    peak = dict(baseline)
+    stop_sampling = threading.Event()
+
+    def sample():
+        while not stop_sampling.is_set():
+            for pid in pids:
+                peak[pid] = max(peak[pid], rss_mb(pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    counted = {"bytes": 0, "lines": 0}
+
+    def count(chunk):
+        counted["bytes"] += len(chunk)
+        counted["lines"] += chunk.count(b"\n")
+
+    started = time.monotonic()
+    status, _b, _r = request(
+        "GET", "/reports/ledger.csv", cookies=cookies, stream_to=count
+    )
+    elapsed = time.monotonic() - started
+    stop_sampling.set()
+    sampler.join()
+    growth = max(peak[pid] - baseline[pid] for pid in pids) if pids else 0.0
+    peak_rss = max(peak.values()) if pids else 0.0
+    data_rows = max(0, counted["lines"] - 1)
+    with psycopg.connect(DATABASE_URL) as conn, conn.cursor() as cursor:
+        copy_started = time.monotonic()
+        copied = 0
+        with cursor.copy(
+            "COPY (SELECT * FROM secretariat_ledgerentry ORDER BY created_at, id) "
+            "TO STDOUT WITH CSV HEADER"
+        ) as copy:
+            for chunk in copy:
+                copied += bytes(chunk).count(b"\n")
+        copy_elapsed = time.monotonic() - copy_started
+    per_second = data_rows / elapsed if elapsed else 0
+    ratio = elapsed / copy_elapsed if copy_elapsed else float("inf")
+    ok = status == 200 and per_second >= 100_000 and peak_rss < 200 and ratio <= 5
+    rows.append(
+        ("export", "ledger CSV (/reports/ledger.csv)", f"{data_rows:,} rows",
+         f"{elapsed:.1f} s", f"{per_second:,.0f} rows/s",
+         f"peak RSS {peak_rss:.0f} MB (+{growth:.0f})",
+         f"COPY {copy_elapsed:.1f} s, x{ratio:.1f}", "met" if ok else "MISSED")
+    )  # fmt: skip
+    log(f"ledger export: {data_rows:,} rows in {elapsed:.1f}s, {per_second:,.0f}/s, "
+        f"peak {peak_rss:.0f} MB; COPY {copied:,} rows in {copy_elapsed:.1f}s")  # fmt: skip
+
+
+FUND_STATEMENT = """
+import resource, time
+from secretariat.models import Report, User
+from secretariat.services.reports import report_build
+finance = User.objects.get(username="scale-finance")
+report = Report.objects.create(kind="fund_statement", format="{fmt}", requested_by=finance)
+started = time.monotonic()
+report = report_build(report.pk)
+print("RESULT", time.monotonic() - started, report.status, report.row_count,
+      report.size or 0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+      repr(report.error[:200]))
+"""
+
+
+def measure_fund_statement():
+    for fmt in ("pdf", "xlsx"):
+        out = manage("shell", "-c", FUND_STATEMENT.replace("{fmt}", fmt), capture=True,
+                     check=False)  # fmt: skip
+        line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT")), "")
+        if not line:
+            rows.append(("report", f"fund statement {fmt.upper()}", "failed", "", "", "",
+                         "", "MISSED"))  # fmt: skip
+            log(out.stderr[-2000:])
+            continue
+        _, seconds, status, count, size, rss, error = line.split(" ", 6)
+        seconds = float(seconds)
+        ok = status == "done" and (fmt != "pdf" or seconds < 20)
+        rows.append(
+            ("report", f"fund statement {fmt.upper()}", f"{count} rows",
+             f"{seconds:.1f} s", f"{int(size) / 1024:.0f} KiB",
+             f"peak RSS {float(rss):.0f} MB", status,
+             ("met" if ok else "MISSED") if fmt == "pdf" else "measured")
+        )  # fmt: skip
+        log(f"fund statement {fmt}: {seconds:.1f}s {status} {error}")
+
+
+FAN_OUT_SETUP = """
+import datetime as dt
+from decimal import Decimal
+from django.utils import timezone
+from procurement.models import Lot, Tender
+from secretariat.models import CapabilityCategory, Case, Pool, User
+from secretariat.services import case_open
+officer = User.objects.get(username="scale-procurement")
+category = CapabilityCategory.objects.filter(lethality="non_lethal").first()
+now = timezone.now()
+case = case_open(kind="tender", title="Bench fan-out tender", owner=officer,
+                 status="draft", actor=officer)
+tender = Tender.objects.create(
+    case=case, title="Bench fan-out tender", description="Fan-out benchmark.",
+    pool=Pool.objects.get(code="unrestricted"),
+    clarification_deadline=now + dt.timedelta(days=10),
+    submission_deadline=now + dt.timedelta(days=30),
+)
+Lot.objects.create(tender=tender, number=1, title="Interceptors", capability=category,
+                   quantity=500, max_unit_price=Decimal("3000"),
+                   delivery_from=(now + dt.timedelta(days=60)).date(),
+                   delivery_to=(now + dt.timedelta(days=200)).date())
+print("RESULT", case.reference)
+"""
+
+
+def _result(out):
+    line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT")), None)
+    if line is None:
+        log(out.stdout[-2000:] + out.stderr[-3000:])
+        return None
+    return line.split()[1:]
+
+
+def measure_fan_out(token):
+    import psycopg
+
+    out = manage("shell", "-c", FAN_OUT_SETUP, capture=True, check=False)
+    result = _result(out)
+    if not result:
+        rows.append(("fan-out", "tender publication", "set-up failed", "", "", "", "",
+                     "not measured"))  # fmt: skip
+        return
+    reference = result[0]
+    with psycopg.connect(DATABASE_URL) as conn:
+        before = conn.execute(
+            "SELECT COALESCE(MAX(id), 0) FROM secretariat_notification"
+        ).fetchone()[0]
+    worker = start_worker()
+    try:
+        started = time.monotonic()
+        status, data, _r = request(
+            "POST", f"/api/tenders/{reference}/publish/", body="{}",
+            headers={"Authorization": f"Token {token}",
+                     "Content-Type": "application/json"},
+        )  # fmt: skip
+        web = (time.monotonic() - started) * 1000
+        if status != 200:
+            log(f"publish answered {status}: {data[:300]}")
+        with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+            total = conn.execute(
+                "SELECT COUNT(*) FROM secretariat_notification WHERE id > %s", [before]
+            ).fetchone()[0]
+            emails = 0
+            while time.monotonic() - started < 300:
+                emails, pending = conn.execute(
+                    "SELECT COUNT(*), COUNT(*) FILTER (WHERE d.status = 'pending') "
+                    "FROM secretariat_notificationdelivery d JOIN "
+                    "secretariat_notification n ON n.id = d.notification_id "
+                    "WHERE n.id > %s AND d.channel = 'email'", [before],
+                ).fetchone()  # fmt: skip
+                if emails and not pending:
+                    break
+                time.sleep(0.5)
+            delivered = time.monotonic() - started
+    finally:
+        stop(worker)
+    ok = web < 200 and delivered < 60
+    rows.append(
+        ("fan-out", "tender publication", f"{total:,} notified, {emails:,} emails",
+         f"request {web:.0f} ms", f"all delivered {delivered:.1f} s", "", "",
+         "met" if ok else "MISSED")
+    )  # fmt: skip
+    log(
+        f"fan-out: {total} notifications, request {web:.0f} ms, delivered in {delivered:.1f}s"
+    )
+
+
+RACE_SETUP = """
+import datetime as dt
+from decimal import Decimal
+from django.db import transaction
+from django.utils import timezone
+from secretariat.models import (ApprovalPolicy, CapabilityCategory, Commitment,
+    DisbursementRequest, Pool, User)
+from secretariat.services import case_open
+finance, checker = (User.objects.get(username=u) for u in ("scale-finance", "scale-finance-2"))
+pool = Pool.objects.get(code="unrestricted")
+policy = ApprovalPolicy.objects.order_by("-version").first()
+category = CapabilityCategory.objects.first()
+with transaction.atomic():
+    pool = Pool.objects.select_for_update().get(pk=pool.pk)
+    from secretariat.services.fund import _post
+    commitment = Commitment.objects.create(pool=pool, amount_eur=Decimal("{total}"),
+        purpose="Bench race", created_by=finance)
+    commitment.categories.add(category)
+    _post(pool=pool, kind="commitment", amount_eur=commitment.amount_eur, actor=finance,
+          memo="Bench race", commitment=commitment)
+    refs = []
+    for i in range({count}):
+        case = case_open(kind="disbursement", title=f"Bench race {i}", owner=finance,
+                         status="checked", actor=finance)
+        request = DisbursementRequest.objects.create(
+            case=case, commitment=commitment, status="checked", payee_name="Bench",
+            payee_country="LV", payee_iban="LV80BANK0000435195001", payee_bic="HABALV22",
+            amount=Decimal("{each}"), amount_currency="EUR", eur_amount=Decimal("{each}"),
+            fx_rate=1, fx_date=timezone.localdate(), purpose="Bench race",
+            prepared_by=finance, submitted_at=timezone.now(), policy=policy,
+            approvals_needed=1, checked_by=checker, checked_at=timezone.now())
+        request.categories.add(category)
+        refs.append(case.reference)
+print("RESULT", pool.pk, ",".join(refs))
+"""
+
+
+def _race(method_path_body, token, queue):
+    times, errors = [], 0
+    for method, path, body in method_path_body:
+        started = time.monotonic()
+        status, data, _r = request(
+            method, path, body=body,
+            headers={"Authorization": f"Token {token}",
+                     "Content-Type": "application/json"},
+        )  # fmt: skip
+        times.append(time.monotonic() - started)
+        if status != 200:
+            errors += 1
+            if errors < 3:
+                print(f"race {path}: {status} {data[:200]}", file=sys.stderr)
+    queue.put((times, errors))
+
+
+def race(label, calls, tokens):
+    queue = multiprocessing.Queue()
+    shares = [calls[i::CLIENTS] for i in range(CLIENTS)]
+    workers = [
+        multiprocessing.Process(
+            target=_race, args=(share, tokens[i % len(tokens)], queue)
+        )
+        for i, share in enumerate(shares)
+    ]
+    started = time.monotonic()
+    for w in workers:
+        w.start()
+    results = [queue.get() for _ in workers]
+    for w in workers:
+        w.join()
+    elapsed = time.monotonic() - started
+    times = [t for r in results for t in r[0]]
+    errors = sum(r[1] for r in results)
+    return len(calls) / elapsed, pct(times, 95) * 1000, errors
+
+
+def measure_race():
+    import psycopg
+
+    count, each = 200, "1000.00"
+    setup = RACE_SETUP.replace("{count}", str(count)).replace("{each}", each)
+    setup = setup.replace("{total}", str(count * 1000))
+    out = manage("shell", "-c", setup, capture=True, check=False)
+    result = _result(out)
+    if not result:
+        rows.append(("race", "disbursement approvals", "set-up failed", "", "", "", "",
+                     "not measured"))  # fmt: skip
+        return
+    pool_id, refs = int(result[0]), result[1].split(",")
+    approvers = [api_token(u) for u in ("scale-approver-lv", "scale-approver-lv-2",
+                                        "scale-approver-uk", "scale-approver-uk-2")]  # fmt: skip
+    payer = [api_token("scale-finance")]
+    calls = [("POST", f"/api/disbursements/{ref}/approve/", "{}") for ref in refs]
+    rps, p95, errors = race("approve", calls, approvers)
+    pay_calls = [
+        ("POST", f"/api/disbursements/{ref}/pay/",
+         json.dumps({"bank_reference": f"BENCH-{ref}-{secrets.token_hex(3)}",
+                     "payment_order": f"PO-{ref}",
+                     "paid_on": time.strftime("%Y-%m-%d")}))
+        for ref in refs
+    ]  # fmt: skip
+    pay_rps, pay_p95, pay_errors = race("pay", pay_calls, payer)
+    with psycopg.connect(DATABASE_URL) as conn:
+        pool = conn.execute(
+            "SELECT received, committed, disbursed FROM secretariat_pool WHERE id = %s",
+            [pool_id],
+        ).fetchone()
+        ledger = conn.execute(
+            "SELECT "
+            "COALESCE(SUM(amount_eur) FILTER (WHERE kind IN ('contribution','adjustment')), 0),"
+            "COALESCE(SUM(CASE kind WHEN 'commitment' THEN amount_eur "
+            "WHEN 'commitment_release' THEN -amount_eur "
+            "WHEN 'disbursement' THEN -amount_eur END), 0),"
+            "COALESCE(SUM(amount_eur) FILTER (WHERE kind = 'disbursement'), 0) "
+            "FROM secretariat_ledgerentry WHERE pool_id = %s",
+            [pool_id],
+        ).fetchone()  # fmt: skip
+        paid = conn.execute(
+            "SELECT COUNT(*) FROM secretariat_disbursementrequest r JOIN secretariat_case c "
+            "ON c.id = r.case_id WHERE c.reference = ANY(%s) AND r.status = 'paid'",
+            [refs],
+        ).fetchone()[0]  # fmt: skip
+    exact = tuple(pool) == tuple(ledger) and paid == count
+    rows.append(
+        ("race", f"{count} approvals on one pool, {CLIENTS} clients", f"{rps:.0f} req/s",
+         f"p95 {p95:.0f} ms", f"{errors} errors", "", "", "measured")
+    )  # fmt: skip
+    rows.append(
+        ("race", f"{count} payments on one pool, {CLIENTS} clients",
+         f"{pay_rps:.0f} req/s", f"p95 {pay_p95:.0f} ms", f"{pay_errors} errors",
+         f"{paid}/{count} paid", "balances exact" if exact else "BALANCES DIFFER",
+         "met" if exact else "MISSED")
+    )  # fmt: skip
+    log(f"race: approve {rps:.0f}/s p95 {p95:.0f} ms ({errors} errors); pay "
+        f"{pay_rps:.0f}/s p95 {pay_p95:.0f} ms ({pay_errors} errors); pool {pool} "
+        f"ledger {ledger}")  # fmt: skip
+
+
+# ------------------------------------------------------------------ report
+
+
+def machine():
+    import psycopg
+
+    mem = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem = int(line.split()[1]) / 1024 / 1024
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    with psycopg.connect(DATABASE_URL) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+        counts = {
+            table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+            for table in ("members_memberstate", "procurement_manufacturer",
+                          "procurement_tender", "procurement_bid", "procurement_contract",
+                          "procurement_delivery", "secretariat_disbursementrequest",
+                          "secretariat_disbursementapproval", "secretariat_ledgerentry",
+                          "secretariat_timelineevent", "secretariat_notification")
+        }  # fmt: skip
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+        f"PostgreSQL {version}; gunicorn {WORKERS} sync workers",
+        counts,
+    )
+
+
+HEADER = ("section", "what", "detail", "queries / figure", "p50 ms / figure",
+          "p95 ms / figure", "SQL share / figure", "target")  # fmt: skip
+
+
+def table():
+    widths = [max(len(str(r[i])) for r in [HEADER, *rows]) for i in range(len(HEADER))]
+    lines = [
+        "| "
+        + " | ".join(str(c).ljust(w) for c, w in zip(HEADER, widths, strict=True))
+        + " |"
+    ]
+    lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        lines.append(
+            "| "
+            + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True))
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def main():
+    seeded_in = prepare_database()
+    django_setup()
+    from bench.targets import discover
+
+    targets = discover()
+    master = start_gunicorn()
+    try:
+        users = {user for _l, user, _p in targets["pages"]}
+        logins = {user: login(user) for user in users}
+        measure_pages(targets["pages"], logins)
+        measure_throughput(targets["throughput"], logins)
+        measure_ledger_export(master, logins["scale-finance"])
+        measure_fund_statement()
+        measure_fan_out(api_token("scale-procurement"))
+        measure_race()
+    finally:
+        stop(master)
+    description, counts = machine()
+    text = table()
+    print(text)
+    write_markdown(description, counts, text, seeded_in)
+
+
+def write_markdown(description, counts, text, seeded_in):
+    sizes = ", ".join(f"{t.split('_', 1)[1]} {n:,}" for t, n in counts.items())
+    seeded = (
+        f"seeded in {seeded_in:.0f} s by `manage.py seed_scale --scale {SCALE}`"
+        if seeded_in
+        else "reused from an earlier `seed_scale` run"
+    )
+    template = (ROOT / "bench" / "BENCHMARKS.template.md").read_text()
+    notes_file = ROOT / "bench" / "notes.md"
+    notes = notes_file.read_text() if notes_file.exists() else "(none written yet)"
+    template = template.replace("{notes}", notes)
+    (ROOT / "BENCHMARKS.md").write_text(
+        template.replace("{machine}", description)
+        .replace("{sizes}", sizes)
+        .replace("{seeded}", seeded)
+        .replace("{date}", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+        .replace("{table}", text)
+    )
+    log("wrote BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()
