@@ -563,7 +563,7 @@ def test_ledger_stream_is_for_finance_only(people, client_for, name):
 
 def test_ledger_stream_reads_in_chunks(people, client_for, money_in, monkeypatch):
     """Rows are written as read: the generator is consumed lazily."""
-    from secretariat.reports import sources
+    from secretariat.reports import sources, writers
 
     calls = []
     real = sources.ledger_rows
@@ -574,6 +574,8 @@ def test_ledger_stream_reads_in_chunks(people, client_for, money_in, monkeypatch
             yield row
 
     monkeypatch.setattr(sources, "ledger_rows", spy)
+    # Rows go out in batches (500 by default); one per batch shows the laziness.
+    monkeypatch.setattr(writers, "STREAM_BATCH", 1)
     response = client_for(people.finance).get(reverse("ledger_export"))
     stream = iter(response.streaming_content)
     next(stream)  # the header
