@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from secretariat.models import AppendOnlyModel
+
 
 class RequirementPriority(models.TextChoices):
     CRITICAL = "critical", _("Critical")
@@ -499,7 +501,7 @@ class BidEventAction(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class BidEvent(models.Model):
+class BidEvent(AppendOnlyModel):
     """The audit trail of one bid: who submitted, changed or withdrew it, and
     when. It is kept apart from the tender's case timeline, which everyone on the
     case reads, because before opening even the number of these events would tell

@@ -188,7 +188,45 @@ class Case(models.Model):
         return self.is_open and self.due_date is not None and self.due_date < today
 
 
-class TimelineEvent(models.Model):
+class AppendOnlyError(Exception):
+    """An attempt to change or delete a record that is only ever added to."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(
+            f"{self.model._meta.verbose_name_plural} are never changed."
+        )
+
+    def delete(self):
+        raise AppendOnlyError(
+            f"{self.model._meta.verbose_name_plural} are never deleted."
+        )
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
+class AppendOnlyModel(models.Model):
+    """An audit record: inserted once, never changed or deleted. The application
+    refuses it here (for SQLite too); on PostgreSQL a trigger refuses it as well,
+    whoever asks (migrations secretariat 0013 and procurement 0009)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.verbose_name} rows are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.verbose_name} rows are never deleted.")
+
+
+class TimelineEvent(AppendOnlyModel):
     """One thing that happened to a subject: who, when, from, to, why, evidence.
 
     Events are written by services only, in the same transaction as the change they
