@@ -26,6 +26,7 @@ from members.forms import (
     TransitionForm,
 )
 from members.models import MemberStatus, OnboardingStep
+from secretariat import audit
 from secretariat.exceptions import ApplicationError
 from secretariat.forms import (
     CommentForm,
@@ -242,6 +243,7 @@ def liaison_resend(request, code, user_id):
     try:
         services.liaison_invitation_resend(user=liaison, actor=request.user)
     except ApplicationError as exc:
+        audit.record_refusal(exc.message, request)
         messages.error(request, exc.message)
     else:
         messages.success(

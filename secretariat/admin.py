@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
+from secretariat import audit
 from secretariat.exceptions import ApplicationError
 from secretariat.models import (
     Adjustment,
@@ -28,6 +29,7 @@ from secretariat.models import (
     Pool,
     Report,
     ReportSubscription,
+    SecurityEvent,
     StatementLine,
     TimelineEvent,
     User,
@@ -43,6 +45,10 @@ def run_service_action(modeladmin, request, objects, call, done_message):
         try:
             call(obj)
         except (ApplicationError, PermissionDenied) as exc:
+            if isinstance(exc, PermissionDenied):
+                audit.record_permission_denied(request, exc)
+            else:
+                audit.record_refusal(exc.message, request)
             modeladmin.message_user(
                 request, f"{obj}: {getattr(exc, 'message', exc)}", messages.ERROR
             )
@@ -492,3 +498,23 @@ class ReportAdmin(ReadOnlyAdmin):
 class ReportSubscriptionAdmin(ReadOnlyAdmin):
     list_display = ["user", "kind", "format", "created_at"]
     list_select_related = ["user"]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "kind", "username", "user", "ip_address", "path"]
+    list_filter = ["kind"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "at"
+    list_select_related = ["user"]
+    fields = [
+        "at",
+        "kind",
+        "user",
+        "username",
+        "ip_address",
+        "user_agent",
+        "path",
+        "detail",
+    ]
+    readonly_fields = fields

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from secretariat import audit
 from secretariat.exceptions import ApplicationError
 from secretariat.models import IdempotencyKey
 
@@ -26,7 +27,10 @@ from secretariat.models import IdempotencyKey
 def exception_handler(exc, context):
     """Refused business rules answer 400 or 409 with their message (and the field
     they concern); everything else goes through DRF's handler."""
+    request = context.get("request")
     if isinstance(exc, ApplicationError):
+        if request is not None:
+            audit.record_refusal(exc.message, request)
         body = {"detail": exc.message, "code": exc.code}
         if exc.field:
             body["field"] = exc.field
@@ -35,6 +39,8 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(exc, exceptions.PermissionDenied) and request is not None:
+        audit.record_permission_denied(request, exc)
     return drf_exception_handler(exc, context)
 
 

@@ -7,6 +7,10 @@ class SecretariatConfig(AppConfig):
     verbose_name = _("Secretariat")
 
     def ready(self):
+        from secretariat import (
+            audit,  # noqa: F401 (connects the sign-in signals)
+            sessions,  # noqa: F401 (starts session clocks)
+        )
         from secretariat.cases import register_case_kind
         from secretariat.models import CaseKind
 

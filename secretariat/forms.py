@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from secretariat import audit
 from secretariat.exceptions import ApplicationError
 from secretariat.models import CapabilityCategory, DisbursementStatus, LedgerKind
 from secretariat.uploads import allowed_extensions_display, inspect_upload
@@ -30,6 +31,7 @@ def call_service(form: forms.Form, call):
     try:
         result = call()
     except ApplicationError as exc:
+        audit.record_refusal(exc.message)
         add_service_error(form, exc)
         return None
     return True if result is None else result

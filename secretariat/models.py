@@ -1247,3 +1247,54 @@ class ReportSubscription(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.get_kind_display()} ({self.format})"
+
+
+# ==== security audit
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", _("Signed in")
+    LOGIN_FAILED = "login_failed", _("Sign-in failed")
+    LOGOUT = "logout", _("Signed out")
+    PERMISSION_DENIED = "permission_denied", _("Permission denied")
+    BUSINESS_RULE_REFUSED = "business_rule_refused", _("Business rule refused")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
+    # Lockout and two-factor kinds are added here when those land.
+
+
+class SecurityEvent(AppendOnlyModel):
+    """Who did what, when and from where, for security review. Written by
+    ``secretariat.audit`` only; never changed (a trigger on PostgreSQL, 0015)."""
+
+    kind = models.CharField(
+        _("event"), max_length=40, choices=SecurityEventKind.choices
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # As typed, so that failed sign-ins for unknown names are still seen.
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="security_event_by_time"),
+            models.Index(fields=["user", "-at"], name="security_event_by_user"),
+        ]
+
+    def __str__(self):
+        who = self.username or (self.user and self.user.username) or "-"
+        return f"{self.get_kind_display()}: {who} at {self.at:%Y-%m-%d %H:%M:%S}"

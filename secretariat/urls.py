@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from members.views import LiaisonAcceptView
-from secretariat import notification_views, views
+from secretariat import audit, notification_views, views
 from secretariat.api import ObtainTokenView, router
 
 admin.site.site_header = "Drone Coalition secretariat: administration"
@@ -32,6 +32,22 @@ urlpatterns = [
     ),
     path("documents/<int:pk>/", views.attachment_download, name="attachment"),
     path("cases/<str:reference>/comments/", views.case_comment, name="case_comment"),
+    # The password views that write a security event, ahead of Django's own.
+    path(
+        "accounts/password_change/",
+        audit.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_reset/",
+        audit.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        audit.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path(
         "accounts/activate/<uidb64>/<token>/",
@@ -94,8 +110,12 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("api/auth/token/", ObtainTokenView.as_view(), name="api_token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves Swagger UI's start-up script as its own file, so that
+    # the page needs no inline script under the Content Security Policy.
     path(
-        "api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema"),
+        name="api_docs",
     ),
 ]
 

@@ -1,0 +1,175 @@
+"""Security events: who signed in, who failed to, who was refused and why.
+
+Each event is one append-only ``SecurityEvent`` row written inside the request,
+with the user, the name as typed, the address and the path. The middleware keeps
+the current request at hand so that the one place that turns a refused business
+rule into a form error (``secretariat.forms.call_service``) can record it without
+every view passing the request along.
+"""
+
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.contrib.auth import signals as auth_signals
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
+from django.dispatch import receiver
+
+from secretariat.models import SecurityEvent, SecurityEventKind
+from secretariat.roles import Role, has_role
+
+USER_AGENT_MAX_LENGTH = SecurityEvent._meta.get_field("user_agent").max_length
+PATH_MAX_LENGTH = SecurityEvent._meta.get_field("path").max_length
+BID_REFUSAL_WITHHELD = "(bid refusal, not recorded)"
+
+_current_request = ContextVar("secretariat_audit_request", default=None)
+
+
+def client_ip(request) -> str | None:
+    """REMOTE_ADDR, or the first X-Forwarded-For hop behind our own proxy only:
+    anyone can send the header, so it is trusted only when a proxy sets it."""
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        first = forwarded.split(",")[0].strip()
+        if first:
+            return first
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(kind, *, request=None, user=None, username="", detail="") -> SecurityEvent:
+    if user is None and request is not None:
+        user = getattr(request, "user", None)
+    if user is not None and not user.is_authenticated:
+        user = None
+    if user is not None and not username:
+        username = user.get_username()
+    meta = request.META if request is not None else {}
+    return SecurityEvent.objects.create(
+        kind=kind,
+        user=user,
+        username=username[:150],
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=meta.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH],
+        path=request.path[:PATH_MAX_LENGTH] if request is not None else "",
+        detail=detail,
+    )
+
+
+def _is_bid_page(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    names = [request.path, match.url_name or "" if match else ""]
+    return any("bid" in name for name in names)
+
+
+def record_refusal(message, request=None) -> None:
+    """A business rule refused what someone asked. A refusal about a sealed bid,
+    said to its bidder, can tell that the company already bid on the lot: the
+    administrators who read these events must not learn it, so its message is
+    withheld."""
+    request = request or _current_request.get()
+    if request is None:
+        return
+    user = getattr(request, "user", None)
+    bidder = user is not None and (
+        getattr(user, "manufacturer_id", None)
+        or has_role(user, Role.MANUFACTURER_REPRESENTATIVE)
+    )
+    detail = BID_REFUSAL_WITHHELD if bidder and _is_bid_page(request) else message
+    record(SecurityEventKind.BUSINESS_RULE_REFUSED, request=request, detail=detail)
+
+
+def record_permission_denied(request, exc=None) -> None:
+    record(
+        SecurityEventKind.PERMISSION_DENIED,
+        request=request,
+        detail=str(exc or "")[:500],
+    )
+
+
+class SecurityAuditMiddleware:
+    """Keeps the request at hand for ``record_refusal`` and records the web
+    pages' permission refusals (the API records its own, in its exception
+    handler: DRF catches them before they reach here)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PermissionDenied):
+            record_permission_denied(request, exception)
+        return None
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+@receiver(auth_signals.user_logged_in, dispatch_uid="audit_login")
+def _logged_in(sender, request, user, **kwargs):
+    record(SecurityEventKind.LOGIN, request=request, user=user)
+
+
+@receiver(auth_signals.user_login_failed, dispatch_uid="audit_login_failed")
+def _login_failed(sender, credentials, request=None, **kwargs):
+    username = str(credentials.get("username") or credentials.get("email") or "")
+    if request is None:
+        request = _current_request.get()
+    # Not through ``record``: asking a DRF request (the token view) for its user
+    # would start authentication again; there is no user anyway.
+    SecurityEvent.objects.create(
+        kind=SecurityEventKind.LOGIN_FAILED,
+        username=username[:150],
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=(
+            request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH]
+            if request is not None
+            else ""
+        ),
+        path=request.path[:PATH_MAX_LENGTH] if request is not None else "",
+    )
+
+
+@receiver(auth_signals.user_logged_out, dispatch_uid="audit_logout")
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        record(SecurityEventKind.LOGOUT, request=request, user=user)
+
+
+# ---------------------------------------------------------------- passwords
+# Django sends no signal for these, so the auth views are extended here.
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record(SecurityEventKind.PASSWORD_CHANGED, request=self.request)
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form):
+        # The address as typed; whether it belongs to anyone is not told.
+        record(
+            SecurityEventKind.PASSWORD_RESET_REQUESTED,
+            request=self.request,
+            username=form.cleaned_data["email"],
+        )
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record(
+            SecurityEventKind.PASSWORD_CHANGED,
+            request=self.request,
+            user=form.user,
+            detail="by reset link",
+        )
+        return response
