@@ -10,7 +10,6 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import MemberStatus
@@ -25,13 +24,10 @@ from procurement.models import (
     TenderStatus,
     VettingStatus,
 )
+from secretariat.formatting import when_text
 from secretariat.models import NotificationKind, User
 from secretariat.notifications import notify, users_with_role
 from secretariat.roles import Role
-
-
-def _when(moment) -> str:
-    return date_format(timezone.localtime(moment), "j M Y H:i T")
 
 
 def tender_url(tender: Tender) -> str:
@@ -63,8 +59,8 @@ def tell_tender_published(tender: Tender) -> None:
         % {"ref": tender.case.reference, "title": tender.title},
         body=_("Questions until %(clar)s; bids until %(deadline)s.")
         % {
-            "clar": _when(tender.clarification_deadline),
-            "deadline": _when(tender.submission_deadline),
+            "clar": when_text(tender.clarification_deadline),
+            "deadline": when_text(tender.submission_deadline),
         },
         url=tender_url(tender),
     )
@@ -87,7 +83,7 @@ def tell_tender_amended(tender: Tender, reason: str) -> None:
         title=_("%(ref)s has changed; bids until %(deadline)s")
         % {
             "ref": tender.case.reference,
-            "deadline": _when(tender.submission_deadline),
+            "deadline": when_text(tender.submission_deadline),
         },
         body=reason,
         url=tender_url(tender),
@@ -153,7 +149,7 @@ def tell_award_approved(award: Award) -> None:
             "winner": award.bid.manufacturer.name,
         },
         body=_("Standstill until %(until)s: a losing bidder may complain until then.")
-        % {"until": _when(award.standstill_until)},
+        % {"until": when_text(award.standstill_until)},
         url=tender_url(tender),
     )
 
@@ -217,7 +213,7 @@ def tender_deadline_reminders(*, now=None) -> int:
                     title=_("%(ref)s: bids are due by %(deadline)s")
                     % {
                         "ref": tender.case.reference,
-                        "deadline": _when(tender.submission_deadline),
+                        "deadline": when_text(tender.submission_deadline),
                     },
                     url=tender_url(tender),
                     # The deadline is in the key: an amendment that moves it

@@ -52,6 +52,7 @@ from procurement.models import (
 )
 from procurement.sealing import encode_document, seal, unseal
 from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.formatting import when_text
 from secretariat.models import CapabilityCategory, CaseKind, User
 from secretariat.roles import Role, has_role, is_staff_reader
 from secretariat.services import (
@@ -362,10 +363,6 @@ def manufacturer_test_record(
     return result
 
 
-def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
-
-
 def _noon(day: date) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day, 12))
 
@@ -614,7 +611,7 @@ def tender_amend(
             action="amended",
             description=(
                 _("Tender amended; bids now until %(deadline)s")
-                % {"deadline": _when(tender.submission_deadline)}
+                % {"deadline": when_text(tender.submission_deadline)}
                 if extended
                 else _("Tender amended")
             ),
@@ -674,7 +671,7 @@ def opening_too_early_reason(tender: Tender) -> str | None:
         and timezone.now() < tender.submission_deadline
     ):
         return _("Bids are open for submission until %(deadline)s.") % {
-            "deadline": _when(tender.submission_deadline)
+            "deadline": when_text(tender.submission_deadline)
         }
     return None
 
@@ -888,7 +885,7 @@ def bidding_closed_reason(tender: Tender) -> str | None:
             "Bids for %(ref)s are accepted while tendering is open, until %(deadline)s."
         ) % {
             "ref": tender.case.reference,
-            "deadline": _when(tender.submission_deadline),
+            "deadline": when_text(tender.submission_deadline),
         }
     return None
 
@@ -1300,7 +1297,7 @@ def award_approve(*, award: Award, actor: User, comment: str = "") -> Award:
             % {
                 "n": award.lot.number,
                 "name": award.bid.manufacturer.name,
-                "until": _when(award.standstill_until),
+                "until": when_text(award.standstill_until),
             },
             reason=comment,
         )
@@ -1408,7 +1405,7 @@ def award_contract_blocker(award: Award, *, now: datetime | None = None) -> str 
         return _("The award is not approved.")
     if now < award.standstill_until:
         return _("The standstill period runs until %(until)s.") % {
-            "until": _when(award.standstill_until)
+            "until": when_text(award.standstill_until)
         }
     if award.complaints.filter(status=ComplaintStatus.PENDING).exists():
         return _("A complaint against the award is pending.")

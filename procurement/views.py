@@ -81,6 +81,7 @@ from procurement.models import (
 )
 from procurement.ocds import release_package_for
 from secretariat.exceptions import ApplicationError
+from secretariat.formatting import when_text
 from secretariat.forms import (
     CommentForm,
     ConfirmForm,
@@ -92,6 +93,7 @@ from secretariat.models import Attachment
 from secretariat.roles import Role, has_role, is_staff_reader
 from secretariat.rules import is_co_lead_state_approver, is_procurement_officer
 from secretariat.selectors import pools_for
+from secretariat.services.fund import eur
 
 T = TenderStatus
 
@@ -109,14 +111,6 @@ def ocds_release_package(request, reference):
 
 
 # ==================================================================== helpers
-
-
-def _when(moment) -> str:
-    return date_format(timezone.localtime(moment), "j M Y, H:i")
-
-
-def _eur(amount) -> str:
-    return f"EUR {Decimal(amount):,.2f}"
 
 
 def _pointing(call, **aliases):
@@ -613,15 +607,15 @@ def _next_step(tender) -> str:
             "Manufacturers may ask questions until %(until)s; then bids are "
             "accepted until %(deadline)s."
         ) % {
-            "until": _when(tender.clarification_deadline),
-            "deadline": _when(tender.submission_deadline),
+            "until": when_text(tender.clarification_deadline),
+            "deadline": when_text(tender.submission_deadline),
         }
     if status == T.TENDERING:
         return _(
             "Manufacturers submit sealed bids until %(deadline)s. Nobody but the "
             "bidder can read a bid before a procurement officer opens them all "
             "after the deadline."
-        ) % {"deadline": _when(tender.submission_deadline)}
+        ) % {"deadline": when_text(tender.submission_deadline)}
     if status == T.CLOSED:
         return _("A procurement officer opens the bids.")
     if status == T.OPENED:
@@ -956,8 +950,8 @@ def _tender_action_refusal(action, tender) -> str | None:
 def _tender_facts(tender):
     return [
         (_("Status"), tender.get_status_display()),
-        (_("Clarifications until"), _when(tender.clarification_deadline)),
-        (_("Bids until"), _when(tender.submission_deadline)),
+        (_("Clarifications until"), when_text(tender.clarification_deadline)),
+        (_("Bids until"), when_text(tender.submission_deadline)),
     ]
 
 
@@ -981,8 +975,8 @@ def tender_action(request, reference, action):
                 spec.done
                 % {
                     "ref": tender.case.reference,
-                    "clarifications": _when(done.clarification_deadline),
-                    "deadline": _when(done.submission_deadline),
+                    "clarifications": when_text(done.clarification_deadline),
+                    "deadline": when_text(done.submission_deadline),
                 },
             )
             return redirect(_tender_url(tender))
@@ -1184,7 +1178,7 @@ def bid_submit(request, reference, number):
                 request,
                 _("Your bid is sealed. Nobody else can read it before the bids are "
                   "opened after %(deadline)s; you may change or withdraw it until "
-                  "then.") % {"deadline": _when(tender.submission_deadline)},
+                  "then.") % {"deadline": when_text(tender.submission_deadline)},
             )  # fmt: skip
             return redirect("procurement:bid", created.pk)
     return _form_page(
@@ -1196,13 +1190,13 @@ def bid_submit(request, reference, number):
         facts=[
             (_("Lot"), f"{lot.number}: {lot.title}"),
             (_("Quantity"), lot.quantity),
-            (_("Maximum unit price"), _eur(lot.max_unit_price)),
+            (_("Maximum unit price"), eur(lot.max_unit_price)),
             (
                 _("Delivery"),
                 f"{date_format(lot.delivery_from, 'j M Y')} to "
                 f"{date_format(lot.delivery_to, 'j M Y')}",
             ),
-            (_("Bids until"), _when(tender.submission_deadline)),
+            (_("Bids until"), when_text(tender.submission_deadline)),
         ],
         intro=_(
             "Your bid is encrypted when you submit it; only your company can "
@@ -1300,13 +1294,13 @@ def bid_change(request, pk):
         % {"n": bid.lot.number, "ref": tender.case.reference},
         tender=tender,
         facts=[
-            (_("Maximum unit price"), _eur(bid.lot.max_unit_price)),
+            (_("Maximum unit price"), eur(bid.lot.max_unit_price)),
             (_("Lot quantity"), bid.lot.quantity),
             (
                 _("Documents in the bid"),
                 ", ".join(d["name"] for d in offer.documents) or "—",
             ),
-            (_("Bids until"), _when(tender.submission_deadline)),
+            (_("Bids until"), when_text(tender.submission_deadline)),
         ],
         notice=notice,
         submit=_("Seal the changed bid"),
@@ -1329,7 +1323,7 @@ def bid_withdraw(request, pk):
         messages.success(
             request,
             _("Your bid is withdrawn. You may submit a new one until %(deadline)s.")
-            % {"deadline": _when(tender.submission_deadline)},
+            % {"deadline": when_text(tender.submission_deadline)},
         )
         return redirect(_tender_url(tender))
     return _form_page(
@@ -1339,7 +1333,7 @@ def bid_withdraw(request, pk):
         % {"n": bid.lot.number, "ref": tender.case.reference},
         tender=tender,
         facts=[
-            (_("Unit price"), _eur(offer.unit_price)),
+            (_("Unit price"), eur(offer.unit_price)),
             (_("Quantity"), offer.quantity),
         ],
         notice=services.bidding_closed_reason(tender)
@@ -1386,10 +1380,11 @@ def _award_facts(award, user):
         (_("Lot"), f"{award.lot.number}: {award.lot.title}"),
         (_("Manufacturer"), award.bid.manufacturer.name),
         (_("Offer"), _("%(units)d units at %(price)s, %(total)s in all")
-         % {"units": offer.quantity, "price": _eur(offer.unit_price),
-            "total": _eur(offer.total)}),
+         % {"units": offer.quantity, "price": eur(offer.unit_price),
+            "total": eur(offer.total)}),
         (_("Status"), award.get_status_display()),
-        (_("Recommended by"), f"{award.recommended_by}, {_when(award.recommended_at)}"),
+        (_("Recommended by"),
+         f"{award.recommended_by}, {when_text(award.recommended_at)}"),
         (_("Justification"), award.justification),
     ]  # fmt: skip
 
@@ -1530,7 +1525,7 @@ def complaint_file(request, pk):
         tender=tender,
         facts=[
             (_("Awarded to"), award.bid.manufacturer.name),
-            (_("Standstill until"), _when(award.standstill_until)),
+            (_("Standstill until"), when_text(award.standstill_until)),
         ],
         submit=_("File complaint"),
         back_url=_tender_url(tender),
@@ -1577,7 +1572,7 @@ def complaint_decide(request, pk):
                     "name": complaint.award.bid.manufacturer.name,
                 },
             ),
-            (_("Filed"), _when(complaint.filed_at)),
+            (_("Filed"), when_text(complaint.filed_at)),
             (_("Complaint"), complaint.text),
         ],
         notice=None
@@ -1616,7 +1611,7 @@ def contract_sign(request, pk):
                 _("%(ref)s is signed; %(value)s is committed from %(pool)s.")
                 % {
                     "ref": created.reference,
-                    "value": _eur(created.value_eur),
+                    "value": eur(created.value_eur),
                     "pool": tender.pool.name,
                 },
             )
@@ -1736,7 +1731,7 @@ def delivery_decide(request, pk):
                 ) % {
                     "units": decided.quantity_accepted,
                     "ref": decided.disbursement.case.reference,
-                    "amount": _eur(decided.disbursement.eur_amount),
+                    "amount": eur(decided.disbursement.eur_amount),
                 }
             else:
                 message = _("The delivery is rejected; nothing is payable.")
@@ -1751,7 +1746,7 @@ def delivery_decide(request, pk):
             (_("Manufacturer"), contract.manufacturer.name),
             (_("Milestone"), delivery.milestone.number),
             (_("Units delivered"), delivery.quantity),
-            (_("Reported"), _when(delivery.reported_at)),
+            (_("Reported"), when_text(delivery.reported_at)),
             (_("Note"), delivery.note or "—"),
         ],
         notice=None

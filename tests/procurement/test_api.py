@@ -24,6 +24,7 @@ from procurement.models import (
     Tender,
     TenderStatus,
 )
+from secretariat.formatting import when_text
 from secretariat.models import (
     Commitment,
     DisbursementRequest,
@@ -339,10 +340,7 @@ def test_a_late_bid_is_refused_with_the_deadline(people, bidders, tender, api_fo
     response = post(api_for(rep), "/api/bids/", bid_body(tender.lots.get().pk))
     body = refused(response, 409, "are accepted while tendering is open, until")
     assert tender.case.reference in body["detail"]
-    assert (
-        f"{timezone.localtime(tender.submission_deadline):%Y-%m-%d %H:%M}"
-        in (body["detail"])
-    )
+    assert when_text(tender.submission_deadline) in (body["detail"])
     assert not Bid.objects.exists()
 
 
