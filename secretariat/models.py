@@ -1260,7 +1260,13 @@ class SecurityEventKind(models.TextChoices):
     BUSINESS_RULE_REFUSED = "business_rule_refused", _("Business rule refused")
     PASSWORD_CHANGED = "password_changed", _("Password changed")
     PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
-    # Lockout and two-factor kinds are added here when those land.
+    LOCKED_OUT = "locked_out", _("Locked out after failed sign-ins")
+    UNLOCKED = "unlocked", _("Sign-in lockout lifted")
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Second factor set up")
+    TWO_FACTOR_VERIFIED = "two_factor_verified", _("Second factor verified")
+    TWO_FACTOR_FAILED = "two_factor_failed", _("Second factor refused")
+    TWO_FACTOR_RESET = "two_factor_reset", _("Second factor removed")
+    REAUTHENTICATED = "reauthenticated", _("Confirmed with a second factor")
 
 
 class SecurityEvent(AppendOnlyModel):
