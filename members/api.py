@@ -134,10 +134,12 @@ class OnboardingCaseSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(source="case.reference")
     member_state = serializers.CharField(source="member_state.country.code")
     status = serializers.CharField(source="case.status")
-    owner = serializers.PrimaryKeyRelatedField(source="case.owner", read_only=True)
-    due_date = serializers.DateField(source="case.due_date")
+    owner = serializers.PrimaryKeyRelatedField(
+        source="case.owner", read_only=True, allow_null=True
+    )
+    due_date = serializers.DateField(source="case.due_date", allow_null=True)
     opened_at = serializers.DateTimeField(source="case.opened_at")
-    closed_at = serializers.DateTimeField(source="case.closed_at")
+    closed_at = serializers.DateTimeField(source="case.closed_at", allow_null=True)
     steps = OnboardingStepSerializer(many=True, read_only=True)
 
     class Meta:
@@ -437,7 +439,9 @@ class OnboardingCaseViewSet(
             self.get_queryset(), case__reference=self.kwargs["reference"]
         )
 
-    @extend_schema(request=DocumentUploadSerializer, responses=AttachmentSerializer)
+    @extend_schema(
+        request=DocumentUploadSerializer, responses={201: AttachmentSerializer}
+    )
     @action(detail=True, methods=["post"], parser_classes=DOCS_PARSERS)
     def documents(self, request, reference=None):
         """Upload a document to the case, optionally for a checklist step."""
@@ -455,7 +459,7 @@ class OnboardingCaseViewSet(
             AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=CommentSerializer, responses=CommentSerializer)
+    @extend_schema(request=CommentSerializer, responses={201: CommentSerializer})
     @action(detail=True, methods=["post"])
     def comments(self, request, reference=None):
         """Comment on the case."""

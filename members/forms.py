@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import (
     Earmark,
-    MemberStatus,
     OnboardingStep,
     ParticipationScope,
 )
@@ -27,16 +26,6 @@ def staff_users():
 
 class DateInput(forms.DateInput):
     input_type = "date"
-
-
-class MemberFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("Any status")), *MemberStatus.choices],
-    )
-    co_lead = forms.BooleanField(label=_("Co-leads only"), required=False)
 
 
 class TransitionForm(forms.Form):

@@ -4,8 +4,6 @@ redirect or render."""
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -13,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members import selectors, services
+from members.filters import MEMBER_SORTS, MemberFilter
 from members.forms import (
     ConstraintsForm,
     ContributionForm,
     DocumentUploadForm,
     LiaisonInviteForm,
-    MemberFilterForm,
     PledgeForm,
     ReasonForm,
     StepAssignForm,
@@ -34,6 +32,7 @@ from secretariat.forms import (
     posted,
     require_permission,
 )
+from secretariat.listing import list_page
 from secretariat.roles import Role
 
 
@@ -49,42 +48,18 @@ def _onboarding_or_404(request, reference):
     )
 
 
-MEMBER_SORTS = {"name", "-name", "status", "-status", "joined_on", "-joined_on"}
-
-
 @login_required
 def member_list(request):
     require_permission(request, "members.view_memberstate")
-    members = selectors.member_states_for(request.user)
-    filters = MemberFilterForm(request.GET or None)
-    if filters.is_valid():
-        query = filters.cleaned_data["q"].strip()
-        if query:
-            members = members.filter(
-                Q(name__icontains=query) | Q(country__iexact=query)
-            )
-        if filters.cleaned_data["status"]:
-            members = members.filter(status=filters.cleaned_data["status"])
-        if filters.cleaned_data["co_lead"]:
-            members = members.filter(is_co_lead=True)
-    sort = request.GET.get("sort", "name")
-    if sort not in MEMBER_SORTS:
-        sort = "name"
-    members = members.order_by(sort, "name")
-    page = Paginator(members, 50).get_page(request.GET.get("page"))
-    kept = request.GET.copy()
-    for key in ("sort", "page"):
-        kept.pop(key, None)
-    return render(
+    context = list_page(
         request,
-        "members/member_list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "sort": sort,
-            "filter_query": kept.urlencode() + "&" if kept else "",
-        },
+        selectors.member_states_for(request.user),
+        filterset_class=MemberFilter,
+        sorts=MEMBER_SORTS,
+        default_sort="name",
+        tiebreak=("name",),
     )
+    return render(request, "members/member_list.html", context)
 
 
 RECENT_CONTRIBUTIONS = 50

@@ -15,10 +15,7 @@ from procurement.models import (
     Component,
     Procedure,
     RequirementPriority,
-    RequirementStatus,
-    TenderStatus,
     TestOutcome,
-    VettingStatus,
 )
 from secretariat.forms import DocumentField, reason_field
 from secretariat.models import CapabilityCategory, User
@@ -65,14 +62,6 @@ def text_area(label, rows=3, **kwargs):
 # ---------------------------------------------------------------- requirements
 
 
-class RequirementFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("Any status")), *RequirementStatus.choices],
-    )
-
-
 class RequirementForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     source_reference = forms.CharField(
@@ -93,15 +82,6 @@ class RequirementForm(forms.Form):
 
 
 # ---------------------------------------------------------------- manufacturers
-
-
-class ManufacturerFilterForm(forms.Form):
-    q = forms.CharField(label=_("Company"), required=False, max_length=100)
-    vetting_status = forms.ChoiceField(
-        label=_("Vetting"),
-        required=False,
-        choices=[("", _("Any vetting status")), *VettingStatus.choices],
-    )
 
 
 class NominateForm(forms.Form):
@@ -169,15 +149,6 @@ class BankAccountForm(forms.Form):
 
 
 # ---------------------------------------------------------------- tenders
-
-
-class TenderFilterForm(forms.Form):
-    q = forms.CharField(label=_("Reference or title"), required=False, max_length=100)
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("Any status")), *TenderStatus.choices],
-    )
 
 
 class ManufacturerChoices(forms.ModelMultipleChoiceField):

@@ -1,9 +1,13 @@
 """Requirements from Ukraine's Armed Forces and the manufacturers that may bid for
 them. Tenders, bids, evaluation, awards, contracts and deliveries build on these."""
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -821,3 +825,69 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.quantity} units under {self.contract}"
+
+
+class DeliveryMonth(models.Model):
+    """Drones delivered (batches not rejected, by the month they were reported)
+    and accepted (by the month of the decision), in the fund's time zone. Kept
+    by the delivery services, so that the dashboard's totals and twelve months
+    read a few dozen rows rather than every delivery ever made."""
+
+    month = models.DateField(unique=True)
+    delivered = models.BigIntegerField(default=0)
+    accepted = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return (
+            f"{self.month:%Y-%m}: {self.delivered} delivered, {self.accepted} accepted"
+        )
+
+    @staticmethod
+    def month_of(moment) -> date:
+        return timezone.localdate(moment, ZoneInfo(settings.TIME_ZONE)).replace(day=1)
+
+    @classmethod
+    def add(cls, moment, *, delivered: int = 0, accepted: int = 0) -> None:
+        """Count ``delivered`` (which may be negative: a batch rejected) and
+        ``accepted`` units in the month of ``moment``."""
+        match = cls.objects.filter(month=cls.month_of(moment))
+        change = {
+            "delivered": models.F("delivered") + delivered,
+            "accepted": models.F("accepted") + accepted,
+        }
+        if match.update(**change):
+            return
+        try:
+            # Two first deliveries of a month may race to create its row: the
+            # savepoint lets the loser add to the winner's.
+            with transaction.atomic():
+                cls.objects.create(
+                    month=cls.month_of(moment), delivered=delivered, accepted=accepted
+                )
+        except IntegrityError:
+            match.update(**change)
+
+    @classmethod
+    def recount(cls) -> None:
+        """Count every delivery again (after deliveries were written other than
+        by the services, as the scale seed does)."""
+        zone = ZoneInfo(settings.TIME_ZONE)
+        months = {}
+        for field, rows in (
+            ("delivered", Delivery.objects.exclude(status=DeliveryStatus.REJECTED)
+             .annotate(m=TruncMonth("reported_at", tzinfo=zone))
+             .order_by().values("m").annotate(n=Sum("quantity"))),
+            ("accepted", Delivery.objects.filter(
+                status=DeliveryStatus.ACCEPTED, decided_at__isnull=False)
+             .annotate(m=TruncMonth("decided_at", tzinfo=zone))
+             .order_by().values("m").annotate(n=Sum("quantity_accepted"))),
+        ):  # fmt: skip
+            for row in rows:
+                month = timezone.localtime(row["m"], zone).date().replace(day=1)
+                months.setdefault(month, {"delivered": 0, "accepted": 0})
+                months[month][field] += row["n"] or 0
+        with transaction.atomic():
+            cls.objects.all().delete()
+            cls.objects.bulk_create(
+                cls(month=month, **counts) for month, counts in months.items()
+            )

@@ -53,7 +53,10 @@ def tell_tender_published(tender: Tender) -> None:
     states = reps.values_list("manufacturer__member_state_id", flat=True)
     liaisons = users_with_role(Role.MEMBER_LIAISON, member_state_id__in=states)
     notify(
-        recipients=[*reps, *liaisons],
+        # One queryset, read as ids and addresses: thousands may be told.
+        recipients=User.objects.filter(
+            Q(pk__in=reps.values("pk")) | Q(pk__in=liaisons.values("pk"))
+        ),
         kind=NotificationKind.TENDER_PUBLISHED,
         title=_("Tender %(ref)s published: %(title)s")
         % {"ref": tender.case.reference, "title": tender.title},

@@ -34,7 +34,7 @@ from procurement.models import (
     opened_tenders,
 )
 from secretariat.exceptions import ConflictError
-from secretariat.models import TimelineEvent
+from secretariat.models import CaseKind, TimelineEvent
 from secretariat.roles import Role, has_role, is_staff_reader
 
 
@@ -58,7 +58,11 @@ def requirements_for(user) -> QuerySet[Requirement]:
 def tenders_for(user) -> QuerySet[Tender]:
     """Staff see every tender; liaisons and manufacturers' representatives see
     published ones (a representative, of a restricted tender, only if invited)."""
-    tenders = Tender.objects.select_related("case", "pool")
+    # Every tender's case is of the tender kind; saying so lets a list newest
+    # first read the tenders' cases only (index ``case_kind_opened``).
+    tenders = Tender.objects.select_related("case", "pool").filter(
+        case__kind=CaseKind.TENDER
+    )
     if is_staff_reader(user):
         return tenders
     public = tenders.exclude(status=TenderStatus.DRAFT)

@@ -33,6 +33,7 @@ from procurement.models import (
     Component,
     Contract,
     Delivery,
+    DeliveryMonth,
     DeliveryStatus,
     Lot,
     Manufacturer,
@@ -1546,6 +1547,7 @@ def delivery_report(
             contract=contract, milestone=milestone, quantity=int(quantity),
             note=note.strip(), reported_by=actor,
         )  # fmt: skip
+        DeliveryMonth.add(delivery.reported_at, delivered=delivery.quantity)
         tender = contract.award.lot.tender
         timeline_record(
             subject=tender,
@@ -1652,6 +1654,11 @@ def delivery_decide(
                 categories=[lot.capability],
             )
         delivery.save()
+        if accepted:
+            DeliveryMonth.add(delivery.decided_at, accepted=accepted)
+        else:
+            # A rejected batch is delivered again: it no longer counts.
+            DeliveryMonth.add(delivery.reported_at, delivered=-delivery.quantity)
         tender = contract.award.lot.tender
         timeline_record(
             subject=tender,

@@ -31,6 +31,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from procurement import selectors, services
+from procurement.filters import (
+    BID_SORTS,
+    CONTRACT_SORTS,
+    EVALUATION_SORTS,
+    MANUFACTURER_SORTS,
+    REQUIREMENT_SORTS,
+    TENDER_SORTS,
+    BidFilter,
+    ContractFilter,
+    EvaluationSeatFilter,
+    ManufacturerFilter,
+    RequirementFilter,
+    TenderFilter,
+)
 from procurement.forms import (
     CRITERION_LABELS,
     AmendForm,
@@ -49,14 +63,11 @@ from procurement.forms import (
     DeliveryDecisionForm,
     DeliveryReportForm,
     LotForm,
-    ManufacturerFilterForm,
     NominateForm,
     OpenBidsForm,
-    RequirementFilterForm,
     RequirementForm,
     ScoreForm,
     SupplyChainForm,
-    TenderFilterForm,
     TenderForm,
     TestResultForm,
     VettingForm,
@@ -70,6 +81,7 @@ from procurement.models import (
     BidStatus,
     ComplaintStatus,
     Component,
+    ContractStatus,
     Delivery,
     DeliveryStatus,
     Lot,
@@ -81,7 +93,7 @@ from procurement.models import (
 )
 from procurement.ocds import release_package_for
 from secretariat.exceptions import ApplicationError
-from secretariat.formatting import when_text
+from secretariat.formatting import day_text, when_text
 from secretariat.forms import (
     CommentForm,
     ConfirmForm,
@@ -89,6 +101,7 @@ from secretariat.forms import (
     posted,
     require_permission,
 )
+from secretariat.listing import list_page
 from secretariat.models import Attachment
 from secretariat.roles import Role, has_role, is_staff_reader
 from secretariat.rules import is_co_lead_state_approver, is_procurement_officer
@@ -141,7 +154,9 @@ def _require_bidder(request, perm="procurement.submit_bid", obj=None) -> None:
 
 def _tender_or_404(request, reference) -> Tender:
     return get_object_or_404(
-        selectors.tenders_for(request.user), case__reference=reference
+        # The owner and who opened the bids are shown on the tender's page.
+        selectors.tenders_for(request.user).select_related("case__owner", "opened_by"),
+        case__reference=reference,
     )
 
 
@@ -204,19 +219,19 @@ def _offer(bid, user) -> Offer:
 @login_required
 def requirement_list(request):
     require_permission(request, "procurement.view_requirement")
-    requirements = selectors.requirements_for(request.user)
-    filters = RequirementFilterForm(request.GET or None)
-    if filters.is_valid() and filters.cleaned_data["status"]:
-        requirements = requirements.filter(status=filters.cleaned_data["status"])
-    page = Paginator(requirements.order_by("needed_by", "id"), 50).get_page(
-        request.GET.get("page")
+    context = list_page(
+        request,
+        selectors.requirements_for(request.user),
+        filterset_class=RequirementFilter,
+        sorts=REQUIREMENT_SORTS,
+        default_sort="needed_by",
+        tiebreak=("id",),
     )
     return render(
         request,
         "procurement/requirement_list.html",
         {
-            "page": page,
-            "filters": filters,
+            **context,
             "can_add": request.user.has_perm("procurement.add_requirement"),
             "can_tender": request.user.has_perm("procurement.manage_tender"),
         },
@@ -254,29 +269,19 @@ def requirement_create(request):
 @login_required
 def manufacturer_list(request):
     require_permission(request, "procurement.view_manufacturer")
-    manufacturers = selectors.manufacturers_for(request.user)
-    filters = ManufacturerFilterForm(request.GET or None)
-    filtered = False
-    if filters.is_valid():
-        query = filters.cleaned_data["q"].strip()
-        if query:
-            manufacturers = manufacturers.filter(
-                Q(name__icontains=query) | Q(registration_number__iexact=query)
-            )
-        status = filters.cleaned_data["vetting_status"]
-        if status:
-            manufacturers = manufacturers.filter(vetting_status=status)
-        filtered = bool(query or status)
-    page = Paginator(manufacturers.order_by("name", "id"), 50).get_page(
-        request.GET.get("page")
+    context = list_page(
+        request,
+        selectors.manufacturers_for(request.user),
+        filterset_class=ManufacturerFilter,
+        sorts=MANUFACTURER_SORTS,
+        default_sort="name",
+        tiebreak=("id",),
     )
     return render(
         request,
         "procurement/manufacturer_list.html",
         {
-            "page": page,
-            "filters": filters,
-            "filtered": filtered,
+            **context,
             "can_nominate": request.user.has_perm("procurement.nominate_manufacturer"),
         },
     )
@@ -512,28 +517,18 @@ def tender_list(request):
     tenders = selectors.tenders_for(request.user).annotate(
         lot_count=Coalesce(Subquery(lot_count), 0)
     )
-    filters = TenderFilterForm(request.GET or None)
-    filtered = False
-    if filters.is_valid():
-        query = filters.cleaned_data["q"].strip()
-        if query:
-            tenders = tenders.filter(
-                Q(case__reference__icontains=query) | Q(title__icontains=query)
-            )
-        status = filters.cleaned_data["status"]
-        if status:
-            tenders = tenders.filter(status=status)
-        filtered = bool(query or status)
-    page = Paginator(tenders.order_by("-case__opened_at", "-id"), 50).get_page(
-        request.GET.get("page")
+    context = list_page(
+        request,
+        tenders,
+        filterset_class=TenderFilter,
+        sorts=TENDER_SORTS,
+        default_sort="-opened",
     )
     return render(
         request,
         "procurement/tender_list.html",
         {
-            "page": page,
-            "filters": filters,
-            "filtered": filtered,
+            **context,
             "can_create": request.user.has_perm("procurement.manage_tender"),
             "is_bidder": _is_bidder(request.user),
         },
@@ -1139,12 +1134,14 @@ def clarification_answer(request, reference, pk):
 def bid_list(request):
     """A manufacturer's representative's own bids."""
     _require_bidder(request)
-    bids = selectors.bids_for(request.user).order_by("-submitted_at", "-id")
-    return render(
+    context = list_page(
         request,
-        "procurement/bid_list.html",
-        {"page": Paginator(bids, 50).get_page(request.GET.get("page"))},
+        selectors.bids_for(request.user),
+        filterset_class=BidFilter,
+        sorts=BID_SORTS,
+        default_sort="-submitted",
     )
+    return render(request, "procurement/bid_list.html", context)
 
 
 def _lot_or_404(tender, number):
@@ -1639,11 +1636,73 @@ def contract_sign(request, pk):
 @login_required
 def contract_list(request):
     require_permission(request, "procurement.view_contract")
-    contracts = selectors.contracts_for(request.user).order_by("-signed_at", "-id")
-    return render(
+    context = list_page(
         request,
-        "procurement/contract_list.html",
-        {"page": Paginator(contracts, 50).get_page(request.GET.get("page"))},
+        selectors.contracts_for(request.user),
+        filterset_class=ContractFilter,
+        sorts=CONTRACT_SORTS,
+        default_sort="-signed",
+    )
+    return render(request, "procurement/contract_list.html", context)
+
+
+@dataclass
+class ContractStep:
+    """What happens next on a contract, and who must act."""
+
+    text: str
+    who: str = ""
+    overdue: bool = False
+
+
+def _milestone_progress(milestones, deliveries) -> None:
+    """Each milestone's units accepted and awaiting tests, from the deliveries
+    already read (no query per milestone)."""
+    today = timezone.localdate()
+    for milestone in milestones:
+        mine = [d for d in deliveries if d.milestone_id == milestone.pk]
+        milestone.accepted = sum(
+            d.quantity_accepted for d in mine if d.status == DeliveryStatus.ACCEPTED
+        )
+        milestone.awaiting = sum(
+            d.quantity for d in mine if d.status == DeliveryStatus.REPORTED
+        )
+        milestone.outstanding = max(milestone.quantity - milestone.accepted, 0)
+        milestone.is_done = milestone.outstanding == 0
+        milestone.is_overdue = not milestone.is_done and milestone.due_on < today
+
+
+def _contract_next_step(contract, milestones, deliveries) -> ContractStep:
+    if contract.status == ContractStatus.TERMINATED:
+        return ContractStep(_("Nothing: the contract is terminated."))
+    if contract.status == ContractStatus.COMPLETED:
+        return ContractStep(_("Nothing: the contract is completed."))
+    waiting = [d for d in deliveries if d.status == DeliveryStatus.REPORTED]
+    if waiting:
+        oldest = min(waiting, key=lambda d: d.reported_at)
+        return ContractStep(
+            _(
+                "Test the delivery reported on %(when)s (%(units)s units) and "
+                "record how many units are accepted."
+            )
+            % {"when": when_text(oldest.reported_at), "units": f"{oldest.quantity:,}"},
+            who=_("The secretariat's procurement officers"),
+        )
+    open_milestones = [m for m in milestones if not m.is_done]
+    if not open_milestones:
+        return ContractStep(
+            _("Nothing to deliver: every milestone's units are accepted.")
+        )
+    milestone = open_milestones[0]
+    return ContractStep(
+        _("Deliver %(units)s units for milestone %(n)s, due on %(due)s.")
+        % {
+            "units": f"{milestone.outstanding:,}",
+            "n": milestone.number,
+            "due": day_text(milestone.due_on),
+        },
+        who=contract.manufacturer.name,
+        overdue=milestone.is_overdue,
     )
 
 
@@ -1652,20 +1711,30 @@ def contract_detail(request, pk):
     contract = get_object_or_404(selectors.contracts_for(request.user), pk=pk)
     user = request.user
     tender = contract.award.lot.tender
+    milestones = list(contract.milestones.order_by("number"))
+    deliveries = list(
+        selectors.deliveries_for(user)
+        .filter(contract=contract)
+        .order_by("-reported_at", "-id")
+    )
+    _milestone_progress(milestones, deliveries)
+    staff = is_staff_reader(user)
     return render(
         request,
         "procurement/contract_detail.html",
         {
             "contract": contract,
             "tender": tender,
-            "milestones": contract.milestones.all(),
-            "deliveries": selectors.deliveries_for(user)
-            .filter(contract=contract)
-            .order_by("-reported_at", "-id"),
+            "milestones": milestones,
+            "deliveries": deliveries,
+            "accepted_units": sum(m.accepted for m in milestones),
+            "next_step": _contract_next_step(contract, milestones, deliveries),
+            # The acceptance reports are filed on the tender's case, for staff.
+            "documents": [d for d in deliveries if d.report_id] if staff else [],
             "can_report": _is_bidder(user)
             and user.has_perm("procurement.report_delivery", contract),
             "can_decide": user.has_perm("procurement.manage_tender", tender),
-            "staff": is_staff_reader(user),
+            "staff": staff,
         },
     )
 
@@ -1780,14 +1849,16 @@ def _seat_next_step(seat) -> str:
 @login_required
 def evaluation_queue(request):
     require_permission(request, "procurement.evaluate")
-    seats = list(
-        selectors.committee_seats_for(request.user).order_by(
-            "-tender__case__opened_at", "-id"
-        )
+    context = list_page(
+        request,
+        selectors.committee_seats_for(request.user),
+        filterset_class=EvaluationSeatFilter,
+        sorts=EVALUATION_SORTS,
+        default_sort="-opened",
     )
-    for seat in seats:
+    for seat in context["page"].object_list:
         seat.next_step = _seat_next_step(seat)
-    return render(request, "procurement/evaluation_queue.html", {"seats": seats})
+    return render(request, "procurement/evaluation_queue.html", context)
 
 
 def _seat_or_404(request, pk):
@@ -1843,8 +1914,15 @@ def evaluation_detail(
     # The others' scores once one's own are submitted (the selector decides;
     # before that it returns one's own only).
     committee = _committee_scores(visible, seat) if seat.scores_submitted_at else {}
+    bids = selectors.bids_to_score(seat)
+    # A page of bids at a time: a tender may have hundreds, and each shown bid
+    # is unsealed and has a score form. A refused form is shown on its page.
+    refused = next(iter(score_forms), None)
+    page = Paginator(bids, BIDS_PER_PAGE).get_page(
+        _page_of_bid(bids, refused) if refused else request.GET.get("page")
+    )
     rows = []
-    for bid in selectors.bids_to_score(seat):
+    for bid in page:
         form = score_forms.get(bid.pk)
         if form is None and scoring and bid.eligible:
             form = ScoreForm(
@@ -1880,16 +1958,33 @@ def evaluation_detail(
             "declaration_form": declaration_form
             or (DeclarationForm() if may_declare else None),
             "rows": rows,
+            "page": page,
             "scoring": scoring,
             "scored": len({s.bid_id for s in own_scores}),
-            "to_score": sum(1 for row in rows if row["bid"].eligible),
+            "to_score": bids.filter(eligible=True).count() if rows else 0,
             "submit_form": submit_form or (ConfirmForm() if scoring else None),
         },
     )
 
 
-def _back_to_seat(seat, anchor=""):
-    return redirect(reverse("procurement:evaluation", args=[seat.pk]) + anchor)
+BIDS_PER_PAGE = 10
+
+
+def _page_of_bid(bids, bid_pk) -> int:
+    """The page of ``bids`` (ordered by lot, then id) that shows ``bid_pk``."""
+    bid = bids.filter(pk=bid_pk).values("lot__number").first()
+    if bid is None:
+        return 1
+    before = bids.filter(
+        Q(lot__number__lt=bid["lot__number"])
+        | Q(lot__number=bid["lot__number"], pk__lt=bid_pk)
+    ).count()
+    return before // BIDS_PER_PAGE + 1
+
+
+def _back_to_seat(seat, anchor="", page=1):
+    query = f"?page={page}" if page > 1 else ""
+    return redirect(reverse("procurement:evaluation", args=[seat.pk]) + query + anchor)
 
 
 @login_required
@@ -1950,7 +2045,8 @@ def evaluation_score(request, pk, bid_pk):
             _("Your scores of %(name)s's bid are saved.")
             % {"name": bid.manufacturer.name},
         )
-        return _back_to_seat(seat, f"#bid-{bid.pk}")
+        page = _page_of_bid(selectors.bids_to_score(seat), bid.pk)
+        return _back_to_seat(seat, f"#bid-{bid.pk}", page=page)
     return evaluation_detail(request, pk, score_forms={bid.pk: form})
 
 

@@ -5,14 +5,16 @@ import functools
 import hashlib
 import json
 
+from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -21,7 +23,15 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from secretariat import audit
 from secretariat.exceptions import ApplicationError
-from secretariat.models import IdempotencyKey
+from secretariat.models import IdempotencyKey, SecurityEventKind
+
+
+def not_found(request, exception=None):
+    """Django's 404 for a path that nothing routes to (``handler404``): JSON
+    under /api/, as every other API answer, and the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)
 
 
 def exception_handler(exc, context):
@@ -44,8 +54,65 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(write_only=True)
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}
+    )
+    otp_token = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "The code from the account's authenticator app: required for every "
+            "account that signs in with a second factor (staff, approvers, "
+            "evaluators, administrators)."
+        ),
+    )
+    token = serializers.CharField(read_only=True)
+
+    def validate(self, attrs):
+        from secretariat import twofactor
+
+        request = self.context["request"]
+        # The Django request, so that django-axes counts the failure and its
+        # middleware answers a locked-out client with the lockout message.
+        user = authenticate(
+            request=request._request,
+            username=attrs["username"],
+            password=attrs["password"],
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                _("Unable to sign in with that user name and password."),
+                code="authorization",
+            )
+        device = twofactor.confirmed_device(user)
+        if twofactor.role_requires(user) or device is not None:
+            refusal = twofactor.code_refusal(device, attrs.get("otp_token", ""))
+            if refusal:
+                audit.record(
+                    SecurityEventKind.TWO_FACTOR_FAILED,
+                    request=request._request,
+                    user=user,
+                    detail=refusal,
+                )
+                raise serializers.ValidationError({"otp_token": [refusal]})
+            audit.record(
+                SecurityEventKind.TWO_FACTOR_VERIFIED,
+                request=request._request,
+                user=user,
+                detail="API token",
+            )
+        attrs["user"] = user
+        return attrs
+
+
 class ObtainTokenView(ObtainAuthToken):
-    """Exchange a user name and password for an API token."""
+    """Exchange a user name, password and (where the account has one) the code
+    of its authenticator app for an API token."""
+
+    serializer_class = TokenRequestSerializer
 
     @extend_schema(tags=["auth"])
     def post(self, request, *args, **kwargs):

@@ -9,7 +9,9 @@ class SecretariatConfig(AppConfig):
     def ready(self):
         from secretariat import (
             audit,  # noqa: F401 (connects the sign-in signals)
+            lockout,  # noqa: F401 (records lockouts and unlocks)
             sessions,  # noqa: F401 (starts session clocks)
+            twofactor,  # noqa: F401 (records second-factor changes)
         )
         from secretariat.cases import register_case_kind
         from secretariat.models import CaseKind

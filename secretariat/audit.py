@@ -25,6 +25,11 @@ BID_REFUSAL_WITHHELD = "(bid refusal, not recorded)"
 _current_request = ContextVar("secretariat_audit_request", default=None)
 
 
+def current_request():
+    """The request being served on this thread, if any (for signal receivers)."""
+    return _current_request.get()
+
+
 def client_ip(request) -> str | None:
     """REMOTE_ADDR, or the first X-Forwarded-For hop behind our own proxy only:
     anyone can send the header, so it is trusted only when a proxy sets it."""

@@ -1,4 +1,115 @@
+import rules
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
 from secretariat.roles import Role, has_role, is_staff_reader
+
+
+def _nav_items(user):
+    """The main navigation: only the places this person may open, decided by the
+    same permission rules the pages check (``rules.has_perm`` reads the rules
+    alone, from the roles already loaded, at no query)."""
+    can = rules.has_perm
+    items = []
+
+    def add(label, url, perm=None, obj=None):
+        if perm is None or can(perm, user, obj):
+            items.append({"label": label, "url": url})
+
+    staff = is_staff_reader(user)
+    if staff:
+        add(_("Dashboard"), reverse("dashboard"), "secretariat.view_dashboard")
+        add(_("My work"), reverse("my_work"))
+        add(_("Members"), reverse("members:list"), "members.view_memberstate")
+        add(
+            _("Disbursements"),
+            reverse("disbursement_list"),
+            "secretariat.view_disbursementrequest",
+        )
+        add(_("Fund"), reverse("fund_statement"), "secretariat.view_fund_statement")
+        add(
+            _("Requirements"),
+            reverse("procurement:requirement_list"),
+            "procurement.view_requirement",
+        )
+        add(
+            _("Tenders"), reverse("procurement:tender_list"), "procurement.list_tenders"
+        )
+        add(
+            _("Contracts"),
+            reverse("procurement:contract_list"),
+            "procurement.view_contract",
+        )
+        add(
+            _("Manufacturers"),
+            reverse("procurement:manufacturer_list"),
+            "procurement.view_manufacturer",
+        )
+    else:
+        if has_role(user, Role.MEMBER_LIAISON) and user.member_state_id:
+            state = user.member_state
+            add(state.name, state.get_absolute_url(), "members.view_memberstate", state)
+            add(
+                _("Fund statement"),
+                reverse("fund_statement"),
+                "secretariat.view_fund_statement",
+            )
+            add(
+                _("Manufacturers"),
+                reverse("procurement:manufacturer_list"),
+                "procurement.view_manufacturer",
+            )
+            add(
+                _("Tenders"),
+                reverse("procurement:tender_list"),
+                "procurement.list_tenders",
+            )
+        if has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id:
+            if not any(i["url"] == reverse("procurement:tender_list") for i in items):
+                add(
+                    _("Tenders"),
+                    reverse("procurement:tender_list"),
+                    "procurement.list_tenders",
+                )
+            add(_("My bids"), reverse("procurement:bid_list"), "procurement.submit_bid")
+            add(
+                _("Contracts"),
+                reverse("procurement:contract_list"),
+                "procurement.view_contract",
+            )
+            add(
+                _("My company"),
+                reverse("procurement:manufacturer", args=[user.manufacturer_id]),
+            )
+    add(
+        _("Evaluation queue"),
+        reverse("procurement:evaluation_queue"),
+        "procurement.evaluate",
+    )
+    add(_("Reports"), reverse("report_list"), "secretariat.view_reports")
+    add(_("API"), reverse("api_docs"))
+    if user.is_staff:
+        add(_("Admin"), reverse("admin:index"))
+    return items
+
+
+def _mark_current(items, path):
+    """``aria-current``: "page" on the link to this very page, "true" on the
+    section it belongs to (the longest matching link)."""
+    best = None
+    for item in items:
+        item["current"] = ""
+        url = item["url"]
+        if path == url:
+            best = item
+            break
+        longer = best is None or len(url) > len(best["url"])
+        if url != "/" and path.startswith(url) and longer:
+            best = item
+    if best is not None:
+        best["current"] = "page" if path == best["url"] else "true"
+    return items
 
 
 def navigation(request):
@@ -6,6 +117,9 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     return {
+        "nav_items": SimpleLazyObject(
+            lambda: _mark_current(_nav_items(user), request.path)
+        ),
         "nav_is_staff": is_staff_reader(user),
         "nav_is_liaison": has_role(user, Role.MEMBER_LIAISON),
         "nav_is_evaluator": has_role(user, Role.EVALUATOR),

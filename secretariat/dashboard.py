@@ -23,8 +23,7 @@ from members.models import MemberState, MemberStatus, OnboardingStep
 from procurement.models import (
     Contract,
     ContractStatus,
-    Delivery,
-    DeliveryStatus,
+    DeliveryMonth,
     Tender,
     TenderStatus,
 )
@@ -48,9 +47,9 @@ OPEN_TENDER_STATUSES = [
 ]
 # A terminated contract's drones are no longer expected; a completed one's were.
 CONTRACTED_STATUSES = [ContractStatus.SIGNED, ContractStatus.COMPLETED]
-# A rejected batch goes back and is delivered again (the milestone counts it no
-# more): only batches awaiting or past their acceptance count as delivered.
-DELIVERED = ~Q(status=DeliveryStatus.REJECTED)
+# Delivered drones are counted per month by the delivery services
+# (``DeliveryMonth``): a rejected batch goes back and is delivered again, so only
+# batches awaiting or past their acceptance count as delivered.
 
 
 def _scoped(queryset: QuerySet, user) -> QuerySet:
@@ -114,15 +113,14 @@ class DroneFigures:
 
 def drones(user) -> DroneFigures:
     """Drones under signed contracts, reported delivered (less rejected
-    batches), and accepted after their tests (two queries)."""
+    batches), and accepted after their tests (two queries; the deliveries from
+    their monthly counts, ``DeliveryMonth``)."""
     contracted = _scoped(
         Contract.objects.filter(status__in=CONTRACTED_STATUSES), user
     ).aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
-    delivered = _scoped(Delivery.objects.all(), user).aggregate(
-        delivered=Coalesce(Sum("quantity", filter=DELIVERED), 0),
-        accepted=Coalesce(
-            Sum("quantity_accepted", filter=Q(status=DeliveryStatus.ACCEPTED)), 0
-        ),
+    delivered = _scoped(DeliveryMonth.objects.all(), user).aggregate(
+        delivered=Coalesce(Sum("delivered"), 0),
+        accepted=Coalesce(Sum("accepted"), 0),
     )
     return DroneFigures(
         contracted=contracted,
@@ -314,7 +312,7 @@ def fund_by_month(user, *, today: date | None = None) -> MonthlySeries:
 
 def drones_by_month(user, *, today: date | None = None) -> MonthlySeries:
     """Drones contracted (by signing date), delivered (by report date) and
-    accepted (by decision date) per month over the last twelve months (three
+    accepted (by decision date) per month over the last twelve months (two
     queries)."""
     months = last_months(today)
     since = _since(months[0])
@@ -328,21 +326,15 @@ def drones_by_month(user, *, today: date | None = None) -> MonthlySeries:
         when="signed_at",
         amount="quantity",
     )
-    delivered = _by_month(
-        _scoped(Delivery.objects.filter(DELIVERED, reported_at__gte=since), user),
-        when="reported_at",
-        amount="quantity",
-    )
-    accepted = _by_month(
-        _scoped(
-            Delivery.objects.filter(
-                status=DeliveryStatus.ACCEPTED, decided_at__gte=since
-            ),
-            user,
-        ),
-        when="decided_at",
-        amount="quantity_accepted",
-    )
+    # The monthly counts kept by the delivery services, not the deliveries.
+    counted = {
+        month: (delivered, accepted)
+        for month, delivered, accepted in _scoped(
+            DeliveryMonth.objects.filter(month__gte=months[0]), user
+        ).values_list("month", "delivered", "accepted")
+    }
+    delivered = {(m,): d for m, (d, _a) in counted.items()}
+    accepted = {(m,): a for m, (_d, a) in counted.items()}
     return MonthlySeries(
         months=months,
         series={

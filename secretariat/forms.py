@@ -6,7 +6,8 @@ from django_countries.fields import CountryField
 
 from secretariat import audit
 from secretariat.exceptions import ApplicationError
-from secretariat.models import CapabilityCategory, DisbursementStatus, LedgerKind
+from secretariat.models import CapabilityCategory
+from secretariat.twofactor import code_form_field
 from secretariat.uploads import allowed_extensions_display, inspect_upload
 
 
@@ -107,19 +108,6 @@ class CommitmentChoiceField(forms.ModelChoiceField):
         }
 
 
-class DisbursementFilterForm(forms.Form):
-    q = forms.CharField(label=_("Reference or payee"), required=False, max_length=100)
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[
-            ("", _("Any status")),
-            ("open", _("Open (not closed)")),
-            *DisbursementStatus.choices,
-        ],
-    )
-
-
 class DisbursementForm(forms.Form):
     """Prepare or change a disbursement request. Malformed input is refused here;
     the IBAN, BIC, money and earmark rules are the service's."""
@@ -171,6 +159,12 @@ class CommentedActionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional; recorded on the timeline."),
     )
+
+
+class ApprovalWithCodeForm(CommentedActionForm):
+    """Approving above the one-approver limit: the comment and a fresh code."""
+
+    otp_token = code_form_field()
 
 
 class ActionReasonForm(forms.Form):
@@ -227,21 +221,6 @@ class AdjustmentDecisionForm(forms.Form):
         choices=[("approve", _("Approve")), ("reject", _("Reject"))],
         widget=forms.RadioSelect,
     )
-
-
-class LedgerFilterForm(forms.Form):
-    pool = forms.ModelChoiceField(
-        label=_("Pool"), required=False, queryset=None, empty_label=_("Any pool")
-    )
-    kind = forms.ChoiceField(
-        label=_("Kind"),
-        required=False,
-        choices=[("", _("Any kind")), *LedgerKind.choices],
-    )
-
-    def __init__(self, *args, pools, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["pool"].queryset = pools
 
 
 class StatementImportForm(forms.Form):

@@ -17,13 +17,14 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from members.api import CanListModel, CurrencyCodeField, ReasonSerializer, ScopedViewSet
-from secretariat import selectors
+from secretariat import selectors, twofactor
 from secretariat.api import idempotent
 from secretariat.models import (
     Adjustment,
@@ -38,6 +39,7 @@ from secretariat.models import (
     Pool,
     StatementLine,
 )
+from secretariat.rules import is_co_lead_state_approver
 from secretariat.services import disbursements as dsb
 from secretariat.services import fund
 from secretariat.uploads import inspect_upload
@@ -296,7 +298,9 @@ class DisbursementApprovalSerializer(serializers.ModelSerializer):
 class DisbursementSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(source="case.reference", read_only=True)
     title = serializers.CharField(source="case.title", read_only=True)
-    due_date = serializers.DateField(source="case.due_date", read_only=True)
+    due_date = serializers.DateField(
+        source="case.due_date", read_only=True, allow_null=True
+    )
     commitment_reference = serializers.CharField(
         source="commitment.reference", read_only=True
     )
@@ -390,6 +394,19 @@ class DisbursementInputSerializer(DisbursementUpdateSerializer):
 class DisbursementCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default=""
+    )
+
+
+class ApprovalSerializer(DisbursementCommentSerializer):
+    otp_token = serializers.CharField(
+        max_length=8,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "A fresh code from the approver's authenticator app: required above "
+            "the approval policy's one-approver limit (`approvals_needed` 2)."
+        ),
     )
 
 
@@ -513,6 +530,16 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return selectors.pools_for(self.request.user).order_by("kind", "name")
 
 
+class LedgerCursorPagination(CursorPagination):
+    """The ledger only grows, in time order: a page starts where the last one
+    ended (a range of the ``ledger_at`` index) instead of counting every entry
+    before it, so a page costs the same at any size of the ledger. Pages are
+    followed by their ``next`` and ``previous`` links; there is no total count."""
+
+    ordering = ("created_at", "id")
+    page_size = 50
+
+
 class LedgerEntryViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
 ):
@@ -521,6 +548,7 @@ class LedgerEntryViewSet(
 
     list_permission = "secretariat.view_ledgerentry"
     serializer_class = LedgerEntrySerializer
+    pagination_class = LedgerCursorPagination
     filterset_class = LedgerEntryFilter
     ordering_fields = ["created_at", "amount_eur"]
     ordering = ["created_at", "id"]
@@ -741,16 +769,23 @@ class DisbursementViewSet(
         )
         return self._answer(disbursement)
 
-    @extend_schema(
-        request=DisbursementCommentSerializer, responses=DisbursementSerializer
-    )
+    @extend_schema(request=ApprovalSerializer, responses=DisbursementSerializer)
     @idempotent
     @action(detail=True, methods=["post"])
     def approve(self, request, reference=None):
-        """Approve as a co-lead approver; the last approval needed approves it."""
+        """Approve as a co-lead approver; the last approval needed approves it.
+        Above the one-approver limit the approver's fresh code is required."""
         disbursement = self.get_object()
-        data = DisbursementCommentSerializer(data=request.data)
+        data = ApprovalSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if twofactor.approval_needs_code(disbursement) and is_co_lead_state_approver(
+            request.user
+        ):
+            refusal = twofactor.presence_refusal(
+                request._request, request.user, data.validated_data["otp_token"]
+            )
+            if refusal:
+                raise serializers.ValidationError({"otp_token": [refusal]})
         disbursement = dsb.disbursement_approve(
             request=disbursement,
             actor=request.user,

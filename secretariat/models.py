@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from djmoney.models.fields import MoneyField
 
+from secretariat.timezones import time_zone_choices
+
 
 class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
@@ -45,7 +47,13 @@ class User(AbstractUser):
         related_name="representatives",
         help_text=_("For manufacturer representatives: the company they act for."),
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Riga")
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=time_zone_choices,
+        default=settings.TIME_ZONE,
+        help_text=_("Dates and times are shown to you in this time zone."),
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -167,6 +175,9 @@ class Case(models.Model):
             models.Index(fields=["owner", "due_date"], name="case_owner_due"),
             # Every list of cases (tenders, disbursements) is newest first.
             models.Index(fields=["opened_at"], name="case_opened"),
+            # A list of one kind reads only its own cases, newest first (the
+            # kinds' cases are interleaved in time).
+            models.Index(fields=["kind", "opened_at"], name="case_kind_opened"),
         ]
 
     def __str__(self):
@@ -1078,6 +1089,36 @@ class NotificationDelivery(models.Model):
 
     def __str__(self):
         return f"{self.notification} by {self.channel}: {self.status}"
+
+
+class NotificationFanOut(models.Model):
+    """One notification to many people (a published tender tells thousands),
+    written in the transaction of the change that causes it, like every
+    notification, but as one row: a worker expands it after commit into one
+    ``Notification`` (and delivery) per person, so that the request that
+    publishes does not write thousands of rows. Expanded once: the worker claims
+    the row under lock and sets ``expanded_at`` in the same transaction."""
+
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    # Who was to be told when the change was made (active users' ids), in order.
+    recipient_ids = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expanded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(expanded_at__isnull=True),
+                name="fan_out_pending_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({len(self.recipient_ids)} people)"
 
 
 class NotificationPreference(models.Model):

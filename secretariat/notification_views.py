@@ -5,7 +5,6 @@ Kept apart from ``views.py`` (the fund and case pages), which is long enough."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from secretariat import notifications
+from secretariat.listing import list_page
 from secretariat.models import DeliveryMode, NotificationKind
 
 
@@ -31,11 +31,11 @@ def notification_list(request):
     items = notifications.notifications_for(request.user)
     if unread_only:
         items = items.filter(read_at__isnull=True)
-    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    context = list_page(request, items, per_page=25)
     return render(
         request,
         "secretariat/notification_list.html",
-        {"page": page, "unread_only": unread_only},
+        {**context, "unread_only": unread_only},
     )
 
 
@@ -47,6 +47,16 @@ def notification_read(request):
     ids = request.POST.getlist("id")
     ids = [int(i) for i in ids if i.isdigit()] if ids else None
     notifications.notifications_mark_read(actor=request.user, ids=ids)
+    if request.headers.get("HX-Request") and ids and len(ids) == 1:
+        # Marked from the list without a page load: the item again, now read,
+        # and the bell's new count.
+        item = notifications.notifications_for(request.user).filter(pk=ids[0]).first()
+        if item is not None:
+            return render(
+                request,
+                "secretariat/_notification_read.html",
+                {"n": item, "oob": True},
+            )
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -54,6 +64,8 @@ def notification_read(request):
         return redirect(target)
     if ids is None:
         messages.success(request, _("All notifications marked as read."))
+    else:
+        messages.success(request, _("Notification marked as read."))
     return redirect("notification_list")
 
 

@@ -10,7 +10,12 @@ sends a delivery only while holding its row lock and marks it sent in the same
 transaction, so two workers (or a task run twice) never send it twice; the
 Message-ID is derived from the notification, so a mail server can drop the one
 duplicate that remains possible when a worker dies between the mail server's
-acceptance and the commit."""
+acceptance and the commit.
+
+A notification to many people (a published tender's) is written as one
+``NotificationFanOut`` row in the transaction instead, and expanded into the
+notifications and deliveries by a worker after commit; the periodic task expands
+any whose task was lost."""
 
 import logging
 import smtplib
@@ -32,6 +37,7 @@ from secretariat.models import (
     DeliveryStatus,
     Notification,
     NotificationDelivery,
+    NotificationFanOut,
     NotificationKind,
     NotificationPreference,
     User,
@@ -50,10 +56,6 @@ def users_with_role(role: str, **filters) -> QuerySet[User]:
     return User.objects.filter(groups__name=role, is_active=True, **filters).distinct()
 
 
-def _mode_for(user: User, kind: str, preferences: dict) -> str:
-    return preferences.get((user.pk, kind), DeliveryMode.EMAIL)
-
-
 def notify(
     *,
     recipients: Iterable[User],
@@ -68,12 +70,48 @@ def notify(
     with the change, never without it. ``key`` (made unique per recipient here)
     makes a notification happen once however often the caller runs. Inactive
     users and users without an email address get the in-app notification only.
+
+    Telling ``FAN_OUT_FROM`` people or more at once (without a key) writes one
+    ``NotificationFanOut`` row instead, which a worker expands after commit
+    (``fan_out_expand``); the notifications created are then returned by that,
+    and this returns an empty list.
     """
     if kind not in NotificationKind.values:
         raise ValueError(f"Unknown notification kind {kind!r}")
-    people = {u.pk: u for u in recipients if u is not None and u.is_active}
+    people = _addresses(recipients)
     if not people:
         return []
+    if not key and len(people) >= FAN_OUT_FROM:
+        _fan_out_after_commit(
+            NotificationFanOut.objects.create(
+                kind=kind,
+                title=title[:200],
+                body=body,
+                url=url,
+                recipient_ids=list(people),
+            )
+        )
+        return []
+    return _write(people, kind=kind, title=title, body=body, url=url, key=key)
+
+
+# From this many people on, a notification is written by a worker after commit
+# (one row in the request instead of two per person).
+FAN_OUT_FROM = 100
+
+
+def _addresses(recipients) -> dict[int, str]:
+    """{user id: email} of the active recipients. A queryset is read as two
+    columns: a published tender tells thousands, and loading them as users
+    would cost the request more than everything else it does."""
+    if isinstance(recipients, QuerySet):
+        return dict(recipients.filter(is_active=True).values_list("pk", "email"))
+    return {u.pk: u.email for u in recipients if u is not None and u.is_active}
+
+
+def _write(people, *, kind, title, body, url, key, created_at=None):
+    """The notifications and deliveries of ``people`` ({user id: email}); the
+    emails are queued after commit."""
     preferences = {
         (p.user_id, p.kind): p.mode
         for p in NotificationPreference.objects.filter(user_id__in=people, kind=kind)
@@ -87,16 +125,21 @@ def notify(
         created = Notification.objects.bulk_create(
             [
                 Notification(
-                    recipient=user, kind=kind, title=title[:200], body=body, url=url
+                    recipient_id=pk,
+                    kind=kind,
+                    title=title[:200],
+                    body=body,
+                    url=url,
+                    created_at=created_at or timezone.now(),
                 )
-                for user in people.values()
+                for pk in people
             ]
         )
     deliveries = []
     for notification in created:
-        user = notification.recipient
-        mode = _mode_for(user, kind, preferences)
-        if mode == DeliveryMode.IN_APP or not user.email:
+        pk = notification.recipient_id
+        mode = preferences.get((pk, kind), DeliveryMode.EMAIL)
+        if mode == DeliveryMode.IN_APP or not people[pk]:
             continue
         channel = Channel.DIGEST if mode == DeliveryMode.DIGEST else Channel.EMAIL
         deliveries.append(
@@ -112,16 +155,66 @@ def notify(
     return created
 
 
+def _fan_out_after_commit(fan_out: NotificationFanOut) -> None:
+    from secretariat.services import enqueue_after_commit
+    from secretariat.tasks import expand_notification_fan_out
+
+    enqueue_after_commit(expand_notification_fan_out, fan_out.pk)
+
+
+def fan_out_expand(fan_out_id: int) -> list[Notification]:
+    """Write the notifications of one fan-out; returns those written, none if it
+    was expanded already (or is being expanded by another worker, which holds
+    its lock). Safe to run twice: the row is claimed under lock and marked
+    expanded in the transaction that writes the notifications."""
+    with transaction.atomic():
+        fan_out = (
+            NotificationFanOut.objects.select_for_update(skip_locked=True)
+            .filter(pk=fan_out_id, expanded_at__isnull=True)
+            .first()
+        )
+        if fan_out is None:
+            return []
+        found = dict(
+            User.objects.filter(pk__in=fan_out.recipient_ids).values_list("pk", "email")
+        )
+        people = {pk: found[pk] for pk in fan_out.recipient_ids if pk in found}
+        created = _write(
+            people, kind=fan_out.kind, title=fan_out.title, body=fan_out.body,
+            url=fan_out.url, key=None, created_at=fan_out.created_at,
+        )  # fmt: skip
+        fan_out.expanded_at = timezone.now()
+        fan_out.save(update_fields=["expanded_at"])
+    return created
+
+
+def fan_outs_expand(*, older_than: timedelta = timedelta(minutes=1)) -> int:
+    """Expand every fan-out still waiting a while after it was written: its task
+    was never queued (broker down), or its worker died. Returns how many."""
+    cutoff = timezone.now() - older_than
+    waiting = NotificationFanOut.objects.filter(
+        expanded_at__isnull=True, created_at__lte=cutoff
+    ).values_list("pk", flat=True)
+    expanded = 0
+    for pk in list(waiting[:100]):
+        try:
+            expanded += bool(fan_out_expand(pk))
+        except Exception:
+            # One broken fan-out must not stop the others.
+            logger.exception("Notification fan-out %s failed", pk)
+    return expanded
+
+
 def _notify_each(people, kind, title, body, url, key, preferences):
     created = []
-    for user in people.values():
-        unique_key = f"{key}:{user.pk}"
+    for pk in people:
+        unique_key = f"{key}:{pk}"
         try:
             # A savepoint, so that a repeated key leaves the caller's
             # transaction usable.
             with transaction.atomic():
                 notification = Notification.objects.create(
-                    recipient=user, kind=kind, title=title[:200], body=body,
+                    recipient_id=pk, kind=kind, title=title[:200], body=body,
                     url=url, key=unique_key,
                 )  # fmt: skip
         except IntegrityError:

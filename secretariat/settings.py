@@ -7,6 +7,7 @@ a missing production secret stops the start-up with a clear message.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -52,6 +53,9 @@ INSTALLED_APPS = [
     "csp",
     "djmoney",
     "django_countries",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "secretariat",
     "members",
     "procurement",
@@ -66,10 +70,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "secretariat.timezones.TimeZoneMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "secretariat.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "secretariat.audit.SecurityAuditMiddleware",
+    "secretariat.twofactor.TwoFactorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # ``make bench`` only: per-request query counts and timings in response headers,
@@ -131,6 +140,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "secretariat.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out user name and address is refused before any
+    # password is checked (django-axes).
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -150,6 +162,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+
+# Lockout after failed sign-ins (django-axes; secretariat/lockout.py): per user
+# name and address together, lifted after the cool-off or by an administrator.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "secretariat.audit.client_ip"
+AXES_LOCKOUT_CALLABLE = "secretariat.lockout.lockout_response"
+AXES_VERBOSE = False
+# Two-factor sign-in (django-otp, TOTP; secretariat/twofactor.py).
+OTP_TOTP_ISSUER = "Drone Coalition secretariat"
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en", _("English"))]
@@ -204,6 +229,10 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
+# Nothing reads task results (reports and deliveries keep their state in the
+# database). Storing them would make every publish from a web request subscribe to
+# a result channel first, which during a Redis outage retries for ~20 s.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL
 )
@@ -215,7 +244,17 @@ CELERY_TASK_ACKS_LATE = False
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
+# A publish that finds the broker down gives up at once rather than retrying its
+# connection for seconds: the outbox's periodic resend sends what was not queued,
+# and a web request never waits on an outage.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 3,
+    "socket_timeout": 5,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TIMEZONE = TIME_ZONE
 # Reminders of approaching deadlines, this many days before them.
 NOTIFICATION_REMINDER_DAYS = env.list(
@@ -253,7 +292,7 @@ CELERY_BEAT_SCHEDULE = {
 # REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "secretariat.twofactor.VerifiedSessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -281,6 +320,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "secretariat.api_schema.document_refusals",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "MemberStatusEnum": "members.models.MemberStatus",
         "DeliveryModeEnum": "secretariat.models.DeliveryMode",
@@ -391,5 +434,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint logs each page it lays out; the PDF reports need none of it.
         "weasyprint": {"level": "WARNING"},
+        # django-axes logs every sign-in; failures and lockouts are security events.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -41,11 +41,20 @@ def send_notification_emails(delivery_ids: list[int]) -> int:
     return sent
 
 
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=580)
+def expand_notification_fan_out(fan_out_id: int) -> int:
+    """One notification to many people, written per person after the commit of
+    the change; claimed under lock, so a task run twice writes it once."""
+    return len(notifications.fan_out_expand(fan_out_id))
+
+
 @shared_task(time_limit=300, soft_time_limit=280)
 def resend_notifications(older_than_seconds: int = 60) -> int:
-    return notifications.deliveries_resend(
-        older_than=timedelta(seconds=older_than_seconds)
-    )
+    older_than = timedelta(seconds=older_than_seconds)
+    # A fan-out whose task was lost is expanded first; its emails then go out
+    # from the tasks queued by the expansion.
+    notifications.fan_outs_expand(older_than=older_than)
+    return notifications.deliveries_resend(older_than=older_than)
 
 
 @shared_task(time_limit=600, soft_time_limit=580)

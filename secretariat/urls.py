@@ -4,7 +4,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from members.views import LiaisonAcceptView
-from secretariat import audit, notification_views, views
+from secretariat import (
+    account_views,
+    audit,
+    notification_views,
+    search_views,
+    twofactor,
+    views,
+)
 from secretariat.api import ObtainTokenView, router
 
 admin.site.site_header = "Drone Coalition secretariat: administration"
@@ -48,6 +55,10 @@ urlpatterns = [
         audit.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("accounts/two-factor/verify/", twofactor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/", twofactor.setup, name="two_factor_setup"),
+    path("accounts/settings/", account_views.account_settings, name="account_settings"),
+    path("search/", search_views.search, name="search"),
     path("accounts/", include("django.contrib.auth.urls")),
     path(
         "accounts/activate/<uidb64>/<token>/",
@@ -123,3 +134,6 @@ if settings.BENCH_INSTRUMENTS:
     from secretariat.bench import bare
 
     urlpatterns.append(path("bench/bare/", bare))
+
+# Under /api/, a path that nothing routes to answers in JSON like the API.
+handler404 = "secretariat.api.not_found"

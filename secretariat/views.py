@@ -3,7 +3,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse
@@ -16,20 +15,31 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from secretariat import dashboard as figures
-from secretariat import selectors
+from secretariat import selectors, twofactor
 from secretariat.cases import case_page
+from secretariat.filters import (
+    ADJUSTMENT_SORTS,
+    BANK_STATEMENT_SORTS,
+    COMMITMENT_SORTS,
+    DISBURSEMENT_SORTS,
+    AdjustmentFilter,
+    BankStatementFilter,
+    CommitmentFilter,
+    DisbursementFilter,
+    LedgerFilter,
+)
+from secretariat.formatting import day_text, eur, money
 from secretariat.forms import (
     ActionReasonForm,
     AdjustmentDecisionForm,
     AdjustmentForm,
+    ApprovalWithCodeForm,
     CommentedActionForm,
     CommentForm,
     CommitmentForm,
     ConfirmForm,
     DisbursementDocumentForm,
-    DisbursementFilterForm,
     DisbursementForm,
-    LedgerFilterForm,
     LineResolveForm,
     MarkPaidForm,
     StatementImportForm,
@@ -37,6 +47,7 @@ from secretariat.forms import (
     posted,
     require_permission,
 )
+from secretariat.listing import list_page
 from secretariat.models import (
     DISBURSEMENT_TRANSITIONS,
     Adjustment,
@@ -167,65 +178,21 @@ def _disbursement_or_404(request, reference):
     )
 
 
-def _sort_links(sort, keys):
-    """For each sortable column: the ``sort`` value its header link sets (the
-    reverse of the current order when it is the current column) and its
-    ``aria-sort`` state."""
-    current = sort.lstrip("-")
-    descending = sort.startswith("-")
-    return {
-        key: {
-            "value": f"-{key}" if key == current and not descending else key,
-            "aria": ("descending" if descending else "ascending")
-            if key == current
-            else "none",
-        }
-        for key in keys
-    }
-
-
-DISBURSEMENT_SORTS = {
-    "reference": "case__reference",
-    "payee": "payee_name",
-    "amount": "eur_amount",
-    "status": "status",
-    "due": "case__due_date",
-    "opened": "case__opened_at",
-}
-
-
 @login_required
 def disbursement_list(request):
     require_permission(request, "secretariat.view_disbursementrequest")
-    requests = selectors.disbursements_for(request.user)
-    filters = DisbursementFilterForm(request.GET or None)
-    filtered = False
-    if filters.is_valid():
-        query = filters.cleaned_data["q"].strip()
-        if query:
-            requests = requests.filter(
-                Q(case__reference__icontains=query) | Q(payee_name__icontains=query)
-            )
-        status = filters.cleaned_data["status"]
-        if status == "open":
-            requests = requests.filter(case__closed_at__isnull=True)
-        elif status:
-            requests = requests.filter(status=status)
-        filtered = bool(query or status)
-    sort = request.GET.get("sort", "-opened")
-    if sort.lstrip("-") not in DISBURSEMENT_SORTS:
-        sort = "-opened"
-    order = DISBURSEMENT_SORTS[sort.lstrip("-")]
-    requests = requests.order_by(f"-{order}" if sort.startswith("-") else order, "-id")
-    page = Paginator(requests, 50).get_page(request.GET.get("page"))
+    context = list_page(
+        request,
+        selectors.disbursements_for(request.user),
+        filterset_class=DisbursementFilter,
+        sorts=DISBURSEMENT_SORTS,
+        default_sort="-opened",
+    )
     return render(
         request,
         "secretariat/disbursement_list.html",
         {
-            "page": page,
-            "filters": filters,
-            "filtered": filtered,
-            "sort": _sort_links(sort, DISBURSEMENT_SORTS),
+            **context,
             "can_prepare": request.user.has_perm("secretariat.prepare_disbursement"),
         },
     )
@@ -606,10 +573,16 @@ def disbursement_action(request, reference, action):
         # Django passes a superuser through every permission; approving stays
         # with the co-lead approvers.
         raise PermissionDenied
-    form = spec.form(posted(request)[0])
+    ask_code = action == "approve" and twofactor.approval_needs_code(obj)
+    form = (ApprovalWithCodeForm if ask_code else spec.form)(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        done = call_service(
+        refusal = ask_code and twofactor.presence_refusal(
+            request, request.user, data["otp_token"]
+        )
+        if refusal:
+            form.add_error("otp_token", refusal)
+        done = not refusal and call_service(
             form, lambda: _call_disbursement_action(action, obj, request.user, data)
         )
         if done:
@@ -637,6 +610,7 @@ def disbursement_action(request, reference, action):
 @login_required
 def disbursement_document_add(request, reference):
     obj = _disbursement_or_404(request, reference)
+    require_permission(request, "secretariat.prepare_disbursement", obj)
     form = DisbursementDocumentForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -682,20 +656,20 @@ def fund_statement(request):
 @login_required
 def commitment_list(request):
     require_permission(request, "secretariat.view_commitment")
-    commitments = selectors.commitments_for(request.user).order_by(
-        "status", "-created_at", "-id"
+    context = list_page(
+        request,
+        selectors.commitments_for(request.user),
+        filterset_class=CommitmentFilter,
+        sorts=COMMITMENT_SORTS,
+        default_sort="status",
+        tiebreak=("-created_at", "-id"),
     )
-    status = request.GET.get("status", "")
-    if status in CommitmentStatus.values:
-        commitments = commitments.filter(status=status)
     user = request.user
     return render(
         request,
         "secretariat/fund/commitment_list.html",
         {
-            "page": Paginator(commitments, 50).get_page(request.GET.get("page")),
-            "status": status,
-            "statuses": CommitmentStatus.choices,
+            **context,
             "can_add": user.has_perm("secretariat.add_commitment"),
             "can_release": user.has_perm("secretariat.release_commitment"),
             "can_prepare": user.has_perm("secretariat.prepare_disbursement"),
@@ -767,9 +741,9 @@ def commitment_release(request, pk):
             "title": _("Release %(commitment)s") % {"commitment": commitment},
             "intro": _(
                 "The remaining money, less what requests in progress draw on, "
-                "returns to the pool: EUR %(remaining)s remains now."
+                "returns to the pool: %(remaining)s remains now."
             )
-            % {"remaining": f"{commitment.remaining_eur:,.2f}"},
+            % {"remaining": eur(commitment.remaining_eur)},
             "back_url": reverse("commitment_list"),
             "submit": _("Release"),
             "danger": True,
@@ -787,10 +761,14 @@ def _adjustments():
 def adjustment_list(request):
     require_permission(request, "secretariat.view_adjustment")
     user = request.user
-    page = Paginator(_adjustments().order_by("-requested_at", "-id"), 50).get_page(
-        request.GET.get("page")
+    context = list_page(
+        request,
+        _adjustments(),
+        filterset_class=AdjustmentFilter,
+        sorts=ADJUSTMENT_SORTS,
+        default_sort="-proposed",
     )
-    for adjustment in page.object_list:
+    for adjustment in context["page"].object_list:
         # The service refuses the author; don't offer them the form.
         adjustment.can_decide = (
             adjustment.status == AdjustmentStatus.PENDING
@@ -801,7 +779,7 @@ def adjustment_list(request):
         request,
         "secretariat/fund/adjustment_list.html",
         {
-            "page": page,
+            **context,
             "can_request": user.has_perm("secretariat.request_adjustment"),
         },
     )
@@ -869,8 +847,8 @@ def adjustment_decide(request, pk):
         "secretariat/form_page.html",
         {
             "form": form,
-            "title": _("Decide the adjustment of EUR %(amount)s to %(pool)s")
-            % {"amount": f"{adjustment.amount_eur:,.2f}", "pool": adjustment.pool},
+            "title": _("Decide the adjustment of %(amount)s to %(pool)s")
+            % {"amount": eur(adjustment.amount_eur), "pool": adjustment.pool},
             "intro": _("Proposed by %(who)s: %(reason)s")
             % {"who": adjustment.requested_by, "reason": adjustment.reason},
             "back_url": reverse("adjustment_list"),
@@ -882,23 +860,12 @@ def adjustment_decide(request, pk):
 @login_required
 def ledger_list(request):
     require_permission(request, "secretariat.view_ledgerentry")
-    pools = selectors.pools_for(request.user)
-    entries = selectors.ledger_entries_for(request.user)
-    filters = LedgerFilterForm(request.GET or None, pools=pools)
-    if filters.is_valid():
-        if filters.cleaned_data["pool"]:
-            entries = entries.filter(pool=filters.cleaned_data["pool"])
-        if filters.cleaned_data["kind"]:
-            entries = entries.filter(kind=filters.cleaned_data["kind"])
-    entries = entries.order_by("-created_at", "-id")
-    return render(
+    context = list_page(
         request,
-        "secretariat/fund/ledger.html",
-        {
-            "page": Paginator(entries, 50).get_page(request.GET.get("page")),
-            "filters": filters,
-        },
+        selectors.ledger_entries_for(request.user).order_by("-created_at", "-id"),
+        filterset_class=LedgerFilter,
     )
+    return render(request, "secretariat/fund/ledger.html", context)
 
 
 @login_required
@@ -942,15 +909,17 @@ def bank_statements(request):
             filter=Q(lines__status__in=[LineStatus.MISMATCHED, LineStatus.UNMATCHED]),
         ),
     )
+    context = list_page(
+        request,
+        statements,
+        filterset_class=BankStatementFilter,
+        sorts=BANK_STATEMENT_SORTS,
+        default_sort="-imported",
+    )
     return render(
         request,
         "secretariat/fund/bank_statements.html",
-        {
-            "page": Paginator(statements.order_by("-imported_at", "-id"), 50).get_page(
-                request.GET.get("page")
-            ),
-            "form": form if can_import else None,
-        },
+        {**context, "form": form if can_import else None},
     )
 
 
@@ -1016,11 +985,10 @@ def statement_line_resolve(request, pk, line_pk):
             "form": form,
             "title": _("Resolve line %(n)d of %(file)s")
             % {"n": line.line_number, "file": line.statement.file_name},
-            "intro": _("%(date)s · %(currency)s %(amount)s · reference %(ref)s")
+            "intro": _("%(date)s · %(amount)s · reference %(ref)s")
             % {
-                "date": line.booked_on,
-                "currency": line.currency,
-                "amount": f"{line.amount:,.2f}",
+                "date": day_text(line.booked_on),
+                "amount": money(line.amount, line.currency),
                 "ref": line.reference,
             },
             "note": line.note,

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 
 import kombu.pools
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from members.models import MemberState, MemberStatus
 from secretariat.celery import app as celery_app
 from secretariat.roles import Role
+from secretariat.twofactor import role_requires
 from tests.factories import PASSWORD, MemberStateFactory, UserFactory
+from tests.twofactor import mark_verified
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +27,25 @@ def _isolated_media(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_given(request, monkeypatch):
+    """A test that signs someone in with ``force_login`` means them signed in
+    fully: people whose role needs a second factor have an authenticator and
+    have given its code. Tests of the second factor itself are marked
+    ``real_two_factor`` and go through the code page."""
+    if request.node.get_closest_marker("real_two_factor"):
+        return
+    force_login = Client.force_login
+
+    def force_login_with_code(self, user, backend=None):
+        force_login(self, user, backend)
+        if role_requires(user):
+            mark_verified(self, user)
+        user.__dict__.pop("_role_names", None)  # read again by the test
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_code)
 
 
 @pytest.fixture(autouse=True)

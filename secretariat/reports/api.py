@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from secretariat import selectors
 from secretariat.models import Report, ReportFormat, ReportKind, ReportSubscription
 from secretariat.reports.views import downloadable_report_or_404, report_file_response
+from secretariat.reports.writers import CONTENT_TYPES
 from secretariat.services import reports as services
 
 
@@ -72,6 +73,9 @@ class ReportViewSet(
 
     permission_classes = [IsAuthenticated, MayUseReports]
     serializer_class = ReportSerializer
+    # A report's id is a number; anything else is no report (404), not a
+    # database error.
+    lookup_value_regex = "[0-9]+"
     filterset_fields = ["kind", "status"]
     ordering = ["-created_at", "-id"]
     ordering_fields = ["created_at"]
@@ -98,9 +102,13 @@ class ReportViewSet(
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The report's file, as an attachment."
-            ),
+            **{
+                (200, content_type.split(";")[0]): OpenApiResponse(
+                    OpenApiTypes.BINARY,
+                    description="The report's file, as an attachment.",
+                )
+                for content_type in CONTENT_TYPES.values()
+            },
             404: OpenApiResponse(description="Not yours, not ready, or not found."),
         }
     )

@@ -3,7 +3,7 @@ monthly subscriptions), the download, and the ledger's streaming CSV export."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.db import connection
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,7 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from secretariat import selectors
+from secretariat.filters import REPORT_SORTS, ReportFilter
 from secretariat.forms import call_service, posted, require_permission
+from secretariat.listing import list_page
 from secretariat.models import ReportStatus
 from secretariat.reports import sources, writers
 from secretariat.reports.forms import ReportChoiceForm
@@ -25,8 +27,15 @@ REFRESH_SECONDS = 5
 
 def _page(request, form=None, subscribe_form=None, status=200):
     user = request.user
-    reports = selectors.reports_for(user).order_by("-created_at", "-id")
-    page = Paginator(reports, 25).get_page(request.GET.get("page"))
+    reports = selectors.reports_for(user)
+    context = list_page(
+        request,
+        reports,
+        filterset_class=ReportFilter,
+        sorts=REPORT_SORTS,
+        default_sort="-asked",
+        per_page=25,
+    )
     pending = reports.filter(
         status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING]
     ).exists()
@@ -34,7 +43,7 @@ def _page(request, form=None, subscribe_form=None, status=200):
         request,
         "secretariat/reports.html",
         {
-            "page": page,
+            **context,
             "pending": pending,
             "form": form or ReportChoiceForm(user=user),
             "subscribe_form": subscribe_form
@@ -149,11 +158,14 @@ def ledger_export(request):
     """The whole ledger as CSV for finance staff, streamed: each row is written
     as it is read from the database."""
     require_permission(request, "secretariat.export_ledger")
-    rows = sources.ledger_rows(sources.ledger_entries())
-    response = StreamingHttpResponse(
-        writers.csv_stream(sources.LEDGER_COLUMNS, rows),
-        content_type=writers.CONTENT_TYPES["csv"],
-    )
+    if connection.vendor in writers.COPY_VENDORS:
+        lines = writers.csv_copy_stream(
+            sources.LEDGER_COLUMNS, sources.ledger_copy_query(), connection=connection
+        )
+    else:
+        rows = sources.ledger_rows(sources.ledger_entries())
+        lines = writers.csv_stream(sources.LEDGER_COLUMNS, rows)
+    response = StreamingHttpResponse(lines, content_type=writers.CONTENT_TYPES["csv"])
     stamp = f"{timezone.localdate():%Y-%m-%d}"
     response["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.csv"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -1,9 +1,22 @@
-"""Figures written for people: money as EUR 1,250,000.00, counts as 30,000."""
+"""Figures and dates written for people: money as EUR 1,250,000.00, counts as
+30,000, moments as 21 Nov 2026, 14:00 (in the person's time zone), days as
+21 Nov 2026."""
 
 from django import template
 
-from secretariat.charts import format_count, format_eur
+from secretariat import formatting
+from secretariat.charts import format_count
 
 register = template.Library()
-register.filter("eur", format_eur)
+register.filter("eur", formatting.eur)
 register.filter("thousands", format_count)
+register.filter("when", formatting.when_text)
+register.filter("day", formatting.day_text)
+
+
+@register.filter
+def money(value, currency=None):
+    """``{{ amount|money:"JPY" }}``, or a django-money ``Money`` as it is."""
+    if currency is None and hasattr(value, "currency") and hasattr(value, "amount"):
+        return formatting.money(value.amount, value.currency)
+    return formatting.money(value, currency or "EUR")

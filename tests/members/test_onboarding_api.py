@@ -6,6 +6,7 @@ from rest_framework.authtoken.models import Token
 from members.models import MemberStatus, OnboardingCase, StepKind
 from secretariat.models import TimelineEvent
 from tests.files import pdf
+from tests.twofactor import code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -87,9 +88,14 @@ def test_illegal_transition_answers_409_with_the_reason(api_for, people, japan):
 
 def test_token_authentication(client, people, password):
     response = client.post(
-        "/api/auth/token/", {"username": "officer", "password": password}
+        "/api/auth/token/",
+        {
+            "username": "officer",
+            "password": password,
+            "otp_token": code_for(people.officer),
+        },
     )
-    assert response.status_code == 200
+    assert response.status_code == 200, response.content
     token = response.json()["token"]
     assert Token.objects.get(user=people.officer).key == token
     listed = client.get(

@@ -32,6 +32,7 @@ from tests.secretariat.fund_fixtures import BIC, IBAN, category, receive
 from tests.secretariat.test_disbursement_services import (
     assert_ledger_matches_balances,
 )
+from tests.twofactor import code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +63,11 @@ def body(commitment, **changes):
 def post(api, path, data=None, *, key=None):
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
     return api.post(path, data or {}, format="json", **headers)
+
+
+def with_code(user, **data):
+    """An approval's body above the one-approver limit: a fresh code."""
+    return {"otp_token": code_for(user), **data}
 
 
 def ok(response, code=200):
@@ -151,7 +157,11 @@ def test_lifecycle_from_draft_to_reconciled(
 
     for number, who in enumerate(approvers, start=1):
         done = ok(
-            post(api_for(getattr(people, who)), url + "approve/", {"comment": "ok"})
+            post(
+                api_for(getattr(people, who)),
+                url + "approve/",
+                with_code(getattr(people, who), comment="ok"),
+            )
         )
         assert len(done["approvals"]) == number
         assert done["status"] == ("approved" if number == len(approvers) else "checked")
@@ -193,7 +203,7 @@ def test_lifecycle_from_draft_to_reconciled(
     assert Decimal(pool["disbursed"]) == paid_eur
     assert Decimal(pool["available"]) == Decimal("3000000.00")
     ledger = ok(finance.get("/api/ledger-entries/?pool=unrestricted&kind=disbursement"))
-    assert ledger["count"] == 1
+    assert len(ledger["results"]) == 1
     assert ledger["results"][0]["disbursement"] == reference
     assert ledger["results"][0]["amount_eur"] == amount
     commitment_now = ok(finance.get(f"/api/commitments/{commitment.pk}/"))
@@ -221,7 +231,11 @@ def test_lifecycle_from_draft_to_reconciled(
 def test_return_reject_and_cancel_through_the_api(api_for, people, draft, checker):
     request = checked(draft("1500000.00"), people, checker)
     url = f"{URL}{request.case.reference}/"
-    ok(post(api_for(people.approver_lv), url + "approve/"))
+    ok(
+        post(
+            api_for(people.approver_lv), url + "approve/", with_code(people.approver_lv)
+        )
+    )
     back = ok(post(api_for(people.approver_uk), url + "return/", {"reason": "Wrong"}))
     assert back["status"] == "draft"
     assert back["approvals"] == []
@@ -304,13 +318,14 @@ def sod_checker_approves(people, draft, checker):
 def sod_approver_approves_twice(people, draft, checker):
     request = checked(draft("1500000.00"), people, checker)
     dsb.disbursement_approve(request=request, actor=people.approver_lv)
-    return request, people.approver_lv, "approve/", {}
+    return request, people.approver_lv, "approve/", with_code(people.approver_lv)
 
 
 def sod_second_approval_from_the_same_state(people, draft, checker):
     request = checked(draft("1500000.00"), people, checker)
     dsb.disbursement_approve(request=request, actor=people.approver_lv)
-    return request, _other_latvian_approver(people), "approve/", {}
+    other = _other_latvian_approver(people)
+    return request, other, "approve/", with_code(other)
 
 
 def sod_preparer_rejects(people, draft, checker):
@@ -589,8 +604,9 @@ def test_approval_with_a_key_twice_approves_once(api_for, people, draft, checker
     request = checked(draft("1500000.00"), people, checker)
     approver = api_for(people.approver_lv)
     url = f"{URL}{request.case.reference}/approve/"
-    first = post(approver, url, {"comment": "ok"}, key="approve-1")
-    second = post(approver, url, {"comment": "ok"}, key="approve-1")
+    body = with_code(people.approver_lv, comment="ok")
+    first = post(approver, url, body, key="approve-1")
+    second = post(approver, url, body, key="approve-1")
     assert first.status_code == second.status_code == 200
     assert second.json() == first.json()
     assert refresh(request).approvals.count() == 1

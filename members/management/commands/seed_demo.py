@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from members import services
 from members.models import (
@@ -36,8 +37,14 @@ from secretariat.models import (
 from secretariat.reference_data import ensure_reference_data
 from secretariat.roles import Role
 from secretariat.services import disbursements, fund
+from secretariat.twofactor import role_requires
 
 DEMO_PASSWORD = "coalition-demo-2026"
+# The demo's staff share one authenticator key (hex of "drone-coalition-demo"):
+# add it to an authenticator app, or print the current code with
+# `manage.py demo_code`. Never used outside the demo.
+DEMO_TOTP_KEY = b"drone-coalition-demo".hex()
+DEMO_DEVICE_NAME = "Demo authenticator"
 FOUNDED = dt.date(2024, 2, 14)
 
 MEMBERS = [
@@ -207,6 +214,12 @@ class Command(BaseCommand):
                     user.is_staff = user.is_superuser = True
                 user.save()
                 user.groups.set(Group.objects.filter(name__in=roles))
+            if role_requires(user):
+                TOTPDevice.objects.get_or_create(
+                    user=user,
+                    name=DEMO_DEVICE_NAME,
+                    defaults={"key": DEMO_TOTP_KEY, "confirmed": True},
+                )
             users[username] = user
         return users
 

@@ -1,14 +1,21 @@
 """Print how to sign in to the demo (used by ``make run``)."""
 
+import base64
+
 from django.core.management.base import BaseCommand
 
 from members.management.commands.seed_demo import (
     COMPANIES,
     DEMO_PASSWORD,
+    DEMO_TOTP_KEY,
     LIAISONS,
     USERS,
 )
 from secretariat.roles import Role
+
+
+def demo_secret() -> str:
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
 
 
 class Command(BaseCommand):
@@ -39,6 +46,12 @@ class Command(BaseCommand):
         ]
         out += [f"  {name.ljust(width)}  {what}" for name, what in rows]
         out += [
+            "",
+            "  Staff accounts (all but the liaisons and maker) then ask for a code",
+            "  from an authenticator app. Print the current one with",
+            "    .venv/bin/python manage.py demo_code <user name>",
+            f"  or add the demo key {demo_secret()} (time-based, 6 digits)",
+            "  to an authenticator app.",
             "",
             f"  Django admin: {url}admin/ (user admin)",
             f"  API docs:     {url}api/docs/",

@@ -43,6 +43,7 @@ from procurement.models import (
     CommitteeMember,
     Contract,
     Delivery,
+    DeliveryMonth,
     Lot,
     Manufacturer,
     Milestone,
@@ -279,6 +280,9 @@ class Command(BaseCommand):
             self._tenders()
             self._fund()
             self._disbursements()
+            # The monthly counts the dashboard reads, as the delivery services
+            # keep them.
+            DeliveryMonth.recount()
             self._ledger_and_pools()
             self._timeline()
             self._notifications()
