@@ -680,6 +680,15 @@ def race(label, calls, tokens):
     return len(calls) / elapsed, pct(times, 95) * 1000, errors
 
 
+def local_today():
+    """Today in the application's time zone: a payment dated by the machine's UTC
+    day would be before its approval in the hours after midnight in Riga."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Europe/Riga")).date().isoformat()
+
+
 def measure_race():
     import psycopg
 
@@ -702,7 +711,7 @@ def measure_race():
         ("POST", f"/api/disbursements/{ref}/pay/",
          json.dumps({"bank_reference": f"BENCH-{ref}-{secrets.token_hex(3)}",
                      "payment_order": f"PO-{ref}",
-                     "paid_on": time.strftime("%Y-%m-%d")}))
+                     "paid_on": local_today()}))
         for ref in refs
     ]  # fmt: skip
     pay_rps, pay_p95, pay_errors = race("pay", pay_calls, payer)

@@ -65,6 +65,7 @@ from procurement.models import (
 )
 from secretariat.api import idempotent
 from secretariat.fund_api import StrictBooleanField
+from secretariat.listing import CountedApart
 from secretariat.models import CapabilityCategory, Pool, User
 from secretariat.selectors import pools_for
 
@@ -1050,8 +1051,14 @@ class TenderViewSet(
             )
             .order_by("number")
         )
-        return selectors.tenders_for(self.request.user).prefetch_related(
-            Prefetch("lots", queryset=lots), "requirements", "invited"
+        return selectors.tenders_for(
+            self.request.user, kind_hint=False
+        ).prefetch_related(Prefetch("lots", queryset=lots), "requirements", "invited")
+
+    def paginate_queryset(self, queryset):
+        # Counted without the kind hint, which only helps the page's query.
+        return super().paginate_queryset(
+            CountedApart(queryset, selectors.tender_kind_hint)
         )
 
     def get_object(self):

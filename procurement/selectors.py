@@ -55,14 +55,14 @@ def requirements_for(user) -> QuerySet[Requirement]:
     return Requirement.objects.select_related("capability", "recorded_by")
 
 
-def tenders_for(user) -> QuerySet[Tender]:
+def tenders_for(user, *, kind_hint: bool = True) -> QuerySet[Tender]:
     """Staff see every tender; liaisons and manufacturers' representatives see
-    published ones (a representative, of a restricted tender, only if invited)."""
-    # Every tender's case is of the tender kind; saying so lets a list newest
-    # first read the tenders' cases only (index ``case_kind_opened``).
-    tenders = Tender.objects.select_related("case", "pool").filter(
-        case__kind=CaseKind.TENDER
-    )
+    published ones (a representative, of a restricted tender, only if invited).
+    A paged list asks for them without the ``kind_hint`` and gives
+    ``tender_kind_hint`` to its page only (``listing.CountedApart``)."""
+    tenders = Tender.objects.select_related("case", "pool")
+    if kind_hint:
+        tenders = tender_kind_hint(tenders)
     if is_staff_reader(user):
         return tenders
     public = tenders.exclude(status=TenderStatus.DRAFT)
@@ -73,6 +73,14 @@ def tenders_for(user) -> QuerySet[Tender]:
             Q(procedure=Procedure.OPEN) | Q(invited__pk=user.manufacturer_id)
         ).distinct()
     return tenders.none()
+
+
+def tender_kind_hint(tenders: QuerySet[Tender]) -> QuerySet[Tender]:
+    """Every tender's case is of the tender kind; saying so lets a list newest
+    first read the tenders' cases only (index ``case_kind_opened``). Its count
+    does better without it: the join it needs reads every case (90 ms for 20,000
+    tenders among 215,000 cases, against 4 ms for the tenders alone)."""
+    return tenders.filter(case__kind=CaseKind.TENDER)
 
 
 def bids_for(user) -> QuerySet[Bid]:
@@ -133,9 +141,18 @@ class Ranking:
 def ranking(tender: Tender) -> Ranking:
     """The weighted average of the submitted scores, best first; ineligible bids
     listed with their reason."""
+    # Only what a ranking shows: a tender may have hundreds of bids, and each
+    # full row would carry its sealed offer and the whole manufacturer.
     bids = list(
         Bid.objects.filter(lot__tender=tender, status=BidStatus.SUBMITTED)
         .select_related("manufacturer", "lot")
+        .only(
+            "lot__number",
+            "manufacturer__name",
+            "status",
+            "eligible",
+            "ineligible_reason",
+        )
         .order_by("lot__number", "id")
     )
     submitted = Score.objects.filter(

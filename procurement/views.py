@@ -514,7 +514,7 @@ def tender_list(request):
         .annotate(n=Count("id"))
         .values("n")
     )
-    tenders = selectors.tenders_for(request.user).annotate(
+    tenders = selectors.tenders_for(request.user, kind_hint=False).annotate(
         lot_count=Coalesce(Subquery(lot_count), 0)
     )
     context = list_page(
@@ -523,6 +523,7 @@ def tender_list(request):
         filterset_class=TenderFilter,
         sorts=TENDER_SORTS,
         default_sort="-opened",
+        page_hint=selectors.tender_kind_hint,
     )
     return render(
         request,
@@ -772,11 +773,26 @@ def tender_detail(request, reference, comment_form=None):
         ),
     }
     if staff:
-        context.update(_staff_tender_context(tender, user, can_manage, comment_form))
+        context.update(
+            _staff_tender_context(
+                request,
+                tender,
+                can_manage,
+                comment_form,
+                awards=context["awards"],
+            )
+        )
     return render(request, "procurement/tender_detail.html", context)
 
 
-def _staff_tender_context(tender, user, can_manage, comment_form):
+# The opened bids are shown a page at a time and the ranking by its leaders in
+# each lot: a tender may have hundreds of bids, and each shown offer is unsealed.
+OPENED_BIDS_PER_PAGE = 25
+RANKING_SHOWN_PER_LOT = 5
+
+
+def _staff_tender_context(request, tender, can_manage, comment_form, *, awards):
+    user = request.user
     context = {
         "actions": _tender_actions(tender, user),
         "requirements": tender.requirements.select_related("capability"),
@@ -794,20 +810,23 @@ def _staff_tender_context(tender, user, can_manage, comment_form):
         "timeline": selectors.tender_timeline(tender),
     }
     if selectors.bids_are_opened(tender):
-        context["bids"] = [
-            (bid, _offer(bid, user))
-            for bid in selectors.bids_for(user)
+        bids = (
+            selectors.bids_for(user)
             .filter(lot__tender=tender)
-            .select_related("lot")
             .order_by("lot__number", "manufacturer__name", "id")
-        ]
+        )
+        page = Paginator(bids, OPENED_BIDS_PER_PAGE).get_page(request.GET.get("page"))
+        context["bids"] = [(bid, _offer(bid, user)) for bid in page]
+        context["bids_page"] = page
     if tender.status in {T.EVALUATION, T.AWARDED, T.CONTRACTED}:
         ranking = selectors.ranking(tender)
-        awarded_lots = set(
-            tender.lots.filter(awards__status__in=[
-                AwardStatus.RECOMMENDED, AwardStatus.APPROVED
-            ]).values_list("number", flat=True)
-        )  # fmt: skip
+        # Staff read every award of the tender (``awards_for``), so the page's
+        # awards tell which lots already have one.
+        awarded_lots = {
+            award.lot.number
+            for award in awards
+            if award.status in {AwardStatus.RECOMMENDED, AwardStatus.APPROVED}
+        }
         by_lot = {}
         for row in ranking.ranked:
             by_lot.setdefault(row.bid.lot.number, []).append(
@@ -821,7 +840,8 @@ def _staff_tender_context(tender, user, can_manage, comment_form):
             "lots": [
                 {
                     "number": number,
-                    "rows": rows,
+                    "rows": rows[:RANKING_SHOWN_PER_LOT],
+                    "more": len(rows) - RANKING_SHOWN_PER_LOT,
                     "can_recommend": can_manage
                     and tender.status == T.EVALUATION
                     and number not in awarded_lots,

@@ -4,10 +4,10 @@ of Latvia and one of the United Kingdom approve it, each with a fresh code from
 their authenticator app; it is marked paid and reconciled from the bank
 statement."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from secretariat.models import DisbursementRequest, DisbursementStatus, Pool
@@ -112,7 +112,7 @@ def test_disbursement_from_draft_to_reconciled(people, latvia, uk, sign_in):
         **{
             "Payment order": "PO-2026-0042",
             "Bank reference": "BANK-7781",
-            "Paid on": dt.date.today().isoformat(),
+            "Paid on": timezone.localdate().isoformat(),
         },
     )
     expect(finance.locator("h1 .status")).to_have_text("Paid")
@@ -122,7 +122,7 @@ def test_disbursement_from_draft_to_reconciled(people, latvia, uk, sign_in):
     finance.get_by_role("link", name="Bank statements").click()
     statement = (
         "date,amount,currency,reference\n"
-        f"{dt.date.today().isoformat()},{AMOUNT},EUR,BANK-7781\n"
+        f"{timezone.localdate().isoformat()},{AMOUNT},EUR,BANK-7781\n"
     )
     finance.get_by_label("Bank statement (CSV)").set_input_files(
         {"name": "statement.csv", "mimeType": "text/csv", "buffer": statement.encode()}

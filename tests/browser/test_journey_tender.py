@@ -32,7 +32,7 @@ def draft_tender(people) -> Tender:
         actor=people.procurement, title="Reconnaissance drones",
         capability=category("reconnaissance"), quantity=500,
         specification="Day/night camera", priority="high",
-        needed_by=dt.date.today() + dt.timedelta(days=200),
+        needed_by=timezone.localdate() + dt.timedelta(days=200),
     )  # fmt: skip
     now = timezone.now()
     tender = services.tender_create(
@@ -201,7 +201,7 @@ def test_tender_to_accepted_delivery(people, latvia, sign_in):
     officer.reload()
     officer.get_by_role("link", name="Record the tests").click()
     officer.get_by_label("Units accepted").fill("250")
-    officer.get_by_label("Tested on").fill(dt.date.today().isoformat())
+    officer.get_by_label("Tested on").fill(timezone.localdate().isoformat())
     officer.get_by_role("button", name="Record decision").click()
     expect(officer.locator("main")).to_contain_text("Accepted")
     screenshot(officer, "journey2-contract")

@@ -6,7 +6,7 @@ import json
 
 from django.utils import timezone
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def post(api, path, data=None, *, key=None, multipart=False):

@@ -35,7 +35,7 @@ def tender(people):
     requirement = services.requirement_record(
         actor=people.procurement, title="Reconnaissance drones", capability=category(
             "reconnaissance"), quantity=500, specification="Day/night camera",
-        priority="high", needed_by=dt.date.today() + dt.timedelta(days=200),
+        priority="high", needed_by=timezone.localdate() + dt.timedelta(days=200),
     )  # fmt: skip
     now = timezone.now()
     tender = services.tender_create(

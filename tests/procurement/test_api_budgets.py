@@ -30,7 +30,7 @@ def add_tenders(people, makers, count, *, opened):
         requirement = services.requirement_record(
             actor=people.procurement, title="Drones", capability=category(
                 "reconnaissance"), quantity=100, specification="s", priority="high",
-            needed_by=dt.date.today() + dt.timedelta(days=100),
+            needed_by=timezone.localdate() + dt.timedelta(days=100),
         )  # fmt: skip
         now = timezone.now()
         tender = services.tender_create(

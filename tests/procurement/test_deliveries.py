@@ -1,11 +1,11 @@
 """From Ukraine's requirement to an accepted delivery and a drafted
 disbursement, through the services; then the fund pays it."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from procurement import services
 from procurement.models import DeliveryStatus
@@ -29,7 +29,7 @@ def test_an_accepted_delivery_drafts_the_payment(people, contract):
     delivery = services.delivery_decide(
         delivery=delivery, actor=people.procurement, quantity_accepted=140,
         test_site="Sēlia military training ground",
-        tested_on=dt.date.today(), report_file=pdf("acceptance.pdf"),
+        tested_on=timezone.localdate(), report_file=pdf("acceptance.pdf"),
         note="10 units failed the jamming test",
     )  # fmt: skip
     assert delivery.status == DeliveryStatus.ACCEPTED
@@ -48,7 +48,7 @@ def test_an_accepted_delivery_drafts_the_payment(people, contract):
     dsb.disbursement_approve(request=request, actor=people.approver_lv)
     dsb.disbursement_mark_paid(
         request=request, actor=people.finance, payment_order="PO-1",
-        bank_reference="BANK-DLV-1", paid_on=dt.date.today(),
+        bank_reference="BANK-DLV-1", paid_on=timezone.localdate(),
     )  # fmt: skip
     pool = Pool.objects.get(code="unrestricted")
     assert pool.disbursed == Decimal("196000.00")
@@ -63,7 +63,7 @@ def test_a_failed_batch_drafts_nothing(people, contract):
     )  # fmt: skip
     delivery = services.delivery_decide(
         delivery=delivery, actor=people.procurement, quantity_accepted=0,
-        test_site="Sēlia", tested_on=dt.date.today(), note="Range far below spec",
+        test_site="Sēlia", tested_on=timezone.localdate(), note="Range far below spec",
     )  # fmt: skip
     assert delivery.status == DeliveryStatus.REJECTED
     assert delivery.disbursement is None
@@ -91,10 +91,10 @@ def test_delivery_rules(people, contract, bidders):
     )
     services.delivery_decide(
         delivery=delivery, actor=people.procurement, quantity_accepted=150,
-        test_site="Sēlia", tested_on=dt.date.today(),
+        test_site="Sēlia", tested_on=timezone.localdate(),
     )  # fmt: skip
     with pytest.raises(ConflictError, match="already been decided"):
         services.delivery_decide(
             delivery=delivery, actor=people.procurement, quantity_accepted=150,
-            test_site="Sēlia", tested_on=dt.date.today(),
+            test_site="Sēlia", tested_on=timezone.localdate(),
         )  # fmt: skip

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from procurement import selectors, services
 from procurement.models import Manufacturer, VettingStatus
@@ -150,7 +151,7 @@ def test_test_results_with_a_report(people, latvian_maker):
         services.manufacturer_test_record(
             manufacturer=latvian_maker, actor=people.procurement,
             capability=result.capability, product="X", site="Sēlia",
-            tested_on=dt.date.today() + dt.timedelta(days=1), outcome="passed",
+            tested_on=timezone.localdate() + dt.timedelta(days=1), outcome="passed",
             summary="s",
         )  # fmt: skip
 

@@ -2,13 +2,13 @@
 validated against the standard's schema with no error, and never showing a
 sealed bid."""
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
@@ -82,7 +82,7 @@ def test_from_award_to_payment_the_package_stays_valid(client, people, contract,
     )  # fmt: skip
     delivery = services.delivery_decide(
         delivery=delivery, actor=people.procurement, quantity_accepted=150,
-        test_site="Sēlia", tested_on=dt.date.today(),
+        test_site="Sēlia", tested_on=timezone.localdate(),
     )  # fmt: skip
     request = delivery.disbursement
     checker = UserFactory(username="checker", roles=["finance_officer"])
@@ -92,7 +92,7 @@ def test_from_award_to_payment_the_package_stays_valid(client, people, contract,
     dsb.disbursement_approve(request=request, actor=people.approver_lv)
     dsb.disbursement_mark_paid(
         request=request, actor=people.finance, payment_order="PO-1",
-        bank_reference="BANK-OCDS-1", paid_on=dt.date.today(),
+        bank_reference="BANK-OCDS-1", paid_on=timezone.localdate(),
     )  # fmt: skip
 
     package = fetch(client, tender).json()

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from procurement import selectors, services
 from procurement.models import Requirement
@@ -11,7 +12,7 @@ from secretariat.exceptions import ApplicationError
 from secretariat.models import CapabilityCategory
 
 pytestmark = pytest.mark.django_db
-LATER = dt.date.today() + dt.timedelta(days=90)
+LATER = timezone.localdate() + dt.timedelta(days=90)
 
 
 def record(actor, **changes):

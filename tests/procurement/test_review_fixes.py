@@ -194,7 +194,7 @@ def _new_tender_in_tendering(people, title):
     requirement = services.requirement_record(
         actor=people.procurement, title=title, quantity=100,
         capability=category("reconnaissance"), specification="x", priority="high",
-        needed_by=dt.date.today() + dt.timedelta(days=90),
+        needed_by=timezone.localdate() + dt.timedelta(days=90),
     )  # fmt: skip
     now = timezone.now()
     new = services.tender_create(

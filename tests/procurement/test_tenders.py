@@ -175,7 +175,7 @@ def test_a_non_lethal_pool_cannot_fund_a_lethal_lot(people):
     requirement = services.requirement_record(
         actor=people.procurement, title="Strike drones", capability=category("strike"),
         quantity=10, specification="s", priority="high",
-        needed_by=dt.date.today() + dt.timedelta(days=60),
+        needed_by=timezone.localdate() + dt.timedelta(days=60),
     )  # fmt: skip
     tender = services.tender_create(
         actor=people.procurement, title="Strike", description="d",

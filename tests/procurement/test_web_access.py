@@ -190,7 +190,7 @@ def test_others_cannot_act_by_posting(people, records, web):
                      {"reason": "x", "confirm": "on"})  # fmt: skip
         browser.post(url("delivery_decide", records["delivery"].pk), {
             "quantity_accepted": 10, "test_site": "x",
-            "tested_on": dt.date.today().isoformat()})  # fmt: skip
+            "tested_on": timezone.localdate().isoformat()})  # fmt: skip
         browser.post(url("manufacturer_vet", lv(records), "suspended"),
                      {"reason": "x"})  # fmt: skip
     assert refresh(tender).status == "contracted"

@@ -42,7 +42,7 @@ from tests.procurement.web import (
 from tests.secretariat.fund_fixtures import receive
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def posted(browser, page, data, expect=302):

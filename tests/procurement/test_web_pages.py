@@ -5,6 +5,7 @@ the tender's case page."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from procurement.models import Manufacturer
 from procurement.models import TestResult as RecordedTest
@@ -67,7 +68,7 @@ def test_a_manufacturer_is_vetted_declared_and_tested(people, latvia, web):
     assert url("manufacturer", maker.pk) not in filtered
     response = officer.post(url("manufacturer_test_record", maker.pk), {
         "capability": category("reconnaissance").pk, "product": "Falcon 2",
-        "site": "Sēlia", "tested_on": dt.date.today().isoformat(),
+        "site": "Sēlia", "tested_on": timezone.localdate().isoformat(),
         "outcome": "passed", "summary": "Flew 10 km at night",
         "report": pdf("falcon-test.pdf"),
     })  # fmt: skip

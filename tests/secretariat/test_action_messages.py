@@ -17,7 +17,7 @@ from tests.procurement.helpers import category
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @dataclass

@@ -1,12 +1,12 @@
 """Money under concurrency, with real threads and real transactions: no ordering
 of concurrent requests overdraws a pool or pays a request twice."""
 
-import datetime as dt
 import threading
 from decimal import Decimal
 
 import pytest
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
 from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.models import (
@@ -24,7 +24,7 @@ from tests.secretariat.test_disbursement_services import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def race(calls):

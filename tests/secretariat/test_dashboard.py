@@ -71,7 +71,7 @@ def new_tender(people, title):
     requirement = procurement_services.requirement_record(
         actor=people.procurement, title=title, capability=category("reconnaissance"),
         quantity=500, specification="Day/night camera", priority="high",
-        needed_by=dt.date.today() + dt.timedelta(days=200),
+        needed_by=timezone.localdate() + dt.timedelta(days=200),
     )  # fmt: skip
     now = timezone.now()
     tender = procurement_services.tender_create(
@@ -97,7 +97,7 @@ def pay(people, checker, draft, amount):
     dsb.disbursement_approve(request=request, actor=people.approver_lv)
     dsb.disbursement_mark_paid(
         request=request, actor=people.finance, payment_order=f"PO-{amount}",
-        bank_reference=f"BANK-{amount}", paid_on=dt.date.today(),
+        bank_reference=f"BANK-{amount}", paid_on=timezone.localdate(),
     )  # fmt: skip
     return request
 
@@ -118,7 +118,7 @@ def coalition(people, japan, contract, draft, checker):
     )  # fmt: skip
     procurement_services.delivery_decide(
         delivery=first, actor=people.procurement, quantity_accepted=140,
-        test_site="Sēlia military training ground", tested_on=dt.date.today(),
+        test_site="Sēlia military training ground", tested_on=timezone.localdate(),
         note="10 units failed the jamming test",
     )  # fmt: skip
     procurement_services.delivery_report(
@@ -179,7 +179,7 @@ def test_a_rejected_batch_is_not_counted_as_delivered(people, coalition):
     waiting = Delivery.objects.get(quantity=80)
     procurement_services.delivery_decide(
         delivery=waiting, actor=people.procurement, quantity_accepted=0,
-        test_site="Sēlia military training ground", tested_on=dt.date.today(),
+        test_site="Sēlia military training ground", tested_on=timezone.localdate(),
         note="Failed",
     )  # fmt: skip
     figures = dashboard.drones(people.officer)
@@ -191,7 +191,7 @@ def test_the_monthly_delivery_counts_are_kept_by_the_services(people, coalition)
     waiting = Delivery.objects.get(quantity=80)
     procurement_services.delivery_decide(
         delivery=waiting, actor=people.procurement, quantity_accepted=0,
-        test_site="Sēlia military training ground", tested_on=dt.date.today(),
+        test_site="Sēlia military training ground", tested_on=timezone.localdate(),
         note="Failed",
     )  # fmt: skip
     kept = list(DeliveryMonth.objects.values_list("month", "delivered", "accepted"))

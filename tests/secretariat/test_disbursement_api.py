@@ -2,7 +2,6 @@
 bands, separation of duties and earmarks, idempotent payments, mass assignment,
 who may do what, statement uploads and query budgets."""
 
-import datetime as dt
 import threading
 from decimal import Decimal
 
@@ -10,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from secretariat.models import (
@@ -36,7 +36,7 @@ from tests.twofactor import code_for
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 URL = "/api/disbursements/"
 STAFF = ["officer", "procurement", "finance", "approver_lv", "approver_uk", "admin"]
 LIAISONS = ["liaison_lv", "liaison_jp"]

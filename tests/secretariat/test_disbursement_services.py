@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.models import (
@@ -21,7 +22,7 @@ from tests.factories import UserFactory
 from tests.secretariat.fund_fixtures import category
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def pay(request, actor, ref="BANK-0001"):

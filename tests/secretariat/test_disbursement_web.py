@@ -2,7 +2,6 @@
 approved by co-lead approvers, paid and reconciled against an imported bank
 statement, with the separation of duties enforced on every form."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -11,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from secretariat.models import (
     Attachment,
@@ -31,7 +31,7 @@ from tests.secretariat.fund_fixtures import BIC, IBAN, category
 from tests.twofactor import code_for
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 STAFF = ["officer", "procurement", "finance", "approver_lv", "approver_uk", "admin"]
 NOT_STAFF = ["evaluator", "liaison_jp", "liaison_lv", "manufacturer", "outsider"]

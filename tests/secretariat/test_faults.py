@@ -364,7 +364,7 @@ def _drafted_tender(people, number) -> Tender:
         actor=people.procurement, title=f"Reconnaissance drones {number}",
         capability=category("reconnaissance"), quantity=100,
         specification="Day/night camera", priority="high",
-        needed_by=dt.date.today() + dt.timedelta(days=200),
+        needed_by=timezone.localdate() + dt.timedelta(days=200),
     )  # fmt: skip
     now = timezone.now()
     tender = procurement.tender_create(

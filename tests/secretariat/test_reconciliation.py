@@ -1,9 +1,9 @@
 """Bank statement import: matched, mismatched, unmatched and malformed files."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.models import BankStatement, DisbursementStatus, StatementLine
@@ -12,7 +12,7 @@ from tests.conftest import refresh
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

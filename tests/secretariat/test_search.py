@@ -25,7 +25,7 @@ def _tender(people, title):
     requirement = procurement_services.requirement_record(
         actor=people.procurement, title=title, capability=category("reconnaissance"),
         quantity=500, specification="Day/night camera", priority="high",
-        needed_by=dt.date.today() + dt.timedelta(days=200),
+        needed_by=timezone.localdate() + dt.timedelta(days=200),
     )  # fmt: skip
     tender = procurement_services.tender_create(
         actor=people.procurement, title=title, description="Lot 1",

@@ -2,15 +2,14 @@
 serializer and the service itself decides whether the caller may act: an empty
 body would be refused as 400 before the permission is asked."""
 
-import datetime as dt
-
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from tests.files import pdf
 from tests.procurement.api_helpers import lot_body, requirement_body, tender_body
 from tests.procurement.helpers import BIC, IBAN
 
-TODAY = dt.date.today().isoformat()
+TODAY = timezone.localdate().isoformat()
 
 
 def _csv():
