@@ -1,7 +1,7 @@
 """Which rows the benchmark reads: the heaviest of each kind, found in the scale
 database, so that every page is measured where it costs most."""
 
-from django.db.models import Count
+from django.db.models import Count, F
 
 from members.models import MemberState, OnboardingCase
 from procurement.models import CommitteeMember, Contract, Tender
@@ -24,9 +24,11 @@ def discover():
         .order_by("-n")
         .first()
     )
+    # The seat still scoring: its page has a score form for each bid shown.
     seat = (
         CommitteeMember.objects.filter(tender=heavy, standing="declared")
         .select_related("evaluator")
+        .order_by(F("scores_submitted_at").asc(nulls_first=True), "id")
         .first()
     )
     contract = (

@@ -1,11 +1,13 @@
 """Reads of procurement records, already scoped to what the user may see."""
 
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Q, QuerySet
+from django.db.models import Avg, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from procurement.models import (
@@ -136,16 +138,45 @@ class Ranking:
     ranked: list[Ranked]
     ineligible: list[Bid]
     sheets: int
+    # How many bids are ranked in each lot (by lot number), also those left out
+    # of ``ranked`` by ``leaders``.
+    per_lot: dict[int, int]
 
 
-def ranking(tender: Tender) -> Ranking:
+def ranking(tender: Tender, *, leaders: int | None = None, lot=None) -> Ranking:
     """The weighted average of the submitted scores, best first; ineligible bids
-    listed with their reason."""
-    # Only what a ranking shows: a tender may have hundreds of bids, and each
-    # full row would carry its sealed offer and the whole manufacturer.
-    bids = list(
-        Bid.objects.filter(lot__tender=tender, status=BidStatus.SUBMITTED)
-        .select_related("manufacturer", "lot")
+    listed with their reason. ``leaders`` keeps only the best of each lot in
+    ``ranked``; ``lot`` ranks that lot alone."""
+    # The committee members whose submitted sheets count (an evaluator who
+    # declared a conflict scores nothing), named so that each score is matched
+    # by its member's id rather than joined to it.
+    sheets = list(
+        CommitteeMember.objects.filter(
+            Exists(Score.objects.filter(member=OuterRef("pk"))),
+            tender=tender,
+            scores_submitted_at__isnull=False,
+            standing=MemberStanding.DECLARED,
+        )
+        .order_by("pk")
+        .values_list("pk", "scores_submitted_at")
+    )
+    ranked, ineligible = _ranked(tender, sheets)
+    if lot is not None:
+        ranked = [r for r in ranked if r[0] == lot.number]
+        ineligible = [i for i in ineligible if i[0] == lot.number]
+    per_lot = {}
+    shown = []
+    for number, total, pk, means in ranked:
+        per_lot[number] = per_lot.get(number, 0) + 1
+        if leaders is None or per_lot[number] <= leaders:
+            shown.append(
+                (pk, total, dict(zip(CRITERIA, map(_mean, means), strict=True)))
+            )
+    ineligible = [pk for _number, pk in ineligible]
+    # Only what a ranking shows of a bid: each full row would carry its sealed
+    # offer and the whole manufacturer.
+    bids = (
+        Bid.objects.select_related("manufacturer", "lot")
         .only(
             "lot__number",
             "manufacturer__name",
@@ -153,33 +184,73 @@ def ranking(tender: Tender) -> Ranking:
             "eligible",
             "ineligible_reason",
         )
-        .order_by("lot__number", "id")
+        .order_by()
     )
-    submitted = Score.objects.filter(
-        member__tender=tender,
-        member__scores_submitted_at__isnull=False,
-        member__standing=MemberStanding.DECLARED,
-    )
-    means = {
-        (row["bid"], row["criterion"]): Decimal(row["mean"])
-        for row in submitted.values("bid", "criterion").annotate(mean=Avg("value"))
-    }
-    weights = tender.weights()
-    ranked = []
-    for bid in bids:
-        if not bid.eligible:
-            continue
-        by_criterion = {c: means.get((bid.pk, c), Decimal(0)) for c in CRITERIA}
-        total = sum(
-            (by_criterion[c] * weights[c] / 100 for c in CRITERIA), Decimal(0)
-        ).quantize(Decimal("0.01"))
-        ranked.append(Ranked(bid, total, by_criterion))
-    ranked.sort(key=lambda r: (r.bid.lot.number, -r.total))
+    read = bids.in_bulk([pk for pk, _t, _c in shown] + ineligible)
     return Ranking(
-        ranked=ranked,
-        ineligible=[b for b in bids if b.eligible is False],
-        sheets=submitted.values("member").distinct().count(),
+        ranked=[Ranked(read[pk], total, by_c) for pk, total, by_c in shown],
+        ineligible=[read[pk] for pk in ineligible],
+        sheets=len(sheets),
+        per_lot=per_lot,
     )
+
+
+# Once the bids are opened, a ranking changes only when a score sheet is
+# submitted: the bids, their eligibility and the weights are settled at
+# opening, and a submitted sheet can no longer change. So it is kept under a
+# key made of the tender, its opening and weights and the submitted sheets
+# (who, when); a new sheet, or a member leaving the committee, is a new key.
+RANKING_CACHE_SECONDS = 24 * 60 * 60
+
+
+def _mean(value) -> Decimal:
+    return Decimal(0) if value is None else Decimal(value)
+
+
+def _ranked(tender: Tender, sheets) -> tuple[list, list]:
+    """Every eligible bid as (lot number, total, bid id, its means in the order of
+    ``CRITERIA``), best first in each lot, and the ineligible as (lot number, bid
+    id). The means stay as read (floats, or None for no score) until shown."""
+    key = None
+    if tender.opened_at is not None:
+        fingerprint = repr((tender.pk, tender.opened_at, tender.weights(), sheets))
+        key = "ranking:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    sheet = Q(scores__member_id__in=[pk for pk, _at in sheets])
+    # Every bid is ranked as one row of numbers: a tender may have hundreds,
+    # and only the bids shown are read as objects.
+    rows = (
+        Bid.objects.filter(lot__tender=tender, status=BidStatus.SUBMITTED)
+        .values_list("pk", "lot__number", "eligible")
+        .annotate(
+            **{
+                f"mean_{c}": Avg("scores__value", filter=sheet & Q(scores__criterion=c))
+                for c in CRITERIA
+            }
+        )
+        .order_by("lot__number", "pk")
+    )
+    weights = tender.weights()
+    ranked, ineligible = [], []
+    for pk, number, eligible, *means in rows:
+        if eligible is False:
+            ineligible.append((number, pk))
+        if not eligible:
+            continue
+        total = sum(
+            (
+                _mean(mean) * weights[c] / 100
+                for c, mean in zip(CRITERIA, means, strict=True)
+            ),
+            Decimal(0),
+        ).quantize(Decimal("0.01"))
+        ranked.append((number, total, pk, tuple(means)))
+    ranked.sort(key=lambda r: (r[0], -r[1]))
+    if key is not None:
+        cache.set(key, (ranked, ineligible), RANKING_CACHE_SECONDS)
+    return ranked, ineligible
 
 
 # --- used by the web pages

@@ -819,7 +819,7 @@ def _staff_tender_context(request, tender, can_manage, comment_form, *, awards):
         context["bids"] = [(bid, _offer(bid, user)) for bid in page]
         context["bids_page"] = page
     if tender.status in {T.EVALUATION, T.AWARDED, T.CONTRACTED}:
-        ranking = selectors.ranking(tender)
+        ranking = selectors.ranking(tender, leaders=RANKING_SHOWN_PER_LOT)
         # Staff read every award of the tender (``awards_for``), so the page's
         # awards tell which lots already have one.
         awarded_lots = {
@@ -840,8 +840,8 @@ def _staff_tender_context(request, tender, can_manage, comment_form, *, awards):
             "lots": [
                 {
                     "number": number,
-                    "rows": rows[:RANKING_SHOWN_PER_LOT],
-                    "more": len(rows) - RANKING_SHOWN_PER_LOT,
+                    "rows": rows,
+                    "more": ranking.per_lot[number] - len(rows),
                     "can_recommend": can_manage
                     and tender.status == T.EVALUATION
                     and number not in awarded_lots,
@@ -1419,9 +1419,7 @@ def award_recommend(request, reference, number):
     totals = {}
     if selectors.bids_are_opened(tender):
         totals = {
-            row.bid.pk: row.total
-            for row in selectors.ranking(tender).ranked
-            if row.bid.lot_id == lot.pk
+            row.bid.pk: row.total for row in selectors.ranking(tender, lot=lot).ranked
         }
     best = max(totals, key=totals.get) if totals else None
     form = AwardRecommendForm(posted(request)[0], bids=bids, initial={"bid": best})
@@ -1926,14 +1924,7 @@ def evaluation_detail(
         and tender.status == T.EVALUATION
         and seat.scores_submitted_at is None
     )
-    visible = list(
-        selectors.scores_visible_to(user, tender).select_related("member__evaluator")
-    )
-    own_scores = [s for s in visible if s.member_id == seat.pk]
     score_forms = score_forms or {}
-    # The others' scores once one's own are submitted (the selector decides;
-    # before that it returns one's own only).
-    committee = _committee_scores(visible, seat) if seat.scores_submitted_at else {}
     bids = selectors.bids_to_score(seat)
     # A page of bids at a time: a tender may have hundreds, and each shown bid
     # is unsealed and has a score form. A refused form is shown on its page.
@@ -1941,6 +1932,18 @@ def evaluation_detail(
     page = Paginator(bids, BIDS_PER_PAGE).get_page(
         _page_of_bid(bids, refused) if refused else request.GET.get("page")
     )
+    # The scores of the bids shown only: the sheets of a tender with hundreds of
+    # bids are thousands of scores.
+    scores = selectors.scores_visible_to(user, tender)
+    visible = list(
+        scores.filter(bid__in=[bid.pk for bid in page]).select_related(
+            "member__evaluator"
+        )
+    )
+    own_scores = [s for s in visible if s.member_id == seat.pk]
+    # The others' scores once one's own are submitted (the selector decides;
+    # before that it returns one's own only).
+    committee = _committee_scores(visible, seat) if seat.scores_submitted_at else {}
     rows = []
     for bid in page:
         form = score_forms.get(bid.pk)
@@ -1980,7 +1983,9 @@ def evaluation_detail(
             "rows": rows,
             "page": page,
             "scoring": scoring,
-            "scored": len({s.bid_id for s in own_scores}),
+            "scored": scores.filter(member=seat).values("bid").distinct().count()
+            if scoring and rows
+            else 0,
             "to_score": bids.filter(eligible=True).count() if rows else 0,
             "submit_form": submit_form or (ConfirmForm() if scoring else None),
         },

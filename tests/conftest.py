@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import kombu.pools
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -46,6 +47,12 @@ def _second_factor_given(request, monkeypatch):
         user.__dict__.pop("_role_names", None)  # read again by the test
 
     monkeypatch.setattr(Client, "force_login", force_login_with_code)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (rankings are kept in it)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ register.filter("eur", formatting.eur)
 register.filter("thousands", format_count)
 register.filter("when", formatting.when_text)
 register.filter("day", formatting.day_text)
+register.filter("points", formatting.points)
 
 
 @register.filter

@@ -121,7 +121,9 @@ def _score_all(member, actor, bids, values):
             )  # fmt: skip
 
 
-def test_independent_scores_and_the_weighted_ranking(people, opened, committee):
+def test_independent_scores_and_the_weighted_ranking(
+    people, opened, committee, django_assert_num_queries
+):
     tender, bids = opened
     evaluators = [m.evaluator for m in committee]
     for member, evaluator in zip(committee, evaluators, strict=True):
@@ -144,6 +146,10 @@ def test_independent_scores_and_the_weighted_ranking(people, opened, committee):
         s.member_id for s in selectors.scores_visible_to(evaluators[0], tender)
     } == {committee[0].pk}
     services.scoresheet_submit(member=committee[0], actor=evaluators[0])
+    # Only submitted sheets are ranked: the second evaluator's scores are not yet.
+    assert [
+        (r.bid.manufacturer.name, r.total) for r in selectors.ranking(tender).ranked
+    ] == [("SIA Baltic UAV", Decimal("80.00")), ("UK Drones Ltd", Decimal("60.00"))]
     # Evaluator 1 now sees every submitted sheet, but evaluator 2's is not yet.
     assert {
         s.member_id for s in selectors.scores_visible_to(evaluators[0], tender)
@@ -167,6 +173,24 @@ def test_independent_scores_and_the_weighted_ranking(people, opened, committee):
         ("SIA Baltic UAV", Decimal("70.00")),
     ]
     assert [b.manufacturer.name for b in result.ineligible] == ["SIA Suspended"]
+    lot = bids["lv"].lot
+    assert result.per_lot == {lot.number: 2}
+
+    # The tender's page keeps the leaders of each lot and counts the others. The
+    # ranking computed above is kept until another sheet is submitted: the
+    # sheets counted and the bids shown are read, not the scores.
+    with django_assert_num_queries(2):
+        leaders = selectors.ranking(tender, leaders=1)
+    assert [(r.bid.manufacturer.name, r.total) for r in leaders.ranked] == [
+        ("UK Drones Ltd", Decimal("80.00"))
+    ]
+    assert leaders.per_lot == {lot.number: 2}
+    assert [b.manufacturer.name for b in leaders.ineligible] == ["SIA Suspended"]
+    # A lot's recommendation ranks that lot alone.
+    assert [
+        (r.bid.manufacturer.name, r.total)
+        for r in selectors.ranking(tender, lot=lot).ranked
+    ] == [("UK Drones Ltd", Decimal("80.00")), ("SIA Baltic UAV", Decimal("70.00"))]
 
 
 def test_a_scoresheet_must_be_complete(people, opened, committee):

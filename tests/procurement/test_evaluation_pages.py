@@ -3,6 +3,8 @@ hundreds, each unsealed and with its score form); saving or refusing a bid's
 scores comes back to the page that shows it."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from procurement import services, views
 from tests.procurement.helpers import bid, past_deadline, to_tendering
@@ -63,3 +65,35 @@ def test_refused_scores_are_shown_on_the_bids_page(client, people, scoring):
     html = html_of(response)
     assert f'id="bid-{second.pk}"' in html
     assert "Ensure this value is less than or equal to 100." in html
+
+
+def _queries(client, path):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(queries), html_of(response)
+
+
+def test_the_page_reads_the_scores_of_the_bids_it_shows(client, people, scoring):
+    seat, first, second = scoring
+    client.force_login(people.evaluator)
+    page_one = url("evaluation", seat.pk)
+    client.post(url("evaluation_score", seat.pk, second.pk), score_form(second, 80))
+    one_scored, html = _queries(client, page_one)
+    # The count covers every page; the form shows this page's bid only.
+    assert "1 of 2 bids scored" in html
+    assert f'name="bid-{second.pk}-price"' not in html
+    assert f'name="bid-{first.pk}-price"' in html
+    assert 'value="80"' not in html
+
+    client.post(url("evaluation_score", seat.pk, first.pk), score_form(first, 70))
+    both_scored, html = _queries(client, page_one)
+    assert "2 of 2 bids scored" in html
+    assert f'name="bid-{first.pk}-price" value="70"' in html
+    # More scores, the same queries: none per score or per bid.
+    assert both_scored == one_scored <= 20
+
+    services.scoresheet_submit(member=seat, actor=people.evaluator)
+    submitted, html = _queries(client, page_one)
+    assert "The committee's scores" in html
+    assert submitted <= 20

@@ -37,6 +37,7 @@ from members.models import (
     Pledge,
 )
 from procurement.models import (
+    CRITERIA,
     Award,
     Bid,
     BidEvent,
@@ -48,6 +49,7 @@ from procurement.models import (
     Manufacturer,
     Milestone,
     Requirement,
+    Score,
     Tender,
 )
 from procurement.sealing import seal
@@ -287,8 +289,12 @@ class Command(BaseCommand):
             self._timeline()
             self._notifications()
             self._sequences()
+        # VACUUM as well as ANALYZE: autovacuum would do it in production, but
+        # a server may run without it (this bench machine does), and without
+        # the visibility map an index-only scan, and so every COUNT(*) of a
+        # list, reads the whole table.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM (ANALYZE)")
         total = sum(self.copier.counts.values())
         self.stdout.write(
             self.style.SUCCESS(
@@ -573,6 +579,10 @@ class Command(BaseCommand):
         lot_id = self.copier.next_id(Lot)
         bid_id = self.copier.next_id(Bid)
         award_id = self.copier.next_id(Award)
+        member_id = self.copier.next_id(CommitteeMember)
+        # (committee member, [(bid, quality, price score)]) of every score sheet;
+        # the scores themselves are drawn while they are written.
+        self.score_sheets = []
         tenders, links, lots, bids, events, awards, committee = (
             [],
             [],
@@ -585,7 +595,12 @@ class Command(BaseCommand):
         self.awarded = []  # (award id, lot, bid manufacturer, tender, status, price)
         self.tender_events = []
         n_tenders = self.n("tenders", 10)
-        bids_per_lot = AT_100["bids"] / (AT_100["tenders"] * 2)
+        # Two lots per tender on average, and only tenders past publication take
+        # bids; the draw below is truncated to whole bids (about half a bid less
+        # than its mean), so the mean is raised to land near the target.
+        bidding = sum(w for s, w in TENDER_MIX if s not in ("draft", "published"))
+        share = bidding / sum(w for _s, w in TENDER_MIX)
+        bids_per_lot = AT_100["bids"] / (AT_100["tenders"] * 2 * share) + 0.4
         unrestricted = self.pools["unrestricted"].id
         non_lethal = self.pools["non-lethal"].id
         self.heavy_tender = None
@@ -632,6 +647,7 @@ class Command(BaseCommand):
             n_lots = 10 if i == 0 else rng.choice([1, 1, 2, 2, 2, 3, 3])
             takes_bids = status not in ("draft", "published")
             tender_bidders = set()
+            tender_live = []  # (bid, quality, price score) of its live bids
             for number in range(1, n_lots + 1):
                 lpk = lot_id + len(lots)
                 max_price = Decimal(rng.choice([800, 1500, 3000, 6000, 12000]))
@@ -678,6 +694,13 @@ class Command(BaseCommand):
                         )  # fmt: skip
                     else:
                         lot_bids.append((bpk, manufacturer, price))
+                        # Cheaper is better on price (60-100% of the maximum
+                        # scores 100-40); the other criteria follow the bid's
+                        # quality, which the evaluators judge alike, roughly.
+                        ratio = float(price / max_price)
+                        tender_live.append(
+                            (bpk, rng.randint(35, 95), round(100 - (ratio - 0.6) * 150))
+                        )
                 if status in ("awarded", "contracted") and lot_bids:
                     bpk, manufacturer, price = min(lot_bids, key=lambda b: b[2])
                     apk = award_id + len(awards)
@@ -692,14 +715,29 @@ class Command(BaseCommand):
                          category, awarded_at + dt.timedelta(days=12))
                     )  # fmt: skip
             if status in ("evaluation", "awarded", "contracted") and takes_bids:
-                for evaluator in rng.sample(self.evaluators, 3):
-                    declared = status != "evaluation" or i != 0 or not committee
+                # Three evaluators, all declared. Past evaluation every sheet is
+                # submitted; in evaluation some are. On the heavy tender two
+                # have submitted and the first is still scoring (a third of the
+                # bids so far): the bench's evaluation page is theirs.
+                for seat, evaluator in enumerate(rng.sample(self.evaluators, 3)):
+                    mpk = member_id + len(committee)
+                    if status != "evaluation":
+                        submitted, scored = True, tender_live
+                    elif i == 0:
+                        submitted = seat > 0
+                        scored = tender_live if submitted else tender_live[::3]
+                    else:
+                        submitted = rng.random() < 0.6
+                        scored = tender_live if submitted else []
                     committee.append(
-                        (pk, evaluator, "declared" if declared else "appointed",
-                         json.dumps(sorted(tender_bidders)) if declared else "[]",
-                         "", deadline + dt.timedelta(days=3) if declared else None,
-                         None, owner)
+                        (mpk, pk, evaluator, "declared",
+                         json.dumps(sorted(tender_bidders)), "",
+                         deadline + dt.timedelta(days=3),
+                         deadline + dt.timedelta(days=10) if submitted else None,
+                         owner)
                     )  # fmt: skip
+                    if scored:
+                        self.score_sheets.append((mpk, scored))
             if i == 0:
                 self.heavy_tender = reference
         self._write_cases()
@@ -732,16 +770,29 @@ class Command(BaseCommand):
         )
         self.copier.copy(
             CommitteeMember,
-            ["tender", "evaluator", "standing", "declared_for", "conflict_note",
+            ["id", "tender", "evaluator", "standing", "declared_for", "conflict_note",
              "declared_at", "scores_submitted_at", "appointed_by"],
             committee,
         )  # fmt: skip
+        self.copier.copy(
+            Score, ["member", "bid", "criterion", "value", "comment"], self._scores()
+        )
         self.copier.copy(
             Award,
             ["id", "lot", "bid", "status", "justification", "recommended_by",
              "recommended_at", "approved_by", "approved_at", "standstill_until"],
             awards,
         )  # fmt: skip
+
+    def _scores(self):
+        """Every score of the score sheets, drawn as they are written (millions)."""
+        rng = self.rng
+        for member, scored in self.score_sheets:
+            for bid, quality, price_score in scored:
+                for criterion in CRITERIA:
+                    centre = price_score if criterion == "price" else quality
+                    value = max(0, min(100, centre + rng.randint(-12, 12)))
+                    yield (member, bid, criterion, value, "")
 
     def _reference_for(self, prefix, year):
         number = self.sequence.get((prefix, year), 0) + 1
