@@ -4,7 +4,6 @@ is opened; two evaluators score it; a co-lead approver approves the award; the
 contract is signed; a delivery is reported and accepted."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -13,43 +12,21 @@ from playwright.sync_api import expect
 from procurement import services
 from procurement.models import Award, Contract, Delivery, Tender, TenderStatus
 from procurement.tasks import advance_tenders_by_deadlines
-from secretariat.models import Pool
 from secretariat.roles import Role
 from tests.browser.helpers import enrol_staff, label_is, screenshot
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.files import PDF_BYTES
-from tests.procurement.helpers import BIC, IBAN, category, make_manufacturer
+from tests.procurement.helpers import (
+    BIC,
+    IBAN,
+    draft_tender,
+    make_manufacturer,
+)
 from tests.secretariat.fund_fixtures import receive
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 CRITERIA = ["Price", "Technical merit", "Delivery", "Test results", "Supply chain"]
-
-
-def draft_tender(people) -> Tender:
-    """A draft tender with one lot, answering one of Ukraine's requirements."""
-    requirement = services.requirement_record(
-        actor=people.procurement, title="Reconnaissance drones",
-        capability=category("reconnaissance"), quantity=500,
-        specification="Day/night camera", priority="high",
-        needed_by=timezone.localdate() + dt.timedelta(days=200),
-    )  # fmt: skip
-    now = timezone.now()
-    tender = services.tender_create(
-        actor=people.procurement, title="Reconnaissance drones 2026",
-        description="Lot 1: quadcopters", requirements=[requirement],
-        pool=Pool.objects.get(code="unrestricted"),
-        clarification_deadline=now + dt.timedelta(days=5),
-        submission_deadline=now + dt.timedelta(days=10),
-        excluded_origins=["RU", "BY", "IR", "KP"],
-    )  # fmt: skip
-    services.lot_add(
-        tender=tender, actor=people.procurement, title="Quadcopters",
-        capability=category("reconnaissance"), quantity=500,
-        max_unit_price=Decimal("2000.00"), delivery_from=dt.date(2026, 12, 1),
-        delivery_to=dt.date(2027, 3, 1),
-    )  # fmt: skip
-    return tender
 
 
 def time_passes(tender, **deadlines):

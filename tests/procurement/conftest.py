@@ -1,20 +1,18 @@
 """Fixtures for procurement tests."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from procurement import services
 from procurement.models import CRITERIA, Award
-from secretariat.models import Pool
 from tests.conftest import refresh
 from tests.procurement.helpers import (
     BIC,
     IBAN,
     bid,
-    category,
+    draft_tender,
     make_manufacturer,
     past_deadline,
     to_tendering,
@@ -32,27 +30,7 @@ def bidders(people, latvia, uk):
 
 @pytest.fixture
 def tender(people):
-    requirement = services.requirement_record(
-        actor=people.procurement, title="Reconnaissance drones", capability=category(
-            "reconnaissance"), quantity=500, specification="Day/night camera",
-        priority="high", needed_by=timezone.localdate() + dt.timedelta(days=200),
-    )  # fmt: skip
-    now = timezone.now()
-    tender = services.tender_create(
-        actor=people.procurement, title="Reconnaissance drones 2026",
-        description="Lot 1: quadcopters", requirements=[requirement],
-        pool=Pool.objects.get(code="unrestricted"),
-        clarification_deadline=now + dt.timedelta(days=5),
-        submission_deadline=now + dt.timedelta(days=10),
-        excluded_origins=["RU", "BY", "IR", "KP"],
-    )  # fmt: skip
-    services.lot_add(
-        tender=tender, actor=people.procurement, title="Quadcopters",
-        capability=category("reconnaissance"), quantity=500,
-        max_unit_price=Decimal("2000.00"), delivery_from=dt.date(2026, 12, 1),
-        delivery_to=dt.date(2027, 3, 1),
-    )  # fmt: skip
-    return tender
+    return draft_tender(people)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from procurement import services
 from procurement.models import Tender
-from secretariat.models import CapabilityCategory
+from secretariat.models import CapabilityCategory, Pool
 from secretariat.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
@@ -64,3 +64,29 @@ def bid(rep, tender, price=SECRET_PRICE, **extra):
         delivery_schedule="250 units by 2027-01-15",
         compliance={"night_camera": "yes"}, **extra,
     )  # fmt: skip
+
+
+def draft_tender(people) -> Tender:
+    """A draft tender with one lot, answering one of Ukraine's requirements."""
+    requirement = services.requirement_record(
+        actor=people.procurement, title="Reconnaissance drones",
+        capability=category("reconnaissance"), quantity=500,
+        specification="Day/night camera", priority="high",
+        needed_by=timezone.localdate() + dt.timedelta(days=200),
+    )  # fmt: skip
+    now = timezone.now()
+    tender = services.tender_create(
+        actor=people.procurement, title="Reconnaissance drones 2026",
+        description="Lot 1: quadcopters", requirements=[requirement],
+        pool=Pool.objects.get(code="unrestricted"),
+        clarification_deadline=now + dt.timedelta(days=5),
+        submission_deadline=now + dt.timedelta(days=10),
+        excluded_origins=["RU", "BY", "IR", "KP"],
+    )  # fmt: skip
+    services.lot_add(
+        tender=tender, actor=people.procurement, title="Quadcopters",
+        capability=category("reconnaissance"), quantity=500,
+        max_unit_price=Decimal("2000.00"), delivery_from=dt.date(2026, 12, 1),
+        delivery_to=dt.date(2027, 3, 1),
+    )  # fmt: skip
+    return tender
