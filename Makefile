@@ -28,9 +28,12 @@ run: $(VENV)/.installed .env
 	@DEBUG=on $(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
 	DEBUG=on $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## test: set up and run the whole suite (SQLite unless DATABASE_URL is set)
+## test: set up and run the whole suite (SQLite unless DATABASE_URL is set), in
+## parallel: one pytest worker per core (TEST_WORKERS=0 runs in one process); a part
+## of it with PYTEST_ARGS, e.g. make test PYTEST_ARGS=tests/procurement
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed .env
-	DEBUG=on $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DEBUG=on $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## bench: seed (or reuse) the scale database, serve it under gunicorn with production
 ## settings, measure, print the table and write BENCHMARKS.md (PostgreSQL, Redis)

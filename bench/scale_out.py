@@ -80,6 +80,17 @@ def _start_web(port, workdir):
     raise SystemExit(f"gunicorn on {port} did not start")
 
 
+def _wait_ready(port, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if _request(port, "/readyz")[0] == 200:
+            return
+        time.sleep(0.5)
+    raise SystemExit(
+        f"gunicorn on {port} was not ready: {_request(port, '/readyz')[1]}"
+    )
+
+
 def _start_worker(name, workdir):
     return subprocess.Popen(
         [str(BIN / "celery"), "-A", "secretariat", "worker", "-n", f"{name}@%h",
@@ -165,7 +176,10 @@ def measure(rows=None):
         processes += webs
         workers = [_start_worker(name, workdir) for name in ("w1", "w2")]
         processes += workers
-        time.sleep(3)
+        # Ready as a load balancer sees it: database, migrations, Redis and a
+        # worker's heartbeat (/readyz).
+        for port in PORTS:
+            _wait_ready(port)
         beat_started = time.monotonic()
         beat = _start_beat(workdir)
         processes.append(beat)

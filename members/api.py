@@ -1,7 +1,8 @@
 """REST endpoints for member states, onboarding cases and steps, pledges and
 contributions. Reads come from the scoped selectors; writes go through the same
 services as the web forms. Input serializers name only what a caller may set:
-status, amounts in EUR and approvals are the workflow's."""
+status, amounts in EUR and approvals are the workflow's. The POSTs that record
+pledges and contributions accept an ``Idempotency-Key`` header."""
 
 import django_filters
 from django.shortcuts import get_object_or_404
@@ -9,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
@@ -25,13 +26,17 @@ from members.models import (
     ParticipationScope,
     Pledge,
 )
+from secretariat.api_fields import MoneyAmountField
 from secretariat.forms import CommentForm
+from secretariat.idempotency import idempotent
+from secretariat.limits import MAX_YEAR, MIN_YEAR
 from secretariat.models import CapabilityCategory
-from secretariat.money import money_error
+from secretariat.money import money_errors
+from secretariat.parsers import BoundedJSONParser
 from secretariat.services import case_comment_add
 from secretariat.uploads import inspect_upload
 
-DOCS_PARSERS = [MultiPartParser, FormParser, JSONParser]
+DOCS_PARSERS = [MultiPartParser, FormParser, BoundedJSONParser]
 
 
 class CanListModel(BasePermission):
@@ -53,9 +58,9 @@ def _check_file(value):
 
 
 def _money_validate(attrs, currency):
-    error = money_error(attrs.get("amount"), currency)
-    if error:
-        raise serializers.ValidationError({"amount": error})
+    errors = money_errors(attrs.get("amount"), currency)
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 # ---------------------------------------------------------------- serializers
@@ -229,10 +234,9 @@ class CurrencyCodeField(serializers.CharField):
 
 class PledgeSerializer(serializers.ModelSerializer):
     member_state = serializers.CharField(source="member_state.country.code")
-    amount = serializers.DecimalField(
-        source="amount.amount", max_digits=18, decimal_places=2
-    )
+    amount = MoneyAmountField()
     currency = CurrencyCodeField(source="amount.currency.code")
+    received_amount = MoneyAmountField(currency_source="amount_currency")
     earmark_categories = serializers.SlugRelatedField(
         slug_field="code", many=True, read_only=True
     )
@@ -263,7 +267,7 @@ class PledgeInputSerializer(serializers.Serializer):
     member_state = serializers.SlugRelatedField(
         slug_field="country", queryset=MemberState.objects.none()
     )
-    year = serializers.IntegerField()
+    year = serializers.IntegerField(min_value=MIN_YEAR, max_value=MAX_YEAR)
     amount = serializers.DecimalField(max_digits=18, decimal_places=None)
     currency = serializers.CharField(max_length=3)
     earmark = serializers.ChoiceField(
@@ -304,9 +308,7 @@ class PledgeInputSerializer(serializers.Serializer):
 
 class ContributionSerializer(serializers.ModelSerializer):
     member_state = serializers.CharField(source="pledge.member_state.country.code")
-    amount = serializers.DecimalField(
-        source="amount.amount", max_digits=18, decimal_places=2
-    )
+    amount = MoneyAmountField()
     currency = CurrencyCodeField(source="amount.currency.code")
 
     class Meta:
@@ -531,6 +533,7 @@ class PledgeViewSet(
         return selectors.pledges_for(self.request.user)
 
     @extend_schema(request=PledgeInputSerializer, responses={201: PledgeSerializer})
+    @idempotent
     def create(self, request, *args, **kwargs):
         data = PledgeInputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -567,6 +570,7 @@ class ContributionViewSet(
     @extend_schema(
         request=ContributionInputSerializer, responses={201: ContributionSerializer}
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
         data = ContributionInputSerializer(
             data=request.data, context={"request": request}

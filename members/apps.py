@@ -11,5 +11,8 @@ class MembersConfig(AppConfig):
         from secretariat.models import CaseKind
 
         register_case_kind(
-            CaseKind.ONBOARDING, "onboarding", page="members.views.onboarding_detail"
+            CaseKind.ONBOARDING,
+            "onboarding",
+            page="members.views.onboarding_detail",
+            scope="members.selectors.onboarding_cases_for",
         )

@@ -8,9 +8,10 @@ from members.models import (
     OnboardingStep,
     ParticipationScope,
 )
-from secretariat.forms import DocumentField
+from secretariat.forms import DocumentField, InvitationForm
+from secretariat.limits import MAX_YEAR, MIN_YEAR
 from secretariat.models import CapabilityCategory, User
-from secretariat.money import money_error
+from secretariat.money import money_errors
 from secretariat.roles import STAFF_ROLES
 
 CURRENCY_CHOICES = [(code, code) for code in settings.CURRENCIES]
@@ -113,10 +114,8 @@ class DocumentUploadForm(forms.Form):
             ).order_by("position")
 
 
-class LiaisonInviteForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150)
-    email = forms.EmailField(label=_("Email"))
+class LiaisonInviteForm(InvitationForm):
+    pass
 
 
 class MoneyFormMixin:
@@ -127,14 +126,13 @@ class MoneyFormMixin:
         amount = cleaned.get("amount")
         currency = cleaned.get("currency") or getattr(self, "fixed_currency", None)
         if amount is not None and currency:
-            error = money_error(amount, currency)
-            if error:
-                self.add_error("amount", error)
+            for field, error in money_errors(amount, currency).items():
+                self.add_error(field if field in self.fields else None, error)
         return cleaned
 
 
 class PledgeForm(MoneyFormMixin, forms.Form):
-    year = forms.IntegerField(label=_("Year"))
+    year = forms.IntegerField(label=_("Year"), min_value=MIN_YEAR, max_value=MAX_YEAR)
     amount = forms.DecimalField(label=_("Amount"), max_digits=18)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
     earmark = forms.ChoiceField(label=_("Earmark"), choices=Earmark.choices)

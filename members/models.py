@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -337,6 +338,18 @@ class Contribution(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="contribution_positive"
+            ),
+            # One bank transfer is one contribution: two finance officers who
+            # enter it at once cannot both succeed (the service names the first).
+            # A reversed contribution no longer counts, so the transfer can be
+            # recorded again correctly.
+            models.UniqueConstraint(
+                Upper("bank_reference"),
+                models.F("amount"),
+                models.F("amount_currency"),
+                models.F("received_on"),
+                condition=~Q(bank_reference="") & Q(reversed_at__isnull=True),
+                name="contribution_bank_transfer_once",
             ),
         ]
 

@@ -14,6 +14,7 @@ from members.models import (
     OnboardingStep,
     Pledge,
 )
+from secretariat import selectors as secretariat_selectors
 from secretariat.models import Attachment, TimelineEvent
 from secretariat.roles import Role, has_role, is_staff_reader
 
@@ -105,11 +106,7 @@ def member_timeline(member_state: MemberState) -> QuerySet[TimelineEvent]:
 
 
 def case_timeline(case) -> QuerySet[TimelineEvent]:
-    return (
-        TimelineEvent.objects.filter(case=case)
-        .select_related("actor", "evidence")
-        .order_by("-occurred_at", "-id")
-    )
+    return secretariat_selectors.case_timeline(case)
 
 
 def case_documents(case) -> QuerySet[Attachment]:

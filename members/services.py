@@ -5,7 +5,6 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from members.models import (
     StepKind,
 )
 from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.invitations import account_invite, invitation_resend
 from secretariat.models import CapabilityCategory, CaseKind, NotificationKind, User
 from secretariat.money import to_eur, validate_money
 from secretariat.notifications import notify, users_with_role
@@ -35,7 +35,6 @@ from secretariat.services import (
     case_open,
     case_set_status,
     check_transition,
-    enqueue_after_commit,
     require_perm,
     require_reason,
     timeline_record,
@@ -125,6 +124,7 @@ def member_transition(
             target=to_status,
             labels=dict(MemberStatus.choices),
             what=member_state.name,
+            subject=member_state,
         )
         onboarding = _open_onboarding(member_state, lock=True)
         _check_membership_guards(member_state, onboarding, to_status)
@@ -560,8 +560,6 @@ def liaison_invite(
 ) -> User:
     """Create a liaison's account and send them a one-time link to set a
     password."""
-    from members.tasks import send_liaison_invitation
-
     require_perm(actor, "members.invite_liaison", member_state)
     email = (email or "").strip().lower()
     if not email:
@@ -579,22 +577,13 @@ def liaison_invite(
                     "status": member_state.get_status_display().lower(),
                 }
             )
-        if User.objects.filter(email__iexact=email).exists():
-            raise ApplicationError(
-                _("An account with the email address %(email)s already exists.")
-                % {"email": email},
-                field="email",
-            )
-        user = User(
-            username=email,
+        user = account_invite(
             email=email,
-            first_name=first_name.strip(),
-            last_name=last_name.strip(),
+            first_name=first_name,
+            last_name=last_name,
+            role=Role.MEMBER_LIAISON,
             member_state=member_state,
         )
-        user.set_unusable_password()
-        user.save()
-        user.groups.add(Group.objects.get(name=Role.MEMBER_LIAISON))
         onboarding = _open_onboarding(member_state, lock=True)
         timeline_record(
             subject=member_state,
@@ -611,25 +600,20 @@ def liaison_invite(
                 actor=actor,
                 note=_("Liaison appointed: %(name)s") % {"name": user},
             )
-        enqueue_after_commit(send_liaison_invitation, user.pk)
     return user
 
 
 def liaison_invitation_resend(*, user: User, actor: User) -> User:
     """Send a new one-time link to a liaison who has not yet set a password."""
-    from members.tasks import send_liaison_invitation
-
     require_perm(actor, "members.invite_liaison", user.member_state)
-    if user.has_usable_password() or not user.is_active:
-        raise ConflictError(_("%(name)s has already set a password.") % {"name": user})
     with transaction.atomic():
+        invitation_resend(user=user)
         timeline_record(
             subject=user.member_state,
             actor=actor,
             action="liaison_invitation_resent",
             description=_("Invitation sent again to %(email)s") % {"email": user.email},
         )
-        enqueue_after_commit(send_liaison_invitation, user.pk)
     return user
 
 
@@ -821,6 +805,45 @@ def pledge_status_for(amount: Decimal, received: Decimal) -> str:
     return PledgeStatus.RECEIVED
 
 
+def _refuse_a_transfer_twice(
+    *, bank_reference: str, amount: Money, received_on: date
+) -> None:
+    """One bank transfer (reference, amount, currency and date) is recorded once;
+    a second entry names the first. Reversed contributions no longer count."""
+    if not bank_reference:
+        return
+    earlier = (
+        Contribution.objects.filter(
+            bank_reference__iexact=bank_reference,
+            amount=amount,
+            received_on=received_on,
+            reversed_at__isnull=True,
+        )
+        .select_related("pledge__member_state", "recorded_by")
+        .first()
+    )
+    if earlier is None:
+        return
+    raise ConflictError(
+        _(
+            "This bank transfer is already recorded: contribution %(id)s of "
+            "%(state)s (bank reference %(ref)s, %(amount)s received on %(date)s), "
+            "recorded on %(recorded)s by %(who)s."
+        )
+        % {
+            "id": earlier.pk,
+            "state": earlier.pledge.member_state.name,
+            "ref": earlier.bank_reference,
+            "amount": f"{earlier.amount.currency} {earlier.amount.amount:,}",
+            "date": earlier.received_on.isoformat(),
+            "recorded": timezone.localdate(earlier.recorded_at).isoformat(),
+            "who": earlier.recorded_by,
+        },
+        field="bank_reference",
+        code="duplicate_bank_transfer",
+    )
+
+
 def contribution_record(
     *,
     pledge: Pledge,
@@ -873,18 +896,31 @@ def contribution_record(
                 field="amount",
             )
         conversion = to_eur(amount, currency, on_date=received_on, rate=fx_rate)
-        contribution = Contribution.objects.create(
-            pledge=pledge,
-            amount=Money(amount, currency),
-            eur_amount=conversion.eur_amount,
-            fx_rate=conversion.rate,
-            fx_date=conversion.rate_date,
-            received_on=received_on,
-            bank_reference=bank_reference.strip(),
-            note=note,
-            illustrative=illustrative,
-            recorded_by=actor,
-        )
+        transfer = {
+            "bank_reference": bank_reference.strip(),
+            "amount": Money(amount, currency),
+            "received_on": received_on,
+        }
+        _refuse_a_transfer_twice(**transfer)
+        try:
+            # Two finance officers entering the same transfer at once: the
+            # unique index lets one through and refuses the other here.
+            with transaction.atomic():
+                contribution = Contribution.objects.create(
+                    pledge=pledge,
+                    eur_amount=conversion.eur_amount,
+                    fx_rate=conversion.rate,
+                    fx_date=conversion.rate_date,
+                    note=note,
+                    illustrative=illustrative,
+                    recorded_by=actor,
+                    **transfer,
+                )
+        except IntegrityError as exc:
+            if "contribution_bank_transfer_once" not in str(exc):
+                raise
+            _refuse_a_transfer_twice(**transfer)
+            raise  # pragma: no cover - the index refused what the query cannot see
         fund_credit_contribution(contribution=contribution, actor=actor)
         received = pledge.received_amount + amount
         status_before = pledge.status

@@ -2,11 +2,9 @@
 redirect or render."""
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -225,18 +223,6 @@ def liaison_resend(request, code, user_id):
             request, _("A new link was sent to %(email)s.") % {"email": liaison.email}
         )
     return redirect(member)
-
-
-class LiaisonAcceptView(auth_views.PasswordResetConfirmView):
-    """A liaison sets their first password through the one-time link."""
-
-    template_name = "registration/liaison_accept.html"
-    success_url = reverse_lazy("login")
-    post_reset_login = False
-
-    def form_valid(self, form):
-        messages.success(self.request, _("Your password is set. Sign in now."))
-        return super().form_valid(form)
 
 
 @login_required

@@ -25,6 +25,12 @@ from procurement.models import (
     opened_tenders,
 )
 from secretariat.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
+from secretariat.admin_site import seal_admin_lookups
+
+# Until its tender is opened a bid's existence is sealed: no other admin list may
+# filter, search, sort or count through a bid or its trail (the Bid admin lists
+# only opened tenders' bids, by their own fields).
+seal_admin_lookups(Bid, BidEvent)
 
 
 class VettingActionForm(ActionForm):
@@ -178,9 +184,11 @@ class BidAdmin(ReadOnlyAdmin):
     """Bids appear here only once their tender is opened, and never with their
     sealed content: administrators are bound by the seal like everyone else."""
 
-    list_display = ["id", "lot", "manufacturer", "status", "submitted_at"]
+    # The public id, never the pk: the pk is one sequence that counts the bids.
+    list_display = ["public_id", "lot", "manufacturer", "status", "submitted_at"]
     list_select_related = ["lot__tender__case", "manufacturer"]
     exclude = ["sealed"]
+    readonly_fields = ["public_id"]
     inlines = [BidEventInline]
 
     def get_queryset(self, request):

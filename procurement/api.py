@@ -16,6 +16,7 @@ of bids, the bid list of staff is empty, and a bid read by anyone else answers
 """
 
 import json
+import uuid
 
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
@@ -64,10 +65,13 @@ from procurement.models import (
     opened_tenders,
 )
 from secretariat.api import idempotent
+from secretariat.api_fields import LookupSlugField
 from secretariat.fund_api import StrictBooleanField
+from secretariat.limits import MAX_QUANTITY, MAX_STANDSTILL_DAYS
 from secretariat.listing import CountedApart
 from secretariat.models import CapabilityCategory, Pool, User
 from secretariat.selectors import pools_for
+from secretariat.services import require_perm
 
 TENDER_REFERENCE = "TND-[0-9]{4}-[0-9]{4,}"
 
@@ -141,8 +145,29 @@ class TenderReferenceField(serializers.RelatedField):
         return value.case.reference
 
 
+@extend_schema_field(OpenApiTypes.UUID)
+class BidIdField(serializers.RelatedField):
+    """A bid named by its public id. The integer pk is never read nor shown: it
+    counts the bids. A malformed id answers like an id of no bid, and so does a
+    bid the caller may not read (a sealed one)."""
+
+    default_error_messages = {
+        "does_not_exist": _("There is no bid {value}."),
+    }
+
+    def to_internal_value(self, data):
+        try:
+            public_id = uuid.UUID(str(data))
+            return self.get_queryset().get(public_id=public_id)
+        except (ValueError, Bid.DoesNotExist):
+            self.fail("does_not_exist", value=data)
+
+    def to_representation(self, value):
+        return str(value.public_id)
+
+
 def _capability_code(**kwargs):
-    return serializers.SlugRelatedField(
+    return LookupSlugField(
         slug_field="code", queryset=CapabilityCategory.objects.all(), **kwargs
     )
 
@@ -179,7 +204,7 @@ class RequirementInputSerializer(serializers.Serializer):
         max_length=60, required=False, allow_blank=True, default=""
     )
     capability = _capability_code()
-    quantity = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     specification = serializers.CharField()
     priority = serializers.ChoiceField(choices=RequirementPriority.choices)
     needed_by = serializers.DateField()
@@ -324,6 +349,39 @@ class BankAccountSerializer(serializers.Serializer):
 # ---------------------------------------------------------------- tenders
 
 
+class RepresentativeSerializer(serializers.ModelSerializer):
+    invitation_pending = serializers.SerializerMethodField(
+        help_text="Invited, and no password set yet."
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "is_active",
+            "invitation_pending",
+        ]
+        read_only_fields = fields
+
+    def get_invitation_pending(self, user) -> bool:
+        return user.is_active and not user.has_usable_password()
+
+
+class RepresentativeInviteSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    email = serializers.EmailField(max_length=254)
+
+
+class RepresentativeDeactivateSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(), help_text="The representative's id."
+    )
+
+
 class LotSerializer(serializers.ModelSerializer):
     capability = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
@@ -429,7 +487,7 @@ class TenderInputSerializer(serializers.Serializer):
         choices=Procedure.choices, default=Procedure.OPEN
     )
     weights = serializers.DictField(
-        child=serializers.IntegerField(),
+        child=serializers.IntegerField(min_value=0, max_value=100),
         required=False,
         help_text=_("A weight per criterion (%(list)s), adding up to 100.")
         % {"list": ", ".join(CRITERIA)},
@@ -437,7 +495,13 @@ class TenderInputSerializer(serializers.Serializer):
     excluded_origins = serializers.ListField(
         child=serializers.CharField(max_length=2), required=False, default=list
     )
-    standstill_days = serializers.IntegerField(min_value=0, default=10)
+    standstill_days = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_STANDSTILL_DAYS,
+        required=False,
+        help_text=_("Days after an award before a contract may be signed; at least "
+                    "AWARD_STANDSTILL_MIN_DAYS (the minimum when left out)."),
+    )  # fmt: skip
     invited = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Manufacturer.objects.none(), required=False, default=list
     )
@@ -459,7 +523,7 @@ class TenderInputSerializer(serializers.Serializer):
 class LotInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     capability = _capability_code()
-    quantity = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     max_unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
     delivery_from = serializers.DateField()
     delivery_to = serializers.DateField()
@@ -492,7 +556,7 @@ class AnswerSerializer(serializers.Serializer):
 
 class RankedSerializer(serializers.Serializer):
     lot = serializers.IntegerField(source="bid.lot.number")
-    bid = serializers.IntegerField(source="bid.pk")
+    bid = serializers.UUIDField(source="bid.public_id")
     manufacturer = serializers.CharField(source="bid.manufacturer.name")
     total = serializers.DecimalField(max_digits=6, decimal_places=2)
     by_criterion = serializers.DictField(
@@ -502,7 +566,7 @@ class RankedSerializer(serializers.Serializer):
 
 class IneligibleSerializer(serializers.Serializer):
     lot = serializers.IntegerField(source="lot.number")
-    bid = serializers.IntegerField(source="pk")
+    bid = serializers.UUIDField(source="public_id")
     manufacturer = serializers.CharField(source="manufacturer.name")
     reason = serializers.CharField(source="ineligible_reason")
 
@@ -517,8 +581,10 @@ class RankingSerializer(serializers.Serializer):
 
 
 class BidSerializer(serializers.ModelSerializer):
-    """What is known of a bid without opening its offer."""
+    """What is known of a bid without opening its offer. Its ``id`` is the
+    public id: the integer pk would count the bids."""
 
+    id = serializers.UUIDField(source="public_id", read_only=True)
     tender = serializers.CharField(source="lot.tender.case.reference", read_only=True)
     lot_number = serializers.IntegerField(source="lot.number", read_only=True)
     manufacturer_name = serializers.CharField(
@@ -559,7 +625,7 @@ class BidOfferSerializer(serializers.Serializer):
 
 class OfferInputSerializer(serializers.Serializer):
     unit_price = serializers.DecimalField(max_digits=18, decimal_places=None)
-    quantity = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     delivery_schedule = serializers.CharField(max_length=5000)
     compliance = JSONObjectField(required=False, default=dict)
     documents = serializers.ListField(
@@ -646,6 +712,7 @@ class BidderSerializer(serializers.ModelSerializer):
 
 class ScoreSerializer(serializers.ModelSerializer):
     evaluator = serializers.IntegerField(source="member.evaluator_id", read_only=True)
+    bid = BidIdField(read_only=True)
 
     class Meta:
         model = Score
@@ -654,8 +721,9 @@ class ScoreSerializer(serializers.ModelSerializer):
 
 
 class ScoreInputSerializer(serializers.Serializer):
-    bid = serializers.PrimaryKeyRelatedField(queryset=Bid.objects.none())
+    bid = BidIdField(queryset=Bid.objects.none())
     criterion = serializers.ChoiceField(choices=CRITERIA)
+    # 0 to 100: the service refuses anything else with the domain's message.
     value = serializers.IntegerField()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -672,6 +740,7 @@ class AwardSerializer(serializers.ModelSerializer):
     manufacturer_name = serializers.CharField(
         source="bid.manufacturer.name", read_only=True
     )
+    bid = BidIdField(read_only=True)
 
     class Meta:
         model = Award
@@ -696,7 +765,7 @@ class AwardSerializer(serializers.ModelSerializer):
 
 class RecommendSerializer(serializers.Serializer):
     lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.none())
-    bid = serializers.PrimaryKeyRelatedField(queryset=Bid.objects.none())
+    bid = BidIdField(queryset=Bid.objects.none())
     justification = serializers.CharField(max_length=5000)
 
     def __init__(self, *args, **kwargs):
@@ -799,7 +868,7 @@ class ContractSerializer(serializers.ModelSerializer):
 
 class MilestoneInputSerializer(serializers.Serializer):
     due_on = serializers.DateField()
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
 class ContractSignSerializer(serializers.Serializer):
@@ -858,7 +927,7 @@ class DeliverySerializer(serializers.ModelSerializer):
 class DeliveryReportSerializer(serializers.Serializer):
     contract = serializers.PrimaryKeyRelatedField(queryset=Contract.objects.none())
     milestone = serializers.PrimaryKeyRelatedField(queryset=Milestone.objects.none())
-    quantity = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
     def __init__(self, *args, **kwargs):
@@ -870,7 +939,7 @@ class DeliveryReportSerializer(serializers.Serializer):
 
 
 class DeliveryDecideSerializer(serializers.Serializer):
-    quantity_accepted = serializers.IntegerField()
+    quantity_accepted = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY)
     test_site = serializers.CharField(max_length=200)
     tested_on = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
@@ -919,6 +988,9 @@ class ManufacturerViewSet(
         "supply_chain": "procurement.declare_supply_chain",
         "test_results": "procurement.record_test_result",
         "bank_account": "procurement.declare_supply_chain",
+        "representatives": "procurement.manage_representatives",
+        "invite_representative": "procurement.manage_representatives",
+        "deactivate_representative": "procurement.manage_representatives",
     }
     filterset_fields = ["vetting_status"]
     search_fields = ["name", "registration_number"]
@@ -1011,6 +1083,65 @@ class ManufacturerViewSet(
         )
         return self.answer(manufacturer)
 
+    def _manageable(self):
+        """The manufacturer, if the caller may manage its representatives: a
+        liaison of another state never gets this far (404)."""
+        manufacturer = self.get_object()
+        require_perm(
+            self.request.user, "procurement.manage_representatives", manufacturer
+        )
+        return manufacturer
+
+    @extend_schema(responses=RepresentativeSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def representatives(self, request, pk=None):
+        """The company's representatives, active or deactivated (for a
+        procurement officer and the liaisons of the company's state)."""
+        manufacturer = self._manageable()
+        people = selectors.representatives_for(request.user, manufacturer)
+        return Response(RepresentativeSerializer(people, many=True).data)
+
+    @extend_schema(
+        request=RepresentativeInviteSerializer,
+        responses={201: RepresentativeSerializer},
+    )
+    @representatives.mapping.post
+    @idempotent
+    def invite_representative(self, request, pk=None):
+        """Invite a representative: their account is made in that role for this
+        company, and they get the one-time link to set a password."""
+        manufacturer = self._manageable()
+        data = _validated(RepresentativeInviteSerializer, request)
+        user = services.representative_invite(
+            manufacturer=manufacturer, actor=request.user, **data
+        )
+        return Response(
+            RepresentativeSerializer(user).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=RepresentativeDeactivateSerializer,
+        responses=RepresentativeSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="representatives/deactivate")
+    @idempotent
+    def deactivate_representative(self, request, pk=None):
+        """End a representative's access; the account and its records stay."""
+        manufacturer = self._manageable()
+        serializer = RepresentativeDeactivateSerializer(data=request.data)
+        _scope(
+            serializer,
+            "user",
+            selectors.representatives_for(request.user, manufacturer),
+        )
+        serializer.is_valid(raise_exception=True)
+        user = services.representative_deactivate(
+            manufacturer=manufacturer,
+            representative=serializer.validated_data["user"],
+            actor=request.user,
+        )
+        return Response(RepresentativeSerializer(user).data)
+
 
 class TenderViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, ProcurementViewSet
@@ -1021,6 +1152,8 @@ class TenderViewSet(
     list_permission = "procurement.list_tenders"
     action_permissions = {
         "create": "procurement.manage_tender",
+        "update": "procurement.manage_tender",
+        "partial_update": "procurement.manage_tender",
         "lots": "procurement.manage_tender",
         "publish": "procurement.manage_tender",
         "amend": "procurement.manage_tender",
@@ -1073,6 +1206,22 @@ class TenderViewSet(
         data = _validated(TenderInputSerializer, request)
         tender = services.tender_create(actor=request.user, **data)
         return self.answer(tender, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TenderInputSerializer, responses=TenderSerializer)
+    def update(self, request, *args, partial=False, **kwargs):
+        """Edit a draft tender: PUT gives every field, PATCH only those that
+        change. A published tender is amended instead (``amend``)."""
+        tender = self.get_object()
+        data = _validated(TenderInputSerializer, request, partial=partial)
+        tender = services.tender_update(tender=tender, actor=request.user, **data)
+        return self.answer(tender)
+
+    @extend_schema(
+        request=TenderInputSerializer(partial=True), responses=TenderSerializer
+    )
+    def partial_update(self, request, *args, **kwargs):
+        """Edit some fields of a draft tender."""
+        return self.update(request, *args, partial=True, **kwargs)
 
     @extend_schema(request=LotInputSerializer, responses={201: LotSerializer})
     @action(detail=True, methods=["post"])
@@ -1178,11 +1327,14 @@ class TenderViewSet(
 
 
 class BidEventSerializer(serializers.ModelSerializer):
+    """One receipt of the bid's trail, naming the bid by its public id."""
+
+    bid = serializers.UUIDField(source="bid.public_id", read_only=True)
     actor = serializers.CharField(source="actor.username", read_only=True)
 
     class Meta:
         model = BidEvent
-        fields = ["action", "actor", "at", "sealed_digest"]
+        fields = ["bid", "action", "actor", "at", "sealed_digest"]
         read_only_fields = fields
 
 
@@ -1201,6 +1353,10 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProcurementVi
     parser_classes = DOCS_PARSERS
     filterset_class = BidFilter
     ordering_fields = ["submitted_at"]
+    # Addressed by the public id (``/api/bids/{id}/``); an integer pk, or any
+    # malformed id, answers 404 like a bid that does not exist.
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
 
     def get_queryset(self):
         return selectors.readable_bids_for(self.request.user)
@@ -1220,7 +1376,7 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProcurementVi
 
     @extend_schema(request=OfferInputSerializer, responses=BidSerializer)
     @action(detail=True, methods=["post"], parser_classes=DOCS_PARSERS)
-    def change(self, request, pk=None):
+    def change(self, request, id=None):
         """Replace the offer of one's own bid, while tendering is open."""
         bid = self.get_object()
         data = _validated(OfferInputSerializer, request)
@@ -1229,25 +1385,27 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProcurementVi
 
     @extend_schema(request=None, responses=BidSerializer)
     @action(detail=True, methods=["post"])
-    def withdraw(self, request, pk=None):
+    def withdraw(self, request, id=None):
         """Withdraw one's own bid, while tendering is open."""
         bid = services.bid_withdraw(bid=self.get_object(), actor=request.user)
         return self.answer(bid)
 
     @extend_schema(responses=BidOfferSerializer)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def offer(self, request, pk=None):
+    def offer(self, request, id=None):
         """The sealed offer: price, quantity, schedule, compliance, documents."""
         offer = services.bid_offer(self.get_object(), user=request.user)
         return Response(BidOfferSerializer(offer).data)
 
     @extend_schema(responses=BidEventSerializer(many=True))
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def history(self, request, pk=None):
+    def history(self, request, id=None):
         """Who submitted, changed or withdrew the bid, with the SHA-256 receipt of
         each sealed version: for the bidder, and for staff after opening."""
         bid = self.get_object()
-        events = selectors.bid_events_for(request.user).filter(bid=bid)
+        events = (
+            selectors.bid_events_for(request.user).filter(bid=bid).select_related("bid")
+        )
         return Response(BidEventSerializer(events, many=True).data)
 
 
@@ -1308,7 +1466,9 @@ class CommitteeMemberViewSet(
         scores = selectors.scores_visible_to(request.user, member.tender)
         return Response(
             ScoreSerializer(
-                scores.select_related("member").order_by("member", "bid", "criterion"),
+                scores.select_related("member", "bid").order_by(
+                    "member", "bid", "criterion"
+                ),
                 many=True,
             ).data
         )

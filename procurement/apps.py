@@ -11,5 +11,13 @@ class ProcurementConfig(AppConfig):
         from secretariat.models import CaseKind
 
         register_case_kind(
-            CaseKind.TENDER, "tender", page="procurement.views.tender_detail"
+            CaseKind.TENDER,
+            "tender",
+            page="procurement.views.tender_detail",
+            scope="procurement.selectors.tenders_for",
         )
+        # A capability's lethality is locked while an open tender relies on it.
+        from procurement.selectors import open_tenders_of_capability
+        from secretariat.services.reference import capability_dependents_register
+
+        capability_dependents_register(open_tenders_of_capability)

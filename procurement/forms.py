@@ -18,6 +18,7 @@ from procurement.models import (
     TestOutcome,
 )
 from secretariat.forms import DocumentField, reason_field
+from secretariat.limits import MAX_QUANTITY
 from secretariat.models import CapabilityCategory, User
 from secretariat.roles import Role
 
@@ -73,7 +74,9 @@ class RequirementForm(forms.Form):
     capability = forms.ModelChoiceField(
         label=_("Capability"), queryset=CapabilityCategory.objects.all()
     )
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY
+    )
     specification = text_area(_("Technical specification"), rows=5)
     priority = forms.ChoiceField(
         label=_("Priority"), choices=RequirementPriority.choices
@@ -228,13 +231,26 @@ class TenderForm(forms.Form):
     def weights(self):
         return {name: self.cleaned_data[f"weight_{name}"] for name in CRITERIA}
 
+    def tender_fields(self) -> dict:
+        """The tender's fields as ``tender_create`` and ``tender_update`` take them."""
+        data = self.cleaned_data
+        names = (
+            "title description requirements pool clarification_deadline "
+            "submission_deadline procedure excluded_origins standstill_days invited"
+        )
+        return {name: data[name] for name in names.split()} | {
+            "weights": self.weights()
+        }
+
 
 class LotForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     capability = forms.ModelChoiceField(
         label=_("Capability"), queryset=CapabilityCategory.objects.all()
     )
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY
+    )
     max_unit_price = forms.DecimalField(
         label=_("Maximum unit price (EUR)"), max_digits=14, decimal_places=2
     )
@@ -297,7 +313,9 @@ class BidForm(forms.Form):
     unit_price = forms.DecimalField(
         label=_("Unit price (EUR)"), max_digits=14, decimal_places=2
     )
-    quantity = forms.IntegerField(label=_("Quantity offered"), min_value=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity offered"), min_value=1, max_value=MAX_QUANTITY
+    )
     delivery_schedule = text_area(_("Delivery schedule"), rows=3)
     compliance = text_area(
         _("Compliance with the specification"),
@@ -390,8 +408,12 @@ class BidChoiceField(forms.ModelChoiceField):
 
 
 class AwardRecommendForm(forms.Form):
+    # Named by the public id: the pk would count the bids.
     bid = BidChoiceField(
-        label=_("Bid to award"), queryset=None, widget=forms.RadioSelect
+        label=_("Bid to award"),
+        queryset=None,
+        widget=forms.RadioSelect,
+        to_field_name="public_id",
     )
     justification = text_area(
         _("Justification"),
@@ -481,7 +503,9 @@ class MilestoneChoiceField(forms.ModelChoiceField):
 
 class DeliveryReportForm(forms.Form):
     milestone = MilestoneChoiceField(label=_("Milestone"), queryset=None)
-    quantity = forms.IntegerField(label=_("Units delivered"), min_value=1)
+    quantity = forms.IntegerField(
+        label=_("Units delivered"), min_value=1, max_value=MAX_QUANTITY
+    )
     note = text_area(_("Note"), rows=2, required=False, max_length=2000)
 
     def __init__(self, *args, milestones, **kwargs):
@@ -493,6 +517,7 @@ class DeliveryDecisionForm(forms.Form):
     quantity_accepted = forms.IntegerField(
         label=_("Units accepted"),
         min_value=0,
+        max_value=MAX_QUANTITY,
         help_text=_("0 rejects the batch. Accepted units become payable."),
     )
     test_site = forms.CharField(

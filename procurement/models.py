@@ -1,6 +1,7 @@
 """Requirements from Ukraine's Armed Forces and the manufacturers that may bid for
 them. Tenders, bids, evaluation, awards, contracts and deliveries build on these."""
 
+import uuid
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -467,6 +468,13 @@ class Bid(models.Model):
     application before opening nor a database dump reveals them.
     """
 
+    # The bid's name for people and clients (URLs, the API, receipts). The
+    # integer pk is one sequence for every bid, so a bidder who saw two of their
+    # own ids would learn how many bids came in between; a random id tells
+    # nothing. The pk stays internal (foreign keys, ordering).
+    public_id = models.UUIDField(
+        _("bid id"), default=uuid.uuid4, unique=True, editable=False
+    )
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="bids")
     manufacturer = models.ForeignKey(
         Manufacturer, on_delete=models.PROTECT, related_name="bids"
@@ -496,7 +504,10 @@ class Bid(models.Model):
         ]
 
     def __str__(self):
-        return f"Bid {self.pk} on {self.lot}"
+        return f"Bid {self.public_id} on {self.lot}"
+
+    def get_absolute_url(self):
+        return reverse("procurement:bid", args=[self.public_id])
 
 
 class BidEventAction(models.TextChoices):

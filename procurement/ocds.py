@@ -20,6 +20,7 @@ from procurement.models import (
     Tender,
     TenderStatus,
 )
+from procurement.services import opened_bid_offer
 from secretariat.models import DisbursementStatus
 
 BUYER = {"id": "DC-SECRETARIAT", "name": "Drone Coalition Secretariat"}
@@ -64,16 +65,21 @@ def _iso(moment) -> str:
     return timezone.localtime(moment).isoformat()
 
 
+def _item(lot, *, quantity: int, unit_price: Decimal) -> dict:
+    return {
+        "id": f"lot-{lot.number}",
+        "description": f"{lot.title} ({lot.capability.name})",
+        "quantity": quantity,
+        "unit": {"name": "unit", "value": _money(unit_price)},
+    }
+
+
 def release_for(tender: Tender) -> dict:
     reference = tender.case.reference
     lots = list(tender.lots.select_related("capability"))
+    # The tender's items: what each lot asks for, at its maximum unit price.
     items = {
-        lot.pk: {
-            "id": f"lot-{lot.number}",
-            "description": f"{lot.title} ({lot.capability.name})",
-            "quantity": lot.quantity,
-            "unit": {"name": "unit", "value": _money(lot.max_unit_price)},
-        }
+        lot.pk: _item(lot, quantity=lot.quantity, unit_price=lot.max_unit_price)
         for lot in lots
     }
     roles: dict[int, set] = {}
@@ -126,16 +132,24 @@ def release_for(tender: Tender) -> dict:
         for award in Award.objects.filter(
             lot__tender=tender, status__in=list(AWARD_STATUS)
         ).select_related(
-            "bid__manufacturer__member_state", "lot", "contract__commitment"
+            "bid__manufacturer__member_state",
+            "bid__lot__tender",
+            "lot__capability",
+            "contract__commitment",
         ):
             supplier = award.bid.manufacturer
             roles.setdefault(supplier.pk, set()).add("supplier")
             manufacturers[supplier.pk] = supplier
+            # What was awarded is the winning offer, opened with the tender.
+            offer = opened_bid_offer(award.bid)
+            unit_price = Decimal(offer["unit_price"])
+            quantity = int(offer["quantity"])
             award_block = {
                 "id": f"{reference}-award-{award.pk}",
                 "status": AWARD_STATUS[award.status],
+                "value": _money((unit_price * quantity).quantize(Decimal("0.01"))),
                 "suppliers": [{"id": f"DC-MAN-{supplier.pk}", "name": supplier.name}],
-                "items": [items[award.lot_id]],
+                "items": [_item(award.lot, quantity=quantity, unit_price=unit_price)],
             }
             if award.approved_at:
                 award_block["date"] = _iso(award.approved_at)
@@ -154,7 +168,13 @@ def release_for(tender: Tender) -> dict:
                 "status": CONTRACT_STATUS[contract.status],
                 "value": _money(contract.value_eur),
                 "dateSigned": _iso(contract.signed_at),
-                "items": [items[award.lot_id]],
+                "items": [
+                    _item(
+                        award.lot,
+                        quantity=contract.quantity,
+                        unit_price=contract.unit_price,
+                    )
+                ],
             }
             if payments:
                 roles[supplier.pk].add("payee")

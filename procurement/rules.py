@@ -48,6 +48,12 @@ rules.add_perm("procurement.declare_supply_chain", is_procurement_officer | repr
 # not the liaisons of its state.
 rules.add_perm("procurement.view_bank_account", is_staff | represents)
 rules.add_perm("procurement.record_test_result", is_procurement_officer)
+# Who invites and deactivates a company's representatives: a procurement
+# officer, or the liaison of the company's own state.
+rules.add_perm(
+    "procurement.manage_representatives",
+    is_procurement_officer | is_liaison_of_manufacturers_state,
+)
 
 rules.add_perm("procurement.manage_tender", is_procurement_officer)
 rules.add_perm("procurement.view_tender", is_staff)

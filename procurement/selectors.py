@@ -35,8 +35,9 @@ from procurement.models import (
     TenderStatus,
     opened_tenders,
 )
+from secretariat import selectors as secretariat_selectors
 from secretariat.exceptions import ConflictError
-from secretariat.models import CaseKind, TimelineEvent
+from secretariat.models import CaseKind, TimelineEvent, User
 from secretariat.roles import Role, has_role, is_staff_reader
 
 
@@ -49,6 +50,16 @@ def manufacturers_for(user) -> QuerySet[Manufacturer]:
     if has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id:
         return manufacturers.filter(pk=user.manufacturer_id)
     return manufacturers.none()
+
+
+def representatives_for(user, manufacturer: Manufacturer) -> QuerySet[User]:
+    """The company's representatives, active or not, for whoever may invite and
+    deactivate them; no one else is told who they are."""
+    if not user.has_perm("procurement.manage_representatives", manufacturer):
+        return User.objects.none()
+    return User.objects.filter(
+        manufacturer=manufacturer, groups__name=Role.MANUFACTURER_REPRESENTATIVE
+    ).order_by("-is_active", "last_name", "first_name", "email")
 
 
 def requirements_for(user) -> QuerySet[Requirement]:
@@ -464,11 +475,7 @@ def milestones_for(user) -> QuerySet[Milestone]:
 def tender_timeline(tender: Tender) -> QuerySet[TimelineEvent]:
     """The tender's case timeline. Bids write nothing to it, so it tells no one
     how many there are before opening."""
-    return (
-        TimelineEvent.objects.filter(case_id=tender.case_id)
-        .select_related("actor", "evidence")
-        .order_by("-occurred_at", "-id")
-    )
+    return secretariat_selectors.case_timeline(tender.case_id)
 
 
 def manufacturer_timeline(manufacturer: Manufacturer, user) -> QuerySet[TimelineEvent]:
@@ -481,3 +488,30 @@ def manufacturer_timeline(manufacturer: Manufacturer, user) -> QuerySet[Timeline
     if not user.has_perm("procurement.view_bank_account", manufacturer):
         events = events.exclude(action="bank_account_set")
     return events.select_related("actor", "evidence").order_by("-occurred_at", "-id")
+
+
+# Tenders that depend on a capability category's lethality: published and not
+# yet over (a draft is checked again when it is published).
+TENDER_OVER = {
+    TenderStatus.CONTRACTED,
+    TenderStatus.CANCELLED,
+    TenderStatus.UNSUCCESSFUL,
+}
+
+
+def open_tenders_of_capability(category) -> list[str]:
+    """The open tenders with a lot or a requirement of the category, named for
+    the reference data service (``secretariat.services.reference``)."""
+    references = list(
+        Tender.objects.exclude(status__in={TenderStatus.DRAFT, *TENDER_OVER})
+        .filter(Q(lots__capability=category) | Q(requirements__capability=category))
+        .order_by("case__reference")
+        .values_list("case__reference", flat=True)
+        .distinct()
+    )
+    if not references:
+        return []
+    shown = ", ".join(references[:5])
+    if len(references) > 5:
+        shown += _(" and %(n)d more") % {"n": len(references) - 5}
+    return [_("open tenders %(list)s") % {"list": shown}]

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from members.models import MemberState, MemberStatus
@@ -54,6 +55,7 @@ from procurement.models import (
 from procurement.sealing import encode_document, seal, unseal
 from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.formatting import when_text
+from secretariat.invitations import account_invite
 from secretariat.models import CapabilityCategory, CaseKind, User
 from secretariat.roles import Role, has_role, is_staff_reader
 from secretariat.services import (
@@ -222,6 +224,7 @@ def manufacturer_vet(
             target=to_status,
             labels=dict(VettingStatus.choices),
             what=manufacturer.name,
+            subject=manufacturer,
         )
         if (
             to_status == VettingStatus.VETTED
@@ -364,6 +367,105 @@ def manufacturer_test_record(
     return result
 
 
+# ---------------------------------------------------------------- representatives
+
+
+def representative_invite(
+    *,
+    manufacturer: Manufacturer,
+    actor: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+) -> User:
+    """A procurement officer, or the liaison of the company's state, gives a
+    manufacturer a representative: the account is made in that role, bound to
+    the company, and the person gets the one-time link liaisons get."""
+    require_perm(actor, "procurement.manage_representatives", manufacturer)
+    first_name = required_text(
+        first_name, field="first_name", message=_("Enter the first name.")
+    )
+    last_name = required_text(
+        last_name, field="last_name", message=_("Enter the last name.")
+    )
+    email = required_text(
+        email, field="email", message=_("Enter the representative's email address.")
+    )
+    with transaction.atomic():
+        manufacturer = (
+            Manufacturer.objects.select_for_update(of=("self",))
+            .select_related("member_state")
+            .get(pk=manufacturer.pk)
+        )
+        if manufacturer.vetting_status == VettingStatus.SUSPENDED:
+            raise ConflictError(
+                _(
+                    "%(name)s is suspended: a suspended manufacturer cannot be "
+                    "given representatives."
+                )
+                % {"name": manufacturer.name}
+            )
+        if manufacturer.member_state.status != MemberStatus.MEMBER:
+            raise ConflictError(
+                _(
+                    "%(state)s is not a member (%(status)s): its manufacturers "
+                    "cannot be given representatives."
+                )
+                % {
+                    "state": manufacturer.member_state.name,
+                    "status": manufacturer.member_state.get_status_display().lower(),
+                }
+            )
+        user = account_invite(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            role=Role.MANUFACTURER_REPRESENTATIVE,
+            manufacturer=manufacturer,
+        )
+        timeline_record(
+            subject=manufacturer,
+            actor=actor,
+            action="representative_invited",
+            description=_("Representative %(name)s <%(email)s> invited")
+            % {"name": user.get_full_name(), "email": user.email},
+        )
+    return user
+
+
+def representative_deactivate(
+    *, manufacturer: Manufacturer, representative: User, actor: User
+) -> User:
+    """End a representative's access: the account stays (their name remains on
+    the company's bids and records) but can no longer sign in."""
+    require_perm(actor, "procurement.manage_representatives", manufacturer)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=representative.pk)
+        if (
+            user.manufacturer_id != manufacturer.pk
+            or not user.groups.filter(name=Role.MANUFACTURER_REPRESENTATIVE).exists()
+        ):
+            raise ApplicationError(
+                _("%(user)s is not a representative of %(name)s.")
+                % {"user": user, "name": manufacturer.name},
+                field="user",
+            )
+        if not user.is_active:
+            raise ConflictError(
+                _("%(user)s is already deactivated.") % {"user": user}, field="user"
+            )
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        timeline_record(
+            subject=manufacturer,
+            actor=actor,
+            action="representative_deactivated",
+            description=_("Representative %(name)s <%(email)s> deactivated")
+            % {"name": user.get_full_name() or user.username, "email": user.email},
+        )
+    return user
+
+
 def _noon(day: date) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day, 12))
 
@@ -389,6 +491,8 @@ def _tender_move(tender: Tender, *, to_status: str, actor, reason: str = "") -> 
         target=to_status,
         labels=TENDER_LABELS,
         what=tender.case.reference,
+        subject=tender,
+        field=None,
     )
     tender.status = to_status
     tender.save(update_fields=["status"])
@@ -434,6 +538,40 @@ def _check_weights(weights: Mapping[str, int]) -> dict:
     return {f"weight_{name}": int(weights[name]) for name in CRITERIA}
 
 
+def _check_standstill(value) -> int:
+    """The standstill after an award is the losing bidders' window to complain
+    before a contract is signed: never shorter than the coalition's minimum
+    (``AWARD_STANDSTILL_MIN_DAYS``), never longer than the maximum."""
+    low = settings.AWARD_STANDSTILL_MIN_DAYS
+    high = settings.AWARD_STANDSTILL_MAX_DAYS
+    try:
+        days = int(str(value).strip())
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError(
+            _("Enter the standstill as a whole number of days."),
+            field="standstill_days",
+        ) from exc
+    if not low <= days <= high:
+        raise ApplicationError(
+            _("The standstill lasts from %(min)d to %(max)d days, so that losing "
+              "bidders can complain before a contract is signed.")
+            % {"min": low, "max": high},
+            field="standstill_days",
+        )  # fmt: skip
+    return days
+
+
+def _check_excluded_origins(codes) -> list[str]:
+    excluded = sorted({str(c).upper() for c in codes})
+    unknown = [c for c in excluded if c not in countries]
+    if unknown:
+        raise ApplicationError(
+            _("Not country codes: %(list)s.") % {"list": ", ".join(unknown)},
+            field="excluded_origins",
+        )
+    return excluded
+
+
 def tender_create(
     *,
     actor: User,
@@ -446,10 +584,11 @@ def tender_create(
     procedure: str = Procedure.OPEN,
     weights: Mapping[str, int] | None = None,
     excluded_origins=(),
-    standstill_days: int = 10,
+    standstill_days: int | None = None,
     invited=(),
 ) -> Tender:
-    """Draft a tender (a case, TND-YYYY-NNNN) from open requirements."""
+    """Draft a tender (a case, TND-YYYY-NNNN) from open requirements. The
+    standstill defaults to the minimum."""
     require_perm(actor, "procurement.manage_tender")
     title = required_text(title, field="title", message=_("Give the tender a title."))
     requirements = list(requirements)
@@ -482,13 +621,12 @@ def tender_create(
         weights or {"price": 40, "technical": 25, "delivery": 15, "tests": 10,
                     "supply_chain": 10}
     )  # fmt: skip
-    excluded = sorted({str(c).upper() for c in excluded_origins})
-    unknown = [c for c in excluded if c not in countries]
-    if unknown:
-        raise ApplicationError(
-            _("Not country codes: %(list)s.") % {"list": ", ".join(unknown)},
-            field="excluded_origins",
-        )
+    excluded = _check_excluded_origins(excluded_origins)
+    standstill_days = _check_standstill(
+        settings.AWARD_STANDSTILL_MIN_DAYS
+        if standstill_days is None
+        else standstill_days
+    )
     with transaction.atomic():
         case = case_open(
             kind=CaseKind.TENDER,
@@ -513,6 +651,98 @@ def tender_create(
             description=_("Tender %(ref)s drafted") % {"ref": case.reference},
         )
     return tender
+
+
+def _lot_problems(capability: CapabilityCategory, *, pool, requirements) -> list[str]:
+    """Why a lot of ``capability`` does not belong in a tender paid from ``pool``
+    and answering ``requirements``: the pool's earmark (the non-lethal pool never
+    pays for a lethal capability, an earmarked pool only for its categories), and
+    the requirement it answers (one of the same capability, so that a lethal
+    requirement is never answered by a lot the pool's earmark lets through)."""
+    problems = []
+    earmark = earmark_error(pool, [capability])
+    if earmark:
+        problems.append(earmark)
+    requirements = list(requirements)
+    if capability.pk not in {r.capability_id for r in requirements}:
+        problems.append(
+            _("Its capability (%(capability)s) is not that of a requirement the "
+              "tender answers (%(list)s).")
+            % {
+                "capability": capability.name,
+                "list": ", ".join(
+                    f"{r.reference} {r.capability.name}" for r in requirements
+                ) or _("none"),
+            }
+        )  # fmt: skip
+    return problems
+
+
+def tender_publication_errors(tender: Tender) -> list[str]:
+    """Why the tender cannot be published as it stands, every reason at once:
+    each lot its pool may not pay for or that answers none of its requirements,
+    and each requirement no lot answers. Publication checks again what adding a
+    lot checked, since a capability's lethality may have changed since then."""
+    requirements = list(tender.requirements.select_related("capability"))
+    lots = list(tender.lots.select_related("capability").order_by("number"))
+    errors = []
+    for lot in lots:
+        problems = _lot_problems(
+            lot.capability, pool=tender.pool, requirements=requirements
+        )
+        if problems:
+            errors.append(
+                _("Lot %(n)d “%(title)s”: %(problems)s")
+                % {"n": lot.number, "title": lot.title, "problems": " ".join(problems)}
+            )
+    answered = {lot.capability_id for lot in lots}
+    for requirement in requirements:
+        if lots and requirement.capability_id not in answered:
+            errors.append(
+                _("%(ref)s (%(capability)s) is answered by no lot of its capability.")
+                % {
+                    "ref": requirement.reference,
+                    "capability": requirement.capability.name,
+                }
+            )
+    return errors
+
+
+def _lock_capabilities(tender: Tender) -> None:
+    """Lock the capability categories of the tender's lots and requirements, so
+    that their lethality cannot change between the check and the commit (the
+    reference data service takes the same lock before it checks what depends
+    on a category)."""
+    list(
+        CapabilityCategory.objects.select_for_update()
+        .filter(
+            Q(pk__in=tender.lots.values("capability"))
+            | Q(pk__in=tender.requirements.values("capability"))
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _check_publishable(tender: Tender, *, amending: bool = False) -> None:
+    _lock_capabilities(tender)
+    errors = tender_publication_errors(tender)
+    if errors:
+        message = (
+            _("%(ref)s cannot be amended: its lots break the rules of pool "
+              "“%(pool)s” or of its requirements. %(errors)s")
+            if amending
+            else _("%(ref)s cannot be published from pool “%(pool)s”: %(errors)s")
+        )  # fmt: skip
+        raise ApplicationError(
+            message
+            % {
+                "ref": tender.case.reference,
+                "pool": tender.pool.name,
+                "errors": " ".join(errors),
+            },
+            field="lots",
+        )
 
 
 def lot_add(
@@ -545,9 +775,13 @@ def lot_add(
             raise ConflictError(
                 _("Lots are added while the tender is a draft."), field="title"
             )
-        error = earmark_error(tender.pool, [capability])
-        if error:
-            raise ApplicationError(error, field="capability")
+        problems = _lot_problems(
+            capability,
+            pool=tender.pool,
+            requirements=tender.requirements.select_related("capability"),
+        )
+        if problems:
+            raise ApplicationError(problems[0], field="capability")
         number = (tender.lots.aggregate(n=Max("number"))["n"] or 0) + 1
         lot = Lot.objects.create(
             tender=tender, number=number, title=title, capability=capability,
@@ -564,6 +798,169 @@ def lot_add(
     return lot
 
 
+def tender_edit_refusal(tender: Tender) -> str | None:
+    """Why the tender cannot be edited now, or ``None``: only a draft is."""
+    if tender.status == TenderStatus.DRAFT:
+        return None
+    if tender.status in {TenderStatus.PUBLISHED, TenderStatus.TENDERING}:
+        return _("%(ref)s is published: only a draft tender is edited. Amend it "
+                 "instead, with the reason; bidders get time to take the change "
+                 "into account.") % {"ref": tender.case.reference}  # fmt: skip
+    return _("%(ref)s is %(status)s: only a draft tender is edited.") % {
+        "ref": tender.case.reference,
+        "status": TENDER_LABELS[tender.status].lower(),
+    }
+
+
+def tender_update(
+    *,
+    tender: Tender,
+    actor: User,
+    title: str | None = None,
+    description: str | None = None,
+    requirements=None,
+    pool=None,
+    clarification_deadline: datetime | None = None,
+    submission_deadline: datetime | None = None,
+    procedure: str | None = None,
+    weights: Mapping[str, int] | None = None,
+    excluded_origins=None,
+    standstill_days: int | None = None,
+    invited=None,
+) -> Tender:
+    """Edit a draft tender; what is not given stays as it is. The deadlines may
+    be set to any dates in order (a draft whose deadlines passed gets new ones):
+    publication checks that they are still ahead. A published tender is
+    amended instead (``tender_amend``)."""
+    require_perm(actor, "procurement.manage_tender", tender)
+    with transaction.atomic():
+        tender = _lock_tender(tender)
+        refusal = tender_edit_refusal(tender)
+        if refusal:
+            raise ConflictError(refusal)
+        before = _editable_state(tender)
+        if title is not None:
+            tender.title = required_text(
+                title, field="title", message=_("Give the tender a title.")
+            )
+        if description is not None:
+            tender.description = description
+        if requirements is not None:
+            requirements = list(requirements)
+            if not requirements:
+                raise ApplicationError(
+                    _("A tender answers at least one requirement."),
+                    field="requirements",
+                )
+            not_open = [
+                r.reference for r in requirements if r.status != RequirementStatus.OPEN
+            ]
+            if not_open:
+                raise ConflictError(
+                    _("These requirements are not open: %(refs)s.")
+                    % {"refs": ", ".join(not_open)},
+                    field="requirements",
+                )
+        if pool is not None:
+            tender.pool = pool
+        if clarification_deadline is not None:
+            tender.clarification_deadline = clarification_deadline
+        if submission_deadline is not None:
+            tender.submission_deadline = submission_deadline
+        if not tender.clarification_deadline < tender.submission_deadline:
+            raise ApplicationError(
+                _("The clarification deadline must be before the submission "
+                  "deadline."),
+                field="submission_deadline",
+            )  # fmt: skip
+        if procedure is not None:
+            if procedure not in Procedure.values:
+                raise ApplicationError(_("Choose a procedure."), field="procedure")
+            tender.procedure = procedure
+        invited = list(invited) if invited is not None else None
+        if tender.procedure == Procedure.RESTRICTED and not (
+            invited if invited is not None else before["invited"]
+        ):
+            raise ApplicationError(
+                _("A restricted tender needs invited manufacturers."), field="invited"
+            )
+        if weights is not None:
+            for name, value in _check_weights(weights).items():
+                setattr(tender, name, value)
+        if excluded_origins is not None:
+            tender.excluded_origins = _check_excluded_origins(excluded_origins)
+        if standstill_days is not None:
+            tender.standstill_days = _check_standstill(standstill_days)
+        if (pool is not None or requirements is not None) and tender.lots.exists():
+            # The lots already added must still fit: the pool's earmark and the
+            # requirements they answer (publication checks it all again).
+            answered = requirements
+            if answered is None:
+                answered = tender.requirements.select_related("capability")
+            answered = list(answered)
+            for lot in tender.lots.select_related("capability"):
+                problems = _lot_problems(
+                    lot.capability, pool=tender.pool, requirements=answered
+                )
+                if problems:
+                    raise ApplicationError(
+                        _("Lot %(n)d “%(title)s”: %(problems)s")
+                        % {"n": lot.number, "title": lot.title,
+                           "problems": " ".join(problems)},
+                        field="pool" if pool is not None else "requirements",
+                    )  # fmt: skip
+        tender.save()
+        if requirements is not None:
+            tender.requirements.set(requirements)
+        if invited is not None:
+            tender.invited.set(invited)
+        after = _editable_state(tender)
+        changed = [EDITED_LABELS[k] for k in before if before[k] != after[k]]
+        case = tender.case
+        case.title = tender.title
+        case.due_date = timezone.localdate(tender.submission_deadline)
+        case.save(update_fields=["title", "due_date", "updated_at"])
+        timeline_record(
+            subject=tender,
+            case=case,
+            actor=actor,
+            action="edited",
+            description=_("Draft edited: %(changed)s")
+            % {"changed": ", ".join(str(c) for c in changed) or _("nothing changed")},
+        )
+    return tender
+
+
+# What a draft's timeline says was edited.
+EDITED_LABELS = {
+    "title": gettext_lazy("title"),
+    "description": gettext_lazy("description"),
+    "requirements": gettext_lazy("requirements"),
+    "pool": gettext_lazy("funding pool"),
+    "deadlines": gettext_lazy("deadlines"),
+    "procedure": gettext_lazy("procedure"),
+    "invited": gettext_lazy("invited manufacturers"),
+    "weights": gettext_lazy("weights"),
+    "excluded_origins": gettext_lazy("excluded component origins"),
+    "standstill_days": gettext_lazy("standstill"),
+}
+
+
+def _editable_state(tender: Tender) -> dict:
+    return {
+        "title": tender.title,
+        "description": tender.description,
+        "requirements": sorted(tender.requirements.values_list("pk", flat=True)),
+        "pool": tender.pool_id,
+        "deadlines": (tender.clarification_deadline, tender.submission_deadline),
+        "procedure": tender.procedure,
+        "invited": sorted(tender.invited.values_list("pk", flat=True)),
+        "weights": tender.weights(),
+        "excluded_origins": list(tender.excluded_origins),
+        "standstill_days": tender.standstill_days,
+    }
+
+
 def tender_publish(*, tender: Tender, actor: User) -> Tender:
     require_perm(actor, "procurement.manage_tender", tender)
     with transaction.atomic():
@@ -572,8 +969,12 @@ def tender_publish(*, tender: Tender, actor: User) -> Tender:
             raise ConflictError(_("Add at least one lot before publishing."))
         if tender.clarification_deadline <= timezone.now():
             raise ConflictError(
-                _("The clarification deadline has passed; set new deadlines first.")
-            )
+                _("The clarification deadline has passed; edit the draft to set new "
+                  "deadlines first."),
+                field="clarification_deadline",
+            )  # fmt: skip
+        _check_standstill(tender.standstill_days)
+        _check_publishable(tender)
         tender.published_at = timezone.now()
         tender.save(update_fields=["published_at"])
         tender.requirements.update(status=RequirementStatus.IN_TENDER)
@@ -598,6 +999,7 @@ def tender_amend(
                 _("Only a published tender is amended; this one is %(status)s.")
                 % {"status": TENDER_LABELS[tender.status]}
             )
+        _check_publishable(tender, amending=True)
         if description is not None:
             tender.description = description
         earliest = timezone.now() + timedelta(days=settings.TENDER_AMENDMENT_MIN_DAYS)
@@ -1022,6 +1424,15 @@ def _declared_on(user: User, tender: Tender) -> bool:
     return False
 
 
+def opened_bid_offer(bid: Bid) -> dict:
+    """The content of a bid of an opened tender, for what is published about
+    its award (the OCDS release); refused while the tender is sealed, as a
+    tender cancelled before its opening stays."""
+    if bid.lot.tender.is_sealed:
+        raise PermissionDenied(_("This bid is sealed until the tender is opened."))
+    return unseal(bid.sealed)
+
+
 # ==================================================================== evaluation
 
 EVALUATION_OVER = {
@@ -1283,7 +1694,9 @@ def award_approve(*, award: Award, actor: User, comment: str = "") -> Award:
         award.status = AwardStatus.APPROVED
         award.approved_by = actor
         award.approved_at = now
-        award.standstill_until = now + timedelta(days=tender.standstill_days)
+        # Never shorter than the minimum, even for a tender drafted before it.
+        standstill = max(tender.standstill_days, settings.AWARD_STANDSTILL_MIN_DAYS)
+        award.standstill_until = now + timedelta(days=standstill)
         award.save(
             update_fields=["status", "approved_by", "approved_at", "standstill_until"]
         )

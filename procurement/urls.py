@@ -41,10 +41,21 @@ urlpatterns = [
         views.manufacturer_bank_account,
         name="manufacturer_bank_account",
     ),
+    path(
+        "manufacturers/<int:pk>/representatives/invite/",
+        views.representative_invite,
+        name="representative_invite",
+    ),
+    path(
+        "manufacturers/<int:pk>/representatives/<int:user_id>/deactivate/",
+        views.representative_deactivate,
+        name="representative_deactivate",
+    ),
     # Tenders
     path("tenders/", views.tender_list, name="tender_list"),
     path("tenders/new/", views.tender_create, name="tender_create"),
     path("tenders/<str:reference>/", views.tender_detail, name="tender"),
+    path("tenders/<str:reference>/edit/", views.tender_edit, name="tender_edit"),
     path("tenders/<str:reference>/lots/new/", views.lot_add, name="lot_add"),
     path(
         "tenders/<str:reference>/committee/new/",
@@ -82,11 +93,12 @@ urlpatterns = [
     ],
     # Sealed bids
     path("bids/", views.bid_list, name="bid_list"),
-    path("bids/<int:pk>/", views.bid_detail, name="bid"),
-    path("bids/<int:pk>/change/", views.bid_change, name="bid_change"),
-    path("bids/<int:pk>/withdraw/", views.bid_withdraw, name="bid_withdraw"),
+    # Bids by their public id: the integer pk would count the bids.
+    path("bids/<uuid:public_id>/", views.bid_detail, name="bid"),
+    path("bids/<uuid:public_id>/change/", views.bid_change, name="bid_change"),
+    path("bids/<uuid:public_id>/withdraw/", views.bid_withdraw, name="bid_withdraw"),
     path(
-        "bids/<int:pk>/documents/<int:index>/",
+        "bids/<uuid:public_id>/documents/<int:index>/",
         views.bid_document,
         name="bid_document",
     ),
@@ -124,7 +136,7 @@ urlpatterns = [
         name="evaluation_declare",
     ),
     path(
-        "evaluation/<int:pk>/bids/<int:bid_pk>/score/",
+        "evaluation/<int:pk>/bids/<uuid:bid_id>/score/",
         views.evaluation_score,
         name="evaluation_score",
     ),

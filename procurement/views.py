@@ -12,6 +12,7 @@ import binascii
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -97,6 +98,7 @@ from secretariat.formatting import day_text, when_text
 from secretariat.forms import (
     CommentForm,
     ConfirmForm,
+    InvitationForm,
     call_service,
     posted,
     require_permission,
@@ -350,7 +352,85 @@ def manufacturer_detail(request, pk):
         "contracts": selectors.contracts_for(user).filter(manufacturer=manufacturer),
         "timeline": selectors.manufacturer_timeline(manufacturer, user)[:50],
     }
+    if user.has_perm("procurement.manage_representatives", manufacturer):
+        context["representatives"] = selectors.representatives_for(user, manufacturer)
+        context["invite_form"] = InvitationForm()
     return render(request, "procurement/manufacturer_detail.html", context)
+
+
+@login_required
+def representative_invite(request, pk):
+    manufacturer = _manufacturer_or_404(request, pk)
+    require_permission(request, "procurement.manage_representatives", manufacturer)
+    form = InvitationForm(posted(request)[0])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if call_service(
+            form,
+            lambda: services.representative_invite(
+                manufacturer=manufacturer, actor=request.user, **data
+            ),
+        ):
+            messages.success(
+                request,
+                _("%(email)s has been sent a link to set a password.")
+                % {"email": data["email"]},
+            )
+            return redirect("procurement:manufacturer", manufacturer.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Invite a representative of %(name)s") % {"name": manufacturer},
+        intro=_(
+            "The representative bids and reports deliveries for the company. They "
+            "get an email with a one-time link to set their password."
+        ),
+        submit=_("Send invitation"),
+        back_url=reverse("procurement:manufacturer", args=[manufacturer.pk]),
+    )
+
+
+@login_required
+def representative_deactivate(request, pk, user_id):
+    manufacturer = _manufacturer_or_404(request, pk)
+    require_permission(request, "procurement.manage_representatives", manufacturer)
+    representative = get_object_or_404(
+        selectors.representatives_for(request.user, manufacturer), pk=user_id
+    )
+    form = ConfirmForm(posted(request)[0])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            lambda: services.representative_deactivate(
+                manufacturer=manufacturer,
+                representative=representative,
+                actor=request.user,
+            ),
+        )
+    ):
+        messages.success(
+            request,
+            _("%(user)s can no longer sign in.") % {"user": representative},
+        )
+        return redirect("procurement:manufacturer", manufacturer.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Deactivate %(user)s") % {"user": representative},
+        facts=[
+            (_("Company"), manufacturer.name),
+            (_("Email"), representative.email),
+        ],
+        intro=_("They will no longer be able to sign in. Their bids and records stay."),
+        notice=None
+        if representative.is_active
+        else _("%(user)s is already deactivated.") % {"user": representative},
+        submit=_("Deactivate"),
+        danger=True,
+        back_url=reverse("procurement:manufacturer", args=[manufacturer.pk]),
+    )
 
 
 @login_required
@@ -549,27 +629,16 @@ def tender_create(request):
         manufacturers=selectors.manufacturers_for(user).filter(
             vetting_status=VettingStatus.VETTED
         ),
-        initial={"requirements": request.GET.getlist("requirement")},
+        initial={
+            "requirements": request.GET.getlist("requirement"),
+            "standstill_days": settings.AWARD_STANDSTILL_MIN_DAYS,
+        },
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         created = call_service(
             form,
             lambda: _pointing(
-                lambda: services.tender_create(
-                    actor=user,
-                    title=data["title"],
-                    description=data["description"],
-                    requirements=data["requirements"],
-                    pool=data["pool"],
-                    clarification_deadline=data["clarification_deadline"],
-                    submission_deadline=data["submission_deadline"],
-                    procedure=data["procedure"],
-                    weights=form.weights(),
-                    excluded_origins=data["excluded_origins"],
-                    standstill_days=data["standstill_days"],
-                    invited=data["invited"],
-                ),
+                lambda: services.tender_create(actor=user, **form.tender_fields()),
                 weights="weight_price",
             ),
         )
@@ -590,6 +659,71 @@ def tender_create(request):
         ),
         submit=_("Draft tender"),
         back_url=reverse("procurement:tender_list"),
+    )
+
+
+def _tender_initial(tender) -> dict:
+    return {
+        "title": tender.title,
+        "description": tender.description,
+        "requirements": list(tender.requirements.values_list("pk", flat=True)),
+        "pool": tender.pool_id,
+        "procedure": tender.procedure,
+        "invited": list(tender.invited.values_list("pk", flat=True)),
+        "clarification_deadline": tender.clarification_deadline,
+        "submission_deadline": tender.submission_deadline,
+        **{f"weight_{name}": weight for name, weight in tender.weights().items()},
+        "excluded_origins": ", ".join(tender.excluded_origins),
+        "standstill_days": tender.standstill_days,
+    }
+
+
+@login_required
+def tender_edit(request, reference):
+    """Edit a draft tender (its deadlines too, once they have passed)."""
+    tender = _tender_or_404(request, reference)
+    require_permission(request, "procurement.manage_tender", tender)
+    user = request.user
+    form = TenderForm(
+        posted(request)[0],
+        requirements=selectors.requirements_for(user)
+        .filter(Q(status=RequirementStatus.OPEN) | Q(tenders=tender))
+        .distinct(),
+        pools=pools_for(user),
+        manufacturers=selectors.manufacturers_for(user).filter(
+            Q(vetting_status=VettingStatus.VETTED) | Q(pk__in=tender.invited.all())
+        ),
+        initial=_tender_initial(tender),
+    )
+    if request.method == "POST" and form.is_valid():
+        edited = call_service(
+            form,
+            lambda: _pointing(
+                lambda: services.tender_update(
+                    tender=tender, actor=user, **form.tender_fields()
+                ),
+                weights="weight_price",
+            ),
+        )
+        if edited:
+            messages.success(
+                request, _("%(ref)s is saved.") % {"ref": tender.case.reference}
+            )
+            return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        form,
+        title=_("Edit %(ref)s") % {"ref": tender.case.reference},
+        tender=tender,
+        intro=_(
+            "A draft can be changed until it is published. The deadlines may be "
+            "set to any dates; publishing checks that they are still ahead."
+        ),
+        notice=services.tender_edit_refusal(tender)
+        if request.method == "GET"
+        else None,
+        submit=_("Save the draft"),
+        back_url=_tender_url(tender),
     )
 
 
@@ -656,6 +790,7 @@ def _tender_actions(tender, user) -> list[dict]:
         )
 
     if status == T.DRAFT:
+        add("edit", _("Edit"))
         add("lot", _("Add a lot"), reverse("procurement:lot_add", args=[reference]))
         add("publish", TENDER_ACTIONS["publish"].label)
     if status in {T.PUBLISHED, T.TENDERING}:
@@ -959,6 +1094,8 @@ def _tender_action_refusal(action, tender) -> str | None:
         }
     if action == "open":
         return services.opening_too_early_reason(tender)
+    if action == "publish":
+        return " ".join(services.tender_publication_errors(tender)) or None
     return None
 
 
@@ -1197,7 +1334,7 @@ def bid_submit(request, reference, number):
                   "opened after %(deadline)s; you may change or withdraw it until "
                   "then.") % {"deadline": when_text(tender.submission_deadline)},
             )  # fmt: skip
-            return redirect("procurement:bid", created.pk)
+            return redirect(created)
     return _form_page(
         request,
         form,
@@ -1227,10 +1364,12 @@ def bid_submit(request, reference, number):
     )
 
 
-def _readable_bid_or_404(request, pk):
+def _readable_bid_or_404(request, public_id):
     """A bid the user may read, and its offer; anyone else, before or after
     opening, is told it does not exist."""
-    bid = get_object_or_404(selectors.readable_bids_for(request.user), pk=pk)
+    bid = get_object_or_404(
+        selectors.readable_bids_for(request.user), public_id=public_id
+    )
     try:
         offer = _offer(bid, request.user)
     except PermissionDenied as exc:
@@ -1239,8 +1378,8 @@ def _readable_bid_or_404(request, pk):
 
 
 @login_required
-def bid_detail(request, pk):
-    bid, offer = _readable_bid_or_404(request, pk)
+def bid_detail(request, public_id):
+    bid, offer = _readable_bid_or_404(request, public_id)
     user = request.user
     tender = bid.lot.tender
     own = _is_bidder(user) and bid.manufacturer_id == user.manufacturer_id
@@ -1260,8 +1399,8 @@ def bid_detail(request, pk):
     )
 
 
-def _own_bid_or_404(request, pk):
-    bid, offer = _readable_bid_or_404(request, pk)
+def _own_bid_or_404(request, public_id):
+    bid, offer = _readable_bid_or_404(request, public_id)
     _require_bidder(request)
     if bid.manufacturer_id != request.user.manufacturer_id:
         raise PermissionDenied
@@ -1269,8 +1408,8 @@ def _own_bid_or_404(request, pk):
 
 
 @login_required
-def bid_change(request, pk):
-    bid, offer = _own_bid_or_404(request, pk)
+def bid_change(request, public_id):
+    bid, offer = _own_bid_or_404(request, public_id)
     tender = bid.lot.tender
     initial = {
         "unit_price": offer.unit_price,
@@ -1296,7 +1435,7 @@ def bid_change(request, pk):
             ),
         ):
             messages.success(request, _("Your bid is changed and sealed again."))
-            return redirect("procurement:bid", bid.pk)
+            return redirect(bid)
     notice = None
     if request.method == "GET":
         notice = (
@@ -1321,13 +1460,13 @@ def bid_change(request, pk):
         ],
         notice=notice,
         submit=_("Seal the changed bid"),
-        back_url=reverse("procurement:bid", args=[bid.pk]),
+        back_url=bid.get_absolute_url(),
     )
 
 
 @login_required
-def bid_withdraw(request, pk):
-    bid, offer = _own_bid_or_404(request, pk)
+def bid_withdraw(request, public_id):
+    bid, offer = _own_bid_or_404(request, public_id)
     tender = bid.lot.tender
     form = WithdrawForm(posted(request)[0])
     if (
@@ -1358,14 +1497,16 @@ def bid_withdraw(request, pk):
         else None,
         submit=_("Withdraw bid"),
         danger=True,
-        back_url=reverse("procurement:bid", args=[bid.pk]),
+        back_url=bid.get_absolute_url(),
     )
 
 
 @login_required
 @never_cache
-def bid_document(request, pk, index):
-    bid = get_object_or_404(selectors.readable_bids_for(request.user), pk=pk)
+def bid_document(request, public_id, index):
+    bid = get_object_or_404(
+        selectors.readable_bids_for(request.user), public_id=public_id
+    )
     try:
         documents = services.bid_offer(bid, user=request.user).get("documents") or []
     except PermissionDenied as exc:
@@ -1416,13 +1557,16 @@ def award_recommend(request, reference, number):
         .filter(lot=lot, status=BidStatus.SUBMITTED, eligible=True)
         .select_related("manufacturer")
     )
-    totals = {}
+    ranked = []
     if selectors.bids_are_opened(tender):
-        totals = {
-            row.bid.pk: row.total for row in selectors.ranking(tender, lot=lot).ranked
-        }
-    best = max(totals, key=totals.get) if totals else None
-    form = AwardRecommendForm(posted(request)[0], bids=bids, initial={"bid": best})
+        ranked = selectors.ranking(tender, lot=lot).ranked
+    totals = {row.bid.pk: row.total for row in ranked}
+    best = max(ranked, key=lambda row: row.total, default=None)
+    form = AwardRecommendForm(
+        posted(request)[0],
+        bids=bids,
+        initial={"bid": best.bid.public_id if best else None},
+    )
     form.fields["bid"].label_from_instance = lambda bid: (
         _("%(name)s: %(total)s points")
         % {"name": bid.manufacturer.name, "total": totals.get(bid.pk, "—")}
@@ -1949,7 +2093,8 @@ def evaluation_detail(
         form = score_forms.get(bid.pk)
         if form is None and scoring and bid.eligible:
             form = ScoreForm(
-                prefix=f"bid-{bid.pk}", initial=_score_initial(own_scores, bid)
+                prefix=f"bid-{bid.public_id}",
+                initial=_score_initial(own_scores, bid),
             )
         rows.append(
             {
@@ -2056,12 +2201,12 @@ def _record_scores(seat, actor, bid, data):
 
 
 @login_required
-def evaluation_score(request, pk, bid_pk):
+def evaluation_score(request, pk, bid_id):
     seat = _seat_or_404(request, pk)
-    bid = get_object_or_404(selectors.bids_to_score(seat), pk=bid_pk)
+    bid = get_object_or_404(selectors.bids_to_score(seat), public_id=bid_id)
     if request.method != "POST":
         return _back_to_seat(seat)
-    form = ScoreForm(request.POST, prefix=f"bid-{bid.pk}")
+    form = ScoreForm(request.POST, prefix=f"bid-{bid.public_id}")
     if form.is_valid() and call_service(
         form, lambda: _record_scores(seat, request.user, bid, form.cleaned_data)
     ):
@@ -2071,7 +2216,7 @@ def evaluation_score(request, pk, bid_pk):
             % {"name": bid.manufacturer.name},
         )
         page = _page_of_bid(selectors.bids_to_score(seat), bid.pk)
-        return _back_to_seat(seat, f"#bid-{bid.pk}", page=page)
+        return _back_to_seat(seat, f"#bid-{bid.public_id}", page=page)
     return evaluation_detail(request, pk, score_forms={bid.pk: form})
 
 

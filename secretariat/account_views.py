@@ -5,8 +5,10 @@ Passwords and two-factor authentication have their own pages (``audit`` and
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,3 +44,16 @@ def account_settings(request):
             "has_authenticator": confirmed_device(request.user) is not None,
         },
     )
+
+
+class AccountActivateView(auth_views.PasswordResetConfirmView):
+    """An invited liaison or representative sets their first password through
+    the one-time link (``secretariat.invitations``)."""
+
+    template_name = "registration/account_activate.html"
+    success_url = reverse_lazy("login")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password is set. Sign in now."))
+        return super().form_valid(form)

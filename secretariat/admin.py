@@ -4,6 +4,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from secretariat import audit
@@ -36,6 +37,7 @@ from secretariat.models import (
 )
 from secretariat.services import disbursements as disbursement_services
 from secretariat.services import fund as fund_services
+from secretariat.services import reference as reference_services
 
 
 def run_service_action(modeladmin, request, objects, call, done_message):
@@ -113,12 +115,63 @@ class UserAdmin(BaseUserAdmin):
         return ", ".join(group.name for group in obj.groups.all())
 
 
+class CapabilityCategoryForm(forms.ModelForm):
+    """Asks the reference data service whether a change is allowed, so that a
+    refusal shows next to the field and nothing is saved."""
+
+    class Meta:
+        model = CapabilityCategory
+        fields = ["name", "code", "lethality", "description", "position"]
+
+    def clean(self):
+        cleaned = super().clean()
+        changes = {f: cleaned[f] for f in self.changed_data if f in cleaned}
+        refusal = reference_services.capability_change_refusal(self.instance, changes)
+        if refusal:
+            field = next(f for f in reference_services.LOCKED_FIELDS if f in changes)
+            self.add_error(field, refusal)
+        return cleaned
+
+
 @admin.register(CapabilityCategory)
 class CapabilityCategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "lethality", "position"]
     list_filter = ["lethality"]
     search_fields = ["name", "code"]
     ordering = ["position"]
+    form = CapabilityCategoryForm
+
+    def has_delete_permission(self, request, obj=None):
+        # Lots, requirements, commitments and pools refer to categories.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # The service checks again under the row's lock (a tender may have been
+        # published since the form was shown) and records the change.
+        try:
+            reference_services.capability_category_change(
+                category=obj,
+                actor=request.user,
+                changes={f: form.cleaned_data[f] for f in form.changed_data},
+            )
+        except ApplicationError as exc:
+            audit.record_refusal(exc.message, request)
+            request._capability_refused = exc.message
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "_capability_refused", None):
+            return None  # nothing was changed
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        refused = getattr(request, "_capability_refused", None)
+        if refused:
+            self.message_user(request, refused, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
 
 @admin.register(ExchangeRate)
@@ -449,9 +502,15 @@ class IdempotencyKeyAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "user", "key", "endpoint", "status_code"]
 
     def get_queryset(self, request):
-        # Bid writes no longer keep a record, and any kept before would tell who
-        # bid where before the opening.
-        return super().get_queryset(request).exclude(endpoint__startswith="/api/bids")
+        # A record of a write under a tender or a bid (a company's clarification
+        # question, a bid kept before bid writes stopped keeping one) would tell an
+        # administrator which tender a company acts on before its opening. The
+        # endpoint is kept as "METHOD /path".
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(endpoint__regex=r"^[A-Z]+ \S*/api/(bids|tenders)/")
+        )
 
 
 class DeliveryInline(ReadOnlyInline):

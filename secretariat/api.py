@@ -1,29 +1,39 @@
 """The REST API's shared parts: the router every app registers on, token login,
 and the one handler that turns refused business rules into responses."""
 
-import functools
-import hashlib
-import json
-
 from django.contrib.auth import authenticate
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.http import Http404, JsonResponse
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
 from rest_framework import exceptions, serializers
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.renderers import JSONRenderer
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from secretariat import audit
+from secretariat import api_tokens, audit
 from secretariat.exceptions import ApplicationError
-from secretariat.models import IdempotencyKey, SecurityEventKind
+from secretariat.idempotency import (  # noqa: F401 (re-exported: its old home)
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENCY_KEY_PATTERN,
+    IdempotencyKeyReused,
+    idempotent,
+    request_fingerprint,
+)
+from secretariat.models import SecurityEventKind
+from secretariat.parsers import body_too_large
 
 
 def not_found(request, exception=None):
@@ -32,6 +42,21 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     return page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """Django's 400 (``handler400``: a request it refused before any view ran,
+    e.g. a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``): JSON under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_bad_request_body(exception), status=400)
+    return django_bad_request(request, exception)
+
+
+def _bad_request_body(exception) -> dict:
+    if isinstance(exception, RequestDataTooBig):
+        error = body_too_large()
+        return {"detail": str(error.detail), "code": error.detail.code}
+    return {"detail": _("Bad request."), "code": "bad_request"}
 
 
 def exception_handler(exc, context):
@@ -45,6 +70,11 @@ def exception_handler(exc, context):
         if exc.field:
             body["field"] = exc.field
         return Response(body, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        # Django's form and multipart parsing enforce the size limit.
+        exc = body_too_large()
+    elif isinstance(exc, SuspiciousOperation):
+        return Response(_bad_request_body(exc), status=400)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
@@ -55,7 +85,7 @@ def exception_handler(exc, context):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(write_only=True)
+    username = serializers.CharField(write_only=True, max_length=150)
     password = serializers.CharField(
         write_only=True, trim_whitespace=False, style={"input_type": "password"}
     )
@@ -69,7 +99,6 @@ class TokenRequestSerializer(serializers.Serializer):
             "evaluators, administrators)."
         ),
     )
-    token = serializers.CharField(read_only=True)
 
     def validate(self, attrs):
         from secretariat import twofactor
@@ -108,139 +137,74 @@ class TokenRequestSerializer(serializers.Serializer):
         return attrs
 
 
-class ObtainTokenView(ObtainAuthToken):
-    """Exchange a user name, password and (where the account has one) the code
-    of its authenticator app for an API token."""
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        help_text="Send it as `Authorization: Token <token>`; it is shown only once."
+    )
+    expiry = serializers.DateTimeField(
+        help_text=(
+            "When the token ends if it is not used again. Each use moves this on "
+            "by the idle timeout, up to the token's absolute lifetime."
+        )
+    )
 
+
+class ObtainTokenView(APIView):
+    """Exchange a user name, password and (where the account has one) the code
+    of its authenticator app for a new API token. Each call gives a new token
+    (one per client); see ``secretariat.api_tokens`` for how long it lasts."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
     serializer_class = TokenRequestSerializer
 
-    @extend_schema(tags=["auth"])
+    @extend_schema(tags=["auth"], responses=TokenSerializer)
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
-
-
-# ---------------------------------------------------------------- idempotency
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-IDEMPOTENCY_KEY_MAX_LENGTH = IdempotencyKey._meta.get_field("key").max_length
-
-IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    name=IDEMPOTENCY_HEADER,
-    type=OpenApiTypes.STR,
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description=(
-        "A key of your choosing (up to 100 characters, e.g. a UUID), new for each "
-        "operation. A repeat of the same key by the same user answers with the "
-        "first response (status and body, marked `Idempotent-Replayed: true`) and "
-        "changes nothing; the same key sent to another endpoint answers 422."
-    ),
-)
-
-
-class IdempotencyKeyReused(ApplicationError):
-    status_code = 422
-
-    def __init__(self, message):
-        super().__init__(
-            message, field=IDEMPOTENCY_HEADER, code="idempotency_key_reused"
+        data = TokenRequestSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        user = data.validated_data["user"]
+        instance, token = api_tokens.api_token_create(user=user)
+        audit.record(
+            SecurityEventKind.LOGIN,
+            request=request._request,
+            user=user,
+            detail="API token issued",
+        )
+        return Response(
+            TokenSerializer({"token": token, "expiry": instance.expiry}).data
         )
 
 
-def request_fingerprint(request) -> str:
-    """A digest of what the request asks for, so that a key reused for a different
-    request is refused instead of silently answered with another's result."""
-    data = request.data
-    items = data.lists() if hasattr(data, "lists") else sorted(data.items())
+class LogoutView(APIView):
+    """End the API token this request carries (a browser session is left as it
+    is: it signs out on the site)."""
 
-    def canonical(value):
-        if hasattr(value, "read"):  # an uploaded file
-            return {"file": getattr(value, "name", ""), "size": value.size}
-        return value
-
-    body = json.dumps(
-        [[key, canonical(value)] for key, value in sorted(items, key=lambda kv: kv[0])],
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
-
-
-def _replay(record: IdempotencyKey, endpoint: str, fingerprint: str) -> Response:
-    if record.endpoint != endpoint:
-        raise IdempotencyKeyReused(
-            _(
-                "The Idempotency-Key “%(key)s” was already used for %(first)s; "
-                "send a new key for each operation."
+    @extend_schema(tags=["auth"], request=None, responses={204: None})
+    def post(self, request, *args, **kwargs):
+        if isinstance(request.auth, AuthToken):
+            api_tokens.api_tokens_revoke(user=request.user, token=request.auth)
+            audit.record(
+                SecurityEventKind.LOGOUT,
+                request=request._request,
+                user=request.user,
+                detail="API token ended",
             )
-            % {"key": record.key, "first": record.endpoint}
+        return Response(status=204)
+
+
+class LogoutAllView(APIView):
+    """End every API token of the signed-in person (on every client)."""
+
+    @extend_schema(tags=["auth"], request=None, responses={204: None})
+    def post(self, request, *args, **kwargs):
+        ended = api_tokens.api_tokens_revoke(user=request.user)
+        audit.record(
+            SecurityEventKind.LOGOUT,
+            request=request._request,
+            user=request.user,
+            detail=f"all API tokens ended ({ended})",
         )
-    if record.request_hash != fingerprint:
-        raise IdempotencyKeyReused(
-            _(
-                "The Idempotency-Key “%(key)s” was already used for a different "
-                "request; send a new key for each operation."
-            )
-            % {"key": record.key}
-        )
-    return Response(
-        record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"}
-    )
-
-
-def idempotent(view_method):
-    """Make a money-moving POST safe to retry with an ``Idempotency-Key`` header.
-
-    The key is claimed (a row under the unique (user, key) constraint) before the
-    service runs, and the response is stored in that same transaction: if the
-    change rolls back, so does the claim. A concurrent request with the same key
-    waits on the unique index until the first commits, then replays its answer,
-    so the service never runs twice for one key. Refusals (4xx) are not stored:
-    a retry after one runs again.
-    """
-
-    @functools.wraps(view_method)
-    def wrapper(self, request, *args, **kwargs):
-        key = request.headers.get(IDEMPOTENCY_HEADER)
-        if key is None:
-            return view_method(self, request, *args, **kwargs)
-        key = key.strip()
-        if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-            raise ApplicationError(
-                _("The Idempotency-Key must have 1 to %(n)d characters.")
-                % {"n": IDEMPOTENCY_KEY_MAX_LENGTH},
-                field=IDEMPOTENCY_HEADER,
-            )
-        endpoint = f"{request.method} {request.path}"[:200]
-        fingerprint = request_fingerprint(request)
-        user = request.user
-        with transaction.atomic():
-            record = IdempotencyKey.objects.filter(user=user, key=key).first()
-            if record is not None:
-                return _replay(record, endpoint, fingerprint)
-            try:
-                with transaction.atomic():
-                    record = IdempotencyKey.objects.create(
-                        user=user, key=key, endpoint=endpoint, status_code=0,
-                        body={}, request_hash=fingerprint,
-                    )  # fmt: skip
-            except IntegrityError:
-                # Another request with this key committed while we looked.
-                return _replay(
-                    IdempotencyKey.objects.get(user=user, key=key),
-                    endpoint,
-                    fingerprint,
-                )
-            response = view_method(self, request, *args, **kwargs)
-            if 200 <= response.status_code < 300:
-                record.status_code = response.status_code
-                record.body = json.loads(JSONRenderer().render(response.data))
-                record.save(update_fields=["status_code", "body"])
-            else:
-                record.delete()
-        return response
-
-    return extend_schema(parameters=[IDEMPOTENCY_KEY_PARAMETER])(wrapper)
+        return Response(status=204)
 
 
 class SecretariatRouter(DefaultRouter):
@@ -264,10 +228,12 @@ router = SecretariatRouter()
 def _register_apps():
     from members.api import register as register_members
     from procurement.api import register as register_procurement
+    from secretariat.case_api import register as register_cases
     from secretariat.fund_api import register as register_fund
     from secretariat.notification_api import register as register_notifications
     from secretariat.reports.api import register as register_reports
 
+    register_cases(router)
     register_members(router)
     register_fund(router)
     register_notifications(router)

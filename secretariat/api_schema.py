@@ -36,6 +36,8 @@ SOMETIMES_ABSENT = {
 }
 
 WRITES = {"post", "put", "patch", "delete"}
+# The operations anyone may call to sign in (the API token endpoint).
+SIGN_IN_OPERATIONS = {"auth_token_create"}
 
 
 def _response(description, schema_ref):
@@ -48,8 +50,9 @@ def _response(description, schema_ref):
 def document_refusals(result, generator, request, public):
     """drf-spectacular post-processing hook: every operation may be refused
     (403: not signed in or not allowed; 404: not found or not yours, or a page
-    past the end of a list; 400: malformed input; 409: the record's state
-    refuses the change), and say so with the same bodies."""
+    past the end of a list; 400: malformed input, a body too large or nested too
+    deep; 409: the record's state refuses the change, or the read; 429 on
+    sign-in: locked out), and say so with the same bodies."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR
     schemas["Invalid"] = INVALID
@@ -69,12 +72,29 @@ def document_refusals(result, generator, request, public):
                 parameter.get("in") == "query"
                 for parameter in operation.get("parameters", [])
             )
-            if has_input:
+            # A write may also be refused by a business rule (an Error, 400),
+            # with or without input: an administrator submitting someone else's
+            # disbursement, for one.
+            if has_input or method in WRITES:
                 responses.setdefault(
-                    "400", _response("Malformed input.", "#/components/schemas/Invalid")
+                    "400",
+                    _response(
+                        "Malformed input, or a business rule refused it.",
+                        "#/components/schemas/Invalid",
+                    ),
                 )
-            if operation.get("operationId") == "auth_token_create":
-                continue  # open to anyone; a wrong password is a 400
+            if operation.get("operationId") in SIGN_IN_OPERATIONS:
+                # Open to anyone; a wrong password is a 400, and too many of
+                # them from one address lock the name out (django-axes).
+                responses.setdefault(
+                    "429",
+                    _response(
+                        "Too many failed sign-ins for this user name from this "
+                        "address; try again after the cool-off.",
+                        "#/components/schemas/Error",
+                    ),
+                )
+                continue
             responses.setdefault(
                 "403",
                 _response(
@@ -89,7 +109,9 @@ def document_refusals(result, generator, request, public):
                         "Not found, or not yours to see.", "#/components/schemas/Error"
                     ),
                 )
-            if method in WRITES:
+            # Some reads of a record depend on its state too (a tender's
+            # ranking exists once the evaluation has started).
+            if method in WRITES or "{" in path:
                 responses.setdefault(
                     "409",
                     _response(

@@ -9,7 +9,10 @@ class SecretariatConfig(AppConfig):
     def ready(self):
         from secretariat import (
             audit,  # noqa: F401 (connects the sign-in signals)
+            checks,  # noqa: F401 (registers the system checks)
             lockout,  # noqa: F401 (records lockouts and unlocks)
+            metrics,  # noqa: F401 (counts tasks from Celery's signals)
+            request_log,  # noqa: F401 (carries request ids into tasks)
             sessions,  # noqa: F401 (starts session clocks)
             twofactor,  # noqa: F401 (records second-factor changes)
         )
@@ -20,4 +23,5 @@ class SecretariatConfig(AppConfig):
             CaseKind.DISBURSEMENT,
             "disbursement",
             page="secretariat.views.disbursement_detail",
+            scope="secretariat.selectors.disbursements_for",
         )

@@ -1,12 +1,14 @@
 """Security events: who signed in, who failed to, who was refused and why.
 
 Each event is one append-only ``SecurityEvent`` row written inside the request,
-with the user, the name as typed, the address and the path. The middleware keeps
+with the user, the name as typed, the address and the path (under a tender, a
+lot or a bid only its route, see ``secretariat.redaction``). The middleware keeps
 the current request at hand so that the one place that turns a refused business
 rule into a form error (``secretariat.forms.call_service``) can record it without
 every view passing the request along.
 """
 
+import ipaddress
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 
 from secretariat.models import SecurityEvent, SecurityEventKind
+from secretariat.redaction import is_sealed_path, loggable_path
 from secretariat.roles import Role, has_role
 
 USER_AGENT_MAX_LENGTH = SecurityEvent._meta.get_field("user_agent").max_length
@@ -31,14 +34,32 @@ def current_request():
 
 
 def client_ip(request) -> str | None:
-    """REMOTE_ADDR, or the first X-Forwarded-For hop behind our own proxy only:
-    anyone can send the header, so it is trusted only when a proxy sets it."""
-    if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, the one used by the lockout, the audit and the API's
+    rate limits.
+
+    Without a proxy it is ``REMOTE_ADDR``. Behind ``TRUSTED_PROXY_COUNT`` proxies
+    that each append the address they received the request from to
+    X-Forwarded-For (nginx's ``$proxy_add_x_forwarded_for``), the right-most
+    entries are theirs and the client's address is the one the outermost
+    trusted proxy appended, counted from the right. Anything to its left was
+    written by the client and is never believed: a sign-in guesser could
+    otherwise pick a fresh address per attempt, or lock out someone else's.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    trusted = settings.TRUSTED_PROXY_COUNT
+    if trusted <= 0:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if not hops:
+        return remote
+    candidate = hops[-min(trusted, len(hops))]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        # Not an address (a misconfigured proxy): the proxy's own address is
+        # what we know for sure.
+        return remote
 
 
 def record(kind, *, request=None, user=None, username="", detail="") -> SecurityEvent:
@@ -55,15 +76,15 @@ def record(kind, *, request=None, user=None, username="", detail="") -> Security
         username=username[:150],
         ip_address=client_ip(request) if request is not None else None,
         user_agent=meta.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH],
-        path=request.path[:PATH_MAX_LENGTH] if request is not None else "",
+        path=_path(request),
         detail=detail,
     )
 
 
-def _is_bid_page(request) -> bool:
-    match = getattr(request, "resolver_match", None)
-    names = [request.path, match.url_name or "" if match else ""]
-    return any("bid" in name for name in names)
+def _path(request) -> str:
+    """The path, without what it says of a tender, a lot or a bid: which tender
+    a company acted on is sealed like its bid (``secretariat.redaction``)."""
+    return loggable_path(request)[:PATH_MAX_LENGTH] if request is not None else ""
 
 
 def record_refusal(message, request=None) -> None:
@@ -79,7 +100,7 @@ def record_refusal(message, request=None) -> None:
         getattr(user, "manufacturer_id", None)
         or has_role(user, Role.MANUFACTURER_REPRESENTATIVE)
     )
-    detail = BID_REFUSAL_WITHHELD if bidder and _is_bid_page(request) else message
+    detail = BID_REFUSAL_WITHHELD if bidder and is_sealed_path(request) else message
     record(SecurityEventKind.BUSINESS_RULE_REFUSED, request=request, detail=detail)
 
 
@@ -136,7 +157,7 @@ def _login_failed(sender, credentials, request=None, **kwargs):
             if request is not None
             else ""
         ),
-        path=request.path[:PATH_MAX_LENGTH] if request is not None else "",
+        path=_path(request),
     )
 
 

@@ -9,15 +9,29 @@ from django.utils.module_loading import import_string
 
 _SUBJECT_ACCESSORS: dict[str, str] = {}
 _PAGES: dict[str, str] = {}
+_SCOPES: dict[str, str] = {}
 
 
-def register_case_kind(kind: str, accessor: str, page: str | None = None) -> None:
+def register_case_kind(
+    kind: str, accessor: str, page: str | None = None, scope: str | None = None
+) -> None:
     """``accessor``: the reverse name of the workflow model's link to ``Case``;
     ``page``: the dotted path of the view that shows the case, called as
-    ``view(request, reference, comment_form=...)``."""
+    ``view(request, reference, comment_form=...)``; ``scope``: the dotted path
+    of the selector ``selector(user)`` of the workflow objects a person may see
+    (the one its pages and API use)."""
     _SUBJECT_ACCESSORS[kind] = accessor
     if page:
         _PAGES[kind] = page
+    if scope:
+        _SCOPES[kind] = scope
+
+
+def case_is_visible_to(user, case) -> bool:
+    """Whether ``user`` may see the case's object, as its own pages decide."""
+    if case.kind not in _SCOPES:
+        return False
+    return import_string(_SCOPES[case.kind])(user).filter(case=case).exists()
 
 
 def case_page(request, case, **context):

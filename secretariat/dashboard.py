@@ -284,7 +284,9 @@ FUND_FLOWS = {
 
 def fund_by_month(user, *, today: date | None = None) -> MonthlySeries:
     """Money received, newly committed and disbursed per month over the last
-    twelve months, in EUR, from the ledger's monthly sums (one query).
+    twelve months, in EUR, from the ledger's monthly sums (one query): each
+    amount in the month of its value date (received, paid), not of the day it
+    was booked.
 
     Over a pool's whole life, received sums to its ``received``, disbursed to its
     ``disbursed``, and committed to its ``committed`` plus ``disbursed`` (a

@@ -76,6 +76,14 @@ class CommentForm(forms.Form):
 CURRENCY_CHOICES = [(code, code) for code in settings.CURRENCIES]
 
 
+class InvitationForm(forms.Form):
+    """Whom to invite (``secretariat.invitations``): a liaison, a representative."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("Email"))
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

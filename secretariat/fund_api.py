@@ -25,7 +25,8 @@ from rest_framework.views import APIView
 
 from members.api import CanListModel, CurrencyCodeField, ReasonSerializer, ScopedViewSet
 from secretariat import selectors, twofactor
-from secretariat.api import idempotent
+from secretariat.api_fields import MoneyAmountField
+from secretariat.idempotency import idempotent
 from secretariat.models import (
     Adjustment,
     BankStatement,
@@ -39,6 +40,7 @@ from secretariat.models import (
     Pool,
     StatementLine,
 )
+from secretariat.money import currency_error
 from secretariat.rules import is_co_lead_state_approver
 from secretariat.services import disbursements as dsb
 from secretariat.services import fund
@@ -95,6 +97,9 @@ class PoolSerializer(serializers.ModelSerializer):
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
     pool = serializers.CharField(source="pool.code", read_only=True)
+    original_amount = MoneyAmountField(
+        currency_source="original_currency", allow_null=True
+    )
     disbursement = serializers.CharField(
         source="disbursement.case.reference", read_only=True, allow_null=True
     )
@@ -306,7 +311,7 @@ class DisbursementSerializer(serializers.ModelSerializer):
     )
     pool = serializers.CharField(source="commitment.pool.code", read_only=True)
     payee_country = serializers.CharField(source="payee_country.code", read_only=True)
-    amount = serializers.DecimalField(source="amount.amount", **EUR)
+    amount = MoneyAmountField()
     currency = CurrencyCodeField(source="amount.currency.code", read_only=True)
     categories = serializers.SlugRelatedField(
         slug_field="code", many=True, read_only=True
@@ -384,7 +389,11 @@ class DisbursementUpdateSerializer(serializers.Serializer):
         return value
 
     def validate_currency(self, value):
-        return value.strip().upper()
+        value = value.strip().upper()
+        error = currency_error(value)
+        if error:
+            raise serializers.ValidationError(error)
+        return value
 
 
 class DisbursementInputSerializer(DisbursementUpdateSerializer):
@@ -426,6 +435,7 @@ class DisbursementFilter(filters.FilterSet):
 
 
 class StatementLineSerializer(serializers.ModelSerializer):
+    amount = MoneyAmountField(currency_source="currency")
     request = serializers.CharField(
         source="request.case.reference", read_only=True, allow_null=True
     )
@@ -601,8 +611,8 @@ class CommitmentViewSet(
         )
 
     @extend_schema(request=ReasonSerializer, responses=CommitmentSerializer)
+    @idempotent  # above @action, which would drop its documented header
     @action(detail=True, methods=["post"])
-    @idempotent
     def release(self, request, pk=None):
         """Return to the pool what the commitment will not pay."""
         commitment = self.get_object()
@@ -650,8 +660,8 @@ class AdjustmentViewSet(
         )
 
     @extend_schema(request=AdjustmentDecideSerializer, responses=AdjustmentSerializer)
+    @idempotent  # above @action, which would drop its documented header
     @action(detail=True, methods=["post"])
-    @idempotent
     def decide(self, request, pk=None):
         """Approve (the ledger moves) or reject an adjustment."""
         adjustment = self.get_object()

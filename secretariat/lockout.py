@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from secretariat import audit
-from secretariat.models import SecurityEventKind
+from secretariat.models import SecurityEventKind, User
 
 
 def cooloff_minutes() -> int:
@@ -30,6 +30,18 @@ def lockout_message() -> str:
         "Too many failed sign-ins for this user name from your address. Try again "
         "in %(minutes)d minutes, or ask an administrator to unlock it."
     ) % {"minutes": cooloff_minutes()}
+
+
+def attempted_username(request, credentials=None) -> str | None:
+    """The user name a sign-in tried, as django-axes records it: cut to the
+    longest a user name can be (a longer one names no account), so that a
+    100,000-character name is a failed sign-in, not a database error."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        name = credentials.get(field)
+    else:
+        name = request.POST.get(field) if request is not None else None
+    return None if name is None else str(name)[: User.username.field.max_length]
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -8,6 +8,7 @@ documents hang off the case, so every workflow shares them.
 
 import uuid
 from pathlib import PurePath
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -486,6 +487,10 @@ class LedgerEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # The day the money moved: a contribution's date received, a payment's date
+    # paid; for the other kinds the day recorded (in the fund's time zone). The
+    # monthly figures group by it, not by the day the entry was booked.
+    value_date = models.DateField(_("value date"))
 
     objects = LedgerQuerySet.as_manager()
 
@@ -497,6 +502,8 @@ class LedgerEntry(models.Model):
             models.Index(fields=["kind", "created_at"], name="ledger_kind_at"),
             # The ledger's own order, read by its list and its export.
             models.Index(fields=["created_at", "id"], name="ledger_at"),
+            # A month's entries by value date (the monthly reports).
+            models.Index(fields=["value_date"], name="ledger_value_date"),
         ]
         constraints = [
             # A contribution is credited once; a request is paid once.
@@ -518,6 +525,10 @@ class LedgerEntry(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise LedgerImmutableError
+        if self.value_date is None:
+            self.value_date = timezone.localdate(
+                self.created_at, ZoneInfo(settings.TIME_ZONE)
+            )
         super().save(*args, **kwargs)
         LedgerMonth.add(self)
 
@@ -526,10 +537,11 @@ class LedgerEntry(models.Model):
 
 
 class LedgerMonth(models.Model):
-    """The ledger summed per pool, kind and month (in the fund's time zone), kept
-    with every entry added, so that the dashboard's twelve months read a few
-    dozen rows rather than every entry of the year. Entries are never changed
-    or deleted, so the sums never need to be taken back."""
+    """The ledger summed per pool, kind and month of the entries' value date (the
+    day the money moved, not the day it was booked), kept with every entry
+    added, so that the dashboard's twelve months read a few dozen rows rather
+    than every entry of the year. Entries are never changed or deleted, so the
+    sums never need to be taken back."""
 
     pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=LedgerKind.choices)
@@ -548,7 +560,7 @@ class LedgerMonth(models.Model):
 
     @classmethod
     def add(cls, entry: LedgerEntry) -> None:
-        month = timezone.localdate(entry.created_at).replace(day=1)
+        month = entry.value_date.replace(day=1)
         match = cls.objects.filter(pool_id=entry.pool_id, kind=entry.kind, month=month)
         if match.update(total_eur=models.F("total_eur") + entry.amount_eur):
             return

@@ -21,8 +21,8 @@ def currency_places(currency: str) -> int:
     return get_currency_precision(currency)
 
 
-def money_error(amount, currency: str) -> str | None:
-    """What is wrong with an amount of money, or ``None``."""
+def currency_error(currency) -> str | None:
+    """What is wrong with a currency code, or ``None``."""
     if currency not in settings.CURRENCIES:
         return _(
             "“%(currency)s” is not a currency the Coalition accepts (%(list)s)."
@@ -30,6 +30,24 @@ def money_error(amount, currency: str) -> str | None:
             "currency": currency,
             "list": ", ".join(settings.CURRENCIES),
         }
+    return None
+
+
+def money_errors(amount, currency: str) -> dict[str, str]:
+    """What is wrong with an amount of money, by the field it concerns: an unknown
+    currency is the ``currency``'s fault, everything else the ``amount``'s."""
+    error = currency_error(currency)
+    if error:
+        return {"currency": error}
+    error = money_error(amount, currency)
+    return {"amount": error} if error else {}
+
+
+def money_error(amount, currency: str) -> str | None:
+    """What is wrong with an amount of money, or ``None``."""
+    error = currency_error(currency)
+    if error:
+        return error
     try:
         amount = Decimal(amount)
     except (InvalidOperation, TypeError, ValueError):
@@ -55,9 +73,8 @@ def money_error(amount, currency: str) -> str | None:
     return None
 
 
-def validate_money(amount, currency: str, *, field: str = "amount") -> Decimal:
-    error = money_error(amount, currency)
-    if error:
+def validate_money(amount, currency: str) -> Decimal:
+    for field, error in money_errors(amount, currency).items():
         raise ApplicationError(error, field=field)
     return Decimal(amount)
 

@@ -46,6 +46,24 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = NotificationSerializer
 
+    def _on_preferences(self) -> bool:
+        # By route, not ``self.action``: an OPTIONS request's action is
+        # "metadata", and it asks for the object of the route's PUT.
+        return "preferences" in (self.action_map or {}).values()
+
+    def get_serializer_class(self):
+        if self._on_preferences():
+            return PreferencesSerializer
+        return NotificationSerializer
+
+    def get_object(self):
+        """The one object an action here is about: for ``preferences``, the
+        person's own settings, which no key in the URL names (DRF's OPTIONS
+        asks for the object of a PUT to check its permissions)."""
+        if self._on_preferences():
+            return self.request.user
+        return super().get_object()
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()

@@ -1,16 +1,19 @@
 """Notifications: an outbox written with the change that causes it, delivered
-after commit, re-sent until delivered, sent at most once per channel.
+after commit, re-sent until delivered, never lost.
 
 ``notify`` is called by services inside their transaction. Each notification is
 shown in the app at once; its email (or its place in tomorrow's digest) is a
-``NotificationDelivery`` row, pending until a worker sends it. A task queued after
-commit sends it straight away; if the broker was down or the worker died, the
-periodic ``deliveries_resend`` finds it still pending and sends it then. A worker
-sends a delivery only while holding its row lock and marks it sent in the same
-transaction, so two workers (or a task run twice) never send it twice; the
-Message-ID is derived from the notification, so a mail server can drop the one
-duplicate that remains possible when a worker dies between the mail server's
-acceptance and the commit.
+``NotificationDelivery`` row, pending until a worker sends it. After commit, every
+email the transaction wrote is handed to the broker in one task message (a short,
+bounded wait however many people are told: ``secretariat.celery.hand_off``); if
+the broker was down or hung, or the worker died, the periodic
+``deliveries_resend`` finds them still pending and sends them then. A worker
+sends a delivery only while holding its row lock and commits it sent the moment
+the mail server accepts it, so two workers (or a task run twice) never send it
+twice. An SMTP server cannot be told "exactly once": a worker killed between the
+server's acceptance and that commit leaves the one message in flight to be sent
+again, with the same Message-ID (derived from the notification), which mail
+servers and clients can drop.
 
 A notification to many people (a published tender's) is written as one
 ``NotificationFanOut`` row in the transaction instead, and expanded into the
@@ -19,12 +22,13 @@ any whose task was lost."""
 
 import logging
 import smtplib
+import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
@@ -146,12 +150,7 @@ def _write(people, *, kind, title, body, url, key, created_at=None):
             NotificationDelivery(notification=notification, channel=channel)
         )
     NotificationDelivery.objects.bulk_create(deliveries)
-    emails = [d.pk for d in deliveries if d.channel == Channel.EMAIL]
-    if len(emails) <= EMAIL_TASK_BATCH:
-        for delivery_id in emails:
-            _send_after_commit(delivery_id)
-    else:
-        _send_batches_after_commit(emails)
+    _send_after_commit([d.pk for d in deliveries if d.channel == Channel.EMAIL])
     return created
 
 
@@ -225,27 +224,54 @@ def _notify_each(people, kind, title, body, url, key, preferences):
     return created
 
 
-# Above this many emails at once, the worker gets them in batches of this size
-# rather than one task each: queueing thousands of tasks after a publication's
-# commit would keep its web request waiting on the broker.
+# The worker gets a commit's emails in batches of this size (one task message
+# for a few hundred people); each delivery is still sent under its own lock.
 EMAIL_TASK_BATCH = 200
 
-
-def _send_batches_after_commit(delivery_ids: list[int]) -> None:
-    from secretariat.services import enqueue_after_commit
-    from secretariat.tasks import send_notification_emails
-
-    for start in range(0, len(delivery_ids), EMAIL_TASK_BATCH):
-        enqueue_after_commit(
-            send_notification_emails, delivery_ids[start : start + EMAIL_TASK_BATCH]
-        )
+# The email deliveries written in this thread's transaction, not yet handed off.
+_unsent = threading.local()
 
 
-def _send_after_commit(delivery_id: int) -> None:
-    from secretariat.services import enqueue_after_commit
-    from secretariat.tasks import send_notification_email
+def _send_after_commit(delivery_ids: list[int]) -> None:
+    """Queue the emails of ``delivery_ids`` once the transaction commits, together
+    with every other email written in it: one message to the broker per commit
+    (per ``EMAIL_TASK_BATCH``), however many people a request tells, so that a
+    broker that does not answer costs a request one short wait, not one per
+    person (``secretariat.celery.hand_off``)."""
+    if not delivery_ids:
+        return
+    waiting = getattr(_unsent, "ids", None)
+    if waiting is None:
+        waiting = _unsent.ids = []
+    waiting.extend(delivery_ids)
+    # Registered by every caller, run by the first: a callback dropped with a
+    # rolled-back savepoint leaves another to hand off what was committed. The
+    # ids of rolled-back rows, if any, find no delivery and are skipped.
+    transaction.on_commit(_hand_off_emails)
 
-    enqueue_after_commit(send_notification_email, delivery_id)
+
+def _hand_off_emails() -> None:
+    from secretariat.celery import hand_off
+    from secretariat.tasks import send_notification_email, send_notification_emails
+
+    ids, _unsent.ids = getattr(_unsent, "ids", None) or [], []
+    # One email keeps the task that retries it with backoff.
+    batches = (
+        [(send_notification_email, ids[0])]
+        if len(ids) == 1
+        else [
+            (send_notification_emails, ids[start : start + EMAIL_TASK_BATCH])
+            for start in range(0, len(ids), EMAIL_TASK_BATCH)
+        ]
+    )
+    for task, arg in batches:
+        try:
+            if not hand_off(task, arg):
+                return  # the broker failed: the periodic resend sends them all
+        except Exception:
+            # An eager task (no broker configured) that failed; the delivery
+            # keeps its error and stays pending for the resend.
+            logger.exception("Could not send notification deliveries %s", arg)
 
 
 def _site_domain() -> str:
@@ -283,49 +309,80 @@ def delivery_send(delivery_id: int) -> bool:
     Safe to run twice and from several workers: the row is claimed with a lock
     (skipping one another worker holds) and re-checked as pending; the mail is
     sent and the row marked sent before the lock is released. A transient error
-    is recorded and raised again, for the task to retry with backoff."""
+    is recorded and raised again, for the task to retry with backoff.
+
+    The mail server's acceptance is recorded the moment it comes: the row is
+    marked sent in the open transaction before the message goes, and that is
+    committed as soon as the server accepts it, before the session is closed
+    (QUIT) or anything else is done; a failure puts the row back to pending
+    with its error. A worker killed between the acceptance and the COMMIT is
+    the one way left for an email to go out twice, with the same Message-ID.
+    """
     error = None
-    with transaction.atomic():
-        delivery = (
-            # Only the delivery's own row: locking the joined recipient too
-            # would make a worker skip this delivery whenever another one to
-            # the same person (or a digest) is being sent.
-            NotificationDelivery.objects.select_for_update(
-                skip_locked=True, of=("self",)
+    session = None
+    try:
+        with transaction.atomic():
+            delivery = (
+                # Only the delivery's own row: locking the joined recipient too
+                # would make a worker skip this delivery whenever another one to
+                # the same person (or a digest) is being sent.
+                NotificationDelivery.objects.select_for_update(
+                    skip_locked=True, of=("self",)
+                )
+                .select_related("notification__recipient")
+                .filter(pk=delivery_id, channel=Channel.EMAIL)
+                .first()
             )
-            .select_related("notification__recipient")
-            .filter(pk=delivery_id, channel=Channel.EMAIL)
-            .first()
-        )
-        if delivery is None or delivery.status != DeliveryStatus.PENDING:
-            return False
-        delivery.attempts += 1
-        try:
-            _email_for(delivery.notification).send()
-        except TRANSIENT_ERRORS as exc:
-            error = exc
-            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = DeliveryStatus.FAILED
-            delivery.save(update_fields=["attempts", "last_error", "status"])
-        except ValueError as exc:
-            # Not a passing failure: a malformed address or header fails the
-            # same way every time. Recorded as failed (the admin shows it), so
-            # that it is neither sent again every minute nor raised into the
-            # loops that send the others.
-            logger.exception("Notification delivery %s cannot be sent", delivery_id)
-            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            delivery.status = DeliveryStatus.FAILED
-            delivery.save(update_fields=["attempts", "last_error", "status"])
-            return False
-        else:
-            delivery.status = DeliveryStatus.SENT
-            delivery.sent_at = timezone.now()
-            delivery.last_error = ""
-            delivery.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+            if delivery is None or delivery.status != DeliveryStatus.PENDING:
+                return False
+            delivery.attempts += 1
+            try:
+                message = _email_for(delivery.notification)
+                session = message.connection = get_connection()
+                # Marked sent before the message goes, in this transaction: once
+                # the server accepts it, only the COMMIT is left to record it.
+                delivery.status = DeliveryStatus.SENT
+                delivery.sent_at = timezone.now()
+                delivery.last_error = ""
+                delivery.save(
+                    update_fields=["attempts", "status", "sent_at", "last_error"]
+                )
+                session.open()
+                message.send()
+            except TRANSIENT_ERRORS as exc:
+                error = exc
+                failed = delivery.attempts >= MAX_ATTEMPTS
+                _record_failure(delivery, exc, failed=failed)
+            except ValueError as exc:
+                # Not a passing failure: a malformed address or header fails the
+                # same way every time. Recorded as failed (the admin shows it),
+                # so that it is neither sent again every minute nor raised into
+                # the loops that send the others.
+                logger.exception("Notification delivery %s cannot be sent", delivery_id)
+                _record_failure(delivery, exc, failed=True)
+                return False
+    finally:
+        if session is not None:
+            _close_quietly(session)
     if error is not None:
         raise error
     return True
+
+
+def _record_failure(delivery, exc, *, failed: bool) -> None:
+    delivery.status = DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING
+    delivery.sent_at = None
+    delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    delivery.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+
+
+def _close_quietly(session) -> None:
+    """End the mail session once what it sent is recorded. A server that drops
+    the connection at QUIT has still accepted the message."""
+    try:
+        session.close()
+    except TRANSIENT_ERRORS as exc:
+        logger.warning("Closing the mail session failed: %s", exc)
 
 
 def deliveries_resend(*, older_than: timedelta = timedelta(minutes=1)) -> int:

@@ -18,6 +18,7 @@ from secretariat.models import (
     DisbursementStatus,
     LedgerEntry,
     Pool,
+    TimelineEvent,
 )
 from secretariat.roles import Role, has_role, is_staff_reader
 
@@ -114,7 +115,9 @@ def _disbursements_awaiting(user):
         ]
         found += [
             (r, _("Record the payment"))
-            for r in requests.filter(status=S.APPROVED)[:100]
+            for r in requests.filter(status=S.APPROVED)
+            .exclude(prepared_by=user)
+            .exclude(checked_by=user)[:100]
         ]
     if has_role(user, Role.CO_LEAD_APPROVER) and user.member_state_id:
         awaiting = (
@@ -146,6 +149,17 @@ def commitments_for(user) -> QuerySet[Commitment]:
     if not is_staff_reader(user):
         return Commitment.objects.none()
     return Commitment.objects.select_related("pool").prefetch_related("categories")
+
+
+def case_timeline(case) -> QuerySet[TimelineEvent]:
+    """A case's timeline, newest first, as its page and the API show it. Bids
+    write nothing to a tender's case, so it tells no one how many there are
+    before opening."""
+    return (
+        TimelineEvent.objects.filter(case=case)
+        .select_related("actor", "evidence")
+        .order_by("-occurred_at", "-id")
+    )
 
 
 def disbursements_for(user) -> QuerySet[DisbursementRequest]:

@@ -1,4 +1,5 @@
-"""Session lifetime: an idle timeout and an absolute lifetime for signed-in users.
+"""Session lifetime: an idle timeout and an absolute lifetime for signed-in users;
+and the end of a person's API tokens when their password, account or roles change.
 
 Django alone expires a session ``SESSION_COOKIE_AGE`` seconds after it was last
 saved, so a session that is written on every request never ends. Here the end is
@@ -12,12 +13,15 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth import SESSION_KEY, get_user_model, logout
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from secretariat import api_tokens
 
 SIGNED_IN_AT = "security.signed_in_at"
 LAST_ACTIVITY = "security.last_activity"
@@ -107,3 +111,60 @@ class SessionLifetimeMiddleware:
         if request.method == "GET":
             return redirect(f"{login_url}?next={quote(request.get_full_path())}")
         return redirect(login_url)
+
+
+# ---------------------------------------------------------------- API tokens
+# A changed password ends the person's other web sessions (Django's session
+# hash); these end their API tokens too, and also when the account is
+# deactivated or loses a role, or administrator rights: whatever the token was
+# issued for may no longer hold. Tokens are hashed, so they cannot be re-checked
+# against the password; they are deleted instead.
+
+User = get_user_model()
+WATCHED_FIELDS = ("password", "is_active", "is_superuser", "is_staff")
+
+
+def _ends_tokens(before, after) -> bool:
+    return (
+        before["password"] != after.password
+        or (before["is_active"] and not after.is_active)
+        or (before["is_superuser"] and not after.is_superuser)
+        or (before["is_staff"] and not after.is_staff)
+    )
+
+
+@receiver(pre_save, sender=User, dispatch_uid="secretariat.sessions.tokens_pre")
+def _note_account_change(sender, instance, update_fields=None, raw=False, **kwargs):
+    instance._ends_api_tokens = False
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and not set(update_fields) & set(WATCHED_FIELDS):
+        return  # e.g. the last sign-in time, written at every sign-in
+    before = User.objects.filter(pk=instance.pk).values(*WATCHED_FIELDS).first()
+    instance._ends_api_tokens = before is not None and _ends_tokens(before, instance)
+
+
+@receiver(post_save, sender=User, dispatch_uid="secretariat.sessions.tokens_post")
+def _end_tokens_on_account_change(sender, instance, raw=False, **kwargs):
+    if not raw and getattr(instance, "_ends_api_tokens", False):
+        instance._ends_api_tokens = False
+        api_tokens.api_tokens_revoke(user=instance)
+
+
+@receiver(
+    m2m_changed, sender=User.groups.through, dispatch_uid="secretariat.sessions.roles"
+)
+def _end_tokens_on_role_removal(sender, instance, action, reverse, pk_set, **kwargs):
+    """Roles are groups: taken from a person (``user.groups.remove``) or a
+    person taken from a role (``group.user_set.remove``), or all at once."""
+    if action == "pre_clear" and reverse:
+        instance._cleared_user_ids = set(instance.user_set.values_list("pk", flat=True))
+        return
+    if action not in {"post_remove", "post_clear"}:
+        return
+    if not reverse:
+        api_tokens.api_tokens_revoke(user=instance)
+        return
+    user_ids = pk_set if action == "post_remove" else instance._cleared_user_ids
+    for user in User.objects.filter(pk__in=user_ids or ()):
+        api_tokens.api_tokens_revoke(user=user)

@@ -29,6 +29,9 @@ if not SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY must be set when DEBUG is off (set DEBUG=on for development)."
     )
+# Rotation: the new key in SECRET_KEY, the old one here until sessions, reset
+# links and invitations signed with it have expired (README "Operating it").
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if DEBUG else []
@@ -36,7 +39,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on a site that keeps sealed bids out of every admin list.
+    "secretariat.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -46,7 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -62,12 +66,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request id for every log line, and every response counted.
+    "secretariat.request_log.RequestIdMiddleware",
+    "secretariat.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "secretariat.malformed.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "secretariat.timezones.TimeZoneMiddleware",
@@ -171,6 +179,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "secretariat.audit.client_ip"
 AXES_LOCKOUT_CALLABLE = "secretariat.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "secretariat.lockout.attempted_username"
 AXES_VERBOSE = False
 # Two-factor sign-in (django-otp, TOTP; secretariat/twofactor.py).
 OTP_TOTP_ISSUER = "Drone Coalition secretariat"
@@ -244,9 +253,9 @@ CELERY_TASK_ACKS_LATE = False
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-# A publish that finds the broker down gives up at once rather than retrying its
-# connection for seconds: the outbox's periodic resend sends what was not queued,
-# and a web request never waits on an outage.
+# Workers and beat: a publish that finds the broker down gives up at once rather
+# than retrying its connection for seconds; the outbox's periodic resend sends what
+# was not queued. (Requests use the shorter BROKER_HANDOFF_TIMEOUT below.)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 3,
     "socket_timeout": 5,
@@ -255,6 +264,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
+# A request hands its work to the broker once (secretariat.celery.hand_off), waiting
+# at most this many seconds for it: a frozen Redis or a network partition costs a
+# request this much, not a wait per email.
+BROKER_HANDOFF_TIMEOUT = env.float("BROKER_HANDOFF_TIMEOUT", default=0.5)
 CELERY_TIMEZONE = TIME_ZONE
 # Reminders of approaching deadlines, this many days before them.
 NOTIFICATION_REMINDER_DAYS = env.list(
@@ -293,9 +306,15 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "secretariat.twofactor.VerifiedSessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "secretariat.api_tokens.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested deeper than a request ever needs is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "secretariat.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -358,6 +377,15 @@ OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-dcsec1")
 
 # A tender changed after publication gives bidders at least this many days.
 TENDER_AMENDMENT_MIN_DAYS = env.int("TENDER_AMENDMENT_MIN_DAYS", default=7)
+# The standstill after an award, during which losing bidders may complain and
+# no contract is signed: a tender's standstill is at least this many days (and
+# at most AWARD_STANDSTILL_MAX_DAYS).
+AWARD_STANDSTILL_MIN_DAYS = env.int("AWARD_STANDSTILL_MIN_DAYS", default=10)
+AWARD_STANDSTILL_MAX_DAYS = 90
+if not 1 <= AWARD_STANDSTILL_MIN_DAYS <= AWARD_STANDSTILL_MAX_DAYS:
+    raise ImproperlyConfigured(
+        f"AWARD_STANDSTILL_MIN_DAYS must be from 1 to {AWARD_STANDSTILL_MAX_DAYS}."
+    )
 
 
 # Sealed bids are encrypted with these Fernet keys (comma-separated; the first
@@ -384,9 +412,20 @@ if not BID_ENCRYPTION_KEYS:
 # Security: production values by default; development relaxes only what plain HTTP
 # on localhost needs.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# A load balancer probes the web processes directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Behind our own proxy only: its X-Forwarded-* headers are then trusted (the
 # scheme here, the client's address in the security audit).
 BEHIND_PROXY = env.bool("BEHIND_PROXY", False)
+# How many proxies in front of the app append to X-Forwarded-For (nginx's
+# $proxy_add_x_forwarded_for): the client's address is the entry the outermost
+# one added, counted from the right (secretariat.audit.client_ip: the lockout,
+# the audit and the API's rate limits).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+# DRF's throttles find the client the same way.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -403,6 +442,19 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
+# API tokens (django-rest-knox, hashed; secretariat/api_tokens.py): the same two
+# clocks as a session, in seconds (an idle timeout of 0 leaves only the absolute
+# lifetime), and at most this many live tokens per person, the oldest giving way.
+API_TOKEN_TTL = env.int("API_TOKEN_TTL", default=SESSION_COOKIE_AGE)
+API_TOKEN_IDLE_TIMEOUT = env.int("API_TOKEN_IDLE_TIMEOUT", default=SESSION_IDLE_TIMEOUT)
+API_TOKEN_LIMIT_PER_USER = env.int("API_TOKEN_LIMIT_PER_USER", default=10)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(seconds=API_TOKEN_IDLE_TIMEOUT or API_TOKEN_TTL),
+    "AUTO_REFRESH": bool(API_TOKEN_IDLE_TIMEOUT),
+    "AUTO_REFRESH_MAX_TTL": timedelta(seconds=API_TOKEN_TTL),
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_HTTPONLY = True
 # Content Security Policy (django-csp): only our own origin, no inline script or
@@ -422,15 +474,63 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Operations (README "Operating it"): logs, metrics, readiness, error reports.
+# Logs are JSON lines in production and plain lines in development; every line
+# carries the request id (and the signed-in user's id) of the request or task.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json.")
+# /metrics: a Bearer token, or client addresses allowed without one; with neither
+# it answers 404 (outside DEBUG).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# A Celery worker's own exporter of its task counters (unauthenticated: bind it
+# to an address only the scraper reaches); 0: none.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+WORKER_METRICS_ADDR = env.str("WORKER_METRICS_ADDR", default="127.0.0.1")
+# Celery workers write a heartbeat in Redis this often; /readyz fails after three
+# missed beats.
+WORKER_HEARTBEAT_INTERVAL = env.int("WORKER_HEARTBEAT_INTERVAL", default=30)
+# Error reports to Sentry (secretariat.error_reports): no personal data, no
+# request bodies, cookies or local variables.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from secretariat import error_reports
+
+    error_reports.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default=""),
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+        },
+        "json": {"()": "secretariat.request_log.json_formatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "sealed_paths": {"()": "secretariat.redaction.SealedPathFilter"},
+        "context": {"()": "secretariat.request_log.RequestContextFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # The loggers that write a request's path ("Not Found: /bids/...") keep a
+        # path under a tender, a lot or a bid only as its route: which tender a
+        # company acted on is sealed like its bid.
+        "django.request": {"filters": ["sealed_paths"]},
+        "django.security.csrf": {"filters": ["sealed_paths"]},
+        "django.server": {"filters": ["sealed_paths"]},
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint logs each page it lays out; the PDF reports need none of it.
         "weasyprint": {"level": "WARNING"},

@@ -96,3 +96,17 @@ def send_reminders() -> int:
     from procurement.notifications import tender_deadline_reminders
 
     return step_reminders() + tender_deadline_reminders()
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 5},
+    time_limit=60,
+    soft_time_limit=45,
+)
+def send_account_invitation(user_id: int) -> bool:
+    """The one-time link of an invited liaison or representative."""
+    from secretariat.invitations import invitation_send
+
+    return invitation_send(user_id)

@@ -66,6 +66,8 @@ OPEN_URL_NAMES = frozenset(
         "password_reset_confirm",
         "password_reset_complete",
         "healthz",
+        "readyz",
+        "metrics",
     }
 )
 DEVICE_NAME = "Authenticator app"

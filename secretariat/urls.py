@@ -3,16 +3,16 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from members.views import LiaisonAcceptView
 from secretariat import (
     account_views,
     audit,
+    metrics,
     notification_views,
     search_views,
     twofactor,
     views,
 )
-from secretariat.api import ObtainTokenView, router
+from secretariat.api import LogoutAllView, LogoutView, ObtainTokenView, router
 
 admin.site.site_header = "Drone Coalition secretariat: administration"
 admin.site.site_title = "Drone Coalition admin"
@@ -20,6 +20,8 @@ admin.site.site_title = "Drone Coalition admin"
 urlpatterns = [
     path("", views.start, name="start"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("work/", views.my_work, name="my_work"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path(
@@ -62,8 +64,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path(
         "accounts/activate/<uidb64>/<token>/",
-        LiaisonAcceptView.as_view(),
-        name="liaison_accept",
+        account_views.AccountActivateView.as_view(),
+        name="account_activate",
     ),
     path("disbursements/", views.disbursement_list, name="disbursement_list"),
     path("disbursements/new/", views.disbursement_prepare, name="disbursement_prepare"),
@@ -120,6 +122,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
     path("api/auth/token/", ObtainTokenView.as_view(), name="api_token"),
+    path("api/auth/logout/", LogoutView.as_view(), name="api_logout"),
+    path("api/auth/logout-all/", LogoutAllView.as_view(), name="api_logout_all"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as its own file, so that
     # the page needs no inline script under the Content Security Policy.
@@ -136,4 +140,5 @@ if settings.BENCH_INSTRUMENTS:
     urlpatterns.append(path("bench/bare/", bare))
 
 # Under /api/, a path that nothing routes to answers in JSON like the API.
+handler400 = "secretariat.api.bad_request"
 handler404 = "secretariat.api.not_found"

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from secretariat import dashboard as figures
-from secretariat import selectors, twofactor
+from secretariat import health, selectors, twofactor
 from secretariat.cases import case_page
 from secretariat.filters import (
     ADJUSTMENT_SORTS,
@@ -59,7 +59,6 @@ from secretariat.models import (
     DisbursementStatus,
     LineStatus,
     StatementLine,
-    TimelineEvent,
 )
 from secretariat.roles import Role, has_role, is_staff_reader
 from secretariat.rules import is_co_lead_state_approver
@@ -86,6 +85,22 @@ def healthz(request):
          "database": database, "broker": broker, "time": timezone.now().isoformat()},
         status=200 if database == "ok" else 503,
     )  # fmt: skip
+
+
+@require_GET
+@never_cache
+def readyz(request):
+    """Ready to serve (secretariat.health): 200, or 503 naming the failing
+    checks and nothing else."""
+    checks = health.readiness()
+    ready = all(checks.values())
+    return JsonResponse(
+        {
+            "status": "ok" if ready else "failing",
+            "checks": {name: "ok" if ok else "failing" for name, ok in checks.items()},
+        },
+        status=200 if ready else 503,
+    )
 
 
 @login_required
@@ -464,7 +479,7 @@ def disbursement_actions_for(obj, user) -> list[str]:
         actions.append("approve")
     if _may_decide(obj, user):
         actions += ["return", "reject"]
-    if obj.status == S.APPROVED and user.has_perm("secretariat.pay_disbursement", obj):
+    if obj.status == S.APPROVED and dsb.payment_refusal(obj, user) is None:
         actions.append("pay")
     if may_prepare and S.CANCELLED in DISBURSEMENT_TRANSITIONS[obj.status]:
         actions.append("cancel")
@@ -484,6 +499,8 @@ def _action_refusal(action, obj, user):
         action in {"return", "reject"} and obj.status == DisbursementStatus.CHECKED
     ):
         return dsb.approval_refusal(obj, user)
+    if action == "pay":
+        return dsb.payment_refusal(obj, user)
     if action in {"return", "reject"} and not _may_decide(obj, user):
         return _("A finance officer other than its preparer decides %(ref)s.") % {
             "ref": obj.case.reference
@@ -518,7 +535,10 @@ def _next_step(obj, approvals):
             "needed": obj.approvals_needed,
         }
     if obj.status == S.APPROVED:
-        return _("A finance officer sends the payment and records it.")
+        return _(
+            "A finance officer other than %(preparer)s and %(checker)s sends the "
+            "payment and records it."
+        ) % {"preparer": obj.prepared_by, "checker": obj.checked_by}
     if obj.status == S.PAID:
         return _(
             "A finance officer imports the bank statement that shows the payment; "
@@ -563,9 +583,7 @@ def disbursement_detail(request, reference, comment_form=None):
         "documents": Attachment.objects.filter(case=obj.case).select_related(
             "uploaded_by"
         ),
-        "timeline": TimelineEvent.objects.filter(case=obj.case)
-        .select_related("actor", "evidence")
-        .order_by("-occurred_at", "-id"),
+        "timeline": selectors.case_timeline(obj.case),
         "statement_lines": obj.statement_lines.select_related("statement"),
     }
     return render(request, "secretariat/disbursement_detail.html", context)

@@ -12,10 +12,38 @@ from rest_framework.test import APIClient
 
 from members.models import MemberState, MemberStatus
 from secretariat.celery import app as celery_app
+from secretariat.celery import hand_off_reset
 from secretariat.roles import Role
 from secretariat.twofactor import role_requires
 from tests.factories import PASSWORD, MemberStateFactory, UserFactory
 from tests.twofactor import mark_verified
+
+# Tests that share something outside the test database run on one xdist worker
+# each (``--dist loadgroup``): Chromium and its live servers, and the real Redis
+# databases and Celery workers of the delivery and fault tests.
+SERIAL_GROUPS = {
+    "browser": ("tests/browser/",),
+    "redis": (
+        "tests/secretariat/test_faults.py",
+        "tests/secretariat/test_notification_worker.py",
+    ),
+}
+REDIS_FIXTURES = {"shared_redis", "own_redis"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        group = next(
+            (
+                name
+                for name, prefixes in SERIAL_GROUPS.items()
+                if path.startswith(prefixes)
+            ),
+            "redis" if REDIS_FIXTURES & set(item.fixturenames) else None,
+        )
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +51,29 @@ def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     yield
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_append_only_triggers():
+    """Transactional tests (live server, threads, workers) empty the database
+    with one TRUNCATE, which the append-only tables refuse on PostgreSQL (ledger,
+    timeline, bid and security events: secretariat 0019, procurement 0011). The
+    test flush alone runs with ``session_replication_role = replica`` for its
+    own transaction, which skips user triggers; setting it needs a superuser
+    (the test database's ``postgres``), so the application's role cannot."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    sql_flush = DatabaseOperations.sql_flush
+
+    def sql_flush_past_triggers(self, style, tables, **options):
+        statements = sql_flush(self, style, tables, **options)
+        if not statements:
+            return statements
+        return ["SET LOCAL session_replication_role = replica;", *statements]
+
+    DatabaseOperations.sql_flush = sql_flush_past_triggers
+    yield
+    DatabaseOperations.sql_flush = sql_flush
 
 
 @pytest.fixture(autouse=True)
@@ -85,6 +136,7 @@ def _reset_celery_pools():
     kombu.pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    hand_off_reset()  # the connection requests hand their tasks over
 
 
 @pytest.fixture

@@ -18,13 +18,15 @@ def enrol(user, name="Authenticator app") -> TOTPDevice:
 
 
 def fresh_code(device: TOTPDevice) -> str:
-    """A code the server accepts now: the earliest time step within its tolerance
-    that is later than the last step it accepted, waiting for the next step when
-    every step in the window has been used."""
+    """A code the server accepts now and still accepts after the clock crosses
+    into the next time step: the earliest step from the current one up to the
+    tolerance that is later than the last step it accepted, waiting for the next
+    step when each of those has been used. A step before the current one is never
+    taken: it may leave the server's window before the server reads the code."""
     while True:
         device.refresh_from_db()
         now_step = int((time.time() - device.t0) // device.step) + device.drift
-        for step in range(now_step - device.tolerance, now_step + device.tolerance + 1):
+        for step in range(now_step, now_step + device.tolerance + 1):
             if step > device.last_t:
                 return str(hotp(device.bin_key, step, device.digits)).zfill(
                     device.digits

@@ -178,14 +178,23 @@ MOVEMENT_KINDS = [
 ]
 
 
+def _month_days(month: date) -> tuple[date, date]:
+    """The first day of the month and of the next."""
+    first = month.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1)
+
+
 def _ledger_movements(period: date) -> Section:
-    """The month's ledger entries per pool and kind (coalition figures)."""
+    """The month's ledger entries per pool and kind (coalition figures), by the
+    day the money moved (the entries' value date), not the day it was booked."""
     from secretariat.models import Pool
 
-    start, end = month_bounds(period)
+    first, following = _month_days(period)
     sums = {
         (row["pool"], row["kind"]): row["total"]
-        for row in LedgerEntry.objects.filter(created_at__gte=start, created_at__lt=end)
+        for row in LedgerEntry.objects.filter(
+            value_date__gte=first, value_date__lt=following
+        )
         .values("pool", "kind")
         .annotate(total=Sum("amount_eur"))
         .order_by()
@@ -726,14 +735,18 @@ LEDGER_COLUMNS = [
     Column(_("Bank reference")),
     Column(_("Memo")),
     Column(_("Recorded by")),
+    # The day the money moved; a month's copy holds the entries of that month.
+    Column(_("Value date"), DATE),
 ]
 
 
 def ledger_entries(period: date | None = None):
+    """The ledger in the order it was written; a month's copy holds the entries
+    whose money moved that month (their value date)."""
     entries = LedgerEntry.objects.order_by("created_at", "id")
     if period is not None:
-        start, end = month_bounds(period)
-        entries = entries.filter(created_at__gte=start, created_at__lt=end)
+        first, following = _month_days(period)
+        entries = entries.filter(value_date__gte=first, value_date__lt=following)
     return entries
 
 
@@ -746,15 +759,16 @@ def ledger_rows(entries) -> Iterator[tuple]:
         "commitment_id", "disbursement__case__reference",
         "contribution__bank_reference", "disbursement__bank_reference", "memo",
         "created_by__first_name", "created_by__last_name", "created_by__username",
+        "value_date",
     ).iterator(chunk_size=CHUNK_SIZE):  # fmt: skip
         (at, pk, pool, kind, amount, original, currency, rate, state, commitment,
          disbursement, credit_ref, payment_ref, memo, first, last,
-         username) = values  # fmt: skip
+         username, value_date) = values  # fmt: skip
         yield (
             at, pk, pool, str(kinds.get(kind, kind)), amount, original, currency,
             rate, state or "", f"COM-{commitment:05d}" if commitment else "",
             disbursement or "", credit_ref or payment_ref or "", memo,
-            f"{first} {last}".strip() or username,
+            f"{first} {last}".strip() or username, value_date,
         )  # fmt: skip
 
 
@@ -812,7 +826,8 @@ def ledger_copy_query() -> tuple[str, list]:
                 THEN {_text_cell("contribution.bank_reference")}
                 ELSE {_text_cell("disbursement.bank_reference")} END,
             {_text_cell("e.memo")},
-            person.name
+            person.name,
+            to_char(e.value_date, 'YYYY-MM-DD')
         FROM {LedgerEntry._meta.db_table} e
         JOIN (
             SELECT id, {_text_cell("name")} AS name

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.formatting import when_text
 from secretariat.models import (
     CASE_PREFIXES,
     Attachment,
@@ -47,17 +48,20 @@ def require_reason(reason: str) -> str:
 
 def enqueue_after_commit(task, *args) -> None:
     """Queue a Celery task once the transaction commits. A broker that cannot be
-    reached is logged, never turned into a failed request: the change is saved
-    and the work can be sent again."""
+    reached costs the request a short, fixed wait, once, and a line in the log,
+    never a failed request: the change is saved and the periodic tasks do the
+    work later (``secretariat.celery.hand_off``)."""
+    from secretariat.celery import hand_off
+    from secretariat.request_log import task_headers
+
+    headers = task_headers()  # of the request that queued it, not of the commit
 
     def publish():
         try:
-            # One quick retry, not Celery's three spaced ones: during a Redis
-            # outage a request telling many people would otherwise wait ~0.6 s
-            # per person. The outbox and the periodic resend cover what is lost.
-            task.apply_async(args, retry_policy={"max_retries": 1})
+            hand_off(task, *args, headers=headers)
         except Exception:
-            logger.exception("Could not queue %s%r", task.name, args)
+            # An eager task (no broker configured) that failed.
+            logger.exception("Could not run %s%r", task.name, args)
 
     transaction.on_commit(publish)
 
@@ -115,30 +119,80 @@ def check_transition(
     target: str,
     labels: Mapping[str, str],
     what: str,
+    subject=None,
+    field: str | None = "to_status",
 ) -> None:
-    """Refuse a move that the workflow's transition table does not allow."""
+    """Refuse a move that the workflow's transition table does not allow.
+
+    ``subject`` is the object whose timeline records its moves: a caller who
+    acted on a stale page (two approvers at once; a request someone else has
+    since moved on) is told who moved it, and when. ``field`` is the request's
+    field that named the target, ``None`` when the action itself implies it.
+    """
     if target not in labels:
         raise ApplicationError(
             _("“%(target)s” is not a status of %(what)s.")
             % {"target": target, "what": what},
-            field="to_status",
+            field=field,
         )
     allowed = transitions.get(current, {})
-    if target not in allowed:
-        possible = ", ".join(str(labels[s]) for s in allowed) or _("none")
+    if target in allowed:
+        return
+    moved = _last_move_to(subject, current) if subject is not None else None
+    if moved is not None and current == target:
+        # Not the caller's mistake: someone else got there first.
+        raise ConflictError(
+            _("%(what)s was already moved to “%(target)s” by %(who)s at %(when)s.")
+            % {
+                "what": what,
+                "target": labels[target],
+                "who": moved.actor or _("the system"),
+                "when": when_text(moved.occurred_at),
+            }
+        )
+    possible = ", ".join(str(labels[s]) for s in allowed) or _("none")
+    values = {
+        "what": what,
+        "current": labels[current],
+        "target": labels[target],
+        "possible": possible,
+    }
+    if moved is not None:
         raise ConflictError(
             _(
                 "%(what)s cannot move from “%(current)s” to “%(target)s”. "
+                "%(who)s moved it to “%(current)s” at %(when)s. "
                 "Possible next steps: %(possible)s."
             )
             % {
-                "what": what,
-                "current": labels[current],
-                "target": labels[target],
-                "possible": possible,
+                **values,
+                "who": moved.actor or _("the system"),
+                "when": when_text(moved.occurred_at),
             },
-            field="to_status",
+            field=field if current != target else None,
         )
+    raise ConflictError(
+        _(
+            "%(what)s cannot move from “%(current)s” to “%(target)s”. "
+            "Possible next steps: %(possible)s."
+        )
+        % values,
+        field=field if current != target else None,
+    )
+
+
+def _last_move_to(subject, status: str) -> TimelineEvent | None:
+    """The timeline event that moved ``subject`` into ``status`` last."""
+    return (
+        TimelineEvent.objects.filter(
+            subject_type=ContentType.objects.get_for_model(subject),
+            subject_id=subject.pk,
+            to_status=status,
+        )
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
 
 
 def timeline_record(

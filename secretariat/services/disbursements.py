@@ -42,7 +42,7 @@ from secretariat.models import (
     NotificationKind,
     StatementLine,
 )
-from secretariat.money import money_error, to_eur
+from secretariat.money import money_error, money_errors, to_eur
 from secretariat.notifications import notify, users_with_role
 from secretariat.roles import Role
 from secretariat.rules import is_co_lead_state_approver
@@ -122,6 +122,8 @@ def _move(request, *, to_status, actor, reason="", description=None) -> None:
         target=to_status,
         labels=LABELS,
         what=request.case.reference,
+        subject=request,
+        field=None,
     )
     request.status = to_status
     request.save(update_fields=["status"])
@@ -254,9 +256,8 @@ def _validated_fields(
         raise ApplicationError(_("Enter the payee's name."), field="payee_name")
     if not (purpose or "").strip():
         raise ApplicationError(_("Describe the purpose."), field="purpose")
-    error = money_error(amount, currency)
-    if error:
-        raise ApplicationError(error, field="amount")
+    for field, error in money_errors(amount, currency).items():
+        raise ApplicationError(error, field=field)
     categories = list(categories)
     _check_earmark(commitment, categories)
     # Always the recorded rate: whoever prepares a request cannot choose the EUR
@@ -542,6 +543,8 @@ def disbursement_approve(*, request: DisbursementRequest, actor, comment: str = 
                 target=S.APPROVED,
                 labels=LABELS,
                 what=request.case.reference,
+                subject=request,
+                field=None,
             )
         refusal = approval_refusal(request, actor)
         if refusal:
@@ -648,6 +651,24 @@ def disbursement_cancel(*, request: DisbursementRequest, actor, reason: str):
 # ---------------------------------------------------------------- paying
 
 
+def payment_refusal(request: DisbursementRequest, actor) -> str | None:
+    """Why ``actor`` may not record the payment of ``request`` now, or ``None``:
+    a third finance officer records it, neither its preparer nor its checker."""
+    if not actor.has_perm("secretariat.pay_disbursement", request):
+        return _("Only a finance officer records payments.")
+    if request.prepared_by_id == actor.pk:
+        return _(
+            "You prepared %(ref)s; a finance officer who neither prepared nor "
+            "checked it records its payment."
+        ) % {"ref": request.case.reference}
+    if request.checked_by_id == actor.pk:
+        return _(
+            "You checked %(ref)s; a finance officer who neither prepared nor "
+            "checked it records its payment."
+        ) % {"ref": request.case.reference}
+    return None
+
+
 def disbursement_mark_paid(
     *,
     request: DisbursementRequest,
@@ -683,7 +704,12 @@ def disbursement_mark_paid(
                 target=S.PAID,
                 labels=LABELS,
                 what=request.case.reference,
+                subject=request,
+                field=None,
             )
+        refusal = payment_refusal(request, actor)
+        if refusal:
+            raise ApplicationError(refusal)
         if request.approved_at and paid_on < timezone.localdate(request.approved_at):
             raise ApplicationError(
                 _("The payment date cannot be before the approval (%(date)s).")
@@ -733,6 +759,7 @@ def disbursement_mark_paid(
             % {"ref": request.case.reference, "payee": request.payee_name},
             disbursement=request,
             commitment=commitment,
+            value_date=request.paid_on,
             original_amount=request.amount.amount,
             original_currency=str(request.amount.currency),
             fx_rate=request.fx_rate,

@@ -152,6 +152,7 @@ def fund_credit_contribution(*, contribution, actor) -> LedgerEntry:
         memo=_("Contribution of %(state)s for %(year)s")
         % {"state": pledge.member_state.name, "year": pledge.year},
         contribution=contribution,
+        value_date=contribution.received_on,
         original_amount=contribution.amount.amount,
         original_currency=str(contribution.amount.currency),
         fx_rate=contribution.fx_rate,

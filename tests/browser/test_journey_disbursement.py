@@ -1,8 +1,8 @@
 """Journey 3, in a real browser: a finance officer prepares a disbursement above
 the one-approver limit; a second finance officer checks it; a co-lead approver
 of Latvia and one of the United Kingdom approve it, each with a fresh code from
-their authenticator app; it is marked paid and reconciled from the bank
-statement."""
+their authenticator app; a third finance officer (neither preparer nor checker)
+marks it paid and it is reconciled from the bank statement."""
 
 from decimal import Decimal
 
@@ -53,8 +53,12 @@ def test_disbursement_from_draft_to_reconciled(people, latvia, uk, sign_in):
         username="checker", first_name="Anna", last_name="Bērziņa",
         roles=[Role.FINANCE_OFFICER],
     )  # fmt: skip
+    payer = UserFactory(
+        username="payer", first_name="Ingrid", last_name="Berg",
+        roles=[Role.FINANCE_OFFICER],
+    )  # fmt: skip
     approvers = [people.approver_lv, people.approver_uk]
-    enrol_staff(people.finance, checker, *approvers)
+    enrol_staff(people.finance, checker, payer, *approvers)
 
     # The finance officer prepares the request and submits it for checking.
     finance = sign_in(people.finance)
@@ -104,10 +108,12 @@ def test_disbursement_from_draft_to_reconciled(people, latvia, uk, sign_in):
         expect(page.locator("main")).to_contain_text("Your approval of")
     expect(page.locator("h1 .status")).to_have_text("Approved")
 
-    # The payment goes out; the bank's statement reconciles it.
-    finance.reload()
+    # The payment goes out, recorded by a third finance officer (neither the
+    # preparer nor the checker); the bank's statement reconciles it.
+    paying = sign_in(payer)
+    open_request(paying, reference)
     act(
-        finance,
+        paying,
         "Mark paid",
         **{
             "Payment order": "PO-2026-0042",
@@ -115,7 +121,8 @@ def test_disbursement_from_draft_to_reconciled(people, latvia, uk, sign_in):
             "Paid on": timezone.localdate().isoformat(),
         },
     )
-    expect(finance.locator("h1 .status")).to_have_text("Paid")
+    expect(paying.locator("h1 .status")).to_have_text("Paid")
+    finance.reload()
     finance.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Fund"
     ).click()

@@ -424,7 +424,7 @@ def test_a_conflict_of_interest_removes_the_evaluator(people, opened, api_for):
     assert recused["standing"] == MemberStanding.RECUSED
     refused(post(api, f"{url}declare/", {"conflict": False}), 409, "already declared")
     # The recused evaluator reads no bid, and may not score.
-    assert api.get(f"/api/bids/{bids['lv'].pk}/offer/").status_code == 404
+    assert api.get(f"/api/bids/{bids['lv'].public_id}/offer/").status_code == 404
     assert results(api.get("/api/bids/")) == []
     ok(
         post(
@@ -443,7 +443,7 @@ def test_a_conflict_of_interest_removes_the_evaluator(people, opened, api_for):
         post(
             api,
             f"{url}scores/",
-            {"bid": bids["lv"].pk, "criterion": "price", "value": 50},
+            {"bid": str(bids["lv"].public_id), "criterion": "price", "value": 50},
         ),
         409,
         "Declare that you have no conflict of interest before scoring.",
@@ -475,7 +475,7 @@ def test_scores_are_independent_until_submitted(people, opened, api_for):
         return post(
             api,
             f"/api/committee-members/{seat.pk}/scores/",
-            {"bid": bids[bid].pk, "criterion": criterion, "value": value},
+            {"bid": str(bids[bid].public_id), "criterion": criterion, "value": value},
         )
 
     for api, seat, value in zip(apis, seats, (80, 40), strict=True):
@@ -528,7 +528,7 @@ def test_an_incomplete_scoresheet_is_refused(people, opened, api_for):
         post(
             api,
             f"/api/committee-members/{seats[0].pk}/scores/",
-            {"bid": bids["lv"].pk, "criterion": "price", "value": 70},
+            {"bid": str(bids["lv"].public_id), "criterion": "price", "value": 70},
         ),
         201,
     )
@@ -536,7 +536,7 @@ def test_an_incomplete_scoresheet_is_refused(people, opened, api_for):
         post(
             api,
             f"/api/committee-members/{seats[0].pk}/scores/",
-            {"bid": bids["lv"].pk, "criterion": "price", "value": 101},
+            {"bid": str(bids["lv"].public_id), "criterion": "price", "value": 101},
         ),
         400,
         "A score is a whole number from 0 to 100.",
@@ -564,7 +564,11 @@ def test_a_pending_complaint_blocks_the_contract(people, latvia, evaluated, api_
         post(
             procurement,
             "/api/awards/",
-            {"lot": bids["lv"].lot_id, "bid": bids["lv"].pk, "justification": "Best"},
+            {
+                "lot": bids["lv"].lot_id,
+                "bid": str(bids["lv"].public_id),
+                "justification": "Best",
+            },
         ),
         201,
     )
@@ -646,7 +650,11 @@ def test_the_recommender_never_approves(people, evaluated, api_for):
         post(
             api,
             "/api/awards/",
-            {"lot": bids["lv"].lot_id, "bid": bids["lv"].pk, "justification": "Best"},
+            {
+                "lot": bids["lv"].lot_id,
+                "bid": str(bids["lv"].public_id),
+                "justification": "Best",
+            },
         ),
         201,
     )
@@ -846,7 +854,7 @@ def test_workflow_fields_cannot_be_set_by_the_caller(people, latvia, bidders,
         ),
         201,
     )  # fmt: skip
-    bid = Bid.objects.get(pk=submitted["id"])
+    bid = Bid.objects.get(public_id=submitted["id"])
     assert bid.manufacturer == maker_lv
     assert bid.status == "submitted"
     assert bid.eligible is None
@@ -877,7 +885,7 @@ def test_workflow_fields_cannot_be_set_by_the_caller(people, latvia, bidders,
             procurement,
             "/api/awards/",
             {
-                "lot": bid.lot_id, "bid": bid.pk, "justification": "Best",
+                "lot": bid.lot_id, "bid": str(bid.public_id), "justification": "Best",
                 "status": "approved", "approved_by": people.approver_uk.pk,
                 "standstill_until": iso(timezone.now()),
             },

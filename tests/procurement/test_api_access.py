@@ -454,7 +454,11 @@ def test_bids_after_opening_are_not_changed(people, bidders, tender, api_for):
     own = bid(rep_lv, tender)
     services.tender_open(tender=past_deadline(tender), actor=people.procurement)
     api = api_for(rep_lv)
-    refused(post(api, f"/api/bids/{own.pk}/withdraw/"), 409, "accepted while tendering")
+    refused(
+        post(api, f"/api/bids/{own.public_id}/withdraw/"),
+        409,
+        "accepted while tendering",
+    )
     assert refresh(own).status == "submitted"
 
 
@@ -523,7 +527,11 @@ def recommended(people, evaluated):
 def test_who_recommends_and_approves_awards(people, evaluated, bidders, api_for):
     _tender, bids, rep_gb = evaluated
     (_m, rep_lv), _ = bidders
-    body = {"lot": bids["lv"].lot_id, "bid": bids["lv"].pk, "justification": "Best"}
+    body = {
+        "lot": bids["lv"].lot_id,
+        "bid": str(bids["lv"].public_id),
+        "justification": "Best",
+    }
     for user in [people.officer, people.approver_uk, rep_lv, people.evaluator]:
         assert post(api_for(user), "/api/awards/", body).status_code == 403
     award = ok(post(api_for(people.procurement), "/api/awards/", body), 201)
@@ -686,5 +694,5 @@ def test_a_third_company_sees_nothing_of_the_others(people, latvia, contract, ap
     assert [m["name"] for m in results(api.get("/api/manufacturers/"))] == [
         "SIA Trešais"
     ]
-    for bid_id in Bid.objects.values_list("pk", flat=True):
+    for bid_id in Bid.objects.values_list("public_id", flat=True):
         assert api.get(f"/api/bids/{bid_id}/").status_code == 404

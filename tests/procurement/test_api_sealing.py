@@ -4,6 +4,8 @@ not co-lead approvers, not administrators or superusers, not evaluators, not
 liaisons, not the other bidders. A refusal about a sealed bid reads exactly like
 one about a bid that does not exist."""
 
+import uuid
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -65,7 +67,7 @@ def _same_answer(first, second, ids=()):
     """The same status and body, but for the ids each request named."""
     texts = [str(first.json()), str(second.json())]
     for index, pk in enumerate(ids):
-        texts[index] = texts[index].replace(f'"{pk}"', '"<id>"')
+        texts[index] = texts[index].replace(str(pk), "<id>")
     assert (first.status_code, texts[0]) == (second.status_code, texts[1])
     return first
 
@@ -78,7 +80,7 @@ def test_before_opening_nobody_but_the_bidder_learns_anything(
     user = _user(name, people, rival)
     api = api_for(user)
     ref = tender.case.reference
-    missing = own.pk + 1000
+    missing = uuid.uuid4()
 
     # Not in any list of bids (a liaison has none to list at all).
     listing = api.get("/api/bids/")
@@ -99,14 +101,14 @@ def test_before_opening_nobody_but_the_bidder_learns_anything(
     expected = 403 if name == "liaison_lv" else 404
     for path in ("{}/", "{}/offer/", "{}/history/"):
         answer = _same_answer(
-            api.get("/api/bids/" + path.format(own.pk)),
+            api.get("/api/bids/" + path.format(own.public_id)),
             api.get("/api/bids/" + path.format(missing)),
         )
         assert answer.status_code == expected
     for path in ("change/", "withdraw/"):
         body = bid_body(own.lot_id, "1.00") if path == "change/" else {}
         answer = _same_answer(
-            post(api, f"/api/bids/{own.pk}/{path}", body),
+            post(api, f"/api/bids/{own.public_id}/{path}", body),
             post(api, f"/api/bids/{missing}/{path}", body),
         )
         assert answer.status_code in {403, 404}
@@ -134,17 +136,17 @@ def test_before_opening_nobody_but_the_bidder_learns_anything(
     # exist.
     award = {"lot": own.lot_id, "justification": "Cheapest"}
     _same_answer(
-        post(api, "/api/awards/", {**award, "bid": own.pk}),
-        post(api, "/api/awards/", {**award, "bid": missing}),
-        ids=(own.pk, missing),
+        post(api, "/api/awards/", {**award, "bid": str(own.public_id)}),
+        post(api, "/api/awards/", {**award, "bid": str(missing)}),
+        ids=(own.public_id, missing),
     )
 
 
 def test_the_bidder_reads_their_own_sealed_bid(sealed, api_for):
     tender, own, rep_lv, _rival = sealed
     api = api_for(rep_lv)
-    assert [b["id"] for b in results(api.get("/api/bids/"))] == [own.pk]
-    offer = ok(api.get(f"/api/bids/{own.pk}/offer/"))
+    assert [b["id"] for b in results(api.get("/api/bids/"))] == [str(own.public_id)]
+    offer = ok(api.get(f"/api/bids/{own.public_id}/offer/"))
     assert offer["unit_price"] == SECRET_PRICE
     assert offer["quantity"] == 250
     assert offer["compliance"] == {"night_camera": "yes"}
@@ -152,7 +154,7 @@ def test_the_bidder_reads_their_own_sealed_bid(sealed, api_for):
     # The tender still tells the bidder nothing of the others.
     assert_tells_nothing_of_bids(api.get(f"/api/tenders/{tender.case.reference}/"))
     # The bid's own history, with the receipt of the sealed version.
-    history = ok(api.get(f"/api/bids/{own.pk}/history/"))
+    history = ok(api.get(f"/api/bids/{own.public_id}/history/"))
     assert [(e["action"], e["actor"]) for e in history] == [
         ("submitted", rep_lv.username)
     ]
@@ -163,17 +165,19 @@ def test_a_sealed_bid_is_scored_by_nobody(people, sealed, api_for):
     tender, own, _rep, _rival = sealed
     seat = tender.committee.get()
     api = api_for(people.evaluator)
-    missing = own.pk + 1000
+    missing = uuid.uuid4()
     score = {"criterion": "price", "value": 90}
     first = post(
-        api, f"/api/committee-members/{seat.pk}/scores/", {**score, "bid": own.pk}
+        api,
+        f"/api/committee-members/{seat.pk}/scores/",
+        {**score, "bid": str(own.public_id)},
     )
     second = post(
-        api, f"/api/committee-members/{seat.pk}/scores/", {**score, "bid": missing}
+        api, f"/api/committee-members/{seat.pk}/scores/", {**score, "bid": str(missing)}
     )
     assert first.status_code == 400
-    assert first.json()["bid"] == [f'Invalid pk "{own.pk}" - object does not exist.']
-    assert second.json()["bid"] == [f'Invalid pk "{missing}" - object does not exist.']
+    assert first.json()["bid"] == [f"There is no bid {own.public_id}."]
+    assert second.json()["bid"] == [f"There is no bid {missing}."]
     # Declaring before the opening is refused without naming anyone.
     response = post(
         api, f"/api/committee-members/{seat.pk}/declare/", {"conflict": False}
@@ -192,20 +196,23 @@ def test_after_opening_staff_see_every_bid_at_once(people, sealed, api_for):
     assert opened["bids_received"] == 2
     assert [lot["bids_received"] for lot in opened["lots"]] == [2]
     seen = results(staff.get(f"/api/bids/?tender={tender.case.reference}"))
-    assert {b["id"] for b in seen} == {own.pk, other.pk}
+    assert {b["id"] for b in seen} == {str(own.public_id), str(other.public_id)}
     assert {b["eligible"] for b in seen} == {True}
     for who in ("procurement", "finance", "approver_lv", "admin"):
         api = api_for(getattr(people, who))
         assert len(results(api.get("/api/bids/"))) == 2
-        assert ok(api.get(f"/api/bids/{own.pk}/offer/"))["unit_price"] == SECRET_PRICE
+        assert (
+            ok(api.get(f"/api/bids/{own.public_id}/offer/"))["unit_price"]
+            == SECRET_PRICE
+        )
     # The other bidder still reads only their own bid and offer.
     api = api_for(rival)
-    assert [b["id"] for b in results(api.get("/api/bids/"))] == [other.pk]
-    assert api.get(f"/api/bids/{own.pk}/offer/").status_code == 404
+    assert [b["id"] for b in results(api.get("/api/bids/"))] == [str(other.public_id)]
+    assert api.get(f"/api/bids/{own.public_id}/offer/").status_code == 404
     # The evaluator reads offers only after declaring no conflict.
     seat = tender.committee.get()
     evaluator = api_for(people.evaluator)
-    assert evaluator.get(f"/api/bids/{own.pk}/offer/").status_code == 404
+    assert evaluator.get(f"/api/bids/{own.public_id}/offer/").status_code == 404
     bidders = ok(evaluator.get(f"/api/committee-members/{seat.pk}/bidders/"))
     assert [b["name"] for b in bidders] == ["SIA Baltic UAV", "UK Drones Ltd"]
     ok(
@@ -213,7 +220,7 @@ def test_after_opening_staff_see_every_bid_at_once(people, sealed, api_for):
             evaluator, f"/api/committee-members/{seat.pk}/declare/", {"conflict": False}
         )
     )
-    offer = ok(evaluator.get(f"/api/bids/{own.pk}/offer/"))
+    offer = ok(evaluator.get(f"/api/bids/{own.public_id}/offer/"))
     assert offer["unit_price"] == SECRET_PRICE
 
 
@@ -245,17 +252,16 @@ def test_a_tender_ended_before_its_opening_keeps_its_bids_sealed(
     for who in ("procurement", "admin", "approver_lv"):
         api = api_for(getattr(people, who))
         assert results(api.get("/api/bids/")) == []
-        assert api.get(f"/api/bids/{own.pk}/").status_code == 404
-        assert api.get(f"/api/bids/{own.pk}/offer/").status_code == 404
+        assert api.get(f"/api/bids/{own.public_id}/").status_code == 404
+        assert api.get(f"/api/bids/{own.public_id}/offer/").status_code == 404
         detail = api.get(f"/api/tenders/{tender.case.reference}/")
         assert detail.json()["sealed"] is True
         assert_tells_nothing_of_bids(detail, SECRET_PRICE, SECRET_DOCUMENT)
         with pytest.raises(PermissionDenied):
             services.bid_offer(own, user=getattr(people, who))
     # The bidder still reads their own.
-    assert ok(api_for(rep_lv).get(f"/api/bids/{own.pk}/offer/"))["unit_price"] == (
-        SECRET_PRICE
-    )
+    offer = ok(api_for(rep_lv).get(f"/api/bids/{own.public_id}/offer/"))
+    assert offer["unit_price"] == SECRET_PRICE
     # Nor does the public OCDS release, nor the admin, tell of the bids.
     release = client.get(
         reverse("procurement:ocds_release_package", args=[tender.case.reference])
@@ -273,12 +279,12 @@ def test_a_superuser_without_roles_is_bound_like_staff(people, sealed, api_for):
     root = UserFactory(username="root", is_superuser=True, is_staff=True)
     api = api_for(root)
     assert results(api.get("/api/bids/")) == []
-    assert api.get(f"/api/bids/{own.pk}/offer/").status_code == 404
+    assert api.get(f"/api/bids/{own.public_id}/offer/").status_code == 404
     assert UserFactory._meta.model.objects.get(pk=root.pk).groups.count() == 0
     assert not root.groups.filter(name=Role.MANUFACTURER_REPRESENTATIVE).exists()
     past_deadline(tender)
     services.tender_open(tender=tender, actor=people.procurement)
-    assert [b["id"] for b in results(api.get("/api/bids/"))] == [own.pk]
+    assert [b["id"] for b in results(api.get("/api/bids/"))] == [str(own.public_id)]
 
 
 def test_a_staff_account_pointing_at_the_bidder_reads_nothing(people, sealed, api_for):
@@ -292,4 +298,4 @@ def test_a_staff_account_pointing_at_the_bidder_reads_nothing(people, sealed, ap
         services.bid_offer(own, user=refresh(officer))
     api = api_for(refresh(officer))
     assert results(api.get("/api/bids/")) == []
-    assert api.get(f"/api/bids/{own.pk}/offer/").status_code == 404
+    assert api.get(f"/api/bids/{own.public_id}/offer/").status_code == 404

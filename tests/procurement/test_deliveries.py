@@ -42,12 +42,13 @@ def test_an_accepted_delivery_drafts_the_payment(people, contract):
 
     # A finance officer takes the draft over and it goes through the fund.
     checker = UserFactory(username="checker", roles=["finance_officer"])
+    payer = UserFactory(username="payer", roles=["finance_officer"])
     dsb.disbursement_adopt(request=request, actor=people.finance)
     dsb.disbursement_submit(request=request, actor=people.finance)
     dsb.disbursement_check(request=request, actor=checker)
     dsb.disbursement_approve(request=request, actor=people.approver_lv)
     dsb.disbursement_mark_paid(
-        request=request, actor=people.finance, payment_order="PO-1",
+        request=request, actor=payer, payment_order="PO-1",
         bank_reference="BANK-DLV-1", paid_on=timezone.localdate(),
     )  # fmt: skip
     pool = Pool.objects.get(code="unrestricted")

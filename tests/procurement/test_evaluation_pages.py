@@ -36,9 +36,9 @@ def test_the_bids_are_shown_a_page_at_a_time(client, people, scoring):
     client.force_login(people.evaluator)
     page_one = html_of(client.get(url("evaluation", seat.pk)))
     page_two = html_of(client.get(url("evaluation", seat.pk) + "?page=2"))
-    assert f'id="bid-{first.pk}"' in page_one
-    assert f'id="bid-{second.pk}"' not in page_one
-    assert f'id="bid-{second.pk}"' in page_two
+    assert f'id="bid-{first.public_id}"' in page_one
+    assert f'id="bid-{second.public_id}"' not in page_one
+    assert f'id="bid-{second.public_id}"' in page_two
     assert "Page 1 of 2" in page_one
     # Every eligible bid counts, not only those on the page.
     assert "0 of 2 bids scored" in page_one
@@ -48,11 +48,11 @@ def test_saved_scores_come_back_to_the_bids_page(client, people, scoring):
     seat, _first, second = scoring
     client.force_login(people.evaluator)
     response = client.post(
-        url("evaluation_score", seat.pk, second.pk), score_form(second, 80)
+        url("evaluation_score", seat.pk, second.public_id), score_form(second, 80)
     )
     assert response.status_code == 302
     assert response["Location"] == (
-        url("evaluation", seat.pk) + f"?page=2#bid-{second.pk}"
+        url("evaluation", seat.pk) + f"?page=2#bid-{second.public_id}"
     )
 
 
@@ -60,10 +60,10 @@ def test_refused_scores_are_shown_on_the_bids_page(client, people, scoring):
     seat, _first, second = scoring
     client.force_login(people.evaluator)
     response = client.post(
-        url("evaluation_score", seat.pk, second.pk), score_form(second, 150)
+        url("evaluation_score", seat.pk, second.public_id), score_form(second, 150)
     )
     html = html_of(response)
-    assert f'id="bid-{second.pk}"' in html
+    assert f'id="bid-{second.public_id}"' in html
     assert "Ensure this value is less than or equal to 100." in html
 
 
@@ -78,18 +78,22 @@ def test_the_page_reads_the_scores_of_the_bids_it_shows(client, people, scoring)
     seat, first, second = scoring
     client.force_login(people.evaluator)
     page_one = url("evaluation", seat.pk)
-    client.post(url("evaluation_score", seat.pk, second.pk), score_form(second, 80))
+    client.post(
+        url("evaluation_score", seat.pk, second.public_id), score_form(second, 80)
+    )
     one_scored, html = _queries(client, page_one)
     # The count covers every page; the form shows this page's bid only.
     assert "1 of 2 bids scored" in html
-    assert f'name="bid-{second.pk}-price"' not in html
-    assert f'name="bid-{first.pk}-price"' in html
+    assert f'name="bid-{second.public_id}-price"' not in html
+    assert f'name="bid-{first.public_id}-price"' in html
     assert 'value="80"' not in html
 
-    client.post(url("evaluation_score", seat.pk, first.pk), score_form(first, 70))
+    client.post(
+        url("evaluation_score", seat.pk, first.public_id), score_form(first, 70)
+    )
     both_scored, html = _queries(client, page_one)
     assert "2 of 2 bids scored" in html
-    assert f'name="bid-{first.pk}-price" value="70"' in html
+    assert f'name="bid-{first.public_id}-price" value="70"' in html
     # More scores, the same queries: none per score or per bid.
     assert both_scored == one_scored <= 20
 

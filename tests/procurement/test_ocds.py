@@ -2,40 +2,22 @@
 validated against the standard's schema with no error, and never showing a
 sealed bid."""
 
-import json
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from jsonschema import Draft4Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
 
 from procurement import services
 from secretariat.services import disbursements as dsb
 from tests.factories import UserFactory
 from tests.procurement.helpers import SECRET_PRICE, bid, to_tendering
+from tests.procurement.ocds_schema import ocds_validator
 
 pytestmark = pytest.mark.django_db
-SCHEMAS = Path(settings.BASE_DIR).parent / "shared" / "schemas" / "ocds-1.1.5"
-RELEASE_URL = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
 
 
 @pytest.fixture(scope="module")
 def validator():
-    assert SCHEMAS.is_dir(), (
-        f"The OCDS schemas are expected in {SCHEMAS} (the project's ../shared)."
-    )
-    package = json.loads((SCHEMAS / "release-package-schema.json").read_text())
-    release = json.loads((SCHEMAS / "release-schema.json").read_text())
-    registry = Registry().with_resource(
-        RELEASE_URL, Resource.from_contents(release, default_specification=DRAFT4)
-    )
-    return Draft4Validator(
-        package, registry=registry, format_checker=Draft4Validator.FORMAT_CHECKER
-    )
+    return ocds_validator()
 
 
 def fetch(client, tender):
@@ -86,12 +68,13 @@ def test_from_award_to_payment_the_package_stays_valid(client, people, contract,
     )  # fmt: skip
     request = delivery.disbursement
     checker = UserFactory(username="checker", roles=["finance_officer"])
+    payer = UserFactory(username="payer", roles=["finance_officer"])
     dsb.disbursement_adopt(request=request, actor=people.finance)
     dsb.disbursement_submit(request=request, actor=people.finance)
     dsb.disbursement_check(request=request, actor=checker)
     dsb.disbursement_approve(request=request, actor=people.approver_lv)
     dsb.disbursement_mark_paid(
-        request=request, actor=people.finance, payment_order="PO-1",
+        request=request, actor=payer, payment_order="PO-1",
         bank_reference="BANK-OCDS-1", paid_on=timezone.localdate(),
     )  # fmt: skip
 

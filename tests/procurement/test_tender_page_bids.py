@@ -23,9 +23,9 @@ def test_opened_bids_are_shown_a_page_at_a_time(people, evaluated, web, monkeypa
     page_one = html_of(browser.get(tender_url(tender)))
     page_two = html_of(browser.get(tender_url(tender) + "?page=2"))
     # By lot, then manufacturer: SIA Baltic UAV before UK Drones Ltd.
-    assert url("bid", bids["lv"].pk) in page_one
-    assert url("bid", bids["gb"].pk) not in page_one
-    assert url("bid", bids["gb"].pk) in page_two
+    assert url("bid", bids["lv"].public_id) in page_one
+    assert url("bid", bids["gb"].public_id) not in page_one
+    assert url("bid", bids["gb"].public_id) in page_two
     assert "EUR 1,600.00" in page_two
     assert "Page 1 of 2" in page_one
     assert "2 bids opened" in page_one

@@ -112,11 +112,11 @@ def test_a_tender_from_requirement_to_payable_delivery(people, latvia, bidders, 
             bid_form(price, document_1=pdf("datasheet.pdf")),
         )
         own = Bid.objects.get(manufacturer=rep.manufacturer)
-        assert done["Location"] == url("bid", own.pk)
-        shown = html_of(browser.get(url("bid", own.pk)))
+        assert done["Location"] == url("bid", own.public_id)
+        shown = html_of(browser.get(url("bid", own.public_id)))
         assert f"EUR {Decimal(price):,.2f}" in shown
         assert "datasheet.pdf" in shown
-        document = browser.get(url("bid_document", own.pk, 0))
+        document = browser.get(url("bid_document", own.public_id, 0))
         assert document.status_code == 200
         assert document.content.startswith(b"%PDF")
     lv_bid = Bid.objects.get(manufacturer=maker_lv)
@@ -163,7 +163,7 @@ def test_a_tender_from_requirement_to_payable_delivery(people, latvia, bidders, 
         assert str(people.evaluator) not in page or evaluator == people.evaluator
         for bid, value in ((lv_bid, lv_score), (gb_bid, gb_score)):
             response = browser.post(
-                url("evaluation_score", seat.pk, bid.pk), score_form(bid, value)
+                url("evaluation_score", seat.pk, bid.public_id), score_form(bid, value)
             )
             assert response.status_code == 302
         response = browser.post(url("evaluation_submit", seat.pk), {})
@@ -179,7 +179,7 @@ def test_a_tender_from_requirement_to_payable_delivery(people, latvia, bidders, 
     ranked = html_of(officer.get(tender_url(tender)))
     assert "Ranking" in ranked
     posted(officer, url("award_recommend", reference, 1), {
-        "bid": lv_bid.pk, "justification": "Best weighted score"})  # fmt: skip
+        "bid": lv_bid.public_id, "justification": "Best weighted score"})  # fmt: skip
     award = Award.objects.get()
     approver = web(people.approver_uk)
     assert url("award_approve", award.pk) in html_of(approver.get(tender_url(tender)))

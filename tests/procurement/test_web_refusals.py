@@ -117,10 +117,10 @@ def test_a_conflict_of_interest_must_be_described_and_removes_the_evaluator(
     page = html_of(browser.get(url("evaluation", seat.pk)))
     assert "1,234.56" not in page
     response = browser.post(
-        url("evaluation_score", seat.pk, sealed.pk), score_form(sealed, 90)
+        url("evaluation_score", seat.pk, sealed.public_id), score_form(sealed, 90)
     )
     assert response.status_code == 404
-    assert browser.get(url("bid", sealed.pk)).status_code == 404
+    assert browser.get(url("bid", sealed.public_id)).status_code == 404
     assert not Score.objects.exists()
 
 
@@ -270,17 +270,17 @@ def test_a_changed_bid_keeps_its_documents_unless_told_otherwise(
     tender = to_tendering(tender, people)
     own = bid(rep_lv, tender, documents=[pdf("first.pdf")])
     browser = web(rep_lv)
-    form = html_of(browser.get(url("bid_change", own.pk)))
+    form = html_of(browser.get(url("bid_change", own.public_id)))
     assert 'value="1234.56"' in form and "first.pdf" in form
     changed = bid_form(
         price="1300.00", keep_documents="on", document_1=pdf("second.pdf")
     )
-    response = browser.post(url("bid_change", own.pk), changed)
+    response = browser.post(url("bid_change", own.public_id), changed)
     assert response.status_code == 302
     offer = services.bid_offer(refresh(own), user=rep_lv)
     assert offer["unit_price"] == "1300.00"
     assert [d["name"] for d in offer["documents"]] == ["first.pdf", "second.pdf"]
-    browser.post(url("bid_change", own.pk), bid_form(price="1250.00"))
+    browser.post(url("bid_change", own.public_id), bid_form(price="1250.00"))
     offer = services.bid_offer(refresh(own), user=rep_lv)
     assert offer["documents"] == []
     assert Decimal(offer["unit_price"]) == Decimal("1250.00")
@@ -293,10 +293,10 @@ def test_a_withdrawn_bid_is_confirmed_first(people, bidders, tender, web):
     tender = to_tendering(tender, people)
     own = bid(rep_lv, tender)
     browser = web(rep_lv)
-    response = browser.post(url("bid_withdraw", own.pk), {})
+    response = browser.post(url("bid_withdraw", own.public_id), {})
     assert errors_of(response, "confirm") == ["Tick the box to confirm."]
     assert refresh(own).status == "submitted"
-    response = browser.post(url("bid_withdraw", own.pk), {"confirm": "on"})
+    response = browser.post(url("bid_withdraw", own.public_id), {"confirm": "on"})
     assert response.status_code == 302
     assert refresh(own).status == "withdrawn"
     # The lot can be bid for again.

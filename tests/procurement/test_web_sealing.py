@@ -94,7 +94,7 @@ def test_no_page_gives_away_a_sealed_bid(people, sealed, web, who, stage):
         if page == tender_url(tender):
             # Not even who has bid.
             assert "SIA Baltic UAV" not in html, (who, page)
-    bid_pk = sealed["bid"].pk
+    bid_pk = sealed["bid"].public_id
     assert browser.get(url("bid", bid_pk)).status_code == 404
     assert browser.get(url("bid_document", bid_pk, 0)).status_code == 404
 
@@ -107,7 +107,7 @@ def test_staff_are_told_the_bids_are_sealed_and_nothing_more(people, sealed, web
 
 def test_the_bidder_sees_its_own_offer_and_documents(people, sealed, web):
     browser = web(sealed["rep_lv"])
-    bid_pk = sealed["bid"].pk
+    bid_pk = sealed["bid"].public_id
     tender_page = html_of(browser.get(tender_url(sealed["tender"])))
     assert "EUR 1,234.56" in tender_page
     page = html_of(browser.get(url("bid", bid_pk)))
@@ -129,14 +129,14 @@ def test_after_opening_staff_see_every_bid(people, sealed, web):
         html = html_of(browser.get(tender_url(tender)))
         assert "SIA Baltic UAV" in html and "UK Drones Ltd" in html, who
         assert "EUR 1,234.56" in html and "EUR 1,500.00" in html, who
-        page = browser.get(url("bid", sealed["bid"].pk))
+        page = browser.get(url("bid", sealed["bid"].public_id))
         assert page.status_code == 200, who
         assert "secret-datasheet.pdf" in html_of(page), who
     # Other bidders and liaisons still never read someone else's offer.
     for who in ["rep_gb", "liaison_lv"]:
         browser = web(user_of(people, sealed, who))
         assert "1,234.56" not in html_of(browser.get(tender_url(tender)))
-        assert browser.get(url("bid", sealed["bid"].pk)).status_code == 404
+        assert browser.get(url("bid", sealed["bid"].public_id)).status_code == 404
 
 
 def test_an_evaluator_reads_the_bids_only_after_declaring(people, sealed, web):
@@ -147,11 +147,11 @@ def test_an_evaluator_reads_the_bids_only_after_declaring(people, sealed, web):
     page = html_of(browser.get(url("evaluation", seat.pk)))
     assert "SIA Baltic UAV" in page  # the bidders, to declare about
     assert leaks(page) == []
-    assert browser.get(url("bid", sealed["bid"].pk)).status_code == 404
+    assert browser.get(url("bid", sealed["bid"].public_id)).status_code == 404
     browser.post(url("evaluation_declare", seat.pk), {"conflict": "no"})
     page = html_of(browser.get(url("evaluation", seat.pk)))
     assert "EUR 1,234.56" in page
-    assert browser.get(url("bid", sealed["bid"].pk)).status_code == 200
+    assert browser.get(url("bid", sealed["bid"].public_id)).status_code == 200
 
 
 def test_a_tender_cancelled_before_opening_keeps_its_bids_sealed(people, sealed, web):
@@ -165,9 +165,9 @@ def test_a_tender_cancelled_before_opening_keeps_its_bids_sealed(people, sealed,
         assert leaks(html) == [], who
         assert "SIA Baltic UAV" not in html, who
         assert "they stay sealed" in html, who
-        assert browser.get(url("bid", sealed["bid"].pk)).status_code == 404
+        assert browser.get(url("bid", sealed["bid"].public_id)).status_code == 404
     own = web(sealed["rep_lv"])
-    assert "EUR 1,234.56" in html_of(own.get(url("bid", sealed["bid"].pk)))
+    assert "EUR 1,234.56" in html_of(own.get(url("bid", sealed["bid"].public_id)))
 
 
 def test_the_bid_page_shows_its_history_to_whoever_may_read_the_bid(
@@ -179,12 +179,12 @@ def test_the_bid_page_shows_its_history_to_whoever_may_read_the_bid(
         delivery_schedule="soon", keep_documents=True,
     )  # fmt: skip
     digests = list(sealed_bid.events.values_list("sealed_digest", flat=True))
-    page = html_of(web(sealed["rep_lv"]).get(url("bid", sealed_bid.pk)))
+    page = html_of(web(sealed["rep_lv"]).get(url("bid", sealed_bid.public_id)))
     assert "History of this bid" in page
     assert "Submitted" in page and "Changed" in page
     assert all(d[:16] in page for d in digests)
     services.tender_open(
         tender=past_deadline(sealed["tender"]), actor=people.procurement
     )
-    staff_page = html_of(web(people.procurement).get(url("bid", sealed_bid.pk)))
+    staff_page = html_of(web(people.procurement).get(url("bid", sealed_bid.public_id)))
     assert all(d[:16] in staff_page for d in digests)

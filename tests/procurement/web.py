@@ -55,6 +55,6 @@ def bid_form(price=SECRET_PRICE, quantity=250, **extra):
 
 
 def score_form(bid, value, comment="Scored"):
-    data = {f"bid-{bid.pk}-{criterion}": value for criterion in CRITERIA}
-    data[f"bid-{bid.pk}-comment"] = comment
+    data = {f"bid-{bid.public_id}-{criterion}": value for criterion in CRITERIA}
+    data[f"bid-{bid.public_id}-comment"] = comment
     return data

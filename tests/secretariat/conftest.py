@@ -4,5 +4,6 @@ from tests.secretariat.fund_fixtures import (  # noqa: F401
     draft,
     funded,
     non_lethal,
+    payer,
     unrestricted,
 )

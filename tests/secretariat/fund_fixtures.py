@@ -38,6 +38,22 @@ def checker(db):
     return UserFactory(username="checker", roles=["finance_officer"])
 
 
+def payer_user():
+    """A third finance officer, who records payments: neither the preparer nor
+    the checker may. The same person however often asked for."""
+    from secretariat.models import User
+    from tests.factories import UserFactory
+
+    return User.objects.filter(username="payer").first() or UserFactory(
+        username="payer", roles=["finance_officer"]
+    )
+
+
+@pytest.fixture
+def payer(db):
+    return payer_user()
+
+
 @pytest.fixture
 def unrestricted():
     return Pool.objects.get(code="unrestricted")

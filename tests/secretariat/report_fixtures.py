@@ -129,7 +129,7 @@ def figures(value) -> str:
 
 
 @pytest.fixture
-def money_in(people, latvia, uk, checker):
+def money_in(people, latvia, uk, checker, payer):
     """Latvia's money in two pools, the UK's pledge partly received (with a
     hostile bank reference), a commitment, a paid request, a release and an
     adjustment: every kind of ledger entry."""
@@ -159,7 +159,7 @@ def money_in(people, latvia, uk, checker):
     dsb.disbursement_check(request=request, actor=checker)
     dsb.disbursement_approve(request=request, actor=people.approver_lv)
     dsb.disbursement_mark_paid(
-        request=request, actor=people.finance, payment_order="PO-1",
+        request=request, actor=payer, payment_order="PO-1",
         bank_reference="-2 BANK", paid_on=TODAY,
     )  # fmt: skip
     small = fund.commitment_create(

@@ -18,7 +18,8 @@ from secretariat.models import (
 )
 from secretariat.services import disbursements as dsb
 from secretariat.services import fund
-from tests.secretariat.fund_fixtures import BIC, IBAN, category, receive
+from tests.factories import UserFactory
+from tests.secretariat.fund_fixtures import BIC, IBAN, category, payer_user, receive
 from tests.secretariat.test_disbursement_services import (
     assert_ledger_matches_balances,
 )
@@ -53,6 +54,13 @@ def race(calls):
         thread.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a racing call never finished"
     return results, errors
+
+
+@pytest.fixture
+def payers(db):
+    """Two finance officers who neither prepared nor checked the requests: the
+    people who may record their payments."""
+    return [payer_user(), UserFactory(username="payer-2", roles=["finance_officer"])]
 
 
 @pytest.fixture
@@ -97,7 +105,7 @@ def _drafts(people, commitment, n, amount="10000.00"):
 
 
 def test_submissions_approvals_and_payments_racing_on_one_commitment(
-    people, pool_with_100k, checker
+    people, pool_with_100k, checker, payers
 ):
     commitment = fund.commitment_create(
         pool=pool_with_100k, amount_eur=Decimal("100000.00"), purpose="Contract",
@@ -128,8 +136,7 @@ def test_submissions_approvals_and_payments_racing_on_one_commitment(
     )  # fmt: skip
     assert errors == [None] * 10
 
-    # And paid at once by two finance officers.
-    payers = [people.finance, checker]
+    # And paid at once by two finance officers (neither preparer nor checker).
     results, errors = race(
         [lambda r=r, i=i: dsb.disbursement_mark_paid(
             request=r, actor=payers[i % 2], payment_order=f"PO-{i}",
@@ -164,14 +171,14 @@ def approved_pair(people, pool_with_100k, checker):
     return requests
 
 
-def test_the_same_payment_sent_twice_at_once_pays_once(people, checker,
+def test_the_same_payment_sent_twice_at_once_pays_once(people, checker, payers,
                                                        approved_pair):  # fmt: skip
     request = approved_pair[0]
     results, errors = race(
         [lambda who=who: dsb.disbursement_mark_paid(
             request=request, actor=who, payment_order="PO-1",
             bank_reference="BANK-SAME", paid_on=TODAY)
-         for who in (people.finance, checker)]
+         for who in payers]
     )  # fmt: skip
     assert len([r for r in results if r is not None]) == 1
     refusal = next(e for e in errors if e is not None)
@@ -182,13 +189,13 @@ def test_the_same_payment_sent_twice_at_once_pays_once(people, checker,
     assert_ledger_matches_balances()
 
 
-def test_two_payments_with_one_bank_reference_at_once(people, checker,
+def test_two_payments_with_one_bank_reference_at_once(people, checker, payers,
                                                       approved_pair):  # fmt: skip
     results, errors = race(
         [lambda r=r, who=who: dsb.disbursement_mark_paid(
             request=r, actor=who, payment_order="PO", bank_reference="BANK-DUP",
             paid_on=TODAY)
-         for r, who in zip(approved_pair, (people.finance, checker), strict=True)]
+         for r, who in zip(approved_pair, payers, strict=True)]
     )  # fmt: skip
     assert len([r for r in results if r is not None]) == 1
     refusal = next(e for e in errors if e is not None)

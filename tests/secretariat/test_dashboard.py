@@ -90,20 +90,20 @@ def new_tender(people, title):
     return tender
 
 
-def pay(people, checker, draft, amount):
+def pay(people, checker, payer, draft, amount):
     request = draft(amount)
     dsb.disbursement_submit(request=request, actor=people.finance)
     dsb.disbursement_check(request=request, actor=checker)
     dsb.disbursement_approve(request=request, actor=people.approver_lv)
     dsb.disbursement_mark_paid(
-        request=request, actor=people.finance, payment_order=f"PO-{amount}",
+        request=request, actor=payer, payment_order=f"PO-{amount}",
         bank_reference=f"BANK-{amount}", paid_on=timezone.localdate(),
     )  # fmt: skip
     return request
 
 
 @pytest.fixture
-def coalition(people, japan, contract, draft, checker):
+def coalition(people, japan, contract, draft, checker, payer):
     """Money in both pools, a signed contract for 250 drones with two batches
     delivered, a payment made, and Japan's overdue onboarding.
 
@@ -111,7 +111,7 @@ def coalition(people, japan, contract, draft, checker):
     contract, 250 x 1,400) + 2,000,000 (a commitment) - 250,000 paid.
     non-lethal: received 3,000,000."""
     contract, rep = contract
-    pay(people, checker, draft, "250000.00")
+    pay(people, checker, payer, draft, "250000.00")
     first = procurement_services.delivery_report(
         contract=contract, milestone=contract.milestones.get(number=1), actor=rep,
         quantity=150,

@@ -28,7 +28,7 @@ from secretariat.services import disbursements as dsb
 from secretariat.services import fund
 from tests.conftest import refresh
 from tests.factories import UserFactory
-from tests.secretariat.fund_fixtures import BIC, IBAN, category, receive
+from tests.secretariat.fund_fixtures import BIC, IBAN, category, payer_user, receive
 from tests.secretariat.test_disbursement_services import (
     assert_ledger_matches_balances,
 )
@@ -173,10 +173,10 @@ def test_lifecycle_from_draft_to_reconciled(
     ]
     assert done["approved_at"] is not None
 
-    paid = ok(post(finance, url + "pay/", payment("BANK-0001")))
+    paid = ok(post(api_for(payer_user()), url + "pay/", payment("BANK-0001")))
     assert paid["status"] == "paid"
     assert paid["bank_reference"] == "BANK-0001"
-    assert paid["paid_by"] == people.finance.pk
+    assert paid["paid_by"] == payer_user().pk
 
     statement = ok(
         finance.post(
@@ -521,7 +521,7 @@ def test_the_same_payment_sent_twice_with_one_key_pays_once(
 ):
     request = approved(draft(), people, checker)
     url = f"{URL}{request.case.reference}/pay/"
-    finance = api_for(people.finance)
+    finance = api_for(payer_user())
 
     first = post(finance, url, payment(), key="pay-7f3a")
     second = post(finance, url, payment(), key="pay-7f3a")
@@ -537,7 +537,7 @@ def test_the_same_payment_sent_twice_with_one_key_pays_once(
     )
     stored = IdempotencyKey.objects.get()
     assert (stored.user, stored.key, stored.status_code) == (
-        people.finance,
+        payer_user(),
         "pay-7f3a",
         200,
     )
@@ -552,7 +552,7 @@ def test_the_same_payment_sent_twice_with_one_key_pays_once(
 def test_a_key_is_tied_to_its_endpoint(api_for, people, draft, checker):
     paid = approved(draft("1000.00"), people, checker)
     other = approved(draft("2000.00"), people, checker)
-    finance = api_for(people.finance)
+    finance = api_for(payer_user())
     ok(post(finance, f"{URL}{paid.case.reference}/pay/", payment(), key="k-1"))
 
     reused = post(
@@ -571,7 +571,7 @@ def test_a_key_is_tied_to_its_endpoint(api_for, people, draft, checker):
 def test_keys_are_per_user(api_for, people, draft, checker):
     request = approved(draft(), people, checker)
     url = f"{URL}{request.case.reference}/pay/"
-    ok(post(api_for(people.finance), url, payment(), key="shared"))
+    ok(post(api_for(payer_user()), url, payment(), key="shared"))
     # Another person's identical key is a new request: the service answers.
     response = post(api_for(checker), url, payment("BANK-0002"), key="shared")
     assert response.status_code == 409
@@ -583,7 +583,7 @@ def test_a_refused_call_is_not_stored_and_can_be_retried(
 ):
     request = checked(draft(), people, checker)
     url = f"{URL}{request.case.reference}/pay/"
-    finance = api_for(people.finance)
+    finance = api_for(payer_user())
     early = post(finance, url, payment(), key="retry-me")
     assert early.status_code == 409
     assert not IdempotencyKey.objects.exists()
@@ -640,7 +640,7 @@ def test_a_statement_imported_twice_with_one_key_is_imported_once(
 def test_a_malformed_key_is_refused(api_for, people, draft, checker, key):
     request = approved(draft(), people, checker)
     response = post(
-        api_for(people.finance),
+        api_for(payer_user()),
         f"{URL}{request.case.reference}/pay/",
         payment(),
         key=key,
@@ -682,10 +682,11 @@ def test_two_identical_payments_at_the_same_moment_pay_once(
 ):
     request = approved(draft(), people, checker)
     url = f"{URL}{request.case.reference}/pay/"
+    payer = payer_user()
 
     def pay():
         api = APIClient()
-        api.force_authenticate(people.finance)
+        api.force_authenticate(payer)
         return post(api, url, payment(), key=key)
 
     responses = race([pay, pay])
@@ -783,7 +784,7 @@ def fund_records(people, draft, checker):
     adjustment awaiting its decision."""
     request = approved(draft(), people, checker)
     dsb.disbursement_mark_paid(
-        request=request, actor=people.finance, payment_order="PO-1",
+        request=request, actor=payer_user(), payment_order="PO-1",
         bank_reference="BANK-0001", paid_on=TODAY,
     )  # fmt: skip
     statement = dsb.statement_import(
@@ -945,7 +946,7 @@ def test_malformed_statement_is_refused_with_its_line_number(
 ):
     request = approved(draft(), people, checker)
     dsb.disbursement_mark_paid(
-        request=request, actor=people.finance, payment_order="PO-1",
+        request=request, actor=payer_user(), payment_order="PO-1",
         bank_reference="A", paid_on=TODAY,
     )  # fmt: skip
     upload = statement_file(*rows, **({"header": header} if header else {}))
@@ -985,7 +986,7 @@ def test_unmatched_line_is_resolved_with_the_request_it_belongs_to(
 ):
     request = approved(draft(), people, checker)
     dsb.disbursement_mark_paid(
-        request=request, actor=people.finance, payment_order="PO-1",
+        request=request, actor=payer_user(), payment_order="PO-1",
         bank_reference="BANK-0001", paid_on=TODAY,
     )  # fmt: skip
     finance = api_for(people.finance)
@@ -1034,7 +1035,7 @@ def grow(people, draft, checker, count):
         number = DisbursementRequest.objects.count() + 1
         request = approved(draft("1000.00"), people, checker, approvers=["approver_lv"])
         dsb.disbursement_mark_paid(
-            request=request, actor=people.finance, payment_order=f"PO-{number}",
+            request=request, actor=payer_user(), payment_order=f"PO-{number}",
             bank_reference=f"BANK-{number}", paid_on=TODAY,
         )  # fmt: skip
         references.append(f"BANK-{number}")

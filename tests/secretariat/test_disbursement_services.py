@@ -33,7 +33,7 @@ def pay(request, actor, ref="BANK-0001"):
 
 
 def test_lifecycle_below_threshold_needs_one_approver(people, draft, checker,
-                                                      unrestricted):  # fmt: skip
+                                                      payer, unrestricted):  # fmt: skip
     request = draft("250000.00")
     assert request.case.reference.startswith("DSB-")
     dsb.disbursement_submit(request=request, actor=people.finance)
@@ -43,7 +43,7 @@ def test_lifecycle_below_threshold_needs_one_approver(people, draft, checker,
     dsb.disbursement_check(request=request, actor=checker)
     dsb.disbursement_approve(request=request, actor=people.approver_uk, comment="ok")
     assert refresh(request).status == DisbursementStatus.APPROVED
-    pay(request, people.finance)
+    pay(request, payer)
     pool = refresh(unrestricted)
     assert pool.disbursed == Decimal("250000.00")
     assert pool.committed == Decimal("1750000.00")
@@ -198,27 +198,27 @@ def test_funds_are_checked_at_submission(people, draft, commitment):
     assert refresh(second).status == DisbursementStatus.DRAFT
 
 
-def test_paid_exactly_once(people, draft, checker, unrestricted):
+def test_paid_exactly_once(people, draft, checker, payer, unrestricted):
     request = draft()
     dsb.disbursement_submit(request=request, actor=people.finance)
     dsb.disbursement_check(request=request, actor=checker)
     dsb.disbursement_approve(request=request, actor=people.approver_lv)
-    pay(request, people.finance)
+    pay(request, payer)
     with pytest.raises(ConflictError, match="already been paid"):
         pay(request, checker, ref="BANK-0002")
     assert LedgerEntry.objects.filter(kind="disbursement").count() == 1
     assert refresh(unrestricted).disbursed == Decimal("250000.00")
 
 
-def test_bank_reference_is_unique(people, draft, checker):
+def test_bank_reference_is_unique(people, draft, checker, payer):
     requests = [draft("1000.00"), draft("2000.00")]
     for r in requests:
         dsb.disbursement_submit(request=r, actor=people.finance)
         dsb.disbursement_check(request=r, actor=checker)
         dsb.disbursement_approve(request=r, actor=people.approver_lv)
-    pay(requests[0], people.finance, ref="SAME")
+    pay(requests[0], payer, ref="SAME")
     with pytest.raises(ApplicationError, match="already recorded on another payment"):
-        pay(requests[1], people.finance, ref="SAME")
+        pay(requests[1], payer, ref="SAME")
     assert refresh(requests[1]).status == DisbursementStatus.APPROVED
 
 
@@ -261,14 +261,14 @@ def test_a_stale_object_submits_against_the_current_commitment(
         dsb.disbursement_submit(request=stale, actor=people.finance)
 
 
-def test_payment_cannot_be_dated_before_the_approval(people, draft, checker):
+def test_payment_cannot_be_dated_before_the_approval(people, draft, checker, payer):
     request = draft()
     dsb.disbursement_submit(request=request, actor=people.finance)
     dsb.disbursement_check(request=request, actor=checker)
     dsb.disbursement_approve(request=request, actor=people.approver_lv)
     with pytest.raises(ApplicationError, match="cannot be before the approval"):
         dsb.disbursement_mark_paid(
-            request=request, actor=people.finance, payment_order="PO",
+            request=request, actor=payer, payment_order="PO",
             bank_reference="B-1", paid_on=TODAY - dt.timedelta(days=400),
         )  # fmt: skip
     assert refresh(request).status == DisbursementStatus.APPROVED
@@ -330,12 +330,12 @@ def test_policy_versions_judge_by_submission_time(people, draft, checker):
     assert refresh(later).approvals_needed == 2
 
 
-def test_ledger_sums_to_the_balances(people, draft, checker):
+def test_ledger_sums_to_the_balances(people, draft, checker, payer):
     request = draft()
     dsb.disbursement_submit(request=request, actor=people.finance)
     dsb.disbursement_check(request=request, actor=checker)
     dsb.disbursement_approve(request=request, actor=people.approver_lv)
-    pay(request, people.finance)
+    pay(request, payer)
     assert_ledger_matches_balances()
 
 

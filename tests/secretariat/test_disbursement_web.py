@@ -27,7 +27,7 @@ from secretariat.services import disbursements as dsb
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.files import pdf
-from tests.secretariat.fund_fixtures import BIC, IBAN, category
+from tests.secretariat.fund_fixtures import BIC, IBAN, category, payer_user
 from tests.twofactor import code_for
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +96,7 @@ def paid(people, draft, checker, amount="250000.00", bank_reference="BANK-0001")
     request = submitted_and_checked(people, draft, checker, amount)
     dsb.disbursement_approve(request=request, actor=people.approver_uk)
     dsb.disbursement_mark_paid(
-        request=request, actor=people.finance, payment_order="PO-1",
+        request=request, actor=payer_user(), payment_order="PO-1",
         bank_reference=bank_reference, paid_on=TODAY,
     )  # fmt: skip
     return refresh(request)
@@ -169,7 +169,7 @@ def test_whole_lifecycle_through_the_web(
     assert comments == [f"Approved by {who}" for who in approvers]
 
     paid_response = act(
-        finance, request, "pay", payment_order="PO-77",
+        web(payer_user()), request, "pay", payment_order="PO-77",
         bank_reference="BANK-0001", paid_on=TODAY.isoformat(),
     )  # fmt: skip
     assert paid_response.status_code == 302

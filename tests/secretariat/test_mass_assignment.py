@@ -71,6 +71,7 @@ ALLOWED = {
     ("post", "/api/onboarding-steps/{id}/assign/", "owner"),
     ("post", "/api/member-states/{country}/transition/", "to_status"),
     ("post", "/api/manufacturers/{id}/vet/", "to_status"),
+    ("post", "/api/manufacturers/{id}/representatives/deactivate/", "user"),
 }
 
 

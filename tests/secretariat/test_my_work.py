@@ -40,7 +40,11 @@ def test_each_person_sees_what_awaits_them(people, japan, draft):
     assert (checked.case.reference, "Approve") not in what(people.finance)
 
     dsb.disbursement_approve(request=checked, actor=people.approver_lv)
-    assert (checked.case.reference, "Record the payment") in what(checker)
+    # A third finance officer pays: neither its preparer nor its checker.
+    payer = UserFactory(username="payer", roles=["finance_officer"])
+    assert (checked.case.reference, "Record the payment") in what(payer)
+    assert (checked.case.reference, "Record the payment") not in what(checker)
+    assert (checked.case.reference, "Record the payment") not in what(people.finance)
     assert what(people.liaison_jp) == []
 
 

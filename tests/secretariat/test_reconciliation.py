@@ -18,6 +18,7 @@ TODAY = timezone.localdate()
 @pytest.fixture
 def paid(people, draft):
     checker = UserFactory(username="checker", roles=["finance_officer"])
+    payer = UserFactory(username="payer", roles=["finance_officer"])
     requests = []
     for i, amount in enumerate(["1000.00", "2500.50", "300.00"], start=1):
         request = draft(amount)
@@ -25,7 +26,7 @@ def paid(people, draft):
         dsb.disbursement_check(request=request, actor=checker)
         dsb.disbursement_approve(request=request, actor=people.approver_lv)
         dsb.disbursement_mark_paid(
-            request=request, actor=people.finance, payment_order=f"PO-{i}",
+            request=request, actor=payer, payment_order=f"PO-{i}",
             bank_reference=f"BANK-{i}", paid_on=TODAY,
         )  # fmt: skip
         requests.append(request)

@@ -148,6 +148,7 @@ def test_progress_is_committed_while_the_build_runs(monkeypatch):
             amount_eur=Decimal("10.00"),
             memo=f"Entry {n}",
             created_by=finance,
+            value_date=timezone.localdate(),  # bulk_create skips save()
         )
         for n in range(10)
     )

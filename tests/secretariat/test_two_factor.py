@@ -244,7 +244,7 @@ def test_an_api_token_for_staff_needs_the_code(people, password):
         "/api/auth/token/", {**body, "otp_token": fresh_code(device)}, format="json"
     )
     assert granted.status_code == 200, granted.content
-    assert len(granted.json()["token"]) == 40
+    assert len(granted.json()["token"]) == 64
 
 
 def test_an_api_token_for_a_liaison_needs_only_the_password(people, password):

@@ -87,7 +87,14 @@ class Worker:
     files in ``mailbox``."""
 
     def __init__(
-        self, broker_url, mailbox, tmp_path, backend=None, extra_env=None, wait=True
+        self,
+        broker_url,
+        mailbox,
+        tmp_path,
+        backend=None,
+        extra_env=None,
+        wait=True,
+        pool="solo",
     ):
         self.log = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
         env = {
@@ -104,8 +111,9 @@ class Worker:
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "secretariat", "worker",
-             "--pool=solo", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "-n", f"test-{uuid.uuid4().hex[:8]}@%h"],
+             f"--pool={pool}", "--concurrency=1", "--loglevel=INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "-n", f"test-{uuid.uuid4().hex[:8]}@%h"],
             cwd=BASE_DIR, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         if wait:
@@ -128,6 +136,11 @@ class Worker:
         """Whether this worker has finished the task (a solo worker takes its
         queue in order: so has everything queued before it)."""
         return f"[{task_id}] succeeded" in self.log.read_text()
+
+    def children(self) -> list[int]:
+        """The pids of the processes a prefork worker runs its tasks in."""
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()]
 
     def kill(self):
         self.process.send_signal(signal.SIGKILL)

@@ -43,7 +43,8 @@ BODIES = {
     "POST /api/auth/token/": lambda w: _json(
         {"username": "outsider", "password": "not-the-password"}),
     "POST /api/awards/": lambda w: _json({
-        "lot": w.award.lot.pk, "bid": w.lv_bid.pk, "justification": "Best score"}),
+        "lot": w.award.lot.pk, "bid": str(w.lv_bid.public_id),
+        "justification": "Best score"}),
     "POST /api/awards/{id}/approve/": lambda w: _json({"comment": "Agreed"}),
     "POST /api/bank-statements/": lambda w: _multipart({"file": _csv()}),
     "POST /api/bids/": lambda w: _offer(w.sealed_tender.lots.get().pk),
@@ -59,7 +60,7 @@ BODIES = {
         "evaluator": w.people.evaluator.pk}),
     "POST /api/committee-members/{id}/declare/": lambda w: _json({"conflict": False}),
     "POST /api/committee-members/{id}/scores/": lambda w: _json({
-        "bid": w.lv_bid.pk, "criterion": "price", "value": 80}),
+        "bid": str(w.lv_bid.public_id), "criterion": "price", "value": 80}),
     "POST /api/complaints/": lambda w: _json(
         {"award": w.award.pk, "text": "The scoring was unfair"}),
     "POST /api/complaints/{id}/decide/": lambda w: _json(
@@ -95,6 +96,11 @@ BODIES = {
         "contact_name": "C", "contact_email": "c@x.example"}),
     "POST /api/manufacturers/{id}/bank-account/": lambda w: _json(
         {"iban": IBAN, "bic": BIC}),
+    "POST /api/manufacturers/{id}/representatives/": lambda w: _json({
+        "first_name": "Anna", "last_name": "Ozola",
+        "email": "anna.ozola@balticuav.example.lv"}),
+    "POST /api/manufacturers/{id}/representatives/deactivate/": lambda w: _json(
+        {"user": w.rep_lv.pk}),
     "POST /api/manufacturers/{id}/supply-chain/": lambda w: _json(
         {"origins": {"motors": "DE"}}),
     "POST /api/manufacturers/{id}/test-results/": lambda w: _multipart({
@@ -136,6 +142,9 @@ BODIES = {
     "POST /api/tenders/{reference}/clarifications/answer/": lambda w: _json(
         {"clarification": w.clarification.pk, "answer": "Yes"}),
     "POST /api/tenders/{reference}/lots/": lambda w: _json(lot_body()),
+    "PATCH /api/tenders/{reference}/": lambda w: _json({"title": "Edited"}),
+    "PUT /api/tenders/{reference}/": lambda w: _json(
+        tender_body(w.tender.requirements.get().pk)),
 }  # fmt: skip
 
 

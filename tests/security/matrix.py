@@ -95,6 +95,7 @@ WEB = parse("""
     GET      api-root                              403 200 200 200 200 200 200 200 200 200 200 200
     GET      schema                                200 200 200 200 200 200 200 200 200 200 200 200
     GET      api_docs                              200 200 200 200 200 200 200 200 200 200 200 200
+    GET/POST account_activate                      200 200 200 200 200 200 200 200 200 200 200 200
     GET/POST account_settings                      L   200 200 200 200 200 200 200 200 200 200 200
     GET/POST adjustment_create                     L   403 403 200 403 403 403 403 403 403 200 403
     GET/POST adjustment_decide                     L   403 403 200 200 403 403 403 403 403 200 403
@@ -124,7 +125,6 @@ WEB = parse("""
     GET      healthz                               200 200 200 200 200 200 200 200 200 200 200 200
     GET/POST ledger                                L   200 200 200 200 403 403 403 403 403 200 403
     GET      ledger_export                         L   403 403 200 403 403 403 403 403 403 200 403
-    GET/POST liaison_accept                        200 200 200 200 200 200 200 200 200 200 200 200
     GET/POST login                                 200 200 200 200 200 200 200 200 200 200 200 200
     POST     logout                                L   L   L   L   L   L   L   L   L   L   L   L
     GET/POST members:constraints                   L   200 403 403 403 404 403 404 404 404 200 404
@@ -140,6 +140,7 @@ WEB = parse("""
     GET/POST members:step_assign                   L   200 403 403 403 404 403 404 404 404 200 404
     GET/POST members:step_complete                 L   200 403 403 403 404 403 404 404 404 200 404
     GET/POST members:transition                    L   200 403 403 403 404 403 404 404 404 200 404
+    GET      metrics                               404 404 404 404 404 404 404 404 404 404 404 404
     GET/POST my_work                               L   200 200 200 200 404 404 404 404 404 200 404
     GET/POST notification_list                     L   200 200 200 200 200 200 200 200 200 200 200
     GET/POST notification_preferences              L   200 200 200 200 200 200 200 200 200 200 200
@@ -182,16 +183,20 @@ WEB = parse("""
     GET/POST procurement:manufacturer_test_record  L   403 200 403 403 404 403 404 403 404 200 404
     GET/POST procurement:manufacturer_vet          L   403 200 403 403 404 403 404 403 404 200 404
     GET      procurement:ocds_release_package      200 200 200 200 200 200 200 200 200 200 200 200
+   GET/POST procurement:representative_deactivate L   403 200 403 403 404 200 404 403 404 200 404
+    GET/POST procurement:representative_invite     L   403 200 403 403 404 200 404 403 404 200 404
     GET/POST procurement:requirement_create        L   403 200 403 403 403 403 403 403 403 200 403
     GET/POST procurement:requirement_list          L   200 200 200 200 403 403 403 403 403 200 403
     GET/POST procurement:tender                    L   200 200 200 200 404 200 200 200 200 200 404
     GET/POST procurement:tender_amend              L   403 200 403 403 404 403 403 403 403 200 404
     GET/POST procurement:tender_cancel             L   403 200 403 403 404 403 403 403 403 200 404
     GET/POST procurement:tender_create             L   403 200 403 403 403 403 403 403 403 200 403
+    GET/POST procurement:tender_edit               L   403 200 403 403 404 403 403 403 403 200 404
     GET/POST procurement:tender_list               L   200 200 200 200 403 200 200 200 200 200 403
     GET/POST procurement:tender_open               L   403 200 403 403 404 403 403 403 403 200 404
     GET/POST procurement:tender_publish            L   403 200 403 403 404 403 403 403 403 200 404
     GET/POST procurement:tender_start_evaluation   L   403 200 403 403 404 403 403 403 403 200 404
+    GET      readyz                                200 200 200 200 200 200 200 200 200 200 200 200
     GET      report_download                       L   404 404 404 404 404 200 404 404 404 404 404
     GET/POST report_list                           L   200 200 200 200 403 200 200 403 403 200 403
     POST     report_subscribe                      L   200 200 200 200 403 200 200 403 403 200 403
@@ -211,6 +216,8 @@ API_TABLE = """
     POST   /adjustments/                                  403 403 403 201 403 403 403 403 403 403 201 403
     GET    /adjustments/{id}/                             403 200 200 200 200 403 403 403 403 403 200 403
     POST   /adjustments/{id}/decide/                      403 403 403 200 200 403 403 403 403 403 200 403
+    POST   /auth/logout/                                  403 204 204 204 204 204 204 204 204 204 204 204
+    POST   /auth/logout-all/                              403 204 204 204 204 204 204 204 204 204 204 204
     POST   /auth/token/                                   400 400 400 400 400 400 400 400 400 400 400 400
     GET    /awards/                                       403 200 200 200 200 403 200 200 200 200 200 403
     POST   /awards/                                       403 403 409 403 403 403 403 403 403 403 409 403
@@ -228,6 +235,7 @@ API_TABLE = """
     POST   /bids/{id}/withdraw/                           403 403 403 403 403 403 403 403 200 404 404 403
     GET    /capability-categories/                        403 200 200 200 200 200 200 200 200 200 200 200
     GET    /capability-categories/{code}/                 403 200 200 200 200 200 200 200 200 200 200 200
+    GET    /cases/{reference}/timeline/                   403 200 200 200 200 404 200 404 404 404 200 404
     GET    /commitments/                                  403 200 200 200 200 403 403 403 403 403 200 403
     POST   /commitments/                                  403 403 403 201 403 403 403 403 403 403 201 403
     GET    /commitments/{id}/                             403 200 200 200 200 403 403 403 403 403 200 403
@@ -273,6 +281,9 @@ API_TABLE = """
     GET    /manufacturers/{id}/                           403 200 200 200 200 403 200 404 200 404 200 403
     POST   /manufacturers/{id}/bank-account/              403 403 200 403 403 403 403 403 200 404 200 403
     POST   /manufacturers/{id}/supply-chain/              403 403 200 403 403 403 403 403 200 404 200 403
+    GET    /manufacturers/{id}/representatives/           403 403 200 403 403 403 200 404 403 403 200 403
+    POST   /manufacturers/{id}/representatives/           403 403 201 403 403 403 201 404 403 403 201 403
+    POST   /manufacturers/{id}/representatives/deactivate/ 403 403 200 403 403 403 200 404 403 403 200 403
     POST   /manufacturers/{id}/test-results/              403 403 201 403 403 403 403 403 403 403 201 403
     POST   /manufacturers/{id}/vet/                       403 403 200 403 403 403 403 403 403 403 200 403
     GET    /member-states/                                403 200 200 200 200 403 200 200 403 403 200 403
@@ -313,6 +324,8 @@ API_TABLE = """
     GET    /tenders/                                      403 200 200 200 200 403 200 200 200 200 200 403
     POST   /tenders/                                      403 403 409 403 403 403 403 403 403 403 409 403
     GET    /tenders/{reference}/                          403 200 200 200 200 403 200 200 200 200 200 403
+    PATCH  /tenders/{reference}/                          403 403 409 403 403 403 403 403 403 403 409 403
+    PUT    /tenders/{reference}/                          403 403 409 403 403 403 403 403 403 403 409 403
     POST   /tenders/{reference}/amend/                    403 403 409 403 403 403 403 403 403 403 409 403
     POST   /tenders/{reference}/cancel/                   403 403 409 403 403 403 403 403 403 403 409 403
     GET    /tenders/{reference}/clarifications/           403 200 200 200 200 403 200 200 200 200 200 403
@@ -366,7 +379,7 @@ WEB_OBJECTS = dict([
     _page("case_comment", "Japan's onboarding case", _japans_case),
     _page("password_reset_confirm", "a forged reset link",
           lambda w: "MTIz", lambda w: "set-password"),
-    _page("liaison_accept", "a forged invitation link",
+    _page("account_activate", "a forged invitation link",
           lambda w: "MTIz", lambda w: "bad-token"),
     *_pages(["disbursement", "disbursement_edit", "disbursement_document_add",
              "disbursement_submit", "disbursement_cancel"],
@@ -401,9 +414,12 @@ WEB_OBJECTS = dict([
     *_pages(["procurement:manufacturer", "procurement:manufacturer_supply_chain",
              "procurement:manufacturer_test_record",
              "procurement:manufacturer_bank_account"], "SIA Baltic UAV", _maker),
+    _page("procurement:representative_invite", "SIA Baltic UAV", _maker),
+    _page("procurement:representative_deactivate", "SIA Baltic UAV's representative",
+          _maker, lambda w: w.rep_lv.pk),
     _page("procurement:manufacturer_vet", "SIA Baltic UAV",
           _maker, lambda w: "suspended"),
-    *_pages(["procurement:tender", "procurement:lot_add",
+    *_pages(["procurement:tender", "procurement:tender_edit", "procurement:lot_add",
              "procurement:committee_appoint", "procurement:tender_publish",
              "procurement:tender_amend", "procurement:tender_open",
              "procurement:tender_start_evaluation", "procurement:tender_cancel"],
@@ -416,11 +432,12 @@ WEB_OBJECTS = dict([
           lambda w: _ref(w.sealed_tender), lambda w: 1),
     _page("procurement:award_recommend", "lot 1 of the contracted tender",
           _tender, lambda w: 1),
-    _page("procurement:bid", "SIA Baltic UAV's opened bid", lambda w: w.lv_bid.pk),
+    _page("procurement:bid", "SIA Baltic UAV's opened bid",
+          lambda w: w.lv_bid.public_id),
     *_pages(["procurement:bid_change", "procurement:bid_withdraw"],
-            "SIA Baltic UAV's sealed bid", lambda w: w.sealed_bid.pk),
+            "SIA Baltic UAV's sealed bid", lambda w: w.sealed_bid.public_id),
     _page("procurement:bid_document", "the document of SIA Baltic UAV's sealed bid",
-          lambda w: w.sealed_bid.pk, lambda w: 0),
+          lambda w: w.sealed_bid.public_id, lambda w: 0),
     *_pages(["procurement:award_approve", "procurement:complaint_file",
              "procurement:contract_sign"],
             "the award to SIA Baltic UAV", lambda w: w.award.pk),
@@ -434,7 +451,7 @@ WEB_OBJECTS = dict([
              "procurement:evaluation_submit"],
             "the evaluator's seat", lambda w: w.seat.pk),
     _page("procurement:evaluation_score", "the evaluator's seat, the Latvian bid",
-          lambda w: w.seat.pk, lambda w: w.lv_bid.pk),
+          lambda w: w.seat.pk, lambda w: w.lv_bid.public_id),
 ])  # fmt: skip
 
 WEB_OWNERS = {
@@ -460,8 +477,9 @@ API_OBJECTS = {
     "adjustments": ("the pending adjustment", lambda w: w.adjustment.pk),
     "awards": ("the award to SIA Baltic UAV", lambda w: w.award.pk),
     "bank-statements": ("the bank statement", lambda w: w.statement.pk),
-    "bids": ("SIA Baltic UAV's opened bid", lambda w: w.lv_bid.pk),
+    "bids": ("SIA Baltic UAV's opened bid", lambda w: w.lv_bid.public_id),
     "capability-categories": ("reconnaissance", lambda w: "reconnaissance"),
+    "cases": ("Japan's onboarding case", lambda w: _ref(w.onboarding)),
     "commitments": ("the commitment", lambda w: w.commitment.pk),
     "committee-members": ("the evaluator's seat", lambda w: w.seat.pk),
     "complaints": ("UK Drones Ltd's complaint", lambda w: w.complaint.pk),
@@ -486,6 +504,7 @@ API_OBJECTS = {
 }  # fmt: skip
 
 API_OWNERS = {
+    "cases": JAPANESE,
     "onboarding-cases": JAPANESE,
     "onboarding-steps": JAPANESE,
     "complaints": UK_COMPANYS,
@@ -498,7 +517,7 @@ def api_collection(path: str) -> str:
 
 # Operations asked about another object than their collection's.
 API_OPERATION_OBJECTS = {
-    **{path: ("SIA Baltic UAV's sealed bid", lambda w: w.sealed_bid.pk)
+    **{path: ("SIA Baltic UAV's sealed bid", lambda w: w.sealed_bid.public_id)
        for path in ["/api/bids/{id}/change/", "/api/bids/{id}/offer/",
                     "/api/bids/{id}/withdraw/"]},
     "/api/disbursements/{reference}/check/": (

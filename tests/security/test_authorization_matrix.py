@@ -147,7 +147,7 @@ def test_refused_writes_change_nothing(world, quiet_refusals):
             "officer"].post(f"/api/disbursements/{checked}/reject/",
                             {"reason": "r"}, format="json")),
         ("UK Drones withdraws SIA Baltic UAV's sealed bid", 404, lambda: api[
-            "rep_gb"].post(f"/api/bids/{w.sealed_bid.pk}/withdraw/")),
+            "rep_gb"].post(f"/api/bids/{w.sealed_bid.public_id}/withdraw/")),
         ("Japan's liaison pledges for Latvia", 400, lambda: api["liaison_jp"].post(
             "/api/pledges/", {"member_state": "LV", "year": 2026,
                               "amount": "100.00", "currency": "EUR"},

@@ -68,6 +68,10 @@ USERS = [
      [Role.FINANCE_OFFICER], None),
     ("finance2", "Mārtiņš", "Ozols", "finance2@demo.example",
      [Role.FINANCE_OFFICER], None),
+    # A payment is recorded by a finance officer who neither prepared nor
+    # checked the request: the demo's third one.
+    ("finance-pay", "Ingrid", "Berg", "finance-pay@demo.example",
+     [Role.FINANCE_OFFICER], None),
     ("approver-lv", "Laura", "Liepa", "approver-lv@demo.example",
      [Role.CO_LEAD_APPROVER], "LV"),
     ("approver-uk", "James", "Walker", "approver-uk@demo.example",
@@ -335,9 +339,11 @@ class Command(BaseCommand):
             disbursements.disbursement_approve(
                 request=request, actor=users["approver-uk"], comment="Agreed."
             )
+            # A third finance officer, neither preparer nor checker, pays.
             disbursements.disbursement_mark_paid(
-                request=request, actor=finance, payment_order="PO-DEMO-1",
-                bank_reference="DEMO-PAY-0001", paid_on=timezone.localdate(),
+                request=request, actor=users["finance-pay"],
+                payment_order="PO-DEMO-1", bank_reference="DEMO-PAY-0001",
+                paid_on=timezone.localdate(),
             )  # fmt: skip
             disbursements.statement_import(
                 actor=finance, file_name="demo-statement.csv",
@@ -440,9 +446,12 @@ class Command(BaseCommand):
             delivery_to=timezone.localdate() + dt.timedelta(days=120),
         )  # fmt: skip
         procurement.tender_publish(tender=tender, actor=officer)
-        # The demo starts after the clarification period, with tendering open.
+        # The demo starts after the clarification period, with tendering open:
+        # published a week ago, so that its enquiry period (published until the
+        # clarification deadline) starts before it ends.
         Tender.objects.filter(pk=tender.pk).update(
-            clarification_deadline=now - dt.timedelta(minutes=1)
+            published_at=now - dt.timedelta(days=7),
+            clarification_deadline=now - dt.timedelta(minutes=1),
         )
         procurement.tenders_advance_by_deadlines(now=now)
 

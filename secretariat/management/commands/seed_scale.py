@@ -17,7 +17,9 @@ import hashlib
 import json
 import random
 import time
+import uuid
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -678,7 +680,7 @@ class Command(BaseCommand):
                     sealed = self._sealed(price)
                     at = opened_at_ + dt.timedelta(days=rng.randint(11, 29))
                     bids.append(
-                        (bpk, lpk, manufacturer,
+                        (bpk, uuid.uuid4(), lpk, manufacturer,
                          "withdrawn" if withdrawn else "submitted", sealed,
                          self.reps[manufacturer], at, at,
                          True if is_open else None, "")
@@ -761,8 +763,9 @@ class Command(BaseCommand):
         )  # fmt: skip
         self.copier.copy(
             Bid,
-            ["id", "lot", "manufacturer", "status", "sealed", "submitted_by",
-             "submitted_at", "changed_at", "eligible", "ineligible_reason"],
+            ["id", "public_id", "lot", "manufacturer", "status", "sealed",
+             "submitted_by", "submitted_at", "changed_at", "eligible",
+             "ineligible_reason"],
             bids,
         )  # fmt: skip
         self.copier.copy(
@@ -1179,12 +1182,16 @@ class Command(BaseCommand):
         )  # fmt: skip
         entries.sort(key=lambda e: e[7])
         creator = self.finance[0]
+        # Each entry is written at the moment its money moved: that day, in the
+        # fund's time zone, is its value date.
+        zone = ZoneInfo(settings.TIME_ZONE)
         first_entry = self.copier.next_id(LedgerEntry)
         self.copier.copy(
             LedgerEntry,
             ["pool", "kind", "amount_eur", "contribution", "commitment",
-             "disbursement", "memo", "created_at", "created_by", "original_currency"],
-            ((*e, creator, "") for e in entries),
+             "disbursement", "memo", "created_at", "created_by", "original_currency",
+             "value_date"],
+            ((*e, creator, "", e[7].astimezone(zone).date()) for e in entries),
         )  # fmt: skip
         with connection.cursor() as cursor:
             # The monthly sums the dashboard reads (LedgerMonth), as
@@ -1192,11 +1199,11 @@ class Command(BaseCommand):
             cursor.execute(
                 "INSERT INTO secretariat_ledgermonth (pool_id, kind, month, total_eur) "
                 "SELECT pool_id, kind, "
-                "date_trunc('month', created_at AT TIME ZONE %s)::date, "
+                "date_trunc('month', value_date)::date, "
                 "SUM(amount_eur) FROM secretariat_ledgerentry WHERE id >= %s "
                 "GROUP BY 1, 2, 3 ON CONFLICT (month, pool_id, kind) DO UPDATE SET "
                 "total_eur = secretariat_ledgermonth.total_eur + EXCLUDED.total_eur",
-                [settings.TIME_ZONE, first_entry],
+                [first_entry],
             )
         for pool_id, totals in pools.items():
             Pool.objects.filter(pk=pool_id).update(

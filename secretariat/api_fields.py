@@ -1,0 +1,51 @@
+"""Serializer fields the API's workflows share: money as its currency writes it."""
+
+from decimal import Decimal
+
+from djmoney.money import Money
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import get_attribute
+
+from secretariat.money import currency_places
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": r"^-?\d{0,16}(?:\.\d{1,2})?$",
+        "description": "In the currency's minor unit: JPY 150000, EUR 1250.00.",
+    }
+)
+class MoneyAmountField(serializers.Field):
+    """An amount, read-only, with its currency's decimal places (JPY 0, EUR 2),
+    as a string like DRF's decimals. ``source`` names a django-money ``Money``,
+    or a decimal whose currency code ``currency_source`` names."""
+
+    def __init__(self, *, currency_source: str | None = None, **kwargs):
+        kwargs["read_only"] = True
+        self.currency_source = currency_source
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        if value is None or isinstance(value, Money):
+            return value
+        currency = get_attribute(instance, self.currency_source.split("."))
+        return Money(value, currency or "EUR")
+
+    def to_representation(self, value: Money) -> str:
+        places = currency_places(value.currency.code)
+        return str(Decimal(value.amount).quantize(Decimal(1).scaleb(-places)))
+
+
+class LookupSlugField(serializers.SlugRelatedField):
+    """A slug lookup that refuses what no slug holds (a NUL character, which
+    PostgreSQL cannot compare) as it refuses an unknown slug, not with a
+    database error; multipart bodies reach it unchecked."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)

@@ -1,0 +1,44 @@
+"""System checks for settings that would otherwise fail only when first used."""
+
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security)
+def check_bid_encryption_keys(app_configs=None, **kwargs):
+    """Every key in ``BID_ENCRYPTION_KEYS`` must be a Fernet key (32 bytes,
+    url-safe base64): a bad one would pass start-up and fail only when a bid
+    is sealed or opened. The key itself is never printed, only its position."""
+    keys = settings.BID_ENCRYPTION_KEYS
+    if isinstance(keys, str | bytes):
+        keys = [keys]
+    if not keys:
+        return [
+            Error(
+                "BID_ENCRYPTION_KEYS is empty: sealed bids cannot be encrypted.",
+                hint=_generate_hint(),
+                id="secretariat.E001",
+            )
+        ]
+    errors = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            errors.append(
+                Error(
+                    f"BID_ENCRYPTION_KEYS: key {position} of {len(keys)} is not a "
+                    "valid Fernet key (32 bytes in url-safe base64).",
+                    hint=_generate_hint(),
+                    id="secretariat.E002",
+                )
+            )
+    return errors
+
+
+def _generate_hint() -> str:
+    return (
+        "Generate one with: python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'"
+    )
