@@ -110,6 +110,11 @@ class SealedPathFilter(logging.Filter):
     lines) as ``loggable_path`` keeps it."""
 
     def filter(self, record):
+        # The filter may sit on a logger and on a handler a record passes through:
+        # rewrite once (a route with placeholders no longer resolves).
+        if getattr(record, "sealed_path_filtered", False):
+            return True
+        record.sealed_path_filtered = True
         request = getattr(record, "request", None)
         path = getattr(request, "path", None)
         if isinstance(path, str) and hasattr(request, "path_info"):

@@ -178,10 +178,25 @@ def _worker_logging(logger=None, **kwargs):
             handler.setFormatter(json_formatter())
 
 
+# What a JSON log line may carry besides its message. Anything else a library
+# attaches to a record stays out: django.request's records carry the request,
+# whose repr is the full path (a sealed bid's id, a tender a company acted on).
+JSON_LOG_FIELDS = frozenset(
+    {"time", "level", "logger", "message", "request_id", "user_id",
+     "status", "duration_ms", "exc_info", "stack_info"}
+)  # fmt: skip
+
+
 def json_formatter():
     from pythonjsonlogger.json import JsonFormatter
 
-    return JsonFormatter(
+    class AllowedFieldsFormatter(JsonFormatter):
+        def add_fields(self, log_data, record, message_dict):
+            super().add_fields(log_data, record, message_dict)
+            for key in [key for key in log_data if key not in JSON_LOG_FIELDS]:
+                del log_data[key]
+
+    return AllowedFieldsFormatter(
         "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
     )

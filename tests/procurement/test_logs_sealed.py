@@ -12,7 +12,7 @@ from procurement.models import TenderStatus
 from secretariat import request_log
 from tests.conftest import refresh
 from tests.factories import PASSWORD
-from tests.procurement.helpers import SECRET_PRICE, past_deadline, to_tendering
+from tests.procurement.helpers import SECRET_PRICE, bid, past_deadline, to_tendering
 from tests.procurement.web import bid_form, url
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +57,42 @@ def test_a_bid_and_its_opening_leave_no_price_or_content_in_the_logs(
     for secret in (SECRET_PRICE, "1,234.56", "1234,56", PASSWORD,
                    "Forty-two units", "Night camera", reference):  # fmt: skip
         assert secret not in text, secret
+
+
+def test_json_lines_of_a_refused_bid_request_name_no_bid(
+    people, bidders, tender, client, every_log_line
+):
+    """django.request's record of a 404 carries the request itself, whose repr
+    is the full path: a JSON line writes only its own fields."""
+    (_maker_a, rep_a), (_maker_b, rep_b) = bidders
+    tender = to_tendering(tender, people)
+    other = bid(rep_b, tender)
+    client.force_login(rep_a)
+    response = client.post(url("bid_withdraw", str(other.public_id)), {"confirm": "on"})
+    assert response.status_code == 404
+    lines = [json.loads(line) for line in every_log_line().splitlines()]
+    assert any(line["logger"] == "django.request" for line in lines)
+    written = every_log_line()
+    assert str(other.public_id) not in written
+    assert tender.case.reference not in written
+
+
+def test_a_path_filtered_twice_keeps_its_route(caplog):
+    """Logging configured twice puts the filter on a logger twice: the second
+    pass leaves the route as the first wrote it."""
+    from secretariat.redaction import SealedPathFilter
+
+    server = logging.getLogger("django.server")
+    extra = SealedPathFilter()
+    server.addFilter(extra)
+    try:
+        caplog.set_level(logging.INFO, logger="django.server")
+        server.info(
+            '"%s" %s %s', "POST /tenders/TND-2026-0042/lots/3/bid/ HTTP/1.1", 302, 0
+        )
+    finally:
+        server.removeFilter(extra)
+    (record,) = caplog.records
+    assert record.getMessage() == (
+        '"POST /tenders/<reference>/lots/<number>/bid/ HTTP/1.1" 302 0'
+    )

@@ -3,7 +3,6 @@ end, after a broker outage, and after the worker is killed in the middle of a
 delivery, each email exactly once."""
 
 import os
-import time
 
 import pytest
 import redis
@@ -107,8 +106,9 @@ def test_mail_written_during_a_broker_outage_goes_out_once_redis_is_back(
     start_worker()
     resend_notifications.delay(0)  # what beat does every minute
     assert wait_until(lambda: _delivered(notification))
-    resend_notifications.delay(0)
-    time.sleep(2)
+    # What beat does next finds nothing left to send (run here, so that the
+    # answer is known when it returns rather than after a guessed wait).
+    assert resend_notifications.apply(args=(0,)).get() == 0
     assert sent_message_ids(mailbox) == [f"<notification-{notification.pk}@127.0.0.1>"]
 
 
@@ -132,6 +132,7 @@ def test_a_worker_killed_mid_delivery_neither_loses_nor_duplicates_it(
     # resend does not wait for that.
     resend_notifications.delay(0)
     assert wait_until(lambda: _delivered(notification))
-    resend_notifications.delay(0)
-    time.sleep(2)
+    # What beat does next finds nothing left to send (run here, so that the
+    # answer is known when it returns rather than after a guessed wait).
+    assert resend_notifications.apply(args=(0,)).get() == 0
     assert sent_message_ids(mailbox) == [f"<notification-{notification.pk}@127.0.0.1>"]

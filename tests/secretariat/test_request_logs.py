@@ -6,14 +6,14 @@ import json
 import logging
 import os
 
-import kombu.pools
 import pytest
 from django.urls import reverse
 
 from secretariat import request_log
 from secretariat.celery import app as celery_app
-from secretariat.celery import hand_off, hand_off_reset
+from secretariat.celery import hand_off
 from secretariat.tasks import build_report, requeue_stale_reports
+from tests.conftest import _reset_celery_pools
 
 
 @pytest.fixture
@@ -89,17 +89,13 @@ def redis_broker():
     conf = celery_app.conf
     saved = (conf.task_always_eager, conf.broker_url)
     conf.task_always_eager, conf.broker_url = False, url
-    kombu.pools.reset()
-    celery_app._pool = None
-    hand_off_reset()
+    _reset_celery_pools()
     client = redis.Redis.from_url(url)
     client.delete("celery")
     yield client
     client.delete("celery")
     conf.task_always_eager, conf.broker_url = saved
-    kombu.pools.reset()
-    celery_app._pool = None
-    hand_off_reset()
+    _reset_celery_pools()
 
 
 @pytest.mark.django_db
