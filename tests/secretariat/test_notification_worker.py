@@ -108,7 +108,7 @@ def test_mail_written_during_a_broker_outage_goes_out_once_redis_is_back(
     assert wait_until(lambda: _delivered(notification))
     # What beat does next finds nothing left to send (run here, so that the
     # answer is known when it returns rather than after a guessed wait).
-    assert resend_notifications.apply(args=(0,)).get() == 0
+    assert resend_notifications(0) == 0
     assert sent_message_ids(mailbox) == [f"<notification-{notification.pk}@127.0.0.1>"]
 
 
@@ -134,5 +134,5 @@ def test_a_worker_killed_mid_delivery_neither_loses_nor_duplicates_it(
     assert wait_until(lambda: _delivered(notification))
     # What beat does next finds nothing left to send (run here, so that the
     # answer is known when it returns rather than after a guessed wait).
-    assert resend_notifications.apply(args=(0,)).get() == 0
+    assert resend_notifications(0) == 0
     assert sent_message_ids(mailbox) == [f"<notification-{notification.pk}@127.0.0.1>"]
