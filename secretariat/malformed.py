@@ -52,3 +52,25 @@ class RefuseNulMiddleware:
                 )
             return HttpResponseBadRequest(message)
         return self.get_response(request)
+
+
+class NumberOutOfRangeMiddleware:
+    """A number larger than the database can hold (SQLite's integers stop at
+    2**63 - 1, and its driver raises OverflowError where PostgreSQL would simply
+    find nothing) is bad input, answered with a 400 like any other. Fields that
+    people fill in are bounded by their forms and serializers; this covers the
+    ids a client sends (a choice, a list of ids to mark read)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OverflowError):
+            return None
+        message = _("A number in the request is too large.")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message, "code": "out_of_range"}, status=400)
+        return HttpResponseBadRequest(message)

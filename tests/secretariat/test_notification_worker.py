@@ -127,11 +127,11 @@ def test_a_worker_killed_mid_delivery_neither_loses_nor_duplicates_it(
     assert delivery.status == DeliveryStatus.PENDING  # its transaction died with it
     assert sent_message_ids(mailbox) == []
 
-    start_worker()
+    fresh = start_worker()
     # The task was acknowledged late, so Redis still holds it; the periodic
     # resend does not wait for that.
     resend_notifications.delay(0)
-    assert wait_until(lambda: _delivered(notification))
+    assert wait_until(lambda: _delivered(notification)), fresh.log.read_text()
     # What beat does next finds nothing left to send (run here, so that the
     # answer is known when it returns rather than after a guessed wait).
     assert resend_notifications(0) == 0
