@@ -16,7 +16,7 @@ from collections import Counter
 from email import message_from_bytes
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from secretariat import notifications
 from secretariat.models import DeliveryStatus, NotificationDelivery, NotificationKind
@@ -166,6 +166,12 @@ def test_workers_killed_at_random_repeat_at_most_the_emails_in_flight(
     """The duplicate rate: a worker process is killed at a random moment of a
     burst of email, ten times (the prefork worker starts a new process after
     each). Each reply of the mail server takes 2 ms, as over a network."""
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "SQLite has one writer: a worker held in the middle of an SMTP session "
+            "holds the whole database, and the test's own writes time out. Killed "
+            "workers are tested on PostgreSQL, the production database (CI)."
+        )
     sink.reply_delay = 0.002
     worker = workers(shared_redis, extra_env=sink.settings(), pool="prefork")
     rng = random.Random(15)
