@@ -26,9 +26,11 @@ from members.models import (
     ParticipationScope,
     Pledge,
 )
-from secretariat.api_fields import MoneyAmountField
+from members.policy import move_names
+from secretariat.api_fields import AllowedActionsField, MoneyAmountField
 from secretariat.forms import CommentForm
 from secretariat.idempotency import idempotent
+from secretariat.kernel import policy
 from secretariat.limits import MAX_YEAR, MIN_YEAR
 from secretariat.models import CapabilityCategory
 from secretariat.money import money_errors
@@ -72,6 +74,29 @@ class CapabilityCategorySerializer(serializers.ModelSerializer):
         fields = ["code", "name", "lethality", "description"]
 
 
+class MemberStateActionsField(AllowedActionsField):
+    """Every action on the state the caller may know of: the moves (the policy
+    hides those the lifecycle's table does not list from the state's status;
+    ``move_names`` asks only the others) and the other actions on the state
+    ("record": record a pledge; "enter_rate": type the pledge's exchange rate
+    instead of the recorded one)."""
+
+    def to_representation(self, obj):
+        request = self.context.get("request")
+        if request is None:
+            return {}
+        names = [*move_names(obj), *MEMBER_STATE_ACTIONS]
+        return policy.allowed_actions(request.user, obj, names)
+
+
+MEMBER_STATE_ACTIONS = [
+    "memberstate.set_constraints",
+    "memberstate.invite_liaison",
+    "pledge.record",
+    "pledge.enter_rate",
+]
+
+
 class MemberStateSerializer(serializers.ModelSerializer):
     country = serializers.CharField(source="country.code", read_only=True)
     allowed_categories = serializers.SlugRelatedField(
@@ -91,6 +116,17 @@ class MemberStateSerializer(serializers.ModelSerializer):
             "allowed_categories",
             "constraint_notes",
         ]
+        read_only_fields = fields
+
+
+class MemberStateDetailSerializer(MemberStateSerializer):
+    """One state, with what the caller may do to it now (a move may need its
+    onboarding case read, so lists leave this out)."""
+
+    allowed_actions = MemberStateActionsField([])
+
+    class Meta(MemberStateSerializer.Meta):
+        fields = [*MemberStateSerializer.Meta.fields, "allowed_actions"]
         read_only_fields = fields
 
 
@@ -114,6 +150,9 @@ class ConstraintsSerializer(serializers.Serializer):
 class OnboardingStepSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     onboarding = serializers.CharField(source="onboarding.case.reference")
+    allowed_actions = AllowedActionsField(
+        ["onboardingstep.complete", "onboardingstep.assign"]
+    )
 
     class Meta:
         model = OnboardingStep
@@ -131,6 +170,7 @@ class OnboardingStepSerializer(serializers.ModelSerializer):
             "completed_at",
             "completed_by",
             "completion_note",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -146,6 +186,7 @@ class OnboardingCaseSerializer(serializers.ModelSerializer):
     opened_at = serializers.DateTimeField(source="case.opened_at")
     closed_at = serializers.DateTimeField(source="case.closed_at", allow_null=True)
     steps = OnboardingStepSerializer(many=True, read_only=True)
+    allowed_actions = AllowedActionsField(["onboardingcase.upload_document"])
 
     class Meta:
         model = OnboardingCase
@@ -159,6 +200,7 @@ class OnboardingCaseSerializer(serializers.ModelSerializer):
             "opened_at",
             "closed_at",
             "steps",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -240,6 +282,8 @@ class PledgeSerializer(serializers.ModelSerializer):
     earmark_categories = serializers.SlugRelatedField(
         slug_field="code", many=True, read_only=True
     )
+    # "record": record money received against the pledge.
+    allowed_actions = AllowedActionsField(["pledge.cancel", "contribution.record"])
 
     class Meta:
         model = Pledge
@@ -259,6 +303,7 @@ class PledgeSerializer(serializers.ModelSerializer):
             "illustrative",
             "note",
             "created_at",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -391,12 +436,17 @@ class MemberStateViewSet(
             "allowed_categories"
         )
 
+    def get_serializer_class(self):
+        if self.action == "list":
+            return MemberStateSerializer
+        return MemberStateDetailSerializer
+
     def get_object(self):
         return get_object_or_404(
             self.get_queryset(), country=self.kwargs["country"].upper()
         )
 
-    @extend_schema(request=TransitionSerializer, responses=MemberStateSerializer)
+    @extend_schema(request=TransitionSerializer, responses=MemberStateDetailSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, country=None):
         """Move the state along its membership lifecycle."""
@@ -406,9 +456,9 @@ class MemberStateViewSet(
         member = services.member_transition(
             member_state=member, actor=request.user, **data.validated_data
         )
-        return Response(MemberStateSerializer(member).data)
+        return Response(self.get_serializer(member).data)
 
-    @extend_schema(request=ConstraintsSerializer, responses=MemberStateSerializer)
+    @extend_schema(request=ConstraintsSerializer, responses=MemberStateDetailSerializer)
     @action(detail=True, methods=["post"])
     def constraints(self, request, country=None):
         """Set what the state's money may pay for."""
@@ -418,7 +468,7 @@ class MemberStateViewSet(
         member = services.member_set_constraints(
             member_state=member, actor=request.user, **data.validated_data
         )
-        return Response(MemberStateSerializer(member).data)
+        return Response(self.get_serializer(member).data)
 
 
 class OnboardingCaseViewSet(
@@ -500,7 +550,7 @@ class OnboardingStepViewSet(
             note=data.validated_data["note"],
             evidence_file=data.validated_data.get("evidence"),
         )
-        return Response(OnboardingStepSerializer(step).data)
+        return Response(self.get_serializer(step).data)
 
     @extend_schema(request=StepAssignSerializer, responses=OnboardingStepSerializer)
     @action(detail=True, methods=["post"])
@@ -515,7 +565,7 @@ class OnboardingStepViewSet(
             owner=data.validated_data.get("owner"),
             due_date=data.validated_data.get("due_date"),
         )
-        return Response(OnboardingStepSerializer(step).data)
+        return Response(self.get_serializer(step).data)
 
 
 class PledgeViewSet(
@@ -538,7 +588,9 @@ class PledgeViewSet(
         data = PledgeInputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         pledge = services.pledge_record(actor=request.user, **data.validated_data)
-        return Response(PledgeSerializer(pledge).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(pledge).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=ReasonSerializer, responses=PledgeSerializer)
     @action(detail=True, methods=["post"])
@@ -550,7 +602,7 @@ class PledgeViewSet(
         pledge = services.pledge_cancel(
             pledge=pledge, actor=request.user, reason=data.validated_data["reason"]
         )
-        return Response(PledgeSerializer(pledge).data)
+        return Response(self.get_serializer(pledge).data)
 
 
 class ContributionViewSet(

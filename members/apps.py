@@ -7,6 +7,7 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members and onboarding")
 
     def ready(self):
+        from members import policy  # noqa: F401 (declares the actions)
         from secretariat.cases import register_case_kind
         from secretariat.models import CaseKind
 

@@ -1,6 +1,6 @@
-"""Who may read and act on member states, onboarding cases, pledges and
-contributions. Secretariat staff read every state; a member liaison reads and
-acts for their own state only."""
+"""Who may read member states, onboarding cases, pledges and contributions.
+Secretariat staff read every state; a member liaison reads their own state's
+records only."""
 
 import rules
 
@@ -11,12 +11,7 @@ from members.models import (
     OnboardingStep,
     Pledge,
 )
-from secretariat.rules import (
-    is_finance_officer,
-    is_liaison,
-    is_secretariat_officer,
-    is_staff,
-)
+from secretariat.rules import is_liaison, is_staff
 
 
 def member_state_id_of(obj):
@@ -44,24 +39,10 @@ def is_liaison_of_state(user, obj):
 
 can_read = is_staff | is_liaison_of_state
 
+# Reading only: every action on these records (and its Django permission) is
+# declared in ``members/policy.py``.
 rules.add_perm("members.view_memberstate", can_read)
-rules.add_perm("members.transition_memberstate", is_secretariat_officer)
-rules.add_perm("members.change_constraints", is_secretariat_officer)
-rules.add_perm("members.invite_liaison", is_secretariat_officer)
-
 rules.add_perm("members.view_onboardingcase", can_read)
-rules.add_perm("members.manage_onboardingcase", is_secretariat_officer)
-rules.add_perm(
-    "members.upload_onboarding_document", is_secretariat_officer | is_liaison_of_state
-)
 rules.add_perm("members.view_onboardingstep", can_read)
-
 rules.add_perm("members.view_pledge", can_read)
-rules.add_perm(
-    "members.add_pledge",
-    is_secretariat_officer | is_finance_officer | is_liaison_of_state,
-)
-rules.add_perm("members.cancel_pledge", is_secretariat_officer | is_finance_officer)
-
 rules.add_perm("members.view_contribution", can_read)
-rules.add_perm("members.add_contribution", is_finance_officer)

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from members.models import (
-    MEMBER_TRANSITIONS,
     ONBOARDING_CHECKLIST,
     Contribution,
     Earmark,
@@ -24,37 +23,24 @@ from members.models import (
     PledgeStatus,
     StepKind,
 )
+from members.policy import MOVE_ACTIONS, move_decision
 from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.invitations import account_invite, invitation_resend
+from secretariat.kernel import policy
 from secretariat.models import CapabilityCategory, CaseKind, NotificationKind, User
 from secretariat.money import to_eur, validate_money
 from secretariat.notifications import notify, users_with_role
-from secretariat.roles import Role, has_role
+from secretariat.roles import Role
 from secretariat.services import (
     attachment_store,
     case_open,
     case_set_status,
-    check_transition,
-    require_perm,
     require_reason,
     timeline_record,
 )
 from secretariat.services.fund import fund_credit_contribution
 
 ONBOARDING_DUE_DAYS = 90
-# Statuses in which a state may pledge money or have liaisons.
-ENGAGED_STATUSES = {
-    MemberStatus.INVITED,
-    MemberStatus.CONSIDERING,
-    MemberStatus.ACCESSION_REQUESTED,
-    MemberStatus.MEMBER,
-}
-
-
-def may_enter_rates(actor) -> bool:
-    return has_role(
-        actor, Role.SECRETARIAT_OFFICER, Role.FINANCE_OFFICER, Role.ADMINISTRATOR
-    )
 
 
 def _open_onboarding(member_state: MemberState, *, lock=False) -> OnboardingCase | None:
@@ -73,7 +59,7 @@ def member_state_register(
     *, country: str, name: str, actor: User, is_co_lead: bool = False
 ) -> MemberState:
     """Add a state to the register as prospective, e.g. before inviting it."""
-    require_perm(actor, "members.transition_memberstate")
+    policy.require("memberstate.register", actor)
     name = (name or "").strip()
     if not name:
         raise ApplicationError(_("Enter the state's name."), field="name")
@@ -113,21 +99,21 @@ def member_transition(
     needs every required step of that checklist done; the case closes when the
     state becomes a member or declines.
     """
-    require_perm(actor, "members.transition_memberstate", member_state)
+    if to_status not in MemberStatus.values:
+        raise ApplicationError(
+            _("“%(target)s” is not a status of %(what)s.")
+            % {"target": to_status, "what": member_state.name},
+            field="to_status",
+        )
     reason = require_reason(reason)
     with transaction.atomic():
         member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
         current = member_state.status
-        check_transition(
-            transitions=MEMBER_TRANSITIONS,
-            current=current,
-            target=to_status,
-            labels=dict(MemberStatus.choices),
-            what=member_state.name,
-            subject=member_state,
-        )
         onboarding = _open_onboarding(member_state, lock=True)
-        _check_membership_guards(member_state, onboarding, to_status)
+        if to_status in MOVE_ACTIONS:
+            policy.require(MOVE_ACTIONS[to_status], actor, member_state)
+        else:  # no move leads there: the table's refusal
+            move_decision(actor, member_state, to_status).raise_if_refused()
 
         if to_status == MemberStatus.INVITED:
             onboarding = _onboarding_open(
@@ -197,36 +183,6 @@ def member_transition(
     return member_state
 
 
-def _check_membership_guards(member_state, onboarding, to_status) -> None:
-    if to_status == MemberStatus.ACCESSION_REQUESTED and onboarding is not None:
-        letter = onboarding.steps.filter(kind=StepKind.ACCESSION_LETTER).first()
-        if letter is not None and not letter.is_done:
-            raise ConflictError(
-                _(
-                    "%(state)s cannot request accession before the step “%(step)s” "
-                    "is completed."
-                )
-                % {"state": member_state.name, "step": StepKind.ACCESSION_LETTER.label}
-            )
-    if to_status == MemberStatus.MEMBER and onboarding is not None:
-        open_steps = list(
-            onboarding.steps.filter(required=True, completed_at__isnull=True).order_by(
-                "position"
-            )
-        )
-        if open_steps:
-            raise ConflictError(
-                _(
-                    "%(state)s cannot become a member while required checklist steps "
-                    "are open: %(steps)s."
-                )
-                % {
-                    "state": member_state.name,
-                    "steps": ", ".join(step.get_kind_display() for step in open_steps),
-                }
-            )
-
-
 def _onboarding_open(
     *, member_state, actor, owner=None, due_date=None, opened_at=None
 ) -> OnboardingCase:
@@ -286,7 +242,6 @@ def member_set_constraints(
     reason: str,
 ) -> MemberState:
     """Record what a state's money may pay for (Japan: non-lethal only)."""
-    require_perm(actor, "members.change_constraints", member_state)
     reason = require_reason(reason)
     categories = list(categories)
     if scope not in ParticipationScope.values:
@@ -303,6 +258,7 @@ def member_set_constraints(
         )
     with transaction.atomic():
         member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
+        policy.require("memberstate.set_constraints", actor, member_state)
         before = _scope_text(member_state)
         member_state.participation_scope = scope
         member_state.constraint_notes = notes
@@ -340,9 +296,9 @@ def _scope_text(member_state) -> str:
 def onboarding_step_assign(
     *, step: OnboardingStep, actor: User, owner: User | None, due_date: date | None
 ) -> OnboardingStep:
-    require_perm(actor, "members.manage_onboardingcase", step.onboarding)
     with transaction.atomic():
-        step = _lock_open_step(step)
+        step = _lock_step(step)
+        policy.require("onboardingstep.assign", actor, step)
         step.owner, step.due_date = owner, due_date
         step.save(update_fields=["owner", "due_date"])
         timeline_record(
@@ -381,9 +337,9 @@ def onboarding_step_complete(
 ) -> OnboardingStep:
     """Complete a checklist step. Steps that need a document are completed with
     the one uploaded for them, or with one attached now."""
-    require_perm(actor, "members.manage_onboardingcase", step.onboarding)
     with transaction.atomic():
-        step = _lock_open_step(step)
+        step = _lock_step(step)
+        policy.require("onboardingstep.complete", actor, step)
         if step.needs_document and evidence_file is None and step.document is None:
             raise ApplicationError(
                 _("“%(step)s” needs a document as evidence: attach one.")
@@ -415,22 +371,12 @@ def onboarding_step_complete(
     return step
 
 
-def _lock_open_step(step: OnboardingStep) -> OnboardingStep:
-    step = (
+def _lock_step(step: OnboardingStep) -> OnboardingStep:
+    return (
         OnboardingStep.objects.select_for_update(of=("self",))
         .select_related("onboarding__case", "onboarding__member_state", "document")
         .get(pk=step.pk)
     )
-    if not step.onboarding.is_open:
-        raise ConflictError(
-            _("Onboarding case %(ref)s is closed.")
-            % {"ref": step.onboarding.case.reference}
-        )
-    if step.is_done:
-        raise ConflictError(
-            _("“%(step)s” is already completed.") % {"step": step.get_kind_display()}
-        )
-    return step
 
 
 def _step_mark_done(*, step, actor, note, document, occurred_at=None) -> None:
@@ -475,18 +421,13 @@ def onboarding_document_upload(
 ) -> "OnboardingStep | None":
     """A liaison or officer adds a document to the case, optionally for a step;
     the step stays open until an officer completes it."""
-    require_perm(actor, "members.upload_onboarding_document", onboarding)
     with transaction.atomic():
         onboarding = (
             OnboardingCase.objects.select_for_update(of=("self",))
             .select_related("case", "member_state")
             .get(pk=onboarding.pk)
         )
-        if not onboarding.is_open:
-            raise ConflictError(
-                _("Onboarding case %(ref)s is closed.")
-                % {"ref": onboarding.case.reference}
-            )
+        policy.require("onboardingcase.upload_document", actor, onboarding)
         if step is not None:
             if step.onboarding_id != onboarding.pk:
                 raise ApplicationError(
@@ -524,7 +465,9 @@ def onboarding_document_upload(
             ),
             evidence=attachment,
         )
-        if has_role(actor, Role.MEMBER_LIAISON):
+        # Those who complete the steps hear of a document someone else (a
+        # liaison) brought.
+        if not policy.may("onboardingstep.complete", actor):
             _tell_secretariat_of_upload(onboarding, attachment, actor)
     return attachment
 
@@ -560,23 +503,12 @@ def liaison_invite(
 ) -> User:
     """Create a liaison's account and send them a one-time link to set a
     password."""
-    require_perm(actor, "members.invite_liaison", member_state)
     email = (email or "").strip().lower()
     if not email:
         raise ApplicationError(_("Enter the liaison's email address."), field="email")
     with transaction.atomic():
         member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
-        if member_state.status not in ENGAGED_STATUSES:
-            raise ConflictError(
-                _(
-                    "%(state)s is %(status)s: invite the state before appointing "
-                    "liaisons."
-                )
-                % {
-                    "state": member_state.name,
-                    "status": member_state.get_status_display().lower(),
-                }
-            )
+        policy.require("memberstate.invite_liaison", actor, member_state)
         user = account_invite(
             email=email,
             first_name=first_name,
@@ -605,8 +537,9 @@ def liaison_invite(
 
 def liaison_invitation_resend(*, user: User, actor: User) -> User:
     """Send a new one-time link to a liaison who has not yet set a password."""
-    require_perm(actor, "members.invite_liaison", user.member_state)
     with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        policy.require("memberstate.resend_liaison_invitation", actor, user)
         invitation_resend(user=user)
         timeline_record(
             subject=user.member_state,
@@ -676,16 +609,7 @@ def pledge_record(
     note: str = "",
     illustrative: bool = False,
 ) -> Pledge:
-    require_perm(actor, "members.add_pledge", member_state)
     amount = validate_money(amount, currency)
-    if fx_rate is not None and not may_enter_rates(actor):
-        raise ApplicationError(
-            _(
-                "Only secretariat and finance officers enter exchange rates; leave "
-                "it empty to use the recorded rate."
-            ),
-            field="fx_rate",
-        )
     categories = list(earmark_categories)
     this_year = timezone.localdate().year
     if not 2024 <= int(year) <= this_year + 5:
@@ -695,14 +619,11 @@ def pledge_record(
         )
     with transaction.atomic():
         member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
-        if member_state.status not in ENGAGED_STATUSES:
-            raise ConflictError(
-                _("%(state)s is %(status)s and cannot pledge.")
-                % {
-                    "state": member_state.name,
-                    "status": member_state.get_status_display().lower(),
-                }
-            )
+        policy.require("pledge.record", actor, member_state)
+        if fx_rate is not None:
+            rate = policy.decide("pledge.enter_rate", actor, member_state)
+            if not rate:
+                raise ApplicationError(rate.reason, field="fx_rate")
         _check_earmark(member_state, earmark, categories)
         conversion = to_eur(amount, currency, rate=fx_rate)
         pledge = Pledge.objects.create(
@@ -739,19 +660,10 @@ def pledge_record(
 
 
 def pledge_cancel(*, pledge: Pledge, actor: User, reason: str) -> Pledge:
-    require_perm(actor, "members.cancel_pledge", pledge)
     reason = require_reason(reason)
     with transaction.atomic():
         pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
-        if pledge.status == PledgeStatus.CANCELLED:
-            raise ConflictError(_("The pledge is already cancelled."))
-        if pledge.received_amount > 0:
-            raise ConflictError(
-                _(
-                    "Money has been received against this pledge; it cannot be "
-                    "cancelled."
-                )
-            )
+        policy.require("pledge.cancel", actor, pledge)
         pledge.status = PledgeStatus.CANCELLED
         pledge.cancel_reason = reason
         pledge.save(update_fields=["status", "cancel_reason"])
@@ -857,7 +769,6 @@ def contribution_record(
     illustrative: bool = False,
 ) -> Contribution:
     """Record money received against a pledge and update the pledge's status."""
-    require_perm(actor, "members.add_contribution", pledge)
     amount = validate_money(amount, currency)
     if received_on > timezone.localdate():
         raise ApplicationError(
@@ -869,8 +780,7 @@ def contribution_record(
             .select_related("member_state")
             .get(pk=pledge.pk)
         )
-        if pledge.status == PledgeStatus.CANCELLED:
-            raise ConflictError(_("The pledge is cancelled; nothing can be received."))
+        policy.require("contribution.record", actor, pledge)
         if currency != str(pledge.amount.currency):
             raise ApplicationError(
                 _(

@@ -3,8 +3,10 @@ redirect or render."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +24,7 @@ from members.forms import (
     TransitionForm,
 )
 from members.models import MemberStatus, OnboardingStep
+from members.policy import MOVE_ACTIONS, move_names
 from secretariat import audit
 from secretariat.exceptions import ApplicationError
 from secretariat.forms import (
@@ -30,6 +33,7 @@ from secretariat.forms import (
     posted,
     require_permission,
 )
+from secretariat.kernel import policy
 from secretariat.listing import list_page
 from secretariat.roles import Role
 
@@ -44,6 +48,38 @@ def _onboarding_or_404(request, reference):
     return get_object_or_404(
         selectors.onboarding_cases_for(request.user), case__reference=reference
     )
+
+
+def _refused_page(request, name, obj, *, back_url, title=""):
+    """The page of an action the policy refuses, or ``None`` when it is allowed.
+    Someone refused for who they are gets 403; anyone else the reason and no
+    form. A form posted while the object's state refuses it goes on to the
+    service, which gives the same reason next to the form."""
+    decision = policy.decide(name, request.user, obj)
+    if decision.allowed or (request.method == "POST" and decision.kind == policy.STATE):
+        return None
+    if decision.kind == policy.WHO:
+        raise PermissionDenied(decision.reason)
+    return render(
+        request,
+        "members/action_refused.html",
+        {
+            "title": title or policy.ACTIONS[name].label,
+            "reason": decision.reason,
+            "back_url": back_url,
+        },
+        status=409,
+    )
+
+
+def _shown(user, obj, names, labels=None, urls=None):
+    """(decision, label, url) of the actions a page shows on ``obj``: allowed,
+    or refused with a reason the person may know."""
+    labels, urls = labels or {}, urls or {}
+    return [
+        (decision, labels.get(act.name, act.label), urls.get(act.name, ""))
+        for act, decision in policy.offered(user, obj, names)
+    ]
 
 
 @login_required
@@ -67,7 +103,28 @@ RECENT_CONTRIBUTIONS = 50
 def member_detail(request, code):
     member = _member_or_404(request, code)
     user = request.user
-    can_transition = user.has_perm("members.transition_memberstate", member)
+    code = member.country.code
+    moves = member.allowed_transitions()
+    actions = _shown(
+        user,
+        member,
+        [
+            *move_names(member),
+            "memberstate.set_constraints",
+            "memberstate.invite_liaison",
+        ],
+        labels={MOVE_ACTIONS[status]: label for status, label in moves.items()},
+        urls={
+            **{
+                MOVE_ACTIONS[status]: reverse("members:transition", args=[code, status])
+                for status in moves
+            },
+            "memberstate.set_constraints": reverse("members:constraints", args=[code]),
+            "memberstate.invite_liaison": reverse(
+                "members:liaison_invite", args=[code]
+            ),
+        },
+    )
     # The latest only: a state's contributions grow without end (the full list
     # is in the ledger export and the API).
     contributions = list(
@@ -77,12 +134,8 @@ def member_detail(request, code):
     )
     context = {
         "member": member,
-        "transitions": member.allowed_transitions().items() if can_transition else [],
-        "can_change_constraints": user.has_perm("members.change_constraints", member),
-        "can_invite_liaison": user.has_perm("members.invite_liaison", member),
-        "can_pledge": user.has_perm("members.add_pledge", member),
-        "can_add_contribution": user.has_perm("members.add_contribution", member),
-        "can_cancel_pledge": user.has_perm("members.cancel_pledge", member),
+        "actions": actions,
+        "pledge_record": policy.decide("pledge.record", user, member),
         "allowed_categories": member.allowed_categories.all(),
         "onboarding_cases": selectors.onboarding_cases_for(user).filter(
             member_state=member
@@ -102,9 +155,18 @@ def member_detail(request, code):
 @login_required
 def member_transition(request, code, to_status):
     member = _member_or_404(request, code)
-    require_permission(request, "members.transition_memberstate", member)
     if to_status not in MemberStatus.values:
         raise Http404
+    label = member.allowed_transitions().get(to_status)
+    refused = _refused_page(
+        request,
+        MOVE_ACTIONS[to_status],
+        member,
+        back_url=member.get_absolute_url(),
+        title=f"{member.name}: {label or MemberStatus(to_status).label}",
+    )
+    if refused:
+        return refused
     opens_case = to_status == MemberStatus.INVITED
     form = TransitionForm(*posted(request), opens_case=opens_case)
     if request.method == "POST" and form.is_valid():
@@ -134,7 +196,7 @@ def member_transition(request, code, to_status):
             "member": member,
             "form": form,
             "to_status": MemberStatus(to_status),
-            "label": member.allowed_transitions().get(to_status),
+            "label": label,
         },
     )
 
@@ -142,7 +204,14 @@ def member_transition(request, code, to_status):
 @login_required
 def member_constraints(request, code):
     member = _member_or_404(request, code)
-    require_permission(request, "members.change_constraints", member)
+    refused = _refused_page(
+        request,
+        "memberstate.set_constraints",
+        member,
+        back_url=member.get_absolute_url(),
+    )
+    if refused:
+        return refused
     initial = {
         "scope": member.participation_scope,
         "categories": member.allowed_categories.all(),
@@ -179,7 +248,14 @@ def member_constraints(request, code):
 @login_required
 def liaison_invite(request, code):
     member = _member_or_404(request, code)
-    require_permission(request, "members.invite_liaison", member)
+    refused = _refused_page(
+        request,
+        "memberstate.invite_liaison",
+        member,
+        back_url=member.get_absolute_url(),
+    )
+    if refused:
+        return refused
     form = LiaisonInviteForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -211,8 +287,12 @@ def liaison_invite(request, code):
 @require_POST
 def liaison_resend(request, code, user_id):
     member = _member_or_404(request, code)
-    require_permission(request, "members.invite_liaison", member)
     liaison = get_object_or_404(member.users, pk=user_id)
+    decision = policy.decide(
+        "memberstate.resend_liaison_invitation", request.user, liaison
+    )
+    if not decision and decision.kind == policy.WHO:
+        raise PermissionDenied(decision.reason)
     try:
         services.liaison_invitation_resend(user=liaison, actor=request.user)
     except ApplicationError as exc:
@@ -228,9 +308,14 @@ def liaison_resend(request, code, user_id):
 @login_required
 def pledge_create(request, code):
     member = _member_or_404(request, code)
-    require_permission(request, "members.add_pledge", member)
+    refused = _refused_page(
+        request, "pledge.record", member, back_url=member.get_absolute_url()
+    )
+    if refused:
+        return refused
     form = PledgeForm(
-        posted(request)[0], can_enter_rate=services.may_enter_rates(request.user)
+        posted(request)[0],
+        can_enter_rate=policy.may("pledge.enter_rate", request.user, member),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -265,7 +350,14 @@ def pledge_create(request, code):
 @login_required
 def pledge_cancel(request, pk):
     pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
-    require_permission(request, "members.cancel_pledge", pledge)
+    refused = _refused_page(
+        request,
+        "pledge.cancel",
+        pledge,
+        back_url=pledge.member_state.get_absolute_url(),
+    )
+    if refused:
+        return refused
     form = ReasonForm(posted(request)[0])
     if (
         request.method == "POST"
@@ -295,7 +387,14 @@ def pledge_cancel(request, pk):
 @login_required
 def contribution_create(request, pk):
     pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
-    require_permission(request, "members.add_contribution", pledge)
+    refused = _refused_page(
+        request,
+        "contribution.record",
+        pledge,
+        back_url=pledge.member_state.get_absolute_url(),
+    )
+    if refused:
+        return refused
     currency = str(pledge.amount.currency)
     form = ContributionForm(posted(request)[0], currency=currency)
     if request.method == "POST" and form.is_valid():
@@ -333,10 +432,8 @@ def onboarding_detail(request, reference, comment_form=None):
         _onboarding_or_404(request, reference)
     )
     user = request.user
-    can_manage = user.has_perm("members.manage_onboardingcase", onboarding)
-    can_upload = onboarding.is_open and user.has_perm(
-        "members.upload_onboarding_document", onboarding
-    )
+    reference = onboarding.case.reference
+    upload = policy.decide("onboardingcase.upload_document", user, onboarding)
     steps = list(onboarding.steps.all())
     context = {
         "onboarding": onboarding,
@@ -344,17 +441,29 @@ def onboarding_detail(request, reference, comment_form=None):
         "member": onboarding.member_state,
         "steps": steps,
         "open_required": [s for s in steps if s.required and not s.is_done],
-        "can_manage": can_manage and onboarding.is_open,
-        "can_upload": can_upload,
-        "upload_form": DocumentUploadForm(onboarding=onboarding)
-        if can_upload
-        else None,
+        # Each step with its actions (the policy hides them on a completed
+        # step and in a closed case).
+        "checklist": [(step, _row_actions(user, step, reference)) for step in steps],
+        "upload": upload,
+        "upload_form": DocumentUploadForm(onboarding=onboarding) if upload else None,
         "comment_form": comment_form or CommentForm(),
         "comments": onboarding.case.comments.select_related("author"),
         "documents": selectors.case_documents(onboarding.case),
         "timeline": selectors.case_timeline(onboarding.case),
     }
     return render(request, "members/onboarding_detail.html", context)
+
+
+def _row_actions(user, step, reference):
+    urls = {
+        "onboardingstep.complete": reverse(
+            "members:step_complete", args=[reference, step.pk]
+        ),
+        "onboardingstep.assign": reverse(
+            "members:step_assign", args=[reference, step.pk]
+        ),
+    }
+    return _shown(user, step, list(urls), urls=urls)
 
 
 def _step_or_404(request, reference, step_pk) -> OnboardingStep:
@@ -369,7 +478,14 @@ def _step_or_404(request, reference, step_pk) -> OnboardingStep:
 @login_required
 def step_complete(request, reference, step_pk):
     step = _step_or_404(request, reference, step_pk)
-    require_permission(request, "members.manage_onboardingcase", step.onboarding)
+    refused = _refused_page(
+        request,
+        "onboardingstep.complete",
+        step,
+        back_url=step.onboarding.get_absolute_url(),
+    )
+    if refused:
+        return refused
     form = StepCompleteForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -396,7 +512,14 @@ def step_complete(request, reference, step_pk):
 @login_required
 def step_assign(request, reference, step_pk):
     step = _step_or_404(request, reference, step_pk)
-    require_permission(request, "members.manage_onboardingcase", step.onboarding)
+    refused = _refused_page(
+        request,
+        "onboardingstep.assign",
+        step,
+        back_url=step.onboarding.get_absolute_url(),
+    )
+    if refused:
+        return refused
     form = StepAssignForm(
         posted(request)[0], initial={"owner": step.owner, "due_date": step.due_date}
     )
@@ -427,7 +550,14 @@ def step_assign(request, reference, step_pk):
 @login_required
 def document_upload(request, reference):
     onboarding = _onboarding_or_404(request, reference)
-    require_permission(request, "members.upload_onboarding_document", onboarding)
+    refused = _refused_page(
+        request,
+        "onboardingcase.upload_document",
+        onboarding,
+        back_url=onboarding.get_absolute_url(),
+    )
+    if refused:
+        return refused
     form = DocumentUploadForm(*posted(request), onboarding=onboarding)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 
-from procurement import services
+from procurement import selectors, services
 from procurement.models import (
     Award,
     Bid,
@@ -31,6 +31,19 @@ from secretariat.admin_site import seal_admin_lookups
 # filter, search, sort or count through a bid or its trail (the Bid admin lists
 # only opened tenders' bids, by their own fields).
 seal_admin_lookups(Bid, BidEvent)
+
+
+class ScopedAdmin(ReadOnlyAdmin):
+    """A workflow's records as its pages show them: the rows come from the
+    selector that scopes them for the person (lookups and counts included), and
+    nothing is added, changed or deleted here: the services write them."""
+
+    selector = None
+
+    def get_queryset(self, request):
+        queryset = type(self).selector(request.user)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
 
 
 class VettingActionForm(ActionForm):
@@ -221,7 +234,8 @@ class ScoreAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Award)
-class AwardAdmin(ReadOnlyAdmin):
+class AwardAdmin(ScopedAdmin):
+    selector = selectors.awards_for
     list_display = [
         "lot",
         "bid",
@@ -240,7 +254,8 @@ class AwardAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ReadOnlyAdmin):
+class ComplaintAdmin(ScopedAdmin):
+    selector = selectors.complaints_for
     list_display = ["award", "manufacturer", "status", "filed_at", "decided_at"]
     list_filter = ["status"]
     list_select_related = ["award__lot", "manufacturer"]
@@ -253,7 +268,8 @@ class MilestoneInline(ReadOnlyInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(ReadOnlyAdmin):
+class ContractAdmin(ScopedAdmin):
+    selector = selectors.contracts_for
     list_display = [
         "reference",
         "manufacturer",
@@ -269,7 +285,8 @@ class ContractAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(ScopedAdmin):
+    selector = selectors.deliveries_for
     list_display = [
         "contract",
         "milestone",

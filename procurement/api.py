@@ -67,11 +67,11 @@ from procurement.models import (
 from secretariat.api import idempotent
 from secretariat.api_fields import LookupSlugField
 from secretariat.fund_api import StrictBooleanField
+from secretariat.kernel import policy
 from secretariat.limits import MAX_QUANTITY, MAX_STANDSTILL_DAYS
 from secretariat.listing import CountedApart
 from secretariat.models import CapabilityCategory, Pool, User
 from secretariat.selectors import pools_for
-from secretariat.services import require_perm
 
 TENDER_REFERENCE = "TND-[0-9]{4}-[0-9]{4,}"
 
@@ -106,6 +106,43 @@ def _validated(serializer_class, request, **kwargs):
 
 def _scope(serializer, field, queryset):
     serializer.fields[field].queryset = queryset
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Each action the caller may know of on this object: "
+        "whether they may take it now and, if not, why.",
+        "additionalProperties": {
+            "type": "object",
+            "properties": {
+                "allowed": {"type": "boolean"},
+                "reason": {"type": "string"},
+            },
+            "required": ["allowed", "reason"],
+        },
+    }
+)
+class AllowedActionsField(serializers.Field):
+    """The policy's answer for the caller on each of ``names``."""
+
+    def __init__(self, names, **kwargs):
+        self.names = list(names)
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj):
+        return policy.allowed_actions(self.context["request"].user, obj, self.names)
+
+
+class ModelActionsField(AllowedActionsField):
+    """The policy's answer for the caller on every action declared on the
+    object's model (each stage declares its own in ``procurement.policy``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__([], **kwargs)
+
+    def to_representation(self, obj):
+        return policy.allowed_actions(self.context["request"].user, obj)
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)
@@ -178,6 +215,7 @@ def _capability_code(**kwargs):
 class RequirementSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     capability = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    allowed_actions = ModelActionsField()
 
     class Meta:
         model = Requirement
@@ -194,6 +232,7 @@ class RequirementSerializer(serializers.ModelSerializer):
             "status",
             "recorded_by",
             "recorded_at",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -272,6 +311,7 @@ class TestResultSerializer(serializers.ModelSerializer):
 class ManufacturerDetailSerializer(ManufacturerSerializer):
     supply_chain = SupplyChainSerializer(many=True, read_only=True)
     test_results = TestResultSerializer(many=True, read_only=True)
+    allowed_actions = ModelActionsField()
 
     class Meta(ManufacturerSerializer.Meta):
         fields = [
@@ -280,6 +320,7 @@ class ManufacturerDetailSerializer(ManufacturerSerializer):
             "bic",
             "supply_chain",
             "test_results",
+            "allowed_actions",
         ]
         read_only_fields = fields
         extra_kwargs = {
@@ -474,6 +515,17 @@ class TenderSerializer(serializers.ModelSerializer):
         return data
 
 
+class TenderDetailSerializer(TenderSerializer):
+    """A tender read on its own, with what the caller may do to it now (some
+    stages' checks cost queries a list would repeat)."""
+
+    allowed_actions = ModelActionsField()
+
+    class Meta(TenderSerializer.Meta):
+        fields = [*TenderSerializer.Meta.fields, "allowed_actions"]
+        read_only_fields = fields
+
+
 class TenderInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField()
@@ -609,6 +661,17 @@ class BidSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BidDetailSerializer(BidSerializer):
+    """A bid read on its own, with what the caller may do to it now (the
+    eligibility check behind ``change`` costs queries a list would repeat)."""
+
+    allowed_actions = ModelActionsField()
+
+    class Meta(BidSerializer.Meta):
+        fields = [*BidSerializer.Meta.fields, "allowed_actions"]
+        read_only_fields = fields
+
+
 class BidDocumentSerializer(serializers.Serializer):
     name = serializers.CharField()
     content_type = serializers.CharField()
@@ -681,6 +744,17 @@ class CommitteeMemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CommitteeMemberDetailSerializer(CommitteeMemberSerializer):
+    """A seat read on its own, with what the caller may do on it now (whether
+    the score sheet is complete costs queries a list would repeat)."""
+
+    allowed_actions = ModelActionsField()
+
+    class Meta(CommitteeMemberSerializer.Meta):
+        fields = [*CommitteeMemberSerializer.Meta.fields, "allowed_actions"]
+        read_only_fields = fields
+
+
 class AppointSerializer(serializers.Serializer):
     tender = TenderReferenceField(queryset=Tender.objects.none())
     evaluator = serializers.PrimaryKeyRelatedField(
@@ -741,6 +815,7 @@ class AwardSerializer(serializers.ModelSerializer):
         source="bid.manufacturer.name", read_only=True
     )
     bid = BidIdField(read_only=True)
+    allowed_actions = ModelActionsField()
 
     class Meta:
         model = Award
@@ -759,6 +834,7 @@ class AwardSerializer(serializers.ModelSerializer):
             "approved_by",
             "approved_at",
             "standstill_until",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -789,6 +865,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     manufacturer_name = serializers.CharField(
         source="manufacturer.name", read_only=True
     )
+    allowed_actions = ModelActionsField()
 
     class Meta:
         model = Complaint
@@ -803,6 +880,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "status",
             "decision",
             "decided_at",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -844,6 +922,7 @@ class ContractSerializer(serializers.ModelSerializer):
     )
     commitment = serializers.CharField(source="commitment.reference", read_only=True)
     milestones = MilestoneSerializer(many=True, read_only=True)
+    allowed_actions = ModelActionsField()
 
     class Meta:
         model = Contract
@@ -862,6 +941,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "status",
             "signed_at",
             "milestones",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -901,6 +981,7 @@ class DeliverySerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("The payment drafted for the accepted units."),
     )
+    allowed_actions = ModelActionsField()
 
     class Meta:
         model = Delivery
@@ -920,6 +1001,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "report",
             "decided_at",
             "disbursement",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -1087,8 +1169,8 @@ class ManufacturerViewSet(
         """The manufacturer, if the caller may manage its representatives: a
         liaison of another state never gets this far (404)."""
         manufacturer = self.get_object()
-        require_perm(
-            self.request.user, "procurement.manage_representatives", manufacturer
+        policy.require(
+            "manufacturer.manage_representatives", self.request.user, manufacturer
         )
         return manufacturer
 
@@ -1187,6 +1269,11 @@ class TenderViewSet(
         return selectors.tenders_for(
             self.request.user, kind_hint=False
         ).prefetch_related(Prefetch("lots", queryset=lots), "requirements", "invited")
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return TenderDetailSerializer
+        return TenderSerializer
 
     def paginate_queryset(self, queryset):
         # Counted without the kind hint, which only helps the page's query.
@@ -1361,6 +1448,9 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProcurementVi
     def get_queryset(self):
         return selectors.readable_bids_for(self.request.user)
 
+    def get_serializer_class(self):
+        return BidDetailSerializer if self.action == "retrieve" else BidSerializer
+
     # No ``@idempotent`` on the bidder's writes: a stored key is a row naming the
     # representative, the endpoint and the answer (tender, lot, company), which
     # the administrators read; before opening it would tell them who bid, where
@@ -1426,6 +1516,11 @@ class CommitteeMemberViewSet(
 
     def get_queryset(self):
         return selectors.committee_members_for(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return CommitteeMemberDetailSerializer
+        return CommitteeMemberSerializer
 
     @extend_schema(
         request=AppointSerializer, responses={201: CommitteeMemberSerializer}
@@ -1514,7 +1609,13 @@ class AwardViewSet(
     filterset_fields = {"lot__tender__case__reference": ["exact"], "status": ["exact"]}
 
     def get_queryset(self):
-        return selectors.awards_for(self.request.user)
+        # The policies of the allowed actions read each award's contract and
+        # complaints: read them with the page, not once per award.
+        return (
+            selectors.awards_for(self.request.user)
+            .select_related("contract")
+            .prefetch_related("complaints")
+        )
 
     @extend_schema(request=RecommendSerializer, responses={201: AwardSerializer})
     @idempotent
@@ -1612,7 +1713,7 @@ class DeliveryViewSet(
     list_permission = "procurement.view_contract"
     action_permissions = {
         "create": "procurement.report_delivery",
-        "decide": "procurement.manage_tender",
+        "decide": "procurement.decide_delivery",
     }
     serializer_class = DeliverySerializer
     filterset_fields = ["status", "contract"]

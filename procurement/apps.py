@@ -7,6 +7,7 @@ class ProcurementConfig(AppConfig):
     verbose_name = _("Procurement")
 
     def ready(self):
+        from procurement import policy  # noqa: F401 (declares the actions)
         from secretariat.cases import register_case_kind
         from secretariat.models import CaseKind
 

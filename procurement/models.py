@@ -584,6 +584,9 @@ class CommitteeMember(models.Model):
     def __str__(self):
         return f"{self.evaluator} on {self.tender}"
 
+    def get_absolute_url(self):
+        return reverse("procurement:evaluation", args=[self.pk])
+
 
 class Score(models.Model):
     """One evaluator's score of one bid on one criterion, 0 to 100."""

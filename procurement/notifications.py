@@ -133,6 +133,9 @@ def tell_award_recommended(award: Award) -> None:
         title=_("%(ref)s lot %(n)d: an award awaits your approval")
         % {"ref": tender.case.reference, "n": award.lot.number},
         url=tender_url(tender),
+        # A task: settled once the award is no longer theirs to approve.
+        action="award.approve",
+        subject=award,
     )
 
 
@@ -182,6 +185,8 @@ def tell_delivery_reported(delivery: Delivery) -> None:
         % {"contract": contract.reference, "n": delivery.quantity},
         body=contract.manufacturer.name,
         url=reverse("procurement:contract", kwargs={"pk": contract.pk}),
+        action="delivery.decide",
+        subject=delivery,
     )
 
 

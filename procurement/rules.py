@@ -2,17 +2,16 @@
 
 Staff read every manufacturer; a member liaison reads and nominates their own
 state's; a manufacturer representative reads and declares for their own company
-only. Requirements of Ukraine's Armed Forces are for staff."""
+only. Requirements of Ukraine's Armed Forces are for staff. Who may act on
+requirements, manufacturers and tenders is decided by ``procurement.policy``."""
 
 import rules
 
 from procurement.models import Manufacturer
 from secretariat.rules import (
-    is_co_lead_state_approver,
     is_evaluator,
     is_liaison,
     is_manufacturer_representative,
-    is_procurement_officer,
     is_staff,
 )
 
@@ -38,29 +37,13 @@ rules.add_perm(
     "procurement.view_manufacturer",
     is_staff | is_liaison_of_manufacturers_state | represents,
 )
-rules.add_perm(
-    "procurement.nominate_manufacturer",
-    is_procurement_officer | is_liaison_of_manufacturers_state,
-)
-rules.add_perm("procurement.vet_manufacturer", is_procurement_officer)
-rules.add_perm("procurement.declare_supply_chain", is_procurement_officer | represents)
 # Where the Coalition pays the company: the secretariat and the company itself,
 # not the liaisons of its state.
 rules.add_perm("procurement.view_bank_account", is_staff | represents)
-rules.add_perm("procurement.record_test_result", is_procurement_officer)
-# Who invites and deactivates a company's representatives: a procurement
-# officer, or the liaison of the company's own state.
-rules.add_perm(
-    "procurement.manage_representatives",
-    is_procurement_officer | is_liaison_of_manufacturers_state,
-)
 
-rules.add_perm("procurement.manage_tender", is_procurement_officer)
 rules.add_perm("procurement.view_tender", is_staff)
-rules.add_perm("procurement.decide_complaint", is_procurement_officer)
 
 rules.add_perm("procurement.view_requirement", is_staff)
-rules.add_perm("procurement.add_requirement", is_procurement_officer)
 
 
 # The web pages. A liaison and a manufacturer's representative read published
@@ -78,9 +61,8 @@ def acts_for_a_company(user):
 rules.add_perm(
     "procurement.list_tenders", is_staff | acts_for_a_state | acts_for_a_company
 )
-rules.add_perm("procurement.evaluate", is_evaluator)
-rules.add_perm("procurement.submit_bid", represents)
-rules.add_perm("procurement.approve_award", is_co_lead_state_approver)
+# procurement.evaluate and procurement.submit_bid: the policies scoresheet.score
+# and bid.submit (procurement/policy/).
 
 
 @rules.predicate
@@ -91,7 +73,6 @@ def represents_contractor(user, contract):
 
 
 rules.add_perm("procurement.view_contract", is_staff | represents_contractor)
-rules.add_perm("procurement.report_delivery", represents_contractor)
 
 # --- used by the API: who may list bids (the selector decides which: a
 # representative their company's, staff and declared evaluators opened ones),

@@ -37,6 +37,7 @@ from procurement.models import (
 )
 from secretariat import selectors as secretariat_selectors
 from secretariat.exceptions import ConflictError
+from secretariat.kernel import policy
 from secretariat.models import CaseKind, TimelineEvent, User
 from secretariat.roles import Role, has_role, is_staff_reader
 
@@ -272,6 +273,31 @@ def committee_seats_for(user) -> QuerySet[CommitteeMember]:
     if not has_role(user, Role.EVALUATOR):
         return CommitteeMember.objects.none()
     return CommitteeMember.objects.filter(evaluator=user).select_related("tender__case")
+
+
+# What an evaluator does on a committee seat; the queue filters of these
+# policies say where they may act now.
+SEAT_ACTIONS = ("committee.declare", "scoresheet.score", "scoresheet.submit")
+
+
+def seat_actions_now(user, seats: QuerySet) -> dict[int, set[str]]:
+    """For each seat of ``seats`` where ``user`` may act now, the actions they
+    may take (one query per action, however many seats)."""
+    found: dict[int, set[str]] = {}
+    for name in SEAT_ACTIONS:
+        for pk in policy.pending(name, user, seats).values_list("pk", flat=True):
+            found.setdefault(pk, set()).add(name)
+    return found
+
+
+def seats_awaiting(user) -> QuerySet[CommitteeMember]:
+    """The evaluator's seats where they may act now: declare, score or submit
+    (the policies' queue filters); the others wait on someone else."""
+    seats = committee_seats_for(user)
+    awaiting = Q(pk__in=[])
+    for name in SEAT_ACTIONS:
+        awaiting |= Q(pk__in=policy.pending(name, user, seats).values("pk"))
+    return seats.filter(awaiting)
 
 
 def bidders_to_declare_about(member: CommitteeMember) -> QuerySet[Manufacturer]:

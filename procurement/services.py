@@ -52,18 +52,19 @@ from procurement.models import (
     TestResult,
     VettingStatus,
 )
+from procurement.policy import bids as bid_policy
 from procurement.sealing import encode_document, seal, unseal
 from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.formatting import when_text
 from secretariat.invitations import account_invite
+from secretariat.kernel import policy
 from secretariat.models import CapabilityCategory, CaseKind, User
-from secretariat.roles import Role, has_role, is_staff_reader
+from secretariat.roles import Role
 from secretariat.services import (
     attachment_store,
     case_open,
     case_set_status,
     check_transition,
-    require_perm,
     require_reason,
     required_text,
     timeline_record,
@@ -86,7 +87,7 @@ def requirement_record(
     source_reference: str = "",
 ) -> Requirement:
     """Record a requirement stated by Ukraine's Armed Forces."""
-    require_perm(actor, "procurement.add_requirement")
+    policy.require("requirement.record", actor)
     title = required_text(
         title, field="title", message=_("Give the requirement a title.")
     )
@@ -144,7 +145,6 @@ def manufacturer_nominate(
 ) -> Manufacturer:
     """A member's liaison (or a procurement officer) puts forward a national
     manufacturer; it waits for vetting."""
-    require_perm(actor, "procurement.nominate_manufacturer", member_state)
     name = required_text(name, field="name", message=_("Enter the company's name."))
     registration_number = required_text(
         registration_number,
@@ -161,18 +161,7 @@ def manufacturer_nominate(
     )
     with transaction.atomic():
         member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
-        if member_state.status != MemberStatus.MEMBER:
-            raise ConflictError(
-                _(
-                    "%(state)s is not a member (%(status)s); only members' "
-                    "manufacturers take part in tenders."
-                )
-                % {
-                    "state": member_state.name,
-                    "status": member_state.get_status_display().lower(),
-                },
-                field="member_state",
-            )
+        policy.require("manufacturer.nominate", actor, member_state)
         try:
             with transaction.atomic():
                 manufacturer = Manufacturer.objects.create(
@@ -207,7 +196,6 @@ def manufacturer_vet(
     *, manufacturer: Manufacturer, actor: User, to_status: str, reason: str
 ) -> Manufacturer:
     """Vet, suspend or reinstate a manufacturer: who decided, when and why."""
-    require_perm(actor, "procurement.vet_manufacturer", manufacturer)
     reason = required_text(
         reason, field="reason", message=_("Give a reason for this decision.")
     )
@@ -217,6 +205,7 @@ def manufacturer_vet(
             .select_related("member_state")
             .get(pk=manufacturer.pk)
         )
+        policy.require("manufacturer.vet", actor, manufacturer)
         current = manufacturer.vetting_status
         check_transition(
             transitions=VETTING_TRANSITIONS,
@@ -259,7 +248,7 @@ def supply_chain_declare(
 ) -> list[SupplyChainDeclaration]:
     """Declare the country of origin of critical components (e.g. flight
     controller: LV). Components not named keep their earlier declaration."""
-    require_perm(actor, "procurement.declare_supply_chain", manufacturer)
+    policy.require("manufacturer.declare_supply_chain", actor, manufacturer)
     if not origins:
         raise ApplicationError(
             _("Declare the origin of at least one component."), field="origins"
@@ -318,7 +307,7 @@ def manufacturer_test_record(
     report_file=None,
 ) -> TestResult:
     """Record a test of a manufacturer's product (e.g. at Sēlia)."""
-    require_perm(actor, "procurement.record_test_result", manufacturer)
+    policy.require("manufacturer.record_test", actor, manufacturer)
     product = required_text(
         product, field="product", message=_("Name the product tested.")
     )
@@ -381,7 +370,6 @@ def representative_invite(
     """A procurement officer, or the liaison of the company's state, gives a
     manufacturer a representative: the account is made in that role, bound to
     the company, and the person gets the one-time link liaisons get."""
-    require_perm(actor, "procurement.manage_representatives", manufacturer)
     first_name = required_text(
         first_name, field="first_name", message=_("Enter the first name.")
     )
@@ -397,25 +385,7 @@ def representative_invite(
             .select_related("member_state")
             .get(pk=manufacturer.pk)
         )
-        if manufacturer.vetting_status == VettingStatus.SUSPENDED:
-            raise ConflictError(
-                _(
-                    "%(name)s is suspended: a suspended manufacturer cannot be "
-                    "given representatives."
-                )
-                % {"name": manufacturer.name}
-            )
-        if manufacturer.member_state.status != MemberStatus.MEMBER:
-            raise ConflictError(
-                _(
-                    "%(state)s is not a member (%(status)s): its manufacturers "
-                    "cannot be given representatives."
-                )
-                % {
-                    "state": manufacturer.member_state.name,
-                    "status": manufacturer.member_state.get_status_display().lower(),
-                }
-            )
+        policy.require("manufacturer.invite_representative", actor, manufacturer)
         user = account_invite(
             email=email,
             first_name=first_name,
@@ -438,7 +408,7 @@ def representative_deactivate(
 ) -> User:
     """End a representative's access: the account stays (their name remains on
     the company's bids and records) but can no longer sign in."""
-    require_perm(actor, "procurement.manage_representatives", manufacturer)
+    policy.require("manufacturer.deactivate_representative", actor, manufacturer)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=representative.pk)
         if (
@@ -589,7 +559,7 @@ def tender_create(
 ) -> Tender:
     """Draft a tender (a case, TND-YYYY-NNNN) from open requirements. The
     standstill defaults to the minimum."""
-    require_perm(actor, "procurement.manage_tender")
+    policy.require("tender.create", actor)
     title = required_text(title, field="title", message=_("Give the tender a title."))
     requirements = list(requirements)
     if not requirements:
@@ -756,7 +726,6 @@ def lot_add(
     delivery_from: date,
     delivery_to: date,
 ) -> Lot:
-    require_perm(actor, "procurement.manage_tender", tender)
     title = required_text(title, field="title", message=_("Give the lot a title."))
     if int(quantity) <= 0:
         raise ApplicationError(_("The quantity must be at least 1."), field="quantity")
@@ -771,10 +740,7 @@ def lot_add(
         )
     with transaction.atomic():
         tender = _lock_tender(tender)
-        if tender.status != TenderStatus.DRAFT:
-            raise ConflictError(
-                _("Lots are added while the tender is a draft."), field="title"
-            )
+        policy.require("tender.add_lot", actor, tender)
         problems = _lot_problems(
             capability,
             pool=tender.pool,
@@ -798,20 +764,6 @@ def lot_add(
     return lot
 
 
-def tender_edit_refusal(tender: Tender) -> str | None:
-    """Why the tender cannot be edited now, or ``None``: only a draft is."""
-    if tender.status == TenderStatus.DRAFT:
-        return None
-    if tender.status in {TenderStatus.PUBLISHED, TenderStatus.TENDERING}:
-        return _("%(ref)s is published: only a draft tender is edited. Amend it "
-                 "instead, with the reason; bidders get time to take the change "
-                 "into account.") % {"ref": tender.case.reference}  # fmt: skip
-    return _("%(ref)s is %(status)s: only a draft tender is edited.") % {
-        "ref": tender.case.reference,
-        "status": TENDER_LABELS[tender.status].lower(),
-    }
-
-
 def tender_update(
     *,
     tender: Tender,
@@ -832,12 +784,9 @@ def tender_update(
     be set to any dates in order (a draft whose deadlines passed gets new ones):
     publication checks that they are still ahead. A published tender is
     amended instead (``tender_amend``)."""
-    require_perm(actor, "procurement.manage_tender", tender)
     with transaction.atomic():
         tender = _lock_tender(tender)
-        refusal = tender_edit_refusal(tender)
-        if refusal:
-            raise ConflictError(refusal)
+        policy.require("tender.edit", actor, tender)
         before = _editable_state(tender)
         if title is not None:
             tender.title = required_text(
@@ -962,17 +911,9 @@ def _editable_state(tender: Tender) -> dict:
 
 
 def tender_publish(*, tender: Tender, actor: User) -> Tender:
-    require_perm(actor, "procurement.manage_tender", tender)
     with transaction.atomic():
         tender = _lock_tender(tender)
-        if not tender.lots.exists():
-            raise ConflictError(_("Add at least one lot before publishing."))
-        if tender.clarification_deadline <= timezone.now():
-            raise ConflictError(
-                _("The clarification deadline has passed; edit the draft to set new "
-                  "deadlines first."),
-                field="clarification_deadline",
-            )  # fmt: skip
+        policy.require("tender.publish", actor, tender)
         _check_standstill(tender.standstill_days)
         _check_publishable(tender)
         tender.published_at = timezone.now()
@@ -988,17 +929,12 @@ def tender_amend(
 ) -> Tender:
     """Change a published tender. Bidders need time to take the change into
     account: the submission deadline moves to at least the minimum notice."""
-    require_perm(actor, "procurement.manage_tender", tender)
     reason = required_text(
         reason, field="reason", message=_("Say what changed and why.")
     )
     with transaction.atomic():
         tender = _lock_tender(tender)
-        if tender.status not in {TenderStatus.PUBLISHED, TenderStatus.TENDERING}:
-            raise ConflictError(
-                _("Only a published tender is amended; this one is %(status)s.")
-                % {"status": TENDER_LABELS[tender.status]}
-            )
+        policy.require("tender.amend", actor, tender)
         _check_publishable(tender, amending=True)
         if description is not None:
             tender.description = description
@@ -1053,10 +989,10 @@ def tenders_advance_by_deadlines(*, now: datetime | None = None) -> int:
 
 
 def tender_cancel(*, tender: Tender, actor: User, reason: str) -> Tender:
-    require_perm(actor, "procurement.manage_tender", tender)
     reason = require_reason(reason)
     with transaction.atomic():
         tender = _lock_tender(tender)
+        policy.require("tender.cancel", actor, tender)
         _tender_move(
             tender, to_status=TenderStatus.CANCELLED, actor=actor, reason=reason
         )
@@ -1066,27 +1002,11 @@ def tender_cancel(*, tender: Tender, actor: User, reason: str) -> Tender:
     return tender
 
 
-def opening_too_early_reason(tender: Tender) -> str | None:
-    """Why the bids cannot be opened yet (bidding is still open), or ``None``.
-    The pages show it before the procurement officer confirms."""
-    if (
-        tender.status == TenderStatus.TENDERING
-        and timezone.now() < tender.submission_deadline
-    ):
-        return _("Bids are open for submission until %(deadline)s.") % {
-            "deadline": when_text(tender.submission_deadline)
-        }
-    return None
-
-
 def tender_open(*, tender: Tender, actor: User) -> Tender:
     """Open every bid at once, after the deadline: who, when, and how many."""
-    require_perm(actor, "procurement.manage_tender", tender)
     with transaction.atomic():
         tender = _lock_tender(tender)
-        too_early = opening_too_early_reason(tender)
-        if too_early:
-            raise ConflictError(too_early)
+        policy.require("tender.open", actor, tender)
         if tender.status == TenderStatus.TENDERING:
             # The deadline has passed before the periodic task closed tendering.
             _tender_move(tender, to_status=TenderStatus.CLOSED, actor=None)
@@ -1122,27 +1042,16 @@ def tender_open(*, tender: Tender, actor: User) -> Tender:
 # ---------------------------------------------------------------- clarifications
 
 
-def clarification_closed_reason(tender: Tender) -> str | None:
-    """Why questions cannot be asked now, or ``None``: they are asked while the
-    tender is published, until the clarification deadline (even if the periodic
-    task has not yet moved the tender on). The pages show it before the form."""
-    if tender.status != TenderStatus.PUBLISHED or (
-        timezone.now() >= tender.clarification_deadline
-    ):
-        return _("The clarification period is over.")
-    return None
-
-
 def clarification_ask(*, tender: Tender, actor: User, question: str) -> Clarification:
     question = required_text(
         question, field="question", message=_("Write your question.")
     )
-    manufacturer = _bidder(actor)
     with transaction.atomic():
         tender = _lock_tender(tender)
-        closed = clarification_closed_reason(tender)
-        if closed:
-            raise ConflictError(closed)
+        policy.require("clarification.ask", actor, tender)
+        manufacturer = Manufacturer.objects.select_related("member_state").get(
+            pk=actor.manufacturer_id
+        )
         _check_eligible(tender, manufacturer)
         return Clarification.objects.create(
             tender=tender, question=question, asked_by=actor
@@ -1152,7 +1061,7 @@ def clarification_ask(*, tender: Tender, actor: User, question: str) -> Clarific
 def clarification_answer(
     *, clarification: Clarification, actor: User, answer: str
 ) -> Clarification:
-    require_perm(actor, "procurement.manage_tender", clarification.tender)
+    policy.require("clarification.answer", actor, clarification.tender)
     answer = required_text(answer, field="answer", message=_("Write the answer."))
     with transaction.atomic():
         clarification = Clarification.objects.select_for_update().get(
@@ -1178,58 +1087,20 @@ def clarification_answer(
 
 
 def _bidder(actor: User) -> Manufacturer:
-    is_representative = has_role(actor, Role.MANUFACTURER_REPRESENTATIVE)
-    if not is_representative or not actor.manufacturer_id:
-        raise PermissionDenied(_("Only a manufacturer's representative bids."))
+    """The company a representative acts for (the policy ``bid.submit`` says
+    who bids at all)."""
+    policy.require("bid.submit", actor)
     return Manufacturer.objects.select_related("member_state").get(
         pk=actor.manufacturer_id
     )
 
 
 def _check_eligible(tender: Tender, manufacturer: Manufacturer) -> None:
-    """The tender's eligibility rules, with the reason a manufacturer fails."""
-    if manufacturer.vetting_status != VettingStatus.VETTED:
-        raise ApplicationError(
-            _("%(name)s is not vetted (%(status)s).")
-            % {
-                "name": manufacturer.name,
-                "status": manufacturer.get_vetting_status_display(),
-            }
-        )
-    if manufacturer.member_state.status != MemberStatus.MEMBER:
-        raise ApplicationError(
-            _("%(state)s is not a member of the Coalition.")
-            % {"state": manufacturer.member_state.name}
-        )
-    if (
-        tender.procedure == Procedure.RESTRICTED
-        and not tender.invited.filter(pk=manufacturer.pk).exists()
-    ):
-        raise ApplicationError(
-            _("This restricted tender is open to invited manufacturers only.")
-        )
-    declared = {
-        d.component: d.origin_country.code for d in manufacturer.supply_chain.all()
-    }
-    missing = [Component(c).label for c in Component.values if c not in declared]
-    if missing:
-        raise ApplicationError(
-            _("Declare the origin of every critical component first: %(list)s.")
-            % {"list": ", ".join(str(m) for m in missing)}
-        )
-    banned = [
-        f"{Component(c).label} ({country})"
-        for c, country in declared.items()
-        if country in tender.excluded_origins
-    ]
-    if banned:
-        raise ApplicationError(
-            _("This tender excludes components from %(countries)s: %(list)s.")
-            % {
-                "countries": ", ".join(tender.excluded_origins),
-                "list": ", ".join(banned),
-            }
-        )
+    """The tender's eligibility rules (``policy.bids.ineligibility``), with the
+    reason a manufacturer fails."""
+    reason = bid_policy.ineligibility(tender, manufacturer)
+    if reason:
+        raise ApplicationError(reason)
 
 
 def _offer(lot: Lot, *, unit_price, quantity, delivery_schedule, compliance,
@@ -1278,50 +1149,29 @@ def _offer(lot: Lot, *, unit_price, quantity, delivery_schedule, compliance,
     }
 
 
-def bidding_closed_reason(tender: Tender) -> str | None:
-    """Why bids cannot be submitted, changed or withdrawn now, or ``None``. The
-    pages show it before the bidder fills in a form."""
-    if tender.status != TenderStatus.TENDERING or (
-        timezone.now() >= tender.submission_deadline
-    ):
-        return _(
-            "Bids for %(ref)s are accepted while tendering is open, until %(deadline)s."
-        ) % {
-            "ref": tender.case.reference,
-            "deadline": when_text(tender.submission_deadline),
-        }
-    return None
-
-
 def _lock_for_bidding(lot: Lot) -> Tender:
-    tender = _lock_tender(lot.tender)
-    reason = bidding_closed_reason(tender)
-    if reason:
-        raise ConflictError(reason)
-    return tender
+    """Lock the lot's tender and read it again: the policy decides on the
+    locked row."""
+    lot.tender = _lock_tender(lot.tender)
+    return lot.tender
 
 
 def bid_submit(*, lot: Lot, actor: User, unit_price, quantity, delivery_schedule,
                compliance=None, documents=()) -> Bid:  # fmt: skip
     """Submit a sealed bid for a lot. Only its bidder can read it until opening."""
-    manufacturer = _bidder(actor)
     with transaction.atomic():
-        tender = _lock_for_bidding(lot)
-        _check_eligible(tender, manufacturer)
+        _lock_for_bidding(lot)
+        policy.require("bid.submit", actor, lot)
         offer = _offer(
             lot, unit_price=unit_price, quantity=quantity,
             delivery_schedule=delivery_schedule, compliance=compliance,
             documents=documents,
         )  # fmt: skip
-        if Bid.objects.filter(
-            lot=lot, manufacturer=manufacturer, status=BidStatus.SUBMITTED
-        ).exists():
-            raise ConflictError(
-                _("%(name)s already has a bid on this lot; change or withdraw it.")
-                % {"name": manufacturer.name}
-            )
         bid = Bid.objects.create(
-            lot=lot, manufacturer=manufacturer, sealed=seal(offer), submitted_by=actor
+            lot=lot,
+            manufacturer_id=actor.manufacturer_id,
+            sealed=seal(offer),
+            submitted_by=actor,
         )
         _bid_event(bid, BidEventAction.SUBMITTED, actor)
         return bid
@@ -1339,17 +1189,15 @@ def _bid_event(bid: Bid, action: str, actor: User) -> None:
     )
 
 
-def _own_live_bid(bid: Bid, actor: User) -> Bid:
-    manufacturer = _bidder(actor)
+def _lock_bid(bid: Bid) -> Bid:
+    """Lock the bid's tender, then the bid, and read both again."""
+    tender = _lock_tender(bid.lot.tender)
     bid = (
         Bid.objects.select_for_update(of=("self",))
-        .select_related("lot__tender")
+        .select_related("lot", "manufacturer")
         .get(pk=bid.pk)
     )
-    if bid.manufacturer_id != manufacturer.pk:
-        raise PermissionDenied(_("This is not your company's bid."))
-    if bid.status != BidStatus.SUBMITTED:
-        raise ConflictError(_("This bid has been withdrawn."))
+    bid.lot.tender = tender
     return bid
 
 
@@ -1358,9 +1206,8 @@ def bid_change(*, bid: Bid, actor: User, unit_price, quantity, delivery_schedule
     """Replace the sealed offer. With ``keep_documents`` the documents already
     sealed in it stay, and ``documents`` are added to them."""
     with transaction.atomic():
-        tender = _lock_for_bidding(bid.lot)
-        bid = _own_live_bid(bid, actor)
-        _check_eligible(tender, bid.manufacturer)
+        bid = _lock_bid(bid)
+        policy.require("bid.change", actor, bid)
         offer = _offer(
             bid.lot, unit_price=unit_price, quantity=quantity,
             delivery_schedule=delivery_schedule, compliance=compliance,
@@ -1377,8 +1224,8 @@ def bid_change(*, bid: Bid, actor: User, unit_price, quantity, delivery_schedule
 
 def bid_withdraw(*, bid: Bid, actor: User) -> Bid:
     with transaction.atomic():
-        _lock_for_bidding(bid.lot)
-        bid = _own_live_bid(bid, actor)
+        bid = _lock_bid(bid)
+        policy.require("bid.withdraw", actor, bid)
         bid.status = BidStatus.WITHDRAWN
         bid.changed_at = timezone.now()
         bid.save(update_fields=["status", "changed_at"])
@@ -1387,41 +1234,10 @@ def bid_withdraw(*, bid: Bid, actor: User) -> Bid:
 
 
 def bid_offer(bid: Bid, *, user: User) -> dict:
-    """The content of a bid, for its own bidder at any time and for staff once
-    the tender is opened; for anyone else, nothing."""
-    tender = bid.lot.tender
-    # The bidder is a representative of the company (as in ``bids_for``): a
-    # staff account that merely points at a company reads no sealed bid.
-    own = (
-        has_role(user, Role.MANUFACTURER_REPRESENTATIVE)
-        and user.manufacturer_id is not None
-        and user.manufacturer_id == bid.manufacturer_id
-    )
-    if own:
-        return unseal(bid.sealed)
-    # A tender cancelled before its opening was never opened: still sealed.
-    if tender.is_sealed:
-        raise PermissionDenied(_("This bid is sealed until the tender is opened."))
-    if not (is_staff_reader(user) or _declared_on(user, tender)):
-        raise PermissionDenied(
-            _("Bids are shown to evaluators after they declare no conflict.")
-        )
+    """The content of a bid, for those the policy ``bid.read_offer`` lets read
+    it; for anyone else, nothing."""
+    policy.require("bid.read_offer", user, bid)
     return unseal(bid.sealed)
-
-
-def _declared_on(user: User, tender: Tender) -> bool:
-    """Whether ``user`` sits on the tender's committee with no conflict declared.
-    A declaration is final (appointed, then declared or recused, never back), so
-    a yes is remembered on the user object: a page of hundreds of bids asks once."""
-    declared = user.__dict__.setdefault("_declared_tenders", set())
-    if tender.pk in declared:
-        return True
-    if CommitteeMember.objects.filter(
-        tender=tender, evaluator=user, standing=MemberStanding.DECLARED
-    ).exists():
-        declared.add(tender.pk)
-        return True
-    return False
 
 
 def opened_bid_offer(bid: Bid) -> dict:
@@ -1435,42 +1251,43 @@ def opened_bid_offer(bid: Bid) -> dict:
 
 # ==================================================================== evaluation
 
-EVALUATION_OVER = {
-    TenderStatus.AWARDED,
-    TenderStatus.CONTRACTED,
-    TenderStatus.CANCELLED,
-    TenderStatus.UNSUCCESSFUL,
-}
-
 
 def committee_appoint(
     *, tender: Tender, actor: User, evaluator: User
 ) -> CommitteeMember:
-    require_perm(actor, "procurement.manage_tender", tender)
-    if not has_role(evaluator, Role.EVALUATOR):
-        raise ApplicationError(
-            _("%(name)s is not an evaluator.") % {"name": evaluator}, field="evaluator"
+    with transaction.atomic():
+        tender = _lock_tender(tender)
+        policy.require("committee.appoint", actor, tender)
+        # Who may sit on a committee: whoever the policy lets evaluate at all.
+        if not evaluator.has_perm("procurement.evaluate"):
+            raise ApplicationError(
+                _("%(name)s is not an evaluator.") % {"name": evaluator},
+                field="evaluator",
+            )
+        if tender.committee.filter(evaluator=evaluator).exists():
+            raise ConflictError(
+                _("%(name)s is already on the committee.") % {"name": evaluator}
+            )
+        member = CommitteeMember.objects.create(
+            tender=tender, evaluator=evaluator, appointed_by=actor
         )
-    if tender.status in EVALUATION_OVER:
-        raise ConflictError(_("The evaluation of this tender is over."))
-    try:
-        with transaction.atomic():
-            member = CommitteeMember.objects.create(
-                tender=tender, evaluator=evaluator, appointed_by=actor
-            )
-            timeline_record(
-                subject=tender,
-                case=tender.case,
-                actor=actor,
-                action="evaluator_appointed",
-                description=_("%(name)s appointed to the evaluation committee")
-                % {"name": evaluator},
-            )
-    except IntegrityError as exc:
-        raise ConflictError(
-            _("%(name)s is already on the committee.") % {"name": evaluator}
-        ) from exc
+        timeline_record(
+            subject=tender,
+            case=tender.case,
+            actor=actor,
+            action="evaluator_appointed",
+            description=_("%(name)s appointed to the evaluation committee")
+            % {"name": evaluator},
+        )
     return member
+
+
+def _lock_seat(member: CommitteeMember) -> CommitteeMember:
+    return (
+        CommitteeMember.objects.select_for_update(of=("self",))
+        .select_related("tender__case")
+        .get(pk=member.pk)
+    )
 
 
 def committee_declare(
@@ -1479,21 +1296,9 @@ def committee_declare(
     """The evaluator declares, once the bidders are known, whether they have a
     conflict of interest with any of them. A conflict removes them."""
     with transaction.atomic():
-        member = (
-            CommitteeMember.objects.select_for_update(of=("self",))
-            .select_related("tender__case")
-            .get(pk=member.pk)
-        )
-        if member.evaluator_id != actor.pk:
-            raise PermissionDenied(_("Only the evaluator declares for themselves."))
+        member = _lock_seat(member)
+        policy.require("committee.declare", actor, member)
         tender = member.tender
-        if tender.status not in {TenderStatus.OPENED, TenderStatus.EVALUATION}:
-            raise ConflictError(
-                _("Declarations are made once the bids are opened and the bidders "
-                  "known.")
-            )  # fmt: skip
-        if member.standing != MemberStanding.APPOINTED:
-            raise ConflictError(_("You have already declared."))
         if conflict and not note.strip():
             raise ApplicationError(
                 _("Describe the conflict of interest."), field="note"
@@ -1529,36 +1334,12 @@ def committee_declare(
 
 
 def tender_start_evaluation(*, tender: Tender, actor: User) -> Tender:
-    require_perm(actor, "procurement.manage_tender", tender)
     with transaction.atomic():
         tender = _lock_tender(tender)
-        if not tender.committee.filter(standing=MemberStanding.DECLARED).exists():
-            raise ConflictError(
-                _("At least one evaluator must have declared no conflict of "
-                  "interest.")
-            )  # fmt: skip
+        policy.require("tender.start_evaluation", actor, tender)
         _tender_move(tender, to_status=TenderStatus.EVALUATION, actor=actor)
         tell.tell_scores_awaited(tender)
     return tender
-
-
-def _own_membership(member: CommitteeMember, actor: User) -> CommitteeMember:
-    member = (
-        CommitteeMember.objects.select_for_update(of=("self",))
-        .select_related("tender")
-        .get(pk=member.pk)
-    )
-    if member.evaluator_id != actor.pk:
-        raise PermissionDenied(_("Evaluators score for themselves only."))
-    if member.standing != MemberStanding.DECLARED:
-        raise ConflictError(
-            _("Declare that you have no conflict of interest before scoring.")
-        )
-    if member.tender.status != TenderStatus.EVALUATION:
-        raise ConflictError(_("The tender is not being evaluated."))
-    if member.scores_submitted_at is not None:
-        raise ConflictError(_("Your scores are submitted and can no longer change."))
-    return member
 
 
 def score_record(
@@ -1571,7 +1352,8 @@ def score_record(
     comment: str = "",
 ) -> Score:
     with transaction.atomic():
-        member = _own_membership(member, actor)
+        member = _lock_seat(member)
+        policy.require("scoresheet.score", actor, member)
         if bid.lot.tender_id != member.tender_id:
             raise ApplicationError(_("That bid is not in this tender."), field="bid")
         if not bid.eligible or bid.status != BidStatus.SUBMITTED:
@@ -1597,20 +1379,12 @@ def score_record(
 
 
 def scoresheet_submit(*, member: CommitteeMember, actor: User) -> CommitteeMember:
-    """Submit one's scores: every eligible bid on every criterion. After this the
-    evaluator sees the others' scores, and theirs no longer change."""
+    """Submit one's scores: every eligible bid on every criterion (the policy
+    ``scoresheet.submit``). After this the evaluator sees the others' scores,
+    and theirs no longer change."""
     with transaction.atomic():
-        member = _own_membership(member, actor)
-        eligible = Bid.objects.filter(
-            lot__tender=member.tender, status=BidStatus.SUBMITTED, eligible=True
-        ).count()
-        given = member.scores.filter(bid__eligible=True).count()
-        if given < eligible * len(CRITERIA):
-            raise ConflictError(
-                _("Score every eligible bid on every criterion first (%(given)d of "
-                  "%(needed)d).")
-                % {"given": given, "needed": eligible * len(CRITERIA)}
-            )  # fmt: skip
+        member = _lock_seat(member)
+        policy.require("scoresheet.submit", actor, member)
         member.scores_submitted_at = timezone.now()
         member.save(update_fields=["scores_submitted_at"])
         timeline_record(
@@ -1629,21 +1403,20 @@ def scoresheet_submit(*, member: CommitteeMember, actor: User) -> CommitteeMembe
 def award_recommend(*, lot: Lot, bid: Bid, actor: User, justification: str) -> Award:
     """The procurement officer recommends the bid to award a lot, with the
     reasons (usually the ranking; a departure from it must be explained)."""
-    require_perm(actor, "procurement.manage_tender", lot.tender)
-    justification = required_text(
-        justification, field="justification", message=_("Explain the recommendation.")
-    )
     with transaction.atomic():
         tender = _lock_tender(lot.tender)
-        if tender.status != TenderStatus.EVALUATION:
-            raise ConflictError(_("Awards are recommended during the evaluation."))
+        lot.tender = tender
+        policy.require("award.recommend", actor, lot)
+        justification = required_text(
+            justification,
+            field="justification",
+            message=_("Explain the recommendation."),
+        )
         bid = Bid.objects.select_related("lot").get(pk=bid.pk)
         if bid.lot_id != lot.pk:
             raise ApplicationError(_("That bid is not for this lot."), field="bid")
         if not bid.eligible or bid.status != BidStatus.SUBMITTED:
             raise ConflictError(_("Only an eligible bid can be awarded."), field="bid")
-        if not tender.committee.filter(scores_submitted_at__isnull=False).exists():
-            raise ConflictError(_("The committee has not submitted any scores yet."))
         try:
             with transaction.atomic():
                 award = Award.objects.create(
@@ -1670,13 +1443,7 @@ def award_recommend(*, lot: Lot, bid: Bid, actor: User, justification: str) -> A
 def award_approve(*, award: Award, actor: User, comment: str = "") -> Award:
     """A co-lead approver, never the recommender, approves the award; the
     standstill period starts, and the tender is awarded once every lot with an
-    eligible bid has an approved award."""
-    from secretariat.rules import is_co_lead_state_approver
-
-    if not is_co_lead_state_approver(actor):
-        raise PermissionDenied(
-            _("Only co-lead approvers of Latvia or the United Kingdom approve awards.")
-        )
+    eligible bid has an approved award (the policy ``award.approve``)."""
     with transaction.atomic():
         award = (
             Award.objects.select_for_update(of=("self",))
@@ -1684,12 +1451,7 @@ def award_approve(*, award: Award, actor: User, comment: str = "") -> Award:
             .get(pk=award.pk)
         )
         tender = _lock_tender(award.lot.tender)
-        if award.status != AwardStatus.RECOMMENDED:
-            raise ConflictError(_("This award is not awaiting approval."))
-        if award.recommended_by_id == actor.pk:
-            raise ApplicationError(
-                _("You recommended this award; another person must approve it.")
-            )
+        policy.require("award.approve", actor, award)
         now = timezone.now()
         award.status = AwardStatus.APPROVED
         award.approved_by = actor
@@ -1728,27 +1490,20 @@ def award_approve(*, award: Award, actor: User, comment: str = "") -> Award:
 
 
 def complaint_file(*, award: Award, actor: User, text: str) -> Complaint:
-    """A losing bidder on the lot complains during the standstill."""
-    manufacturer = _bidder(actor)
-    text = required_text(text, field="text", message=_("Write your complaint."))
+    """A losing bidder on the lot complains during the standstill (the policy
+    ``complaint.file``)."""
     with transaction.atomic():
         award = (
             Award.objects.select_for_update(of=("self",))
-            .select_related("lot__tender__case")
+            .select_related("lot__tender__case", "bid")
             .get(pk=award.pk)
         )
-        if award.status != AwardStatus.APPROVED or timezone.now() >= (
-            award.standstill_until
-        ):
-            raise ConflictError(_("Complaints are filed during the standstill period."))
-        lost = Bid.objects.filter(
-            lot=award.lot, manufacturer=manufacturer, status=BidStatus.SUBMITTED
-        ).exclude(pk=award.bid_id)
-        if not lost.exists():
-            raise PermissionDenied(_("Only a losing bidder on this lot complains."))
+        policy.require("complaint.file", actor, award)
+        text = required_text(text, field="text", message=_("Write your complaint."))
         complaint = Complaint.objects.create(
-            award=award, manufacturer=manufacturer, text=text, filed_by=actor
-        )
+            award=award, manufacturer_id=actor.manufacturer_id, text=text,
+            filed_by=actor,
+        )  # fmt: skip
         timeline_record(
             subject=award.lot.tender,
             case=award.lot.tender.case,
@@ -1765,19 +1520,17 @@ def complaint_decide(
     *, complaint: Complaint, actor: User, uphold: bool, decision: str
 ) -> Complaint:
     """Decide a complaint. Upholding it cancels the award and returns the tender
-    to evaluation."""
-    require_perm(actor, "procurement.decide_complaint", complaint)
-    decision = required_text(
-        decision, field="decision", message=_("Give the decision's reasons.")
-    )
+    to evaluation (the policy ``complaint.decide``)."""
     with transaction.atomic():
         complaint = (
             Complaint.objects.select_for_update(of=("self",))
             .select_related("award__lot__tender")
             .get(pk=complaint.pk)
         )
-        if complaint.status != ComplaintStatus.PENDING:
-            raise ConflictError(_("This complaint has been decided."))
+        policy.require("complaint.decide", actor, complaint)
+        decision = required_text(
+            decision, field="decision", message=_("Give the decision's reasons.")
+        )
         tender = _lock_tender(complaint.award.lot.tender)
         complaint.status = (
             ComplaintStatus.UPHELD if uphold else ComplaintStatus.DISMISSED
@@ -1812,20 +1565,6 @@ def complaint_decide(
     return complaint
 
 
-def award_contract_blocker(award: Award, *, now: datetime | None = None) -> str | None:
-    """Why a contract cannot yet be signed for this award, or ``None``."""
-    now = now or timezone.now()
-    if award.status != AwardStatus.APPROVED:
-        return _("The award is not approved.")
-    if now < award.standstill_until:
-        return _("The standstill period runs until %(until)s.") % {
-            "until": when_text(award.standstill_until)
-        }
-    if award.complaints.filter(status=ComplaintStatus.PENDING).exists():
-        return _("A complaint against the award is pending.")
-    return None
-
-
 # ==================================================================== contracts
 
 
@@ -1834,8 +1573,8 @@ def contract_sign(
 ) -> Contract:
     """Sign the contract of an approved award once the standstill is over and no
     complaint is pending. Signing commits the contract's value in the tender's
-    pool, and fails with the reason if the pool cannot cover it."""
-    require_perm(actor, "procurement.manage_tender", award.lot.tender)
+    pool, and fails with the reason if the pool cannot cover it (the policy
+    ``contract.sign`` decides who signs and when)."""
     if not milestones:
         raise ApplicationError(
             _("Give at least one delivery milestone."), field="milestones"
@@ -1847,11 +1586,7 @@ def contract_sign(
             .get(pk=award.pk)
         )
         tender = _lock_tender(award.lot.tender)
-        if Contract.objects.filter(award=award).exists():
-            raise ConflictError(_("This award already has a contract."))
-        blocker = award_contract_blocker(award)
-        if blocker:
-            raise ConflictError(blocker)
+        policy.require("contract.sign", actor, award)
         offer = unseal(award.bid.sealed)
         unit_price = Decimal(offer["unit_price"])
         quantity = int(offer["quantity"])
@@ -1914,7 +1649,7 @@ def manufacturer_bank_account_set(
     """Where the Coalition pays the company (checked IBAN and BIC)."""
     from secretariat.services.disbursements import clean_bic, clean_iban
 
-    require_perm(actor, "procurement.declare_supply_chain", manufacturer)
+    policy.require("manufacturer.set_bank_account", actor, manufacturer)
     iban, bic = clean_iban(iban), clean_bic(bic)
     with transaction.atomic():
         manufacturer = Manufacturer.objects.select_for_update().get(pk=manufacturer.pk)
@@ -1936,16 +1671,15 @@ def delivery_report(
     *, contract: Contract, milestone: Milestone, actor: User, quantity: int,
     note: str = "",
 ) -> Delivery:  # fmt: skip
-    """The manufacturer reports a batch delivered under a milestone."""
-    manufacturer = _bidder(actor)
-    if contract.manufacturer_id != manufacturer.pk:
-        raise PermissionDenied(_("This is not your company's contract."))
-    if milestone.contract_id != contract.pk:
-        raise ApplicationError(
-            _("That milestone is not in this contract."), field="milestone"
-        )
+    """The contractor's representative reports a batch delivered under a
+    milestone (the policy ``delivery.report``)."""
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        policy.require("delivery.report", actor, contract)
+        if milestone.contract_id != contract.pk:
+            raise ApplicationError(
+                _("That milestone is not in this contract."), field="milestone"
+            )
         already = sum(
             d.quantity
             for d in milestone.deliveries.exclude(status=DeliveryStatus.REJECTED)
@@ -1986,17 +1720,10 @@ def delivery_decide(
 ) -> Delivery:
     """Record the acceptance tests of a batch. Units that pass make their share of
     the milestone payable: a disbursement request is drafted against the
-    contract's commitment, for a finance officer to take over."""
+    contract's commitment, for a finance officer to take over (the policy
+    ``delivery.decide``)."""
     from secretariat.services.disbursements import disbursement_draft
 
-    require_perm(actor, "procurement.manage_tender", delivery.contract.award.lot.tender)
-    test_site = required_text(
-        test_site, field="test_site", message=_("Name the test site.")
-    )
-    if tested_on > timezone.localdate():
-        raise ApplicationError(
-            _("The test date cannot be in the future."), field="tested_on"
-        )
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
@@ -2009,8 +1736,14 @@ def delivery_decide(
             )
             .get(pk=delivery.pk)
         )
-        if delivery.status != DeliveryStatus.REPORTED:
-            raise ConflictError(_("This delivery has already been decided."))
+        policy.require("delivery.decide", actor, delivery)
+        test_site = required_text(
+            test_site, field="test_site", message=_("Name the test site.")
+        )
+        if tested_on > timezone.localdate():
+            raise ApplicationError(
+                _("The test date cannot be in the future."), field="tested_on"
+            )
         if not 0 <= int(quantity_accepted) <= delivery.quantity:
             raise ApplicationError(
                 _("Between 0 and %(n)d units can be accepted.")

@@ -77,10 +77,8 @@ from procurement.forms import (
 )
 from procurement.models import (
     CRITERIA,
-    TENDER_TRANSITIONS,
     AwardStatus,
     BidStatus,
-    ComplaintStatus,
     Component,
     ContractStatus,
     Delivery,
@@ -93,6 +91,8 @@ from procurement.models import (
     VettingStatus,
 )
 from procurement.ocds import release_package_for
+from procurement.policy.evaluation import EVALUATION_OVER, LOT_AWARD_FACTS
+from procurement.policy.manufacturers import nomination_state
 from secretariat.exceptions import ApplicationError
 from secretariat.formatting import day_text, when_text
 from secretariat.forms import (
@@ -103,10 +103,10 @@ from secretariat.forms import (
     posted,
     require_permission,
 )
+from secretariat.kernel import policy
 from secretariat.listing import list_page
 from secretariat.models import Attachment
-from secretariat.roles import Role, has_role, is_staff_reader
-from secretariat.rules import is_co_lead_state_approver, is_procurement_officer
+from secretariat.roles import is_staff_reader
 from secretariat.selectors import pools_for
 from secretariat.services.fund import eur
 
@@ -139,12 +139,9 @@ def _pointing(call, **aliases):
 
 
 def _is_bidder(user) -> bool:
-    """A manufacturer's representative, acting for their company. (Checked by
-    role, not ``has_perm``: a superuser passes every permission but bids for
-    nobody.)"""
-    return bool(
-        has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id
-    )
+    """A manufacturer's representative, acting for their company (the policy
+    ``bid.submit``: a superuser bids for nobody)."""
+    return policy.may("bid.submit", user)
 
 
 def _require_bidder(request, perm="procurement.submit_bid", obj=None) -> None:
@@ -168,7 +165,8 @@ def _manufacturer_or_404(request, pk):
 
 def _form_page(request, form, *, title, submit, back_url, **context):
     """One form on its own page: ``intro``, ``facts`` (label, value pairs),
-    ``notice`` (why it cannot be done now), ``danger``, ``tender``."""
+    ``notice`` (why it cannot be done now: with no ``form``, the page shows
+    only the reason), ``danger``, ``tender``."""
     return render(
         request,
         "procurement/form.html",
@@ -180,6 +178,35 @@ def _form_page(request, form, *, title, submit, back_url, **context):
             **context,
         },
     )
+
+
+def _refused_form(request, form, refusal):
+    """The form and notice of an action's page: on a GET, an action refused
+    for the object's state now shows its reason instead of the form; a POST
+    goes to the service, which refuses with the same reason next to the form."""
+    if refusal and request.method == "GET":
+        return None, refusal
+    return form, None
+
+
+def _action_refusal(request, name, obj) -> str | None:
+    """The policy's answer on an action's own page: a refusal for who the
+    person is answers 403 with its reason; one for the object's state now is
+    returned on a GET, to be shown instead of the form (a form sent anyway goes
+    to the service, which refuses it with the same reason as a form error)."""
+    decision = policy.decide(name, request.user, obj)
+    if decision.allowed:
+        return None
+    if decision.kind == policy.WHO:
+        raise PermissionDenied(decision.reason)
+    return decision.reason if request.method == "GET" else None
+
+
+def _unless_refused(request, form, refused):
+    """The form, except on a GET the policy refuses now (the page shows the
+    reason instead); a POST still reaches the service, whose refusal (the same
+    reason, or a newer one) shows in the form."""
+    return None if refused and request.method == "GET" else form
 
 
 def _tender_url(tender) -> str:
@@ -234,15 +261,15 @@ def requirement_list(request):
         "procurement/requirement_list.html",
         {
             **context,
-            "can_add": request.user.has_perm("procurement.add_requirement"),
-            "can_tender": request.user.has_perm("procurement.manage_tender"),
+            "record": policy.decide("requirement.record", request.user),
+            "can_tender": policy.may("tender.create", request.user),
         },
     )
 
 
 @login_required
 def requirement_create(request):
-    require_permission(request, "procurement.add_requirement")
+    _action_refusal(request, "requirement.record", None)
     form = RequirementForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -284,17 +311,17 @@ def manufacturer_list(request):
         "procurement/manufacturer_list.html",
         {
             **context,
-            "can_nominate": request.user.has_perm("procurement.nominate_manufacturer"),
+            "nominate": policy.decide("manufacturer.nominate", request.user),
         },
     )
 
 
 @login_required
 def manufacturer_nominate(request):
-    require_permission(request, "procurement.nominate_manufacturer")
+    _action_refusal(request, "manufacturer.nominate", None)
     user = request.user
     # A liaison nominates for their own state; a procurement officer chooses.
-    own_state = None if is_procurement_officer(user) else user.member_state
+    own_state = nomination_state(user)
     form = NominateForm(posted(request)[0], member_state=own_state)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -328,15 +355,20 @@ def manufacturer_nominate(request):
 def manufacturer_detail(request, pk):
     manufacturer = _manufacturer_or_404(request, pk)
     user = request.user
-    can_vet = user.has_perm("procurement.vet_manufacturer", manufacturer)
-    can_declare = user.has_perm("procurement.declare_supply_chain", manufacturer)
+    pk = manufacturer.pk
     context = {
         "manufacturer": manufacturer,
-        "transitions": manufacturer.allowed_transitions().items() if can_vet else [],
-        "can_declare": can_declare,
-        "can_record_test": user.has_perm(
-            "procurement.record_test_result", manufacturer
-        ),
+        # The vetting moves of its status (the table), if the policy lets this
+        # person vet; then each other action, enabled or with the reason.
+        "transitions": manufacturer.allowed_transitions().items()
+        if policy.may("manufacturer.vet", user, manufacturer)
+        else [],
+        "actions": [
+            (decision, act.label, reverse(MANUFACTURER_BUTTONS[act.name], args=[pk]))
+            for act, decision in policy.offered(
+                user, manufacturer, MANUFACTURER_BUTTONS
+            )
+        ],
         "show_bank_account": user.has_perm(
             "procurement.view_bank_account", manufacturer
         ),
@@ -352,16 +384,29 @@ def manufacturer_detail(request, pk):
         "contracts": selectors.contracts_for(user).filter(manufacturer=manufacturer),
         "timeline": selectors.manufacturer_timeline(manufacturer, user)[:50],
     }
-    if user.has_perm("procurement.manage_representatives", manufacturer):
+    if policy.may("manufacturer.manage_representatives", user, manufacturer):
         context["representatives"] = selectors.representatives_for(user, manufacturer)
+        context["invite"] = policy.decide(
+            "manufacturer.invite_representative", user, manufacturer
+        )
         context["invite_form"] = InvitationForm()
     return render(request, "procurement/manufacturer_detail.html", context)
+
+
+# The buttons of a manufacturer's page besides its vetting moves.
+MANUFACTURER_BUTTONS = {
+    "manufacturer.declare_supply_chain": "procurement:manufacturer_supply_chain",
+    "manufacturer.set_bank_account": "procurement:manufacturer_bank_account",
+    "manufacturer.record_test": "procurement:manufacturer_test_record",
+}
 
 
 @login_required
 def representative_invite(request, pk):
     manufacturer = _manufacturer_or_404(request, pk)
-    require_permission(request, "procurement.manage_representatives", manufacturer)
+    refused = _action_refusal(
+        request, "manufacturer.invite_representative", manufacturer
+    )
     form = InvitationForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -379,7 +424,8 @@ def representative_invite(request, pk):
             return redirect("procurement:manufacturer", manufacturer.pk)
     return _form_page(
         request,
-        form,
+        _unless_refused(request, form, refused),
+        notice=refused,
         title=_("Invite a representative of %(name)s") % {"name": manufacturer},
         intro=_(
             "The representative bids and reports deliveries for the company. They "
@@ -393,7 +439,7 @@ def representative_invite(request, pk):
 @login_required
 def representative_deactivate(request, pk, user_id):
     manufacturer = _manufacturer_or_404(request, pk)
-    require_permission(request, "procurement.manage_representatives", manufacturer)
+    _action_refusal(request, "manufacturer.deactivate_representative", manufacturer)
     representative = get_object_or_404(
         selectors.representatives_for(request.user, manufacturer), pk=user_id
     )
@@ -436,7 +482,7 @@ def representative_deactivate(request, pk, user_id):
 @login_required
 def manufacturer_vet(request, pk, to_status):
     manufacturer = _manufacturer_or_404(request, pk)
-    require_permission(request, "procurement.vet_manufacturer", manufacturer)
+    _action_refusal(request, "manufacturer.vet", manufacturer)
     if to_status not in VettingStatus.values:
         raise Http404
     label = manufacturer.allowed_transitions().get(to_status)
@@ -484,7 +530,7 @@ def manufacturer_vet(request, pk, to_status):
 @login_required
 def manufacturer_supply_chain(request, pk):
     manufacturer = _manufacturer_or_404(request, pk)
-    require_permission(request, "procurement.declare_supply_chain", manufacturer)
+    _action_refusal(request, "manufacturer.declare_supply_chain", manufacturer)
     initial = {d.component: d.origin_country for d in manufacturer.supply_chain.all()}
     form = SupplyChainForm(posted(request)[0], initial=initial)
     if (
@@ -520,7 +566,7 @@ def manufacturer_supply_chain(request, pk):
 @login_required
 def manufacturer_test_record(request, pk):
     manufacturer = _manufacturer_or_404(request, pk)
-    require_permission(request, "procurement.record_test_result", manufacturer)
+    _action_refusal(request, "manufacturer.record_test", manufacturer)
     form = TestResultForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -548,7 +594,7 @@ def manufacturer_test_record(request, pk):
 @login_required
 def manufacturer_bank_account(request, pk):
     manufacturer = _manufacturer_or_404(request, pk)
-    require_permission(request, "procurement.declare_supply_chain", manufacturer)
+    _action_refusal(request, "manufacturer.set_bank_account", manufacturer)
     form = BankAccountForm(
         posted(request)[0],
         initial={"iban": manufacturer.iban, "bic": manufacturer.bic},
@@ -610,7 +656,7 @@ def tender_list(request):
         "procurement/tender_list.html",
         {
             **context,
-            "can_create": request.user.has_perm("procurement.manage_tender"),
+            "create": policy.decide("tender.create", request.user),
             "is_bidder": _is_bidder(request.user),
         },
     )
@@ -618,7 +664,7 @@ def tender_list(request):
 
 @login_required
 def tender_create(request):
-    require_permission(request, "procurement.manage_tender")
+    _action_refusal(request, "tender.create", None)
     user = request.user
     form = TenderForm(
         posted(request)[0],
@@ -682,7 +728,7 @@ def _tender_initial(tender) -> dict:
 def tender_edit(request, reference):
     """Edit a draft tender (its deadlines too, once they have passed)."""
     tender = _tender_or_404(request, reference)
-    require_permission(request, "procurement.manage_tender", tender)
+    refused = _action_refusal(request, "tender.edit", tender)
     user = request.user
     form = TenderForm(
         posted(request)[0],
@@ -712,16 +758,14 @@ def tender_edit(request, reference):
             return redirect(_tender_url(tender))
     return _form_page(
         request,
-        form,
+        _unless_refused(request, form, refused),
         title=_("Edit %(ref)s") % {"ref": tender.case.reference},
         tender=tender,
         intro=_(
             "A draft can be changed until it is published. The deadlines may be "
             "set to any dates; publishing checks that they are still ahead."
         ),
-        notice=services.tender_edit_refusal(tender)
-        if request.method == "GET"
-        else None,
+        notice=refused if request.method == "GET" else None,
         submit=_("Save the draft"),
         back_url=_tender_url(tender),
     )
@@ -772,47 +816,51 @@ def _next_step(tender) -> str:
     return _("Nothing: the case is closed.")
 
 
+# The buttons of a tender's page, in order: the action, its page and whether
+# it is a danger. The policy says whether each is shown, and enabled or
+# disabled with the reason; the service asks the same policy.
+TENDER_BUTTONS = {
+    "tender.edit": ("procurement:tender_edit", False),
+    "tender.add_lot": ("procurement:lot_add", False),
+    "tender.publish": ("procurement:tender_publish", False),
+    "tender.amend": ("procurement:tender_amend", False),
+    "tender.open": ("procurement:tender_open", False),
+    "committee.appoint": ("procurement:committee_appoint", False),
+    "tender.start_evaluation": ("procurement:tender_start_evaluation", False),
+    "tender.cancel": ("procurement:tender_cancel", True),
+}
+
+
 def _tender_actions(tender, user) -> list[dict]:
-    """The buttons a procurement officer sees; the services decide again."""
-    if not user.has_perm("procurement.manage_tender", tender):
-        return []
     reference = tender.case.reference
-    status = tender.status
-    actions = []
-
-    def add(name, label, url=None, danger=False):
-        actions.append(
-            {
-                "label": label,
-                "url": url or reverse(f"procurement:tender_{name}", args=[reference]),
-                "danger": danger,
-            }
-        )
-
-    if status == T.DRAFT:
-        add("edit", _("Edit"))
-        add("lot", _("Add a lot"), reverse("procurement:lot_add", args=[reference]))
-        add("publish", TENDER_ACTIONS["publish"].label)
-    if status in {T.PUBLISHED, T.TENDERING}:
-        add("amend", TENDER_ACTIONS["amend"].label)
-    if status in TENDER_ACTIONS["open"].from_statuses and (
-        services.opening_too_early_reason(tender) is None
-    ):
-        add("open", TENDER_ACTIONS["open"].label)
-    if status not in services.EVALUATION_OVER:
-        add(
-            "appoint",
-            _("Appoint an evaluator"),
-            reverse("procurement:committee_appoint", args=[reference]),
-        )
-    if status == T.OPENED:
-        add("start_evaluation", TENDER_ACTIONS["start_evaluation"].label)
-    if T.CANCELLED in TENDER_TRANSITIONS[status]:
-        add("cancel", TENDER_ACTIONS["cancel"].label, danger=True)
-    return actions
+    return [
+        {
+            "label": act.label,
+            "url": reverse(TENDER_BUTTONS[act.name][0], args=[reference]),
+            "danger": TENDER_BUTTONS[act.name][1],
+            "decision": decision,
+        }
+        for act, decision in policy.offered(user, tender, TENDER_BUTTONS)
+    ]
 
 
-def _awards_for_page(tender, user, *, own_lots, can_manage):
+# The moves an award's card offers in each status (the page's own table);
+# the policy says whether this person may take each now, or why not.
+AWARD_BUTTONS = {
+    AwardStatus.RECOMMENDED: [
+        ("award.approve", "procurement:award_approve",
+         gettext_lazy("Approve the award"), ""),
+    ],
+    AwardStatus.APPROVED: [
+        ("contract.sign", "procurement:contract_sign",
+         gettext_lazy("Sign the contract"), ""),
+        ("complaint.file", "procurement:complaint_file",
+         gettext_lazy("File a complaint"), "secondary"),
+    ],
+}  # fmt: skip
+
+
+def _awards_for_page(tender, user):
     awards = list(
         selectors.awards_for(user)
         .filter(lot__tender=tender)
@@ -823,26 +871,20 @@ def _awards_for_page(tender, user, *, own_lots, can_manage):
         .order_by("lot__number", "-recommended_at")
     )
     now = timezone.now()
-    approver = is_co_lead_state_approver(user)
     for award in awards:
-        contract = getattr(award, "contract", None)
-        award.signed = contract
-        award.can_approve = (
-            approver
-            and award.status == AwardStatus.RECOMMENDED
-            and award.recommended_by_id != user.pk
-        )
-        award.blocker = None
-        award.can_sign = False
-        if can_manage and award.status == AwardStatus.APPROVED and contract is None:
-            award.blocker = services.award_contract_blocker(award, now=now)
-            award.can_sign = award.blocker is None
-        award.can_complain = (
-            award.status == AwardStatus.APPROVED
-            and now < award.standstill_until
-            and award.lot_id in own_lots
-            and award.bid.manufacturer_id != user.manufacturer_id
-        )
+        award.signed = getattr(award, "contract", None)
+        buttons = [
+            button
+            for button in AWARD_BUTTONS.get(award.status, [])
+            # A signed award's contract has its own page.
+            if not (award.signed and button[0] == "contract.sign")
+        ]
+        urls = {name: (url, label, css) for name, url, label, css in buttons}
+        award.buttons = [
+            (decision, urls[act.name][1],
+             reverse(urls[act.name][0], args=[award.pk]), urls[act.name][2])
+            for act, decision in policy.offered(user, award, list(urls))
+        ]  # fmt: skip
         award.in_standstill = (
             award.status == AwardStatus.APPROVED and now < award.standstill_until
         )
@@ -856,7 +898,8 @@ def tender_detail(request, reference, comment_form=None):
     staff = is_staff_reader(user)
     can_manage = user.has_perm("procurement.manage_tender", tender)
     bidder = _is_bidder(user)
-    lots = list(tender.lots.select_related("capability"))
+    # What the policy ``award.recommend`` reads of each lot, loaded with it.
+    lots = list(tender.lots.select_related("capability").annotate(**LOT_AWARD_FACTS))
 
     # A bidder's own bids, at any time.
     own_bids = []
@@ -867,12 +910,6 @@ def tender_detail(request, reference, comment_form=None):
             .filter(lot__tender=tender)
             .order_by("lot__number", "-submitted_at")
         ]
-    own_live_lots = {
-        bid.lot_id for bid, _o in own_bids if bid.status == BidStatus.SUBMITTED
-    }
-    tendering_open = services.bidding_closed_reason(tender) is None
-    for lot in lots:
-        lot.can_bid = bidder and tendering_open and lot.pk not in own_live_lots
 
     context = {
         "tender": tender,
@@ -884,17 +921,14 @@ def tender_detail(request, reference, comment_form=None):
         "weights": [(CRITERION_LABELS[c], w) for c, w in tender.weights().items()],
         "next_step": _next_step(tender),
         "own_bids": own_bids,
-        "can_ask": bidder and services.clarification_closed_reason(tender) is None,
+        "ask": policy.decide("clarification.ask", user, tender),
         "clarifications": (
             tender.clarifications.all()
             if staff
             else selectors.clarifications_for(tender)
         ),
-        "can_answer": can_manage,
-        "awards": _awards_for_page(
-            tender, user, own_lots=own_live_lots, can_manage=can_manage
-        ),
-        "can_decide_complaints": user.has_perm("procurement.decide_complaint"),
+        "can_answer": policy.may("clarification.answer", user, tender),
+        "awards": _awards_for_page(tender, user),
         "contracts": selectors.contracts_for(user)
         .filter(award__lot__tender=tender)
         .prefetch_related(
@@ -917,6 +951,12 @@ def tender_detail(request, reference, comment_form=None):
                 awards=context["awards"],
             )
         )
+    if context.get("ranking"):
+        by_number = {lot.number: lot for lot in lots}
+        for row in context["ranking"]["lots"]:
+            row["recommend"] = policy.decide(
+                "award.recommend", user, by_number[row["number"]]
+            )
     return render(request, "procurement/tender_detail.html", context)
 
 
@@ -955,13 +995,6 @@ def _staff_tender_context(request, tender, can_manage, comment_form, *, awards):
         context["bids_page"] = page
     if tender.status in {T.EVALUATION, T.AWARDED, T.CONTRACTED}:
         ranking = selectors.ranking(tender, leaders=RANKING_SHOWN_PER_LOT)
-        # Staff read every award of the tender (``awards_for``), so the page's
-        # awards tell which lots already have one.
-        awarded_lots = {
-            award.lot.number
-            for award in awards
-            if award.status in {AwardStatus.RECOMMENDED, AwardStatus.APPROVED}
-        }
         by_lot = {}
         for row in ranking.ranked:
             by_lot.setdefault(row.bid.lot.number, []).append(
@@ -977,9 +1010,6 @@ def _staff_tender_context(request, tender, can_manage, comment_form, *, awards):
                     "number": number,
                     "rows": rows,
                     "more": ranking.per_lot[number] - len(rows),
-                    "can_recommend": can_manage
-                    and tender.status == T.EVALUATION
-                    and number not in awarded_lots,
                 }
                 for number, rows in sorted(by_lot.items())
             ],
@@ -996,15 +1026,12 @@ class TenderAction:
     form: type
     done: str
     explanation: str
-    # The statuses the action is taken from (the services decide again).
-    from_statuses: frozenset
     danger: bool = False
 
 
 TENDER_ACTIONS = {
     "publish": TenderAction(
         label=gettext_lazy("Publish"),
-        from_statuses=frozenset({T.DRAFT}),
         form=ConfirmForm,
         done=gettext_lazy(
             "%(ref)s is published: manufacturers may ask questions until "
@@ -1018,7 +1045,6 @@ TENDER_ACTIONS = {
     ),
     "amend": TenderAction(
         label=gettext_lazy("Amend"),
-        from_statuses=frozenset({T.PUBLISHED, T.TENDERING}),
         form=AmendForm,
         done=gettext_lazy("%(ref)s is amended; bids are accepted until %(deadline)s."),
         explanation=gettext_lazy(
@@ -1028,7 +1054,6 @@ TENDER_ACTIONS = {
     ),
     "open": TenderAction(
         label=gettext_lazy("Open the bids"),
-        from_statuses=frozenset({T.TENDERING, T.CLOSED}),
         form=OpenBidsForm,
         done=gettext_lazy(
             "The bids of %(ref)s are opened; each has been checked for eligibility."
@@ -1042,7 +1067,6 @@ TENDER_ACTIONS = {
     ),
     "start_evaluation": TenderAction(
         label=gettext_lazy("Start the evaluation"),
-        from_statuses=frozenset({T.OPENED}),
         form=ConfirmForm,
         done=gettext_lazy("The evaluation of %(ref)s has started."),
         explanation=gettext_lazy(
@@ -1052,9 +1076,6 @@ TENDER_ACTIONS = {
     ),
     "cancel": TenderAction(
         label=gettext_lazy("Cancel the tender"),
-        from_statuses=frozenset(
-            s for s, moves in TENDER_TRANSITIONS.items() if T.CANCELLED in moves
-        ),
         form=CancelForm,
         done=gettext_lazy("%(ref)s is cancelled; its requirements are open again."),
         explanation=gettext_lazy(
@@ -1083,20 +1104,22 @@ def _call_tender_action(action, tender, actor, data):
     return services.tender_cancel(tender=tender, actor=actor, reason=data["reason"])
 
 
-def _tender_action_refusal(action, tender) -> str | None:
-    """Why the action cannot be taken now, shown above its form."""
-    spec = TENDER_ACTIONS[action]
-    if tender.status not in spec.from_statuses:
-        return _("%(ref)s is %(status)s: “%(action)s” is not possible now.") % {
-            "ref": tender.case.reference,
-            "status": tender.get_status_display().lower(),
-            "action": spec.label,
-        }
-    if action == "open":
-        return services.opening_too_early_reason(tender)
-    if action == "publish":
-        return " ".join(services.tender_publication_errors(tender)) or None
-    return None
+# The policy of each action with a page of its own under the tender.
+TENDER_ACTION_POLICIES = {
+    "publish": "tender.publish",
+    "amend": "tender.amend",
+    "open": "tender.open",
+    "start_evaluation": "tender.start_evaluation",
+    "cancel": "tender.cancel",
+}
+
+
+def _publication_notice(action, tender) -> str | None:
+    """What in a draft's lots publication will refuse (the content of the
+    tender, checked by the service), shown above the publish form."""
+    if action != "publish":
+        return None
+    return " ".join(services.tender_publication_errors(tender)) or None
 
 
 def _tender_facts(tender):
@@ -1110,7 +1133,7 @@ def _tender_facts(tender):
 @login_required
 def tender_action(request, reference, action):
     tender = _tender_or_404(request, reference)
-    require_permission(request, "procurement.manage_tender", tender)
+    refused = _action_refusal(request, TENDER_ACTION_POLICIES[action], tender)
     spec = TENDER_ACTIONS[action]
     initial = {"description": tender.description} if action == "amend" else None
     form = spec.form(posted(request)[0], initial=initial)
@@ -1134,13 +1157,13 @@ def tender_action(request, reference, action):
             return redirect(_tender_url(tender))
     return _form_page(
         request,
-        form,
+        _unless_refused(request, form, refused),
         title=_("%(ref)s: %(action)s")
         % {"ref": tender.case.reference, "action": spec.label},
         tender=tender,
         facts=_tender_facts(tender),
         intro=spec.explanation,
-        notice=_tender_action_refusal(action, tender)
+        notice=(refused or _publication_notice(action, tender))
         if request.method == "GET"
         else None,
         submit=_("Confirm: %(action)s") % {"action": spec.label},
@@ -1152,7 +1175,7 @@ def tender_action(request, reference, action):
 @login_required
 def lot_add(request, reference):
     tender = _tender_or_404(request, reference)
-    require_permission(request, "procurement.manage_tender", tender)
+    refused = _action_refusal(request, "tender.add_lot", tender)
     form = LotForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         created = call_service(
@@ -1166,7 +1189,8 @@ def lot_add(request, reference):
             return redirect(_tender_url(tender))
     return _form_page(
         request,
-        form,
+        _unless_refused(request, form, refused),
+        notice=refused if request.method == "GET" else None,
         title=_("Add a lot to %(ref)s") % {"ref": tender.case.reference},
         tender=tender,
         intro=_(
@@ -1181,8 +1205,9 @@ def lot_add(request, reference):
 @login_required
 def committee_appoint(request, reference):
     tender = _tender_or_404(request, reference)
-    require_permission(request, "procurement.manage_tender", tender)
+    refusal = _action_refusal(request, "committee.appoint", tender)
     form = AppointForm(posted(request)[0])
+    shown, notice = _refused_form(request, form, refusal)
     if request.method == "POST" and form.is_valid():
         evaluator = form.cleaned_data["evaluator"]
         if call_service(
@@ -1199,9 +1224,10 @@ def committee_appoint(request, reference):
             return redirect(_tender_url(tender))
     return _form_page(
         request,
-        form,
+        shown,
         title=_("Appoint an evaluator to %(ref)s") % {"ref": tender.case.reference},
         tender=tender,
+        notice=notice,
         intro=_(
             "Once the bids are opened, the evaluator declares whether they have a "
             "conflict of interest with any bidder; only then are the bids shown "
@@ -1218,7 +1244,7 @@ def committee_appoint(request, reference):
 @login_required
 def clarification_ask(request, reference):
     tender = _tender_or_404(request, reference)
-    _require_bidder(request)
+    refused = _action_refusal(request, "clarification.ask", tender)
     form = ClarificationAskForm(posted(request)[0])
     if (
         request.method == "POST"
@@ -1239,13 +1265,11 @@ def clarification_ask(request, reference):
         return redirect(_tender_url(tender))
     return _form_page(
         request,
-        form,
+        _unless_refused(request, form, refused),
         title=_("Ask a question about %(ref)s") % {"ref": tender.case.reference},
         tender=tender,
         facts=_tender_facts(tender),
-        notice=services.clarification_closed_reason(tender)
-        if request.method == "GET"
-        else None,
+        notice=refused if request.method == "GET" else None,
         submit=_("Send question"),
         back_url=_tender_url(tender),
     )
@@ -1254,7 +1278,7 @@ def clarification_ask(request, reference):
 @login_required
 def clarification_answer(request, reference, pk):
     tender = _tender_or_404(request, reference)
-    require_permission(request, "procurement.manage_tender", tender)
+    _action_refusal(request, "clarification.answer", tender)
     clarification = get_object_or_404(tender.clarifications, pk=pk)
     form = ClarificationAnswerForm(
         posted(request)[0], initial={"answer": clarification.answer}
@@ -1311,8 +1335,9 @@ def _lot_or_404(tender, number):
 def bid_submit(request, reference, number):
     tender = _tender_or_404(request, reference)
     lot = _lot_or_404(tender, number)
-    _require_bidder(request)
+    refusal = _action_refusal(request, "bid.submit", lot)
     form = BidForm(*posted(request))
+    shown, notice = _refused_form(request, form, refusal)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         created = call_service(
@@ -1337,7 +1362,7 @@ def bid_submit(request, reference, number):
             return redirect(created)
     return _form_page(
         request,
-        form,
+        shown,
         title=_("Bid for lot %(n)d of %(ref)s")
         % {"n": lot.number, "ref": tender.case.reference},
         tender=tender,
@@ -1356,9 +1381,7 @@ def bid_submit(request, reference, number):
             "Your bid is encrypted when you submit it; only your company can "
             "read it until the bids are opened."
         ),
-        notice=services.bidding_closed_reason(tender)
-        if request.method == "GET"
-        else None,
+        notice=notice,
         submit=_("Submit sealed bid"),
         back_url=_tender_url(tender),
     )
@@ -1391,25 +1414,21 @@ def bid_detail(request, public_id):
             "tender": tender,
             "offer": offer,
             "own": own,
-            "can_change": own
-            and bid.status == BidStatus.SUBMITTED
-            and services.bidding_closed_reason(tender) is None,
             "events": selectors.bid_events_for(user).filter(bid=bid),
         },
     )
 
 
-def _own_bid_or_404(request, public_id):
+def _own_bid_or_404(request, public_id, name):
+    """A bid the user may read, its offer, and why ``name`` cannot be done to
+    it now (403 for anyone but its bidder)."""
     bid, offer = _readable_bid_or_404(request, public_id)
-    _require_bidder(request)
-    if bid.manufacturer_id != request.user.manufacturer_id:
-        raise PermissionDenied
-    return bid, offer
+    return bid, offer, _action_refusal(request, name, bid)
 
 
 @login_required
 def bid_change(request, public_id):
-    bid, offer = _own_bid_or_404(request, public_id)
+    bid, offer, refusal = _own_bid_or_404(request, public_id, "bid.change")
     tender = bid.lot.tender
     initial = {
         "unit_price": offer.unit_price,
@@ -1419,6 +1438,7 @@ def bid_change(request, public_id):
         "keep_documents": True,
     }
     form = BidForm(*posted(request), initial=initial, changing=True)
+    shown, notice = _refused_form(request, form, refusal)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if call_service(
@@ -1436,16 +1456,9 @@ def bid_change(request, public_id):
         ):
             messages.success(request, _("Your bid is changed and sealed again."))
             return redirect(bid)
-    notice = None
-    if request.method == "GET":
-        notice = (
-            _("This bid has been withdrawn.")
-            if bid.status != BidStatus.SUBMITTED
-            else services.bidding_closed_reason(tender)
-        )
     return _form_page(
         request,
-        form,
+        shown,
         title=_("Change your bid for lot %(n)d of %(ref)s")
         % {"n": bid.lot.number, "ref": tender.case.reference},
         tender=tender,
@@ -1466,9 +1479,10 @@ def bid_change(request, public_id):
 
 @login_required
 def bid_withdraw(request, public_id):
-    bid, offer = _own_bid_or_404(request, public_id)
+    bid, offer, refusal = _own_bid_or_404(request, public_id, "bid.withdraw")
     tender = bid.lot.tender
     form = WithdrawForm(posted(request)[0])
+    shown, notice = _refused_form(request, form, refusal)
     if (
         request.method == "POST"
         and form.is_valid()
@@ -1484,7 +1498,7 @@ def bid_withdraw(request, public_id):
         return redirect(_tender_url(tender))
     return _form_page(
         request,
-        form,
+        shown,
         title=_("Withdraw your bid for lot %(n)d of %(ref)s")
         % {"n": bid.lot.number, "ref": tender.case.reference},
         tender=tender,
@@ -1492,9 +1506,7 @@ def bid_withdraw(request, public_id):
             (_("Unit price"), eur(offer.unit_price)),
             (_("Quantity"), offer.quantity),
         ],
-        notice=services.bidding_closed_reason(tender)
-        if request.method == "GET"
-        else None,
+        notice=notice,
         submit=_("Withdraw bid"),
         danger=True,
         back_url=bid.get_absolute_url(),
@@ -1551,7 +1563,7 @@ def _award_facts(award, user):
 def award_recommend(request, reference, number):
     tender = _tender_or_404(request, reference)
     lot = _lot_or_404(tender, number)
-    require_permission(request, "procurement.manage_tender", tender)
+    refusal = _action_refusal(request, "award.recommend", lot)
     bids = (
         selectors.bids_for(request.user)
         .filter(lot=lot, status=BidStatus.SUBMITTED, eligible=True)
@@ -1588,12 +1600,14 @@ def award_recommend(request, reference, number):
                   "approves it next.") % {"n": lot.number},
             )  # fmt: skip
             return redirect(_tender_url(tender))
+    shown, notice = _refused_form(request, form, refusal)
     return _form_page(
         request,
-        form,
+        shown,
         title=_("Recommend the award of lot %(n)d of %(ref)s")
         % {"n": lot.number, "ref": tender.case.reference},
         tender=tender,
+        notice=notice,
         intro=_(
             "The weighted scores of the submitted score sheets are shown with "
             "each bid, best first."
@@ -1606,14 +1620,12 @@ def award_recommend(request, reference, number):
 @login_required
 def award_approve(request, pk):
     award = _award_or_404(request, pk)
-    # Django lets a superuser through every permission; approving stays with the
-    # co-lead approvers (the service says so too).
-    if not is_co_lead_state_approver(request.user):
-        raise PermissionDenied
+    refused = _action_refusal(request, "award.approve", award)
     tender = award.lot.tender
     form = AwardApproveForm(posted(request)[0])
     if (
-        request.method == "POST"
+        not refused
+        and request.method == "POST"
         and form.is_valid()
         and call_service(
             form,
@@ -1630,15 +1642,9 @@ def award_approve(request, pk):
               "started.") % {"n": award.lot.number},
         )  # fmt: skip
         return redirect(_tender_url(tender))
-    notice = None
-    if request.method == "GET":
-        if award.status != AwardStatus.RECOMMENDED:
-            notice = _("This award is not awaiting approval.")
-        elif award.recommended_by_id == request.user.pk:
-            notice = _("You recommended this award; another person must approve it.")
     return _form_page(
         request,
-        form,
+        None if refused else form,
         title=_("Approve the award of lot %(n)d of %(ref)s")
         % {"n": award.lot.number, "ref": tender.case.reference},
         tender=tender,
@@ -1648,7 +1654,7 @@ def award_approve(request, pk):
             "losing bidders may complain during it."
         )
         % {"days": tender.standstill_days},
-        notice=notice,
+        notice=refused,
         submit=_("Approve award"),
         back_url=_tender_url(tender),
     )
@@ -1657,11 +1663,12 @@ def award_approve(request, pk):
 @login_required
 def complaint_file(request, pk):
     award = _award_or_404(request, pk)
-    _require_bidder(request)
+    refused = _action_refusal(request, "complaint.file", award)
     tender = award.lot.tender
     form = ComplaintForm(posted(request)[0])
     if (
-        request.method == "POST"
+        not refused
+        and request.method == "POST"
         and form.is_valid()
         and call_service(
             form,
@@ -1678,7 +1685,8 @@ def complaint_file(request, pk):
         return redirect(_tender_url(tender))
     return _form_page(
         request,
-        form,
+        None if refused else form,
+        notice=refused,
         title=_("Complain about the award of lot %(n)d of %(ref)s")
         % {"n": award.lot.number, "ref": tender.case.reference},
         tender=tender,
@@ -1694,10 +1702,10 @@ def complaint_file(request, pk):
 @login_required
 def complaint_decide(request, pk):
     complaint = get_object_or_404(selectors.complaints_for(request.user), pk=pk)
-    require_permission(request, "procurement.decide_complaint", complaint)
+    refused = _action_refusal(request, "complaint.decide", complaint)
     tender = complaint.award.lot.tender
     form = ComplaintDecisionForm(posted(request)[0])
-    if request.method == "POST" and form.is_valid():
+    if not refused and request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if call_service(
             form,
@@ -1718,7 +1726,7 @@ def complaint_decide(request, pk):
             return redirect(_tender_url(tender))
     return _form_page(
         request,
-        form,
+        None if refused else form,
         title=_("Decide the complaint of %(name)s")
         % {"name": complaint.manufacturer.name},
         tender=tender,
@@ -1734,9 +1742,7 @@ def complaint_decide(request, pk):
             (_("Filed"), when_text(complaint.filed_at)),
             (_("Complaint"), complaint.text),
         ],
-        notice=None
-        if complaint.status == ComplaintStatus.PENDING
-        else _("This complaint has been decided."),
+        notice=refused,
         submit=_("Record decision"),
         back_url=_tender_url(tender),
     )
@@ -1749,13 +1755,13 @@ def complaint_decide(request, pk):
 def contract_sign(request, pk):
     award = _award_or_404(request, pk)
     tender = award.lot.tender
-    require_permission(request, "procurement.manage_tender", tender)
+    refused = _action_refusal(request, "contract.sign", award)
     offer = _offer(award.bid, request.user)
     form = ContractSignForm(
         posted(request)[0],
         initial={"milestones": f"{award.lot.delivery_to.isoformat()} {offer.quantity}"},
     )
-    if request.method == "POST" and form.is_valid():
+    if not refused and request.method == "POST" and form.is_valid():
         created = call_service(
             form,
             lambda: services.contract_sign(
@@ -1777,7 +1783,7 @@ def contract_sign(request, pk):
             return redirect("procurement:contract", created.pk)
     return _form_page(
         request,
-        form,
+        None if refused else form,
         title=_("Sign the contract for lot %(n)d of %(ref)s")
         % {"n": award.lot.number, "ref": tender.case.reference},
         tender=tender,
@@ -1787,9 +1793,7 @@ def contract_sign(request, pk):
             "it is refused if the pool cannot cover it."
         )
         % {"pool": tender.pool.name},
-        notice=services.award_contract_blocker(award)
-        if request.method == "GET"
-        else None,
+        notice=refused,
         submit=_("Sign contract"),
         back_url=_tender_url(tender),
     )
@@ -1893,9 +1897,7 @@ def contract_detail(request, pk):
             "next_step": _contract_next_step(contract, milestones, deliveries),
             # The acceptance reports are filed on the tender's case, for staff.
             "documents": [d for d in deliveries if d.report_id] if staff else [],
-            "can_report": _is_bidder(user)
-            and user.has_perm("procurement.report_delivery", contract),
-            "can_decide": user.has_perm("procurement.manage_tender", tender),
+            "report": policy.decide("delivery.report", user, contract),
             "staff": staff,
         },
     )
@@ -1904,9 +1906,9 @@ def contract_detail(request, pk):
 @login_required
 def delivery_report(request, pk):
     contract = get_object_or_404(selectors.contracts_for(request.user), pk=pk)
-    _require_bidder(request, "procurement.report_delivery", contract)
+    refused = _action_refusal(request, "delivery.report", contract)
     form = DeliveryReportForm(posted(request)[0], milestones=contract.milestones.all())
-    if request.method == "POST" and form.is_valid():
+    if not refused and request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if call_service(
             form,
@@ -1926,7 +1928,8 @@ def delivery_report(request, pk):
             return redirect("procurement:contract", contract.pk)
     return _form_page(
         request,
-        form,
+        None if refused else form,
+        notice=refused,
         title=_("Report a delivery under %(ref)s") % {"ref": contract.reference},
         submit=_("Report delivery"),
         back_url=reverse("procurement:contract", args=[contract.pk]),
@@ -1937,7 +1940,7 @@ def delivery_report(request, pk):
 def delivery_decide(request, pk):
     delivery = get_object_or_404(selectors.deliveries_for(request.user), pk=pk)
     contract = delivery.contract
-    require_permission(request, "procurement.manage_tender", contract.award.lot.tender)
+    refused = _action_refusal(request, "delivery.decide", delivery)
     form = DeliveryDecisionForm(
         *posted(request),
         initial={
@@ -1945,7 +1948,7 @@ def delivery_decide(request, pk):
             "tested_on": timezone.localdate(),
         },
     )
-    if request.method == "POST" and form.is_valid():
+    if not refused and request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         report = data.pop("report")
         decided = call_service(
@@ -1970,7 +1973,7 @@ def delivery_decide(request, pk):
             return redirect("procurement:contract", contract.pk)
     return _form_page(
         request,
-        form,
+        None if refused else form,
         title=_("Record the acceptance tests of a delivery under %(ref)s")
         % {"ref": contract.reference},
         facts=[
@@ -1980,9 +1983,7 @@ def delivery_decide(request, pk):
             (_("Reported"), when_text(delivery.reported_at)),
             (_("Note"), delivery.note or "—"),
         ],
-        notice=None
-        if delivery.status == DeliveryStatus.REPORTED
-        else _("This delivery has already been decided."),
+        notice=refused,
         submit=_("Record decision"),
         back_url=reverse("procurement:contract", args=[contract.pk]),
     )
@@ -1991,35 +1992,54 @@ def delivery_decide(request, pk):
 # ==================================================================== evaluation
 
 
-def _seat_next_step(seat) -> str:
-    status = seat.tender.status
+# What the evaluator does next on a seat where the policies let them act now.
+SEAT_ACTIONS = {
+    "committee.declare": gettext_lazy(
+        "Declare whether you have a conflict of interest."
+    ),
+    "scoresheet.submit": gettext_lazy(
+        "Submit your score sheet: every eligible bid is scored."
+    ),
+    "scoresheet.score": gettext_lazy("Score the bids and submit your score sheet."),
+}
+
+
+def _seat_next_step(seat, actionable) -> str:
+    """The first action the evaluator may take on the seat now (the
+    policies' answer, ``actionable``), or what they are waiting for."""
+    for name, step in SEAT_ACTIONS.items():
+        if name in actionable:
+            return str(step)
     if seat.standing == MemberStanding.RECUSED:
         return _("Nothing: you recused yourself.")
-    if status in services.EVALUATION_OVER:
+    if seat.tender.status in EVALUATION_OVER:
         return _("Nothing: the evaluation is over.")
     if not selectors.bids_are_opened(seat.tender):
         return _("Wait: the bids are sealed until they are opened.")
-    if seat.standing == MemberStanding.APPOINTED:
-        return _("Declare whether you have a conflict of interest.")
     if seat.scores_submitted_at:
         return _("Nothing: your scores are submitted.")
-    if status == T.EVALUATION:
-        return _("Score the bids and submit your score sheet.")
+    if seat.standing == MemberStanding.DECLARED and seat.tender.status == T.EVALUATION:
+        return _("Score every eligible bid on every criterion, then submit.")
     return _("Wait for the evaluation to start.")
 
 
 @login_required
 def evaluation_queue(request):
     require_permission(request, "procurement.evaluate")
+    seats = selectors.committee_seats_for(request.user)
     context = list_page(
         request,
-        selectors.committee_seats_for(request.user),
+        seats,
         filterset_class=EvaluationSeatFilter,
         sorts=EVALUATION_SORTS,
         default_sort="-opened",
     )
+    shown = seats.filter(pk__in=[seat.pk for seat in context["page"].object_list])
+    actionable = selectors.seat_actions_now(request.user, shown)
     for seat in context["page"].object_list:
-        seat.next_step = _seat_next_step(seat)
+        seat.actionable = actionable.get(seat.pk, set())
+        seat.next_step = _seat_next_step(seat, seat.actionable)
+    context["awaiting"] = selectors.seats_awaiting(request.user).count()
     return render(request, "procurement/evaluation_queue.html", context)
 
 
@@ -2063,11 +2083,10 @@ def evaluation_detail(
     seat = _seat_or_404(request, pk)
     user = request.user
     tender = seat.tender
-    scoring = (
-        seat.standing == MemberStanding.DECLARED
-        and tender.status == T.EVALUATION
-        and seat.scores_submitted_at is None
-    )
+    declare = policy.decide("committee.declare", user, seat)
+    score = policy.decide("scoresheet.score", user, seat)
+    scoring = score.allowed
+    submit = policy.decide("scoresheet.submit", user, seat) if scoring else None
     score_forms = score_forms or {}
     bids = selectors.bids_to_score(seat)
     # A page of bids at a time: a tender may have hundreds, and each shown bid
@@ -2104,17 +2123,23 @@ def evaluation_detail(
                 "committee": committee.get(bid.pk, []),
             }
         )
-    may_declare = seat.standing == MemberStanding.APPOINTED and tender.status in {
-        T.OPENED,
-        T.EVALUATION,
-    }
     return render(
         request,
         "procurement/evaluation_detail.html",
         {
             "seat": seat,
             "tender": tender,
-            "next_step": _seat_next_step(seat),
+            "next_step": _seat_next_step(
+                seat,
+                {
+                    name
+                    for name, decision in zip(
+                        SEAT_ACTIONS, [declare, submit, score], strict=True
+                    )
+                    if decision
+                },
+            ),
+            "declare": declare,
             "lots": tender.lots.select_related("capability"),
             "weights": [(CRITERION_LABELS[c], w) for c, w in tender.weights().items()],
             "criteria": [CRITERION_LABELS[c] for c in CRITERIA],
@@ -2124,7 +2149,7 @@ def evaluation_detail(
             # A refused form is shown again, with its error, even if the moment
             # to use it has passed.
             "declaration_form": declaration_form
-            or (DeclarationForm() if may_declare else None),
+            or (DeclarationForm() if declare else None),
             "rows": rows,
             "page": page,
             "scoring": scoring,
@@ -2132,7 +2157,9 @@ def evaluation_detail(
             if scoring and rows
             else 0,
             "to_score": bids.filter(eligible=True).count() if rows else 0,
-            "submit_form": submit_form or (ConfirmForm() if scoring else None),
+            "submit_form": submit_form or (ConfirmForm() if submit else None),
+            "submit": submit,
+            "score": score,
         },
     )
 

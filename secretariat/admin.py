@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from secretariat import audit
 from secretariat.exceptions import ApplicationError
+from secretariat.kernel import policy
 from secretariat.models import (
     Adjustment,
-    AdjustmentStatus,
     ApprovalPolicy,
     Attachment,
     BankStatement,
@@ -321,7 +321,13 @@ class CommitmentAdmin(ReadOnlyAdmin):
     action_form = ReasonActionForm
     actions = ["release"]
 
-    @admin.action(description=_("Release what is not paid (with a reason)"))
+    def has_release_permission(self, request):
+        return policy.may("commitment.release", request.user)
+
+    @admin.action(
+        description=_("Release what is not paid (with a reason)"),
+        permissions=["release"],
+    )
     def release(self, request, queryset):
         reason = request.POST.get("reason", "")
         run_service_action(
@@ -423,11 +429,18 @@ class AdjustmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["reverses"]
     actions = ["approve", "reject"]
 
+    def has_add_permission(self, request):
+        # Proposing is the service's, and whoever the policy lets propose.
+        return policy.may("adjustment.request", request.user)
+
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_decide_permission(self, request):
+        return policy.may("adjustment.approve", request.user)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -445,18 +458,20 @@ class AdjustmentAdmin(admin.ModelAdmin):
         run_service_action(
             self,
             request,
-            queryset.filter(status=AdjustmentStatus.PENDING),
+            queryset,
             lambda a: fund_services.adjustment_decide(
                 adjustment=a, actor=request.user, approve=approve
             ),
             _("%(count)d adjustment(s) decided."),
         )
 
-    @admin.action(description=_("Approve (as the second person)"))
+    @admin.action(
+        description=_("Approve (as the second person)"), permissions=["decide"]
+    )
     def approve(self, request, queryset):
         self._decide(request, queryset, True)
 
-    @admin.action(description=_("Reject"))
+    @admin.action(description=_("Reject"), permissions=["decide"])
     def reject(self, request, queryset):
         self._decide(request, queryset, False)
 

@@ -49,3 +49,35 @@ class LookupSlugField(serializers.SlugRelatedField):
         if isinstance(data, str) and "\x00" in data:
             self.fail("does_not_exist", slug_name=self.slug_field, value=data)
         return super().to_internal_value(data)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Each action the caller may know of on this object: "
+        "whether they may take it now and, if not, why.",
+        "additionalProperties": {
+            "type": "object",
+            "properties": {
+                "allowed": {"type": "boolean"},
+                "reason": {"type": "string"},
+            },
+            "required": ["allowed", "reason"],
+        },
+    }
+)
+class AllowedActionsField(serializers.Field):
+    """The policy's answer for the caller on each of ``names``
+    (``secretariat.kernel.policy.allowed_actions``)."""
+
+    def __init__(self, names, **kwargs):
+        self.names = list(names)
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj):
+        from secretariat.kernel import policy
+
+        request = self.context.get("request")
+        if request is None:
+            return {}
+        return policy.allowed_actions(request.user, obj, self.names)

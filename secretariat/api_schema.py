@@ -30,6 +30,7 @@ SOMETIMES_ABSENT = {
     # Not even the number of bids is told while they are sealed; the invited
     # manufacturers of a restricted tender are for staff only.
     "Tender": {"bids_received", "invited"},
+    "TenderDetail": {"bids_received", "invited"},
     "TenderLot": {"bids_received"},
     # A liaison reads their state's companies, not where they are paid.
     "ManufacturerDetail": {"iban", "bic"},

@@ -17,7 +17,10 @@ class SecretariatConfig(AppConfig):
             twofactor,  # noqa: F401 (records second-factor changes)
         )
         from secretariat.cases import register_case_kind
+        from secretariat.fund import policy as fund_policy  # noqa: F401
+        from secretariat.kernel import case_policy  # noqa: F401
         from secretariat.models import CaseKind
+        from secretariat.reports import policy as report_policy  # noqa: F401
 
         register_case_kind(
             CaseKind.DISBURSEMENT,

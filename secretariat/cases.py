@@ -52,3 +52,42 @@ def case_subject(case):
 
 def case_subject_accessors() -> dict[str, str]:
     return dict(_SUBJECT_ACCESSORS)
+
+
+def case_path(model) -> str | None:
+    """The ``select_related`` path from ``model`` to the case it belongs to
+    (``"case"``, ``"onboarding__case"``, ``"lot__tender__case"``), following
+    only required links (an object's own file, not a document it points to);
+    ``None`` if it has none. Shortest path first."""
+    from secretariat.models import Case
+
+    paths = [(model, "")]
+    seen = {model}
+    for _depth in range(5):
+        found = []
+        for current, prefix in paths:
+            for f in current._meta.get_fields():
+                if not (f.many_to_one or f.one_to_one) or not f.concrete:
+                    continue
+                if f.null:
+                    continue
+                path = f"{prefix}{f.name}"
+                if f.related_model is Case:
+                    return path
+                if f.related_model not in seen:
+                    seen.add(f.related_model)
+                    found.append((f.related_model, f"{path}__"))
+        paths = found
+    return None
+
+
+def case_of(obj, path: str | None = None):
+    """The case ``obj`` belongs to (its own, or its parent's), or ``None``."""
+    path = case_path(type(obj)) if path is None else path
+    if not path:
+        return None
+    for name in path.split("__"):
+        obj = getattr(obj, name, None)
+        if obj is None:
+            return None
+    return obj

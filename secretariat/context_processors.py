@@ -47,9 +47,14 @@ def _nav_items(user):
             "procurement.view_manufacturer",
         )
     else:
-        if has_role(user, Role.MEMBER_LIAISON) and user.member_state_id:
-            state = user.member_state
-            add(state.name, state.get_absolute_url(), "members.view_memberstate", state)
+        # Everyone may have something to do (a liaison's onboarding steps, a
+        # representative's deliveries): the policy's queues say what.
+        add(_("My work"), reverse("my_work"))
+        # A person of a member state who may read its record (its liaison)
+        # gets the state's menu.
+        state = user.member_state if user.member_state_id else None
+        if state is not None and can("members.view_memberstate", user, state):
+            add(state.name, state.get_absolute_url())
             add(
                 _("Fund statement"),
                 reverse("fund_statement"),
@@ -65,6 +70,8 @@ def _nav_items(user):
                 reverse("procurement:tender_list"),
                 "procurement.list_tenders",
             )
+        # A company's menu for its representatives. The role, not a
+        # permission on the company, so that the menu costs no query.
         if has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id:
             if not any(i["url"] == reverse("procurement:tender_list") for i in items):
                 add(
@@ -120,12 +127,9 @@ def navigation(request):
         "nav_items": SimpleLazyObject(
             lambda: _mark_current(_nav_items(user), request.path)
         ),
+        # Which breadcrumbs and sub-menus a person sees: the staff's (every
+        # member's records) or their own state's or company's.
         "nav_is_staff": is_staff_reader(user),
-        "nav_is_liaison": has_role(user, Role.MEMBER_LIAISON),
-        "nav_is_evaluator": has_role(user, Role.EVALUATOR),
-        "nav_is_manufacturer": bool(
-            has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id
-        ),
         "nav_is_admin": user.is_staff,
     }
 

@@ -25,7 +25,8 @@ from rest_framework.views import APIView
 
 from members.api import CanListModel, CurrencyCodeField, ReasonSerializer, ScopedViewSet
 from secretariat import selectors, twofactor
-from secretariat.api_fields import MoneyAmountField
+from secretariat.api_fields import AllowedActionsField, MoneyAmountField
+from secretariat.fund.policy.disbursements import remember_last_moves
 from secretariat.idempotency import idempotent
 from secretariat.models import (
     Adjustment,
@@ -41,7 +42,6 @@ from secretariat.models import (
     StatementLine,
 )
 from secretariat.money import currency_error
-from secretariat.rules import is_co_lead_state_approver
 from secretariat.services import disbursements as dsb
 from secretariat.services import fund
 from secretariat.uploads import inspect_upload
@@ -103,6 +103,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     disbursement = serializers.CharField(
         source="disbursement.case.reference", read_only=True, allow_null=True
     )
+    allowed_actions = AllowedActionsField(["ledger.export"])
 
     class Meta:
         model = LedgerEntry
@@ -121,6 +122,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
             "memo",
             "created_by",
             "created_at",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -179,6 +181,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
     )
     reference = serializers.CharField(read_only=True)
     remaining_eur = serializers.DecimalField(**EUR)
+    allowed_actions = AllowedActionsField(["commitment.release"])
 
     class Meta:
         model = Commitment
@@ -196,6 +199,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "status",
             "created_by",
             "created_at",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -221,6 +225,7 @@ class CommitmentInputSerializer(serializers.Serializer):
 
 class AdjustmentSerializer(serializers.ModelSerializer):
     pool = serializers.CharField(source="pool.code", read_only=True)
+    allowed_actions = AllowedActionsField(["adjustment.approve", "adjustment.reject"])
 
     class Meta:
         model = Adjustment
@@ -235,6 +240,7 @@ class AdjustmentSerializer(serializers.ModelSerializer):
             "requested_at",
             "decided_by",
             "decided_at",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -300,6 +306,16 @@ class DisbursementApprovalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# What a caller may do to a request, with the policy's answer on each: every
+# action on a request the policy declares (preparing one is an action on the
+# fund, not on a request).
+DISBURSEMENT_ACTION_NAMES = [
+    f"disbursement.{verb}"
+    for verb in ("adopt", "edit", "add_document", "submit", "check", "approve",
+                 "return", "reject", "pay", "cancel", "reconcile")
+]  # fmt: skip
+
+
 class DisbursementSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(source="case.reference", read_only=True)
     title = serializers.CharField(source="case.title", read_only=True)
@@ -320,6 +336,7 @@ class DisbursementSerializer(serializers.ModelSerializer):
         source="policy.version", read_only=True, allow_null=True
     )
     approvals = DisbursementApprovalSerializer(many=True, read_only=True)
+    allowed_actions = AllowedActionsField(DISBURSEMENT_ACTION_NAMES)
 
     class Meta:
         model = DisbursementRequest
@@ -355,6 +372,7 @@ class DisbursementSerializer(serializers.ModelSerializer):
             "paid_on",
             "paid_by",
             "reconciled_at",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -439,6 +457,7 @@ class StatementLineSerializer(serializers.ModelSerializer):
     request = serializers.CharField(
         source="request.case.reference", read_only=True, allow_null=True
     )
+    allowed_actions = AllowedActionsField(["statementline.resolve"])
 
     class Meta:
         model = StatementLine
@@ -454,6 +473,7 @@ class StatementLineSerializer(serializers.ModelSerializer):
             "request",
             "note",
             "resolved_by",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -480,9 +500,10 @@ class BankStatementSerializer(serializers.ModelSerializer):
 
 class BankStatementDetailSerializer(BankStatementSerializer):
     lines = StatementLineSerializer(many=True, read_only=True)
+    allowed_actions = AllowedActionsField(["statement.import"])
 
     class Meta(BankStatementSerializer.Meta):
-        fields = [*BankStatementSerializer.Meta.fields, "lines"]
+        fields = [*BankStatementSerializer.Meta.fields, "lines", "allowed_actions"]
         read_only_fields = fields
 
 
@@ -607,7 +628,7 @@ class CommitmentViewSet(
         commitment = fund.commitment_create(actor=request.user, **data.validated_data)
         commitment = self.get_queryset().get(pk=commitment.pk)
         return Response(
-            CommitmentSerializer(commitment).data, status=status.HTTP_201_CREATED
+            self.get_serializer(commitment).data, status=status.HTTP_201_CREATED
         )
 
     @extend_schema(request=ReasonSerializer, responses=CommitmentSerializer)
@@ -624,7 +645,7 @@ class CommitmentViewSet(
             reason=data.validated_data["reason"],
         )
         commitment = self.get_queryset().get(pk=commitment.pk)
-        return Response(CommitmentSerializer(commitment).data)
+        return Response(self.get_serializer(commitment).data)
 
 
 class AdjustmentViewSet(
@@ -656,7 +677,7 @@ class AdjustmentViewSet(
         data.is_valid(raise_exception=True)
         adjustment = fund.adjustment_request(actor=request.user, **data.validated_data)
         return Response(
-            AdjustmentSerializer(adjustment).data, status=status.HTTP_201_CREATED
+            self.get_serializer(adjustment).data, status=status.HTTP_201_CREATED
         )
 
     @extend_schema(request=AdjustmentDecideSerializer, responses=AdjustmentSerializer)
@@ -672,7 +693,7 @@ class AdjustmentViewSet(
             actor=request.user,
             approve=data.validated_data["approve"],
         )
-        return Response(AdjustmentSerializer(adjustment).data)
+        return Response(self.get_serializer(adjustment).data)
 
 
 class DisbursementViewSet(
@@ -713,9 +734,19 @@ class DisbursementViewSet(
             self.get_queryset(), case__reference=self.kwargs["reference"]
         )
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            # What a move the policy refuses says, for the whole page at once.
+            remember_last_moves(page)
+        return page
+
     def _answer(self, disbursement, code=status.HTTP_200_OK):
         detail = selectors.disbursement_detail(disbursement)
-        return Response(DisbursementSerializer(detail).data, status=code)
+        return Response(
+            DisbursementSerializer(detail, context=self.get_serializer_context()).data,
+            status=code,
+        )
 
     @extend_schema(
         request=DisbursementInputSerializer, responses={201: DisbursementSerializer}
@@ -792,18 +823,14 @@ class DisbursementViewSet(
         disbursement = self.get_object()
         data = ApprovalSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if twofactor.approval_needs_code(disbursement) and is_co_lead_state_approver(
-            request.user
-        ):
-            refusal = twofactor.presence_refusal(
-                request._request, request.user, data.validated_data["otp_token"]
-            )
-            if refusal:
-                raise serializers.ValidationError({"otp_token": [refusal]})
+        # The approval service checks the code itself; this passes it on.
         disbursement = dsb.disbursement_approve(
             request=disbursement,
             actor=request.user,
             comment=data.validated_data["comment"],
+            second_factor=twofactor.FreshCode(
+                data.validated_data["otp_token"], request._request
+            ),
         )
         return self._answer(disbursement)
 
@@ -898,7 +925,9 @@ class BankStatementViewSet(
         )
         statement = self.get_queryset().get(pk=statement.pk)
         return Response(
-            BankStatementDetailSerializer(statement).data,
+            BankStatementDetailSerializer(
+                statement, context=self.get_serializer_context()
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -934,7 +963,7 @@ class StatementLineViewSet(
             request=data.validated_data.get("request"),
         )
         line = self.get_queryset().get(pk=line.pk)
-        return Response(StatementLineSerializer(line).data)
+        return Response(self.get_serializer(line).data)
 
 
 def register(router) -> None:

@@ -62,6 +62,17 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
+    def has_perm(self, perm, obj=None):
+        """A permission that names a workflow action asks that action's policy,
+        superusers included: Django's own check lets a superuser pass every
+        permission, which would let an administrator bid, approve or score."""
+        from secretariat.kernel import policy
+
+        name = policy.PERMS.get(perm)
+        if name is not None:
+            return policy.decide(name, self, obj).allowed
+        return super().has_perm(perm, obj)
+
 
 class Lethality(models.TextChoices):
     LETHAL = "lethal", _("Lethal")
@@ -1042,6 +1053,20 @@ class Notification(models.Model):
     key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # A task ("awaits your approval"): the policy's action and its object. Once
+    # the policy no longer lets the recipient take it, the task is settled
+    # (``resolved_at``) and shown done, with the object's status now.
+    action = models.CharField(max_length=60, blank=True)
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    # The case the task's object belongs to: any move on the case settles it.
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -1050,12 +1075,45 @@ class Notification(models.Model):
                 fields=["recipient", "read_at"], name="notification_unread_idx"
             ),
             models.Index(
+                fields=["case"],
+                condition=models.Q(resolved_at__isnull=True) & ~models.Q(action=""),
+                name="notification_open_task_idx",
+            ),
+            models.Index(
+                fields=["subject_type", "subject_id"],
+                condition=models.Q(resolved_at__isnull=True) & ~models.Q(action=""),
+                name="notification_open_subject_idx",
+            ),
+            models.Index(
                 fields=["recipient", "-created_at"], name="notification_list_idx"
             ),
         ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_task(self) -> bool:
+        return bool(self.action)
+
+    @property
+    def outcome(self) -> str:
+        """What a settled task says instead of asking: "Done — DSB-2026-0003 is
+        now Paid" (the object's status now, read from the prefetched
+        subject)."""
+        if self.resolved_at is None:
+            return ""
+        subject = self.subject
+        what = self.case.reference if self.case_id else str(subject or "")
+        status = ""
+        if subject is not None and hasattr(subject, "get_status_display"):
+            status = subject.get_status_display()
+        if what and status:
+            return _("Done — %(what)s is now %(status)s") % {
+                "what": what,
+                "status": status,
+            }
+        return _("Done — no longer awaits you")
 
 
 class Channel(models.TextChoices):
@@ -1067,6 +1125,9 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # A task settled before its email went out: telling the person to do what
+    # is no longer theirs to do would mislead them.
+    SKIPPED = "skipped", _("Not sent: done before it went out")
 
 
 class NotificationDelivery(models.Model):

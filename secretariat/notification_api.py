@@ -10,9 +10,26 @@ from secretariat.models import DeliveryMode, Notification, NotificationKind
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    action = serializers.CharField(
+        help_text="For a task, the action it asks of you (e.g. "
+        "disbursement.approve); empty otherwise."
+    )
+    resolved_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the task stopped being yours to do (done by you or "
+        "someone else, or no longer possible); null while it awaits you.",
+    )
+    outcome = serializers.CharField(
+        help_text="For a settled task, what became of it, e.g. "
+        "“Done — DSB-2026-0003 is now Paid”; empty otherwise."
+    )
+
     class Meta:
         model = Notification
-        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]
+        fields = [
+            "id", "kind", "title", "body", "url", "created_at", "read_at",
+            "action", "resolved_at", "outcome",
+        ]  # fmt: skip
         read_only_fields = fields
 
 
@@ -69,7 +86,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return Notification.objects.none()
         queryset = notifications.notifications_for(self.request.user)
         if self.request.query_params.get("unread") in {"1", "true"}:
-            queryset = queryset.filter(read_at__isnull=True)
+            queryset = queryset.filter(read_at__isnull=True, resolved_at__isnull=True)
         return queryset
 
     @extend_schema(request=MarkReadSerializer, responses=MarkedSerializer)

@@ -30,7 +30,7 @@ def notification_list(request):
     unread_only = request.GET.get("show") == "unread"
     items = notifications.notifications_for(request.user)
     if unread_only:
-        items = items.filter(read_at__isnull=True)
+        items = items.filter(read_at__isnull=True, resolved_at__isnull=True)
     context = list_page(request, items, per_page=25)
     return render(
         request,

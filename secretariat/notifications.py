@@ -18,7 +18,16 @@ servers and clients can drop.
 A notification to many people (a published tender's) is written as one
 ``NotificationFanOut`` row in the transaction instead, and expanded into the
 notifications and deliveries by a worker after commit; the periodic task expands
-any whose task was lost."""
+any whose task was lost.
+
+A notification that asks its recipient to act ("DSB-2026-0003 awaits your
+approval") names the policy's action and its object (``notify(action=,
+subject=)``). Every state change writes a timeline event
+(``secretariat.services.timeline_record``); after its commit, the open tasks
+about that case or object are settled (``tasks_settle``): those the policy no
+longer lets their recipient take get ``resolved_at``. A settled task is shown
+done, with the object's status now, no longer counts as unread, and is left
+out of the emails not yet sent."""
 
 import logging
 import smtplib
@@ -28,9 +37,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,6 +78,8 @@ def notify(
     body: str = "",
     url: str = "",
     key: str | None = None,
+    action: str = "",
+    subject=None,
 ) -> list[Notification]:
     """Tell each recipient that something awaits them. Call it inside the
     transaction of the change that causes it: the notification is saved or lost
@@ -75,17 +87,24 @@ def notify(
     makes a notification happen once however often the caller runs. Inactive
     users and users without an email address get the in-app notification only.
 
-    Telling ``FAN_OUT_FROM`` people or more at once (without a key) writes one
-    ``NotificationFanOut`` row instead, which a worker expands after commit
-    (``fan_out_expand``); the notifications created are then returned by that,
-    and this returns an empty list.
+    ``action`` and ``subject`` make it a task: the policy's action (e.g.
+    ``"disbursement.approve"``) the recipient is asked to take on ``subject``;
+    it is settled once the policy no longer lets them (``tasks_settle``).
+
+    Telling ``FAN_OUT_FROM`` people or more at once (without a key, and not a
+    task) writes one ``NotificationFanOut`` row instead, which a worker expands
+    after commit (``fan_out_expand``); the notifications created are then
+    returned by that, and this returns an empty list.
     """
     if kind not in NotificationKind.values:
         raise ValueError(f"Unknown notification kind {kind!r}")
+    if bool(action) != (subject is not None):
+        raise ValueError("A task names both its action and its subject.")
     people = _addresses(recipients)
     if not people:
         return []
-    if not key and len(people) >= FAN_OUT_FROM:
+    task = _task_fields(action, subject)
+    if not key and not task and len(people) >= FAN_OUT_FROM:
         _fan_out_after_commit(
             NotificationFanOut.objects.create(
                 kind=kind,
@@ -96,7 +115,22 @@ def notify(
             )
         )
         return []
-    return _write(people, kind=kind, title=title, body=body, url=url, key=key)
+    return _write(
+        people, kind=kind, title=title, body=body, url=url, key=key, task=task
+    )
+
+
+def _task_fields(action: str, subject) -> dict:
+    if not action:
+        return {}
+    from secretariat.cases import case_of
+
+    return {
+        "action": action,
+        "subject_type": ContentType.objects.get_for_model(subject),
+        "subject_id": subject.pk,
+        "case": case_of(subject),
+    }
 
 
 # From this many people on, a notification is written by a worker after commit
@@ -113,7 +147,7 @@ def _addresses(recipients) -> dict[int, str]:
     return {u.pk: u.email for u in recipients if u is not None and u.is_active}
 
 
-def _write(people, *, kind, title, body, url, key, created_at=None):
+def _write(people, *, kind, title, body, url, key, created_at=None, task=None):
     """The notifications and deliveries of ``people`` ({user id: email}); the
     emails are queued after commit."""
     preferences = {
@@ -121,7 +155,9 @@ def _write(people, *, kind, title, body, url, key, created_at=None):
         for p in NotificationPreference.objects.filter(user_id__in=people, kind=kind)
     }
     if key:
-        created = _notify_each(people, kind, title, body, url, key, preferences)
+        created = _notify_each(
+            people, kind, title, body, url, key, preferences, task or {}
+        )
     else:
         # Without a key nothing can repeat: one INSERT for every notification and
         # one for their deliveries, however many people are told (a published
@@ -135,6 +171,7 @@ def _write(people, *, kind, title, body, url, key, created_at=None):
                     body=body,
                     url=url,
                     created_at=created_at or timezone.now(),
+                    **(task or {}),
                 )
                 for pk in people
             ]
@@ -204,7 +241,7 @@ def fan_outs_expand(*, older_than: timedelta = timedelta(minutes=1)) -> int:
     return expanded
 
 
-def _notify_each(people, kind, title, body, url, key, preferences):
+def _notify_each(people, kind, title, body, url, key, preferences, task):
     created = []
     for pk in people:
         unique_key = f"{key}:{pk}"
@@ -214,7 +251,7 @@ def _notify_each(people, kind, title, body, url, key, preferences):
             with transaction.atomic():
                 notification = Notification.objects.create(
                     recipient_id=pk, kind=kind, title=title[:200], body=body,
-                    url=url, key=unique_key,
+                    url=url, key=unique_key, **task,
                 )  # fmt: skip
         except IntegrityError:
             if Notification.objects.filter(key=unique_key).exists():
@@ -335,6 +372,11 @@ def delivery_send(delivery_id: int) -> bool:
             )
             if delivery is None or delivery.status != DeliveryStatus.PENDING:
                 return False
+            if delivery.notification.resolved_at is not None:
+                # A task done before its email went out (the broker was down).
+                delivery.status = DeliveryStatus.SKIPPED
+                delivery.save(update_fields=["status"])
+                return False
             delivery.attempts += 1
             try:
                 message = _email_for(delivery.notification)
@@ -447,6 +489,16 @@ def _digest_send(user_id: int, now: datetime) -> int:
         )
         if not rows:
             return 0
+        # Tasks settled since they were written are left out: the digest tells
+        # of nothing the person no longer has to do.
+        done = [row.pk for row in rows if row.notification.resolved_at is not None]
+        if done:
+            NotificationDelivery.objects.filter(pk__in=done).update(
+                status=DeliveryStatus.SKIPPED
+            )
+            rows = [row for row in rows if row.pk not in done]
+            if not rows:
+                return 0
         user = rows[0].notification.recipient
         notifications = [
             {"n": row.notification, "link": _absolute(row.notification.url)}
@@ -479,11 +531,25 @@ def _digest_send(user_id: int, now: datetime) -> int:
 
 
 def notifications_for(user) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user)
+    """The person's notifications, each task with its case and object (for
+    "Done — DSB-2026-0003 is now Paid"): one query per kind of object."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("case")
+        .prefetch_related("subject")
+    )
+
+
+def unread_for(user) -> QuerySet[Notification]:
+    """What the person has not read and still awaits them: a settled task is
+    no longer news."""
+    return Notification.objects.filter(
+        recipient=user, read_at__isnull=True, resolved_at__isnull=True
+    )
 
 
 def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return unread_for(user).count()
 
 
 def notifications_mark_read(*, actor: User, ids: Iterable[int] | None = None) -> int:
@@ -509,3 +575,78 @@ def preferences_set(*, actor: User, modes: dict[str, str]) -> None:
             NotificationPreference.objects.update_or_create(
                 user=actor, kind=kind, defaults={"mode": mode}
             )
+
+
+# ---------------------------------------------------------------- tasks settle
+
+
+def open_tasks() -> QuerySet[Notification]:
+    return Notification.objects.filter(resolved_at__isnull=True).exclude(action="")
+
+
+def tasks_settle(*, case=None, subject=None) -> int:
+    """Settle the open tasks about ``case`` (any object of it) or ``subject``
+    that the policy no longer lets their recipient take: each object is read
+    again and each recipient asked ``policy.may``. Returns how many."""
+    from secretariat.kernel import policy
+
+    about = Q()
+    if case is not None:
+        about |= Q(case=case)
+    if subject is not None:
+        about |= Q(
+            subject_type=ContentType.objects.get_for_model(subject),
+            subject_id=subject.pk,
+        )
+    if not about:
+        return 0
+    tasks = list(open_tasks().filter(about).select_related("recipient"))
+    objects = {}
+    done = []
+    for task in tasks:
+        if task.action not in policy.ACTIONS:
+            logger.warning("Task %s names an unknown action %r", task.pk, task.action)
+            continue
+        key = (task.subject_type_id, task.subject_id)
+        if key not in objects:
+            model = ContentType.objects.get_for_id(task.subject_type_id).model_class()
+            objects[key] = model._default_manager.filter(pk=task.subject_id).first()
+        obj = objects[key]
+        if obj is None or not policy.may(task.action, task.recipient, obj):
+            done.append(task.pk)
+    if done:
+        Notification.objects.filter(pk__in=done, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
+    return len(done)
+
+
+# The cases and objects whose tasks to settle when this thread's transaction
+# commits: each settled once, however many events the transaction wrote.
+_to_settle = threading.local()
+
+
+def tasks_settle_after_commit(*, case=None, subject=None) -> None:
+    """After the transaction of a state change commits (the object is then as
+    everyone will read it), settle the tasks about it."""
+    waiting = getattr(_to_settle, "items", None)
+    if waiting is None:
+        waiting = _to_settle.items = {}
+    if case is not None:
+        waiting[("case", case.pk)] = {"case": case}
+    if subject is not None:
+        key = (ContentType.objects.get_for_model(subject).pk, subject.pk)
+        waiting[key] = {"subject": subject}
+    # Registered by every caller, run by the first (as the emails' hand-off).
+    transaction.on_commit(_settle_waiting)
+
+
+def _settle_waiting() -> None:
+    waiting, _to_settle.items = getattr(_to_settle, "items", None) or {}, {}
+    for about in waiting.values():
+        try:
+            tasks_settle(**about)
+        except Exception:
+            # The change is committed; a task left open is settled by the next
+            # change, and never fails the request that made this one.
+            logger.exception("Settling the tasks about %s failed", about)

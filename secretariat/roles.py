@@ -31,7 +31,13 @@ STAFF_ROLES = frozenset(
 
 
 def role_names(user) -> frozenset[str]:
-    """The user's role names, read once per user object."""
+    """The user's role names, read once per user object.
+
+    The one place that decides what a superuser is in the workflows: they hold
+    the Administrator role and nothing more (administration, not bidding,
+    approving or scoring, unless given that role too). Nothing else checks
+    ``is_superuser``; Django's blanket yes for superusers is kept only for
+    permissions no workflow action declares (``User.has_perm``)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     cached = getattr(user, "_role_names", None)

@@ -59,7 +59,6 @@ def is_co_lead_state_approver(user):
 rules.add_perm("secretariat.view_case", can_view_case_subject)
 # The dashboard's figures span every workflow: staff only.
 rules.add_perm("secretariat.view_dashboard", is_staff)
-rules.add_perm("secretariat.comment_case", can_view_case_subject)
 rules.add_perm("secretariat.view_attachment", can_view_attachment_subject)
 
 # The fund. Staff read it; liaisons read the coalition's figures and their own
@@ -68,63 +67,12 @@ rules.add_perm("secretariat.view_pool", is_staff)
 rules.add_perm("secretariat.view_ledgerentry", is_staff)
 rules.add_perm("secretariat.view_fund_statement", is_staff | is_liaison)
 rules.add_perm("secretariat.view_commitment", is_staff)
-rules.add_perm("secretariat.add_commitment", is_finance_officer)
-rules.add_perm("secretariat.release_commitment", is_finance_officer)
 rules.add_perm("secretariat.view_adjustment", is_staff)
-rules.add_perm("secretariat.request_adjustment", is_finance_officer)
-# That the author never approves their own adjustment is checked by the service,
-# which says so.
-rules.add_perm(
-    "secretariat.decide_adjustment", is_finance_officer | is_co_lead_approver
-)
+# Commitments, adjustments, bank statements and the ledger's export:
+# secretariat/fund/policy/ledger.py.
 
-# Disbursement requests. Separation of duties between the people is checked by
-# the services against the request itself.
+# Disbursement requests. Who may act on them, now:
+# secretariat/fund/policy/disbursements.py.
 rules.add_perm("secretariat.view_disbursementrequest", is_staff)
-rules.add_perm("secretariat.prepare_disbursement", is_finance_officer)
-rules.add_perm("secretariat.check_disbursement", is_finance_officer)
-rules.add_perm("secretariat.approve_disbursement", is_co_lead_state_approver)
-rules.add_perm("secretariat.pay_disbursement", is_finance_officer)
-rules.add_perm("secretariat.reconcile_disbursement", is_finance_officer)
 
-# Reports. Staff ask for every kind; a liaison asks for the kinds that have a
-# copy of their own state (the fund statement, onboarding) and gets that copy.
-# A report is read only by the person it was built for, and only while they may
-# still see everything in it.
-STATE_SCOPED_REPORTS = frozenset({"fund_statement", "onboarding"})
-
-
-@rules.predicate
-def is_liaison_of_a_state(user):
-    return has_role(user, Role.MEMBER_LIAISON) and user.member_state_id is not None
-
-
-def report_scope_of(user):
-    """The member state id of the user's copy of a report; ``None`` for the full
-    copy of staff."""
-    return None if is_staff_reader(user) else user.member_state_id
-
-
-@rules.predicate
-def may_request_report(user, kind):
-    if is_staff_reader(user):
-        return True
-    if not is_liaison_of_a_state(user):
-        return False
-    return kind is None or kind in STATE_SCOPED_REPORTS
-
-
-@rules.predicate
-def may_read_report(user, report):
-    if report is None or user.pk not in {report.requested_by_id, report.subscriber_id}:
-        return False
-    if not may_request_report(user, report.kind):
-        return False
-    scope = report_scope_of(user)
-    return scope is None or report.scope_id == scope
-
-
-rules.add_perm("secretariat.view_reports", may_request_report)
-rules.add_perm("secretariat.request_report", may_request_report)
-rules.add_perm("secretariat.view_report", may_read_report)
-rules.add_perm("secretariat.export_ledger", is_finance_officer)
+# Reports (asking for, reading): secretariat/reports/policy.py.

@@ -5,22 +5,19 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from secretariat.models import (
     Commitment,
     DisbursementApproval,
     DisbursementRequest,
-    DisbursementStatus,
     LedgerEntry,
     Pool,
     TimelineEvent,
 )
-from secretariat.roles import Role, has_role, is_staff_reader
+from secretariat.roles import is_staff_reader
 
 
 def broker_state() -> str:
@@ -49,85 +46,63 @@ class WorkItem:
 
 def work_items_for(user) -> list[WorkItem]:
     """Everything awaiting the user's action across workflows, overdue first,
-    then by due date."""
-    from members.models import OnboardingStep
-    from procurement.selectors import work_for as procurement_work_for
+    then by due date: for each action of the policy that declares a queue,
+    the objects its queue gives this person (``policy.pending``), the same
+    rule the service applies. One query per action, at most ``WORK_PER_ACTION``
+    objects each."""
+    from secretariat.cases import case_path
+    from secretariat.kernel import policy
 
-    if not is_staff_reader(user):
-        return []
-    items = []
-    steps = (
-        OnboardingStep.objects.filter(
-            Q(owner=user) | Q(owner__isnull=True, onboarding__case__owner=user),
-            completed_at__isnull=True,
-            onboarding__is_open=True,
-        )
-        .select_related("onboarding__case", "onboarding__member_state")
-        .order_by("due_date", "position")[:200]
-    )
-    for step in steps:
-        case = step.onboarding.case
-        items.append(
-            WorkItem(
-                reference=case.reference,
-                title=case.title,
-                what=step.get_kind_display(),
-                due_date=step.due_date or case.due_date,
-                url=step.onboarding.get_absolute_url(),
-            )
-        )
-    for tender, what in procurement_work_for(user):
-        items.append(
-            WorkItem(
-                reference=tender.case.reference,
-                title=tender.case.title,
-                what=what,
-                due_date=tender.case.due_date,
-                url=reverse("procurement:tender", args=[tender.case.reference]),
-            )
-        )
-    for request, what in _disbursements_awaiting(user):
-        items.append(
-            WorkItem(
-                reference=request.case.reference,
-                title=request.case.title,
-                what=what,
-                due_date=request.case.due_date,
-                url=request.get_absolute_url(),
-            )
-        )
-    items.sort(key=lambda item: (item.due_date is None, item.due_date or date.max))
-    return items
-
-
-def _disbursements_awaiting(user):
-    S = DisbursementStatus
-    requests = DisbursementRequest.objects.select_related("case")
-    found = []
-    if has_role(user, Role.FINANCE_OFFICER):
-        found += [
-            (r, _("Revise and submit"))
-            for r in requests.filter(status=S.DRAFT, prepared_by=user)[:100]
-        ]
-        found += [
-            (r, _("Check"))
-            for r in requests.filter(status=S.SUBMITTED).exclude(prepared_by=user)[:100]
-        ]
-        found += [
-            (r, _("Record the payment"))
-            for r in requests.filter(status=S.APPROVED)
-            .exclude(prepared_by=user)
-            .exclude(checked_by=user)[:100]
-        ]
-    if has_role(user, Role.CO_LEAD_APPROVER) and user.member_state_id:
-        awaiting = (
-            requests.filter(status=S.CHECKED)
-            .exclude(prepared_by=user)
-            .exclude(checked_by=user)
-            .exclude(approvals__member_state_id=user.member_state_id)
-        )
-        found += [(r, _("Approve")) for r in awaiting[:100]]
+    items = {}
+    for act in list(policy.ACTIONS.values()):
+        if act.queue is None or act.model is None or not act.my_work:
+            continue
+        path = case_path(act.model)
+        for obj in _pending(policy, act, user, path):
+            item = _work_item(act, obj, path)
+            items.setdefault((item.url, item.what), item)
+    found = list(items.values())
+    found.sort(key=lambda item: (item.due_date is None, item.due_date or date.max))
     return found
+
+
+# A queue longer than this shows its most urgent part: My work is a to-do
+# list, not a report.
+WORK_PER_ACTION = 100
+
+
+def _pending(policy, act, user, path: str | None) -> list:
+    queryset = policy.pending(act.name, user, act.model._default_manager.all())
+    if path:
+        queryset = queryset.select_related(path)
+    own_due = any(f.name == "due_date" for f in act.model._meta.concrete_fields)
+    by = "due_date" if own_due else (f"{path}__due_date" if path else None)
+    order = [F(by).asc(nulls_last=True)] if by else []
+    return list(queryset.order_by(*order, "pk")[:WORK_PER_ACTION])
+
+
+def _work_item(act, obj, path: str | None) -> WorkItem:
+    """The row of My work for ``obj``: its case's reference, title and due date
+    (the object's own due date first, e.g. an onboarding step's), and the page
+    of the nearest object on the way to the case that has one."""
+    chain = [obj]
+    for name in path.split("__") if path else []:
+        chain.append(getattr(chain[-1], name))
+    case = chain[-1] if path else None
+    url = next(
+        (o.get_absolute_url() for o in chain if hasattr(o, "get_absolute_url")), ""
+    )
+    what = act.work_text(obj)
+    if path != "case" and not callable(act.work_label):
+        # Not the case's own object (an onboarding step, a delivery): say which.
+        what = f"{what}: {obj}"
+    return WorkItem(
+        reference=case.reference if case else str(obj),
+        title=case.title if case else "",
+        what=what,
+        due_date=getattr(obj, "due_date", None) or (case.due_date if case else None),
+        url=url,
+    )
 
 
 # ---------------------------------------------------------------- the fund

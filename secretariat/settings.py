@@ -361,6 +361,8 @@ SPECTACULAR_SETTINGS = {
         "ReportFormatEnum": "secretariat.models.ReportFormat",
         "ReportStatusEnum": "secretariat.models.ReportStatus",
         "VettingStatusEnum": "procurement.models.VettingStatus",
+        "TenderStatusEnum": "procurement.models.TenderStatus",
+        "BidStatusEnum": "procurement.models.BidStatus",
     },
 }
 

@@ -18,6 +18,7 @@ cannot approve for them.
 """
 
 import base64
+from dataclasses import dataclass
 from io import BytesIO
 
 import django_otp
@@ -74,7 +75,8 @@ DEVICE_NAME = "Authenticator app"
 
 
 def role_requires(user) -> bool:
-    return bool(user.is_staff or user.is_superuser or has_role(user, *REQUIRED_ROLES))
+    # A superuser holds the Administrator role (roles.role_names), a required one.
+    return bool(user.is_staff or has_role(user, *REQUIRED_ROLES))
 
 
 def confirmed_device(user) -> TOTPDevice | None:
@@ -202,9 +204,30 @@ def presence_refusal(request, user, code: str) -> str | None:
         else SecurityEventKind.REAUTHENTICATED,
         request=request,
         user=user,
-        detail=request.path if refusal is None else refusal,
+        detail=getattr(request, "path", "") if refusal is None else refusal,
     )
     return refusal
+
+
+@dataclass(frozen=True)
+class FreshCode:
+    """The code a person typed with an action that asks for one (an approval
+    above the one-approver limit), handed to the service that checks it; the web
+    request, if any, is for the security event."""
+
+    code: str
+    request: object = None
+
+
+def fresh_code_refusal(proof: FreshCode | None, user) -> str | None:
+    """Why ``proof`` does not show that ``user`` is in front of the screen now,
+    or None (the code is then used up)."""
+    if proof is None or not (proof.code or "").strip():
+        return _(
+            "Enter the code your authenticator app shows now: approving above the "
+            "one-approver limit asks for a fresh one."
+        )
+    return presence_refusal(proof.request, user, proof.code)
 
 
 def code_form_field():

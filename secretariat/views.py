@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,8 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from secretariat import audit, health, selectors, twofactor
 from secretariat import dashboard as figures
-from secretariat import health, selectors, twofactor
 from secretariat.cases import case_page
 from secretariat.filters import (
     ADJUSTMENT_SORTS,
@@ -47,11 +48,10 @@ from secretariat.forms import (
     posted,
     require_permission,
 )
+from secretariat.kernel import policy
 from secretariat.listing import list_page
 from secretariat.models import (
-    DISBURSEMENT_TRANSITIONS,
     Adjustment,
-    AdjustmentStatus,
     Attachment,
     BankStatement,
     Case,
@@ -60,8 +60,7 @@ from secretariat.models import (
     LineStatus,
     StatementLine,
 )
-from secretariat.roles import Role, has_role, is_staff_reader
-from secretariat.rules import is_co_lead_state_approver
+from secretariat.roles import is_staff_reader
 from secretariat.services import case_comment_add, fund
 from secretariat.services import disbursements as dsb
 
@@ -105,23 +104,36 @@ def readyz(request):
 
 @login_required
 def start(request):
-    """Each role's own start page."""
+    """Where a person lands: where what awaits them is.
+
+    A member state's liaison lands on the state's page (its onboarding steps,
+    documents and pledges are there). Anyone else with something to do now (a
+    queue of the policy gives them an object) lands on My work, so that an
+    approver with approvals waiting sees them first. Otherwise the first of
+    their places they may open: the dashboard, the evaluation queue, the
+    tenders."""
     user = request.user
-    if is_staff_reader(user):
+    may = rules.has_perm
+    state = user.member_state if user.member_state_id else None
+    staff = may("secretariat.view_dashboard", user)
+    if state is not None and not staff and may("members.view_memberstate", user, state):
+        return redirect(state)
+    if selectors.work_items_for(user):
+        return redirect("my_work")
+    if staff:
         return redirect("dashboard")
-    if has_role(user, Role.MEMBER_LIAISON) and user.member_state_id:
-        return redirect(user.member_state)
-    if has_role(user, Role.EVALUATOR):
+    if may("procurement.evaluate", user):
         return redirect("procurement:evaluation_queue")
-    if has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id:
+    if user.manufacturer_id and may("procurement.list_tenders", user):
         return redirect("procurement:tender_list")
     return render(request, "secretariat/start.html", {})
 
 
 @login_required
 def my_work(request):
-    if not is_staff_reader(request.user):
-        raise Http404
+    """What awaits the signed-in person, whatever their role: the queues of
+    the policy (a liaison's onboarding steps, a representative's deliveries, an
+    approver's approvals)."""
     return render(
         request,
         "secretariat/my_work.html",
@@ -166,7 +178,7 @@ def attachment_download(request, pk):
 @require_POST
 def case_comment(request, reference):
     case = get_object_or_404(Case, reference=reference)
-    if not request.user.has_perm("secretariat.view_case", case):
+    if not policy.may("case.comment", request.user, case):
         raise Http404
     form = CommentForm(request.POST)
     if form.is_valid() and call_service(
@@ -214,10 +226,7 @@ def disbursement_list(request):
     return render(
         request,
         "secretariat/disbursement_list.html",
-        {
-            **context,
-            "can_prepare": request.user.has_perm("secretariat.prepare_disbursement"),
-        },
+        {**context, "prepare": policy.decide("disbursement.prepare", request.user)},
     )
 
 
@@ -225,9 +234,33 @@ def _open_commitments(user):
     return selectors.commitments_for(user).filter(status=CommitmentStatus.OPEN)
 
 
+def _refused(request, name, obj=None):
+    """The policy's answer to the person asking for an action's page: 403 for
+    whoever may not even know of the action; the decision otherwise (the page
+    then shows the reason instead of the form when it is refused, a move the
+    request has gone past included: whoever acted on a stale page is told who
+    moved it on, and when)."""
+    decision = policy.decide(name, request.user, obj)
+    if decision.hidden and decision.kind == policy.WHO:
+        raise PermissionDenied(decision.reason)
+    return decision
+
+
+def _call(form, call):
+    """The service, for a form sent while its page was open: a refusal for who
+    the person is (the policy decided again, under the lock) shows on the page
+    like any other refusal."""
+    try:
+        return call_service(form, call)
+    except PermissionDenied as exc:
+        audit.record_refusal(str(exc))
+        form.add_error(None, str(exc))
+        return None
+
+
 @login_required
 def disbursement_prepare(request):
-    require_permission(request, "secretariat.prepare_disbursement")
+    decision = _refused(request, "disbursement.prepare")
     initial = {"currency": "EUR", "commitment": request.GET.get("commitment")}
     form = DisbursementForm(
         posted(request)[0],
@@ -236,7 +269,7 @@ def disbursement_prepare(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        created = call_service(
+        created = _call(
             form,
             lambda: dsb.disbursement_prepare(
                 actor=request.user,
@@ -262,14 +295,18 @@ def disbursement_prepare(request):
     return render(
         request,
         "secretariat/disbursement_form.html",
-        {"form": form, "title": _("Prepare a disbursement request")},
+        {
+            "form": form,
+            "decision": decision,
+            "title": _("Prepare a disbursement request"),
+        },
     )
 
 
 @login_required
 def disbursement_edit(request, reference):
-    obj = _disbursement_or_404(request, reference)
-    require_permission(request, "secretariat.prepare_disbursement", obj)
+    obj = selectors.disbursement_detail(_disbursement_or_404(request, reference))
+    decision = _refused(request, "disbursement.edit", obj)
     initial = {
         "commitment": obj.commitment,
         "payee_name": obj.payee_name,
@@ -292,10 +329,10 @@ def disbursement_edit(request, reference):
     )
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        if not changes:
+        if decision and not changes:
             messages.info(request, _("Nothing was changed."))
             return redirect(obj)
-        if call_service(
+        if _call(
             form,
             lambda: dsb.disbursement_update(request=obj, actor=request.user, **changes),
         ):
@@ -306,42 +343,31 @@ def disbursement_edit(request, reference):
         "secretariat/disbursement_form.html",
         {
             "form": form,
+            "decision": decision,
             "title": _("Change %(ref)s") % {"ref": obj.case.reference},
             "disbursement": obj,
-            "notice": _edit_refusal(obj, request.user),
         },
     )
 
 
-def _edit_refusal(obj, user):
-    if obj.status != DisbursementStatus.DRAFT:
-        return _("Only a draft can be changed; %(ref)s is %(status)s.") % {
-            "ref": obj.case.reference,
-            "status": obj.get_status_display(),
-        }
-    if obj.prepared_by_id != user.pk:
-        return _("Only the person who prepared it can change it.")
-    return None
-
-
 @dataclass(frozen=True)
 class DisbursementAction:
-    label: str
-    target: str
+    """An action's confirmation page: its form and what it says. Who may take
+    it, now, is the policy's (``disbursement.<name>``)."""
+
     form: type
-    perms: tuple
     done: str
     explanation: str
     danger: bool = False
+    secondary: bool = False
+
+    def policy_name(self, name) -> str:
+        return f"disbursement.{name}"
 
 
-S = DisbursementStatus
 DISBURSEMENT_ACTIONS = {
     "submit": DisbursementAction(
-        label=gettext_lazy("Submit for checking"),
-        target=S.SUBMITTED,
         form=ConfirmForm,
-        perms=("secretariat.prepare_disbursement",),
         done=gettext_lazy(
             "%(ref)s is submitted: a second finance officer checks it next."
         ),
@@ -351,10 +377,7 @@ DISBURSEMENT_ACTIONS = {
         ),
     ),
     "check": DisbursementAction(
-        label=gettext_lazy("Mark checked"),
-        target=S.CHECKED,
         form=CommentedActionForm,
-        perms=("secretariat.check_disbursement",),
         done=gettext_lazy("%(ref)s is checked: it now awaits the co-lead approvers."),
         explanation=gettext_lazy(
             "Confirm that the payee, bank details, amount and purpose match the "
@@ -362,10 +385,7 @@ DISBURSEMENT_ACTIONS = {
         ),
     ),
     "approve": DisbursementAction(
-        label=gettext_lazy("Approve"),
-        target=S.APPROVED,
         form=CommentedActionForm,
-        perms=("secretariat.approve_disbursement",),
         done=gettext_lazy("Your approval of %(ref)s is recorded."),
         explanation=gettext_lazy(
             "You approve on behalf of your co-lead state. Above the threshold a "
@@ -373,27 +393,16 @@ DISBURSEMENT_ACTIONS = {
         ),
     ),
     "return": DisbursementAction(
-        label=gettext_lazy("Return for changes"),
-        target=S.DRAFT,
         form=ActionReasonForm,
-        perms=(
-            "secretariat.check_disbursement",
-            "secretariat.approve_disbursement",
-        ),
         done=gettext_lazy("%(ref)s is returned to its preparer as a draft."),
         explanation=gettext_lazy(
             "The request goes back to its preparer as a draft; the check and any "
             "approvals given so far are cleared."
         ),
+        secondary=True,
     ),
     "reject": DisbursementAction(
-        label=gettext_lazy("Reject"),
-        target=S.REJECTED,
         form=ActionReasonForm,
-        perms=(
-            "secretariat.check_disbursement",
-            "secretariat.approve_disbursement",
-        ),
         done=gettext_lazy("%(ref)s is rejected and closed."),
         explanation=gettext_lazy(
             "A rejected request is closed for good; it cannot be reopened."
@@ -401,10 +410,7 @@ DISBURSEMENT_ACTIONS = {
         danger=True,
     ),
     "cancel": DisbursementAction(
-        label=gettext_lazy("Cancel the request"),
-        target=S.CANCELLED,
         form=ActionReasonForm,
-        perms=("secretariat.prepare_disbursement",),
         done=gettext_lazy("%(ref)s is cancelled and closed."),
         explanation=gettext_lazy(
             "A cancelled request is closed for good; nothing is paid."
@@ -412,10 +418,7 @@ DISBURSEMENT_ACTIONS = {
         danger=True,
     ),
     "pay": DisbursementAction(
-        label=gettext_lazy("Mark paid"),
-        target=S.PAID,
         form=MarkPaidForm,
-        perms=("secretariat.pay_disbursement",),
         done=gettext_lazy("The payment of %(ref)s is recorded."),
         explanation=gettext_lazy(
             "Record the payment once the bank has sent it. It is recorded exactly "
@@ -423,17 +426,23 @@ DISBURSEMENT_ACTIONS = {
         ),
     ),
 }
-del S
+# The buttons of a request's page, in this order: "edit" has a page of its own.
+PAGE_ACTIONS = ("edit", "submit", "check", "approve", "return", "reject", "pay",
+                "cancel")  # fmt: skip
+SECONDARY_ACTIONS = {"edit", "cancel", "return"}
 
 
-def _call_disbursement_action(action, obj, actor, data):
+def _call_disbursement_action(action, obj, actor, data, *, second_factor=None):
     if action == "submit":
         return dsb.disbursement_submit(request=obj, actor=actor)
     if action == "check":
         return dsb.disbursement_check(request=obj, actor=actor, comment=data["comment"])
     if action == "approve":
         return dsb.disbursement_approve(
-            request=obj, actor=actor, comment=data["comment"]
+            request=obj,
+            actor=actor,
+            comment=data["comment"],
+            second_factor=second_factor,
         )
     if action == "pay":
         return dsb.disbursement_mark_paid(request=obj, actor=actor, **data)
@@ -445,67 +454,28 @@ def _call_disbursement_action(action, obj, actor, data):
     return service(request=obj, actor=actor, reason=data["reason"])
 
 
-def _may_decide(obj, user) -> bool:
-    """Mirrors the services: a submitted request is decided by a finance officer
-    other than its preparer, a checked one by a co-lead approver who may approve
-    it."""
-    S = DisbursementStatus
-    if obj.status == S.SUBMITTED:
-        return (
-            user.has_perm("secretariat.check_disbursement", obj)
-            and obj.prepared_by_id != user.pk
+def disbursement_buttons(obj, user) -> list[dict]:
+    """The request page's buttons: each action enabled or disabled with the
+    policy's reason; left out where the policy hides it (a move the transition
+    table does not offer from here, a role the person does not hold)."""
+    buttons = []
+    names = [f"disbursement.{name}" for name in PAGE_ACTIONS]
+    for act, decision in policy.offered(user, obj, names):
+        spec = DISBURSEMENT_ACTIONS.get(act.verb)
+        buttons.append(
+            {
+                "name": act.verb,
+                "label": act.label,
+                "url": reverse(f"disbursement_{act.verb}", args=[obj.case.reference]),
+                "decision": decision,
+                "css": "danger"
+                if spec and spec.danger
+                else "secondary"
+                if act.verb in SECONDARY_ACTIONS
+                else "",
+            }
         )
-    if obj.status == S.CHECKED:
-        return dsb.approval_refusal(obj, user) is None
-    return False
-
-
-def disbursement_actions_for(obj, user) -> list[str]:
-    """The actions ``user`` may take on ``obj`` now, to show as buttons. The
-    services decide again when the action is sent."""
-    S = DisbursementStatus
-    is_preparer = obj.prepared_by_id == user.pk
-    may_prepare = user.has_perm("secretariat.prepare_disbursement", obj)
-    actions = []
-    if obj.status == S.DRAFT and is_preparer and may_prepare:
-        actions += ["edit", "submit"]
-    if (
-        obj.status == S.SUBMITTED
-        and not is_preparer
-        and user.has_perm("secretariat.check_disbursement", obj)
-    ):
-        actions.append("check")
-    if obj.status == S.CHECKED and dsb.approval_refusal(obj, user) is None:
-        actions.append("approve")
-    if _may_decide(obj, user):
-        actions += ["return", "reject"]
-    if obj.status == S.APPROVED and dsb.payment_refusal(obj, user) is None:
-        actions.append("pay")
-    if may_prepare and S.CANCELLED in DISBURSEMENT_TRANSITIONS[obj.status]:
-        actions.append("cancel")
-    return actions
-
-
-def _action_refusal(action, obj, user):
-    """Why the action cannot be taken now, shown above its form."""
-    spec = DISBURSEMENT_ACTIONS[action]
-    if spec.target not in DISBURSEMENT_TRANSITIONS[obj.status]:
-        return _("%(ref)s is %(status)s: “%(action)s” is not possible now.") % {
-            "ref": obj.case.reference,
-            "status": obj.get_status_display(),
-            "action": spec.label,
-        }
-    if action == "approve" or (
-        action in {"return", "reject"} and obj.status == DisbursementStatus.CHECKED
-    ):
-        return dsb.approval_refusal(obj, user)
-    if action == "pay":
-        return dsb.payment_refusal(obj, user)
-    if action in {"return", "reject"} and not _may_decide(obj, user):
-        return _("A finance officer other than its preparer decides %(ref)s.") % {
-            "ref": obj.case.reference
-        }
-    return None
+    return buttons
 
 
 def _next_step(obj, approvals):
@@ -547,37 +517,23 @@ def _next_step(obj, approvals):
     return _("Nothing: the case is closed.")
 
 
-# Supporting documents are added before approval (see disbursement_document_add).
-DOCUMENT_STATUSES = {"draft", "submitted", "checked"}
-
-
 @login_required
 def disbursement_detail(request, reference, comment_form=None):
     obj = selectors.disbursement_detail(_disbursement_or_404(request, reference))
     user = request.user
     approvals = list(obj.approvals.all())
-    can_upload = obj.status in DOCUMENT_STATUSES and user.has_perm(
-        "secretariat.prepare_disbursement", obj
-    )
-    actions = disbursement_actions_for(obj, user)
+    buttons = disbursement_buttons(obj, user)
+    upload = policy.decide("disbursement.add_document", user, obj)
     context = {
         "disbursement": obj,
         "case": obj.case,
         "approvals": approvals,
         "categories": list(obj.categories.all()),
         "next_step": _next_step(obj, approvals),
-        "actions": [
-            {
-                "name": name,
-                "url": reverse(f"disbursement_{name}", args=[reference]),
-                "label": _("Edit")
-                if name == "edit"
-                else DISBURSEMENT_ACTIONS[name].label,
-                "danger": name != "edit" and DISBURSEMENT_ACTIONS[name].danger,
-            }
-            for name in actions
-        ],
-        "upload_form": DisbursementDocumentForm() if can_upload else None,
+        "buttons": buttons,
+        # What the person may do now.
+        "actions": [b["name"] for b in buttons if b["decision"].allowed],
+        "upload_form": DisbursementDocumentForm() if upload else None,
         "comment_form": comment_form or CommentForm(),
         "comments": obj.case.comments.select_related("author"),
         "documents": Attachment.objects.filter(case=obj.case).select_related(
@@ -591,25 +547,20 @@ def disbursement_detail(request, reference, comment_form=None):
 
 @login_required
 def disbursement_action(request, reference, action):
-    obj = _disbursement_or_404(request, reference)
+    obj = selectors.disbursement_detail(_disbursement_or_404(request, reference))
     spec = DISBURSEMENT_ACTIONS[action]
-    if not any(request.user.has_perm(perm, obj) for perm in spec.perms):
-        raise PermissionDenied
-    if action == "approve" and not is_co_lead_state_approver(request.user):
-        # Django passes a superuser through every permission; approving stays
-        # with the co-lead approvers.
-        raise PermissionDenied
+    decision = _refused(request, spec.policy_name(action), obj)
     ask_code = action == "approve" and twofactor.approval_needs_code(obj)
     form = (ApprovalWithCodeForm if ask_code else spec.form)(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        refusal = ask_code and twofactor.presence_refusal(
-            request, request.user, data["otp_token"]
-        )
-        if refusal:
-            form.add_error("otp_token", refusal)
-        done = not refusal and call_service(
-            form, lambda: _call_disbursement_action(action, obj, request.user, data)
+        # The approval service checks the code itself; the page passes it on.
+        proof = twofactor.FreshCode(data["otp_token"], request) if ask_code else None
+        done = _call(
+            form,
+            lambda: _call_disbursement_action(
+                action, obj, request.user, data, second_factor=proof
+            ),
         )
         if done:
             message = spec.done % {"ref": obj.case.reference}
@@ -626,9 +577,8 @@ def disbursement_action(request, reference, action):
             "disbursement": obj,
             "form": form,
             "spec": spec,
-            "notice": _action_refusal(action, obj, request.user)
-            if request.method == "GET"
-            else None,
+            "label": policy.ACTIONS[spec.policy_name(action)].label,
+            "decision": decision,
         },
     )
 
@@ -636,11 +586,11 @@ def disbursement_action(request, reference, action):
 @login_required
 def disbursement_document_add(request, reference):
     obj = _disbursement_or_404(request, reference)
-    require_permission(request, "secretariat.prepare_disbursement", obj)
+    decision = _refused(request, "disbursement.add_document", obj)
     form = DisbursementDocumentForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if call_service(
+        if _call(
             form,
             lambda: dsb.disbursement_document_add(
                 request=obj,
@@ -651,12 +601,23 @@ def disbursement_document_add(request, reference):
         ):
             messages.success(request, _("Document added."))
             return redirect(obj)
+    title = _("Add a document to %(ref)s") % {"ref": obj.case.reference}
+    if not decision and request.method == "GET":
+        return render(
+            request,
+            "secretariat/fund/action_refused.html",
+            {
+                "title": title,
+                "reason": decision.reason,
+                "back_url": obj.get_absolute_url(),
+            },
+        )
     return render(
         request,
         "secretariat/form_page.html",
         {
             "form": form,
-            "title": _("Add a document to %(ref)s") % {"ref": obj.case.reference},
+            "title": title,
             "back_url": obj.get_absolute_url(),
             "submit": _("Upload"),
         },
@@ -664,6 +625,42 @@ def disbursement_document_add(request, reference):
 
 
 # ---------------------------------------------------------------- fund pages
+
+
+def _row_actions(user, obj, names):
+    """The actions a list's row offers: those allowed, and those refused for
+    who the person is, with the reason (once, when several share it). A refusal
+    for the object's state is left out: the row's status already says it."""
+    shown, reasons = [], set()
+    for act, decision in policy.offered(user, obj, names):
+        if decision.allowed:
+            shown.append((act, decision))
+        elif decision.kind == policy.WHO and decision.reason not in reasons:
+            reasons.add(decision.reason)
+            shown.append((act, decision))
+    return shown
+
+
+def _refused_page(request, name, obj=None, *, back_url, title=""):
+    """The page of an action the policy refuses, or ``None`` when it is allowed.
+    Someone who may not even know of the action gets 403; anyone else the
+    reason and no form. A form posted while the object's state refuses it goes
+    on to the service, which gives the same reason next to the form."""
+    decision = policy.decide(name, request.user, obj)
+    if decision.allowed or (request.method == "POST" and decision.kind == policy.STATE):
+        return None
+    if decision.hidden:
+        raise PermissionDenied(decision.reason)
+    return render(
+        request,
+        "secretariat/fund/action_refused.html",
+        {
+            "title": title or policy.ACTIONS[name].label,
+            "reason": decision.reason,
+            "back_url": back_url,
+        },
+        status=403 if decision.kind == policy.WHO else 409,
+    )
 
 
 @login_required
@@ -691,13 +688,14 @@ def commitment_list(request):
         tiebreak=("-created_at", "-id"),
     )
     user = request.user
+    for commitment in context["page"].object_list:
+        commitment.actions = _row_actions(user, commitment, ["commitment.release"])
     return render(
         request,
         "secretariat/fund/commitment_list.html",
         {
             **context,
-            "can_add": user.has_perm("secretariat.add_commitment"),
-            "can_release": user.has_perm("secretariat.release_commitment"),
+            "create": policy.decide("commitment.create", user),
             "can_prepare": user.has_perm("secretariat.prepare_disbursement"),
         },
     )
@@ -705,7 +703,11 @@ def commitment_list(request):
 
 @login_required
 def commitment_create(request):
-    require_permission(request, "secretariat.add_commitment")
+    refused = _refused_page(
+        request, "commitment.create", back_url=reverse("commitment_list")
+    )
+    if refused:
+        return refused
     form = CommitmentForm(posted(request)[0], pools=selectors.pools_for(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -741,7 +743,15 @@ def commitment_create(request):
 @login_required
 def commitment_release(request, pk):
     commitment = get_object_or_404(selectors.commitments_for(request.user), pk=pk)
-    require_permission(request, "secretariat.release_commitment", commitment)
+    refused = _refused_page(
+        request,
+        "commitment.release",
+        commitment,
+        back_url=reverse("commitment_list"),
+        title=_("Release %(commitment)s") % {"commitment": commitment},
+    )
+    if refused:
+        return refused
     form = ActionReasonForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         released = call_service(
@@ -795,25 +805,23 @@ def adjustment_list(request):
         default_sort="-proposed",
     )
     for adjustment in context["page"].object_list:
-        # The service refuses the author; don't offer them the form.
-        adjustment.can_decide = (
-            adjustment.status == AdjustmentStatus.PENDING
-            and adjustment.requested_by_id != user.pk
-            and user.has_perm("secretariat.decide_adjustment", adjustment)
+        adjustment.actions = _row_actions(
+            user, adjustment, ["adjustment.approve", "adjustment.reject"]
         )
     return render(
         request,
         "secretariat/fund/adjustment_list.html",
-        {
-            **context,
-            "can_request": user.has_perm("secretariat.request_adjustment"),
-        },
+        {**context, "propose": policy.decide("adjustment.request", user)},
     )
 
 
 @login_required
 def adjustment_create(request):
-    require_permission(request, "secretariat.request_adjustment")
+    refused = _refused_page(
+        request, "adjustment.request", back_url=reverse("adjustment_list")
+    )
+    if refused:
+        return refused
     form = AdjustmentForm(posted(request)[0], pools=selectors.pools_for(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -851,8 +859,22 @@ def adjustment_create(request):
 def adjustment_decide(request, pk):
     require_permission(request, "secretariat.view_adjustment")
     adjustment = get_object_or_404(_adjustments(), pk=pk)
-    require_permission(request, "secretariat.decide_adjustment", adjustment)
-    form = AdjustmentDecisionForm(posted(request)[0])
+    title = _("Decide the adjustment of %(amount)s to %(pool)s") % {
+        "amount": eur(adjustment.amount_eur),
+        "pool": adjustment.pool,
+    }
+    refused = _refused_page(
+        request,
+        "adjustment.approve",
+        adjustment,
+        back_url=reverse("adjustment_list"),
+        title=title,
+    )
+    if refused:
+        return refused
+    form = AdjustmentDecisionForm(
+        posted(request)[0], initial={"decision": request.GET.get("decision")}
+    )
     if request.method == "POST" and form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
         if call_service(
@@ -873,8 +895,7 @@ def adjustment_decide(request, pk):
         "secretariat/form_page.html",
         {
             "form": form,
-            "title": _("Decide the adjustment of %(amount)s to %(pool)s")
-            % {"amount": eur(adjustment.amount_eur), "pool": adjustment.pool},
+            "title": title,
             "intro": _("Proposed by %(who)s: %(reason)s")
             % {"who": adjustment.requested_by, "reason": adjustment.reason},
             "back_url": reverse("adjustment_list"),
@@ -897,7 +918,7 @@ def ledger_list(request):
 @login_required
 def bank_statements(request):
     require_permission(request, "secretariat.view_ledgerentry")
-    can_import = request.user.has_perm("secretariat.reconcile_disbursement")
+    can_import = policy.may("statement.import", request.user)
     form = StatementImportForm(*posted(request))
     if request.method == "POST":
         if not can_import:
@@ -963,15 +984,14 @@ def bank_statement(request, pk):
     statement = get_object_or_404(
         BankStatement.objects.select_related("imported_by"), pk=pk
     )
-    can_resolve = request.user.has_perm("secretariat.reconcile_disbursement")
     lines = list(
         statement.lines.select_related("request__case", "resolved_by").order_by(
             "line_number"
         )
     )
     for line in lines:
-        line.is_open = line.status in {LineStatus.MISMATCHED, LineStatus.UNMATCHED}
-        line.form = _line_form(line, request.user) if can_resolve else None
+        may_resolve = policy.may("statementline.resolve", request.user, line)
+        line.form = _line_form(line, request.user) if may_resolve else None
     return render(
         request,
         "secretariat/fund/bank_statement.html",
@@ -981,10 +1001,20 @@ def bank_statement(request, pk):
 
 @login_required
 def statement_line_resolve(request, pk, line_pk):
-    require_permission(request, "secretariat.reconcile_disbursement")
+    require_permission(request, "secretariat.view_ledgerentry")
     line = get_object_or_404(
         StatementLine.objects.select_related("statement"), pk=line_pk, statement_id=pk
     )
+    refused = _refused_page(
+        request,
+        "statementline.resolve",
+        line,
+        back_url=line.statement.get_absolute_url(),
+        title=_("Resolve line %(n)d of %(file)s")
+        % {"n": line.line_number, "file": line.statement.file_name},
+    )
+    if refused:
+        return refused
     form = _line_form(line, request.user, posted(request)[0])
     if (
         request.method == "POST"

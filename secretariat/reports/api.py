@@ -12,6 +12,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from secretariat import selectors
+from secretariat.api_fields import AllowedActionsField
 from secretariat.models import Report, ReportFormat, ReportKind, ReportSubscription
 from secretariat.reports.views import downloadable_report_or_404, report_file_response
 from secretariat.reports.writers import CONTENT_TYPES
@@ -28,6 +29,7 @@ class ReportSerializer(serializers.ModelSerializer):
         source="scope.country.code", read_only=True, allow_null=True, default=None
     )
     download_url = serializers.SerializerMethodField()
+    allowed_actions = AllowedActionsField(["report.request", "report.read"])
 
     class Meta:
         model = Report
@@ -46,6 +48,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "download_url",
+            "allowed_actions",
         ]
         read_only_fields = fields
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from secretariat.kernel import policy
 from secretariat.models import ReportFormat, ReportKind
 
 
@@ -9,7 +10,7 @@ def kinds_for(user) -> list[tuple[str, str]]:
     return [
         (value, label)
         for value, label in ReportKind.choices
-        if user.has_perm("secretariat.request_report", value)
+        if policy.may("report.request", user, value)
     ]
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from secretariat import selectors
 from secretariat.filters import REPORT_SORTS, ReportFilter
 from secretariat.forms import call_service, posted, require_permission
+from secretariat.kernel import policy
 from secretariat.listing import list_page
 from secretariat.models import ReportStatus
 from secretariat.reports import sources, writers
@@ -49,7 +50,7 @@ def _page(request, form=None, subscribe_form=None, status=200):
             "subscribe_form": subscribe_form
             or ReportChoiceForm(user=user, prefix="subscribe"),
             "subscriptions": selectors.report_subscriptions_for(user),
-            "can_export_ledger": user.has_perm("secretariat.export_ledger"),
+            "export_ledger": policy.decide("ledger.export", user),
             "refresh_seconds": REFRESH_SECONDS,
         },
         status=status,
@@ -136,7 +137,7 @@ def downloadable_report_or_404(user, pk):
     """The user's own report, ready, and still theirs to see; 404 otherwise."""
     report = get_object_or_404(selectors.reports_for(user), pk=pk)
     if (
-        not user.has_perm("secretariat.view_report", report)
+        not policy.may("report.read", user, report)
         or report.status != ReportStatus.DONE
         or not report.file
     ):
@@ -157,7 +158,7 @@ def report_download(request, pk):
 def ledger_export(request):
     """The whole ledger as CSV for finance staff, streamed: each row is written
     as it is read from the database."""
-    require_permission(request, "secretariat.export_ledger")
+    policy.require("ledger.export", request.user)
     if connection.vendor in writers.COPY_VENDORS:
         lines = writers.csv_copy_stream(
             sources.LEDGER_COLUMNS, sources.ledger_copy_query(), connection=connection

@@ -121,13 +121,16 @@ def check_transition(
     what: str,
     subject=None,
     field: str | None = "to_status",
+    last_move=None,
 ) -> None:
     """Refuse a move that the workflow's transition table does not allow.
 
     ``subject`` is the object whose timeline records its moves: a caller who
     acted on a stale page (two approvers at once; a request someone else has
-    since moved on) is told who moved it, and when. ``field`` is the request's
-    field that named the target, ``None`` when the action itself implies it.
+    since moved on) is told who moved it, and when. ``last_move``, if given, is
+    that event already read (``last_move_to``), so that nothing is asked again.
+    ``field`` is the request's field that named the target, ``None`` when the
+    action itself implies it.
     """
     if target not in labels:
         raise ApplicationError(
@@ -138,7 +141,9 @@ def check_transition(
     allowed = transitions.get(current, {})
     if target in allowed:
         return
-    moved = _last_move_to(subject, current) if subject is not None else None
+    moved = last_move
+    if moved is None and subject is not None:
+        moved = last_move_to(subject, current)
     if moved is not None and current == target:
         # Not the caller's mistake: someone else got there first.
         raise ConflictError(
@@ -181,7 +186,7 @@ def check_transition(
     )
 
 
-def _last_move_to(subject, status: str) -> TimelineEvent | None:
+def last_move_to(subject, status: str) -> TimelineEvent | None:
     """The timeline event that moved ``subject`` into ``status`` last."""
     return (
         TimelineEvent.objects.filter(
@@ -208,8 +213,10 @@ def timeline_record(
     evidence: Attachment | None = None,
     occurred_at: datetime | None = None,
 ) -> TimelineEvent:
+    from secretariat.notifications import tasks_settle_after_commit
+
     now = timezone.now()
-    return TimelineEvent.objects.create(
+    event = TimelineEvent.objects.create(
         case=case,
         subject_type=ContentType.objects.get_for_model(subject),
         subject_id=subject.pk,
@@ -223,9 +230,16 @@ def timeline_record(
         recorded_at=now,
         evidence=evidence,
     )
+    # Something happened to the case: once committed, the tasks about it that
+    # are no longer their recipients' to do are settled.
+    tasks_settle_after_commit(case=case, subject=subject)
+    return event
 
 
 def case_comment_add(*, case: Case, actor, body: str) -> Comment:
+    from secretariat.kernel import policy
+
+    policy.require("case.comment", actor, case)
     body = (body or "").strip()
     if not body:
         raise ApplicationError(_("Write a comment before sending it."), field="body")

@@ -1,11 +1,12 @@
 """Disbursement requests: prepared, submitted, checked, approved by co-lead
 approvers, paid exactly once, reconciled against the bank statement.
 
-Separation of duties: whoever prepared a request neither checks nor approves it;
-the checker does not approve it; nobody approves twice; only co-lead approvers
-approve, and above the policy's threshold two approvers from different co-lead
-states. Funds are checked at submission, and again under lock at approval and at
-payment.
+Who may take each step, now (roles, the request's state, separation of duties)
+is the policy's: ``secretariat/fund/policy/disbursements.py``. Each service asks
+it inside its lock, after re-reading the row. Above the approval policy's
+one-approver threshold two approvers from different co-lead states approve, each
+with a fresh second-factor code that the approval service checks itself. Funds
+are checked at submission, and again under lock at approval and at payment.
 """
 
 import csv
@@ -15,8 +16,8 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -24,7 +25,10 @@ from djmoney.money import Money
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
+from secretariat import twofactor
 from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.fund.policy.disbursements import forget_last_moves
+from secretariat.kernel import policy
 from secretariat.models import (
     DISBURSEMENT_TRANSITIONS,
     IN_FLIGHT_STATUSES,
@@ -45,12 +49,10 @@ from secretariat.models import (
 from secretariat.money import money_error, money_errors, to_eur
 from secretariat.notifications import notify, users_with_role
 from secretariat.roles import Role
-from secretariat.rules import is_co_lead_state_approver
 from secretariat.services import (
     case_open,
     case_set_status,
     check_transition,
-    require_perm,
     require_reason,
     timeline_record,
 )
@@ -114,17 +116,24 @@ def _lock(request: DisbursementRequest, *, pool=False, commitment=False):
     return locked_pool, locked_commitment, request
 
 
-def _move(request, *, to_status, actor, reason="", description=None) -> None:
-    current = request.status
+def _check_move(request, to_status) -> None:
+    """The transition table's refusal, which tells a caller on a stale page who
+    moved the request, and when."""
     check_transition(
         transitions=DISBURSEMENT_TRANSITIONS,
-        current=current,
+        current=request.status,
         target=to_status,
         labels=LABELS,
         what=request.case.reference,
         subject=request,
         field=None,
     )
+
+
+def _move(request, *, to_status, actor, reason="", description=None) -> None:
+    current = request.status
+    _check_move(request, to_status)
+    forget_last_moves(request)
     request.status = to_status
     request.save(update_fields=["status"])
     case_set_status(
@@ -159,11 +168,12 @@ def _tell_who_acts_next(request, *, to_status, actor, reason="") -> None:
     }  # fmt: skip
     if to_status == S.SUBMITTED:
         notify(
-            recipients=users_with_role(Role.FINANCE_OFFICER).exclude(
-                pk=request.prepared_by_id
+            recipients=policy.who_may(
+                "disbursement.check", request, users_with_role(Role.FINANCE_OFFICER)
             ),
             kind=NotificationKind.DISBURSEMENT_TO_CHECK,
             title=_("%(ref)s awaits a check") % {"ref": ref}, body=amount, url=url,
+            action="disbursement.check", subject=request,
         )  # fmt: skip
     elif to_status == S.CHECKED:
         _tell_approvers(request, body=amount)
@@ -187,20 +197,19 @@ def _tell_who_acts_next(request, *, to_status, actor, reason="") -> None:
 
 
 def _tell_approvers(request, *, body) -> None:
-    """The co-lead approvers who may still approve: not its preparer or checker,
-    nor anyone of a state that has approved already."""
-    approved_states = request.approvals.values_list("member_state_id", flat=True)
-    approvers = (
-        users_with_role(Role.CO_LEAD_APPROVER, member_state__is_co_lead=True)
-        .exclude(pk__in=[request.prepared_by_id, request.checked_by_id])
-        .exclude(member_state_id__in=list(approved_states))
-    )
+    """The co-lead approvers whom the policy lets approve it now: the same rule as
+    their "My work" and the service."""
+    prefetch_related_objects([request], "approvals")
+    candidates = users_with_role(Role.CO_LEAD_APPROVER).select_related("member_state")
     notify(
-        recipients=approvers,
+        recipients=policy.who_may("disbursement.approve", request, candidates),
         kind=NotificationKind.DISBURSEMENT_TO_APPROVE,
         title=_("%(ref)s awaits your approval") % {"ref": request.case.reference},
         body=body,
         url=request.get_absolute_url(),
+        # A task: settled once the request is no longer theirs to approve.
+        action="disbursement.approve",
+        subject=request,
     )
 
 
@@ -293,7 +302,7 @@ def disbursement_prepare(
     due_date: date | None = None,
 ) -> DisbursementRequest:
     """Draft a disbursement request (a case, DSB-YYYY-NNNN)."""
-    require_perm(actor, "secretariat.prepare_disbursement")
+    policy.require("disbursement.prepare", actor, commitment)
     return disbursement_draft(
         actor=actor, commitment=commitment, payee_name=payee_name,
         payee_country=payee_country, payee_iban=payee_iban, payee_bic=payee_bic,
@@ -355,13 +364,9 @@ def disbursement_draft(
 def disbursement_adopt(*, request: DisbursementRequest, actor) -> DisbursementRequest:
     """A finance officer takes over a draft made for them (by an accepted
     delivery): they become its preparer, with all that forbids them after."""
-    require_perm(actor, "secretariat.prepare_disbursement", request)
     with transaction.atomic():
         _pool, _commitment, request = _lock(request)
-        if request.status != S.DRAFT:
-            raise ConflictError(_("Only a draft can be taken over."))
-        if request.prepared_by_id == actor.pk:
-            raise ConflictError(_("You already prepare this request."))
+        policy.require("disbursement.adopt", actor, request)
         before = request.prepared_by
         request.prepared_by = actor
         request.save(update_fields=["prepared_by"])
@@ -381,16 +386,9 @@ def disbursement_adopt(*, request: DisbursementRequest, actor) -> DisbursementRe
 
 def disbursement_update(*, request: DisbursementRequest, actor, **changes):
     """Change a draft. Only its preparer may, and only while it is a draft."""
-    require_perm(actor, "secretariat.prepare_disbursement", request)
     with transaction.atomic():
         _pool, _commitment, request = _lock(request)
-        if request.status != S.DRAFT:
-            raise ConflictError(
-                _("Only a draft can be changed; %(ref)s is %(status)s.")
-                % {"ref": request.case.reference, "status": LABELS[request.status]}
-            )
-        if request.prepared_by_id != actor.pk:
-            raise ApplicationError(_("Only the person who prepared it can change it."))
+        policy.require("disbursement.edit", actor, request)
         current = {
             "commitment": request.commitment,
             "payee_name": request.payee_name,
@@ -438,20 +436,18 @@ def policy_in_force(at=None) -> ApprovalPolicy:
 
 
 def disbursement_submit(*, request: DisbursementRequest, actor):
-    require_perm(actor, "secretariat.prepare_disbursement", request)
     with transaction.atomic():
         _pool, commitment, request = _lock(request, commitment=True)
-        if request.prepared_by_id != actor.pk:
-            raise ApplicationError(
-                _("Only the person who prepared %(ref)s can submit it.")
-                % {"ref": request.case.reference}
-            )
-        policy = policy_in_force()
+        policy.require("disbursement.submit", actor, request)
+        approval_policy = policy_in_force()
         currency = str(request.amount.currency)
-        if currency not in policy.currency_list:
+        if currency not in approval_policy.currency_list:
             raise ApplicationError(
                 _("The approval policy allows payments in %(list)s, not %(currency)s.")
-                % {"list": ", ".join(policy.currency_list), "currency": currency},
+                % {
+                    "list": ", ".join(approval_policy.currency_list),
+                    "currency": currency,
+                },
                 field="currency",
             )
         _check_earmark(commitment, list(request.categories.all()))
@@ -468,8 +464,8 @@ def disbursement_submit(*, request: DisbursementRequest, actor):
         _check_funds(
             request, commitment, statuses=IN_FLIGHT_STATUSES, stage=_("submission")
         )
-        request.policy = policy
-        request.approvals_needed = policy.approvals_needed(request.eur_amount)
+        request.policy = approval_policy
+        request.approvals_needed = approval_policy.approvals_needed(request.eur_amount)
         request.submitted_at = timezone.now()
         request.save(
             update_fields=[
@@ -485,14 +481,9 @@ def disbursement_submit(*, request: DisbursementRequest, actor):
 
 
 def disbursement_check(*, request: DisbursementRequest, actor, comment: str = ""):
-    require_perm(actor, "secretariat.check_disbursement", request)
     with transaction.atomic():
         _pool, _commitment, request = _lock(request)
-        if request.prepared_by_id == actor.pk:
-            raise ApplicationError(
-                _("You prepared %(ref)s; someone else must check it.")
-                % {"ref": request.case.reference}
-            )
+        policy.require("disbursement.check", actor, request)
         request.checked_by = actor
         request.checked_at = timezone.now()
         request.save(update_fields=["checked_by", "checked_at"])
@@ -500,55 +491,42 @@ def disbursement_check(*, request: DisbursementRequest, actor, comment: str = ""
     return request
 
 
-def approval_refusal(request: DisbursementRequest, actor) -> str | None:
-    """Why ``actor`` may not approve ``request`` now, or ``None``.
-
-    Approval is bound to the co-lead approver role itself: Django lets a superuser
-    pass every permission check, but an administrator does not approve payments.
-    """
-    if not is_co_lead_state_approver(actor):
-        return _("Only co-lead approvers of Latvia or the United Kingdom approve.")
-    if request.prepared_by_id == actor.pk:
-        return _("You prepared %(ref)s; you cannot approve it.") % {
-            "ref": request.case.reference
-        }
-    if request.checked_by_id == actor.pk:
-        return _("You checked %(ref)s; you cannot approve it.") % {
-            "ref": request.case.reference
-        }
-    approvals = list(request.approvals.all())
-    if any(a.approver_id == actor.pk for a in approvals):
-        return _("You have already approved %(ref)s.") % {"ref": request.case.reference}
-    if any(a.member_state_id == actor.member_state_id for a in approvals):
-        return _(
-            "%(ref)s already has the approval of %(state)s; the second approval "
-            "must come from the other co-lead state."
-        ) % {"ref": request.case.reference, "state": actor.member_state.name}
-    return None
+def _confirm_presence(request, actor, second_factor) -> bool:
+    """Above the one-approver limit the approver proves, with a fresh code, that
+    they are in front of the screen. Checked here, not by each interface, so that
+    no interface can skip it. Outside the transaction: a refused code stays
+    recorded, and a used code stays used, whatever happens to the approval."""
+    if not twofactor.approval_needs_code(request):
+        return False
+    refusal = twofactor.fresh_code_refusal(second_factor, actor)
+    if refusal:
+        raise ApplicationError(refusal, field="otp_token")
+    return True
 
 
-def disbursement_approve(*, request: DisbursementRequest, actor, comment: str = ""):
+def disbursement_approve(
+    *,
+    request: DisbursementRequest,
+    actor,
+    comment: str = "",
+    second_factor: twofactor.FreshCode | None = None,
+):
     """Record a co-lead approver's approval; the last one needed approves the
-    request, after checking the funds under lock."""
-    if not is_co_lead_state_approver(actor):
-        raise PermissionDenied(
-            _("Only co-lead approvers of Latvia or the United Kingdom approve.")
-        )
+    request, after checking the funds under lock. Above the approval policy's
+    one-approver limit, ``second_factor`` carries the approver's fresh code."""
+    # Asked before the code, of the row as it is now: a code is not used up on
+    # an approval that the policy refuses anyway.
+    current = DisbursementRequest.objects.select_related("case").get(pk=request.pk)
+    policy.require("disbursement.approve", actor, current)
+    present = _confirm_presence(current, actor, second_factor)
     with transaction.atomic():
         _pool, commitment, request = _lock(request, commitment=True)
-        if request.status != S.CHECKED:
-            check_transition(
-                transitions=DISBURSEMENT_TRANSITIONS,
-                current=request.status,
-                target=S.APPROVED,
-                labels=LABELS,
-                what=request.case.reference,
-                subject=request,
-                field=None,
+        policy.require("disbursement.approve", actor, request)
+        if twofactor.approval_needs_code(request) and not present:
+            raise ConflictError(
+                _("%(ref)s changed while you were acting on it; try again.")
+                % {"ref": request.case.reference}
             )
-        refusal = approval_refusal(request, actor)
-        if refusal:
-            raise ApplicationError(refusal)
         _check_earmark(commitment, list(request.categories.all()))
         _check_funds(request, commitment, statuses={S.APPROVED}, stage=_("approval"))
         # The request row is locked and the checks above saw every earlier
@@ -592,7 +570,7 @@ def disbursement_return(*, request: DisbursementRequest, actor, reason: str):
     reason = require_reason(reason)
     with transaction.atomic():
         _pool, _commitment, request = _lock(request)
-        _require_decider(request, actor)
+        policy.require("disbursement.return", actor, request)
         request.approvals.all().delete()
         request.checked_by = None
         request.checked_at = None
@@ -620,53 +598,21 @@ def disbursement_reject(*, request: DisbursementRequest, actor, reason: str):
     reason = require_reason(reason)
     with transaction.atomic():
         _pool, _commitment, request = _lock(request)
-        _require_decider(request, actor)
+        policy.require("disbursement.reject", actor, request)
         _move(request, to_status=S.REJECTED, actor=actor, reason=reason)
     return request
 
 
-def _require_decider(request, actor) -> None:
-    """Submitted requests are decided by a finance officer other than the
-    preparer; checked ones by a co-lead approver who may approve them."""
-    if request.status == S.SUBMITTED:
-        if not actor.has_perm("secretariat.check_disbursement", request):
-            raise ApplicationError(_("A finance officer decides submitted requests."))
-        if request.prepared_by_id == actor.pk:
-            raise ApplicationError(_("You prepared this request."))
-    elif request.status == S.CHECKED:
-        refusal = approval_refusal(request, actor)
-        if refusal:
-            raise ApplicationError(refusal)
-
-
 def disbursement_cancel(*, request: DisbursementRequest, actor, reason: str):
-    require_perm(actor, "secretariat.prepare_disbursement", request)
     reason = require_reason(reason)
     with transaction.atomic():
         _pool, _commitment, request = _lock(request)
+        policy.require("disbursement.cancel", actor, request)
         _move(request, to_status=S.CANCELLED, actor=actor, reason=reason)
     return request
 
 
 # ---------------------------------------------------------------- paying
-
-
-def payment_refusal(request: DisbursementRequest, actor) -> str | None:
-    """Why ``actor`` may not record the payment of ``request`` now, or ``None``:
-    a third finance officer records it, neither its preparer nor its checker."""
-    if not actor.has_perm("secretariat.pay_disbursement", request):
-        return _("Only a finance officer records payments.")
-    if request.prepared_by_id == actor.pk:
-        return _(
-            "You prepared %(ref)s; a finance officer who neither prepared nor "
-            "checked it records its payment."
-        ) % {"ref": request.case.reference}
-    if request.checked_by_id == actor.pk:
-        return _(
-            "You checked %(ref)s; a finance officer who neither prepared nor "
-            "checked it records its payment."
-        ) % {"ref": request.case.reference}
-    return None
 
 
 def disbursement_mark_paid(
@@ -679,7 +625,6 @@ def disbursement_mark_paid(
 ):
     """Record the payment of an approved request: exactly once, whoever sends it
     and however often."""
-    require_perm(actor, "secretariat.pay_disbursement", request)
     bank_reference = (bank_reference or "").strip()
     payment_order = (payment_order or "").strip()
     if not bank_reference:
@@ -692,24 +637,9 @@ def disbursement_mark_paid(
         )
     with transaction.atomic():
         pool, commitment, request = _lock(request, pool=True, commitment=True)
-        if request.status in {S.PAID, S.RECONCILED}:
-            raise ConflictError(
-                _("%(ref)s has already been paid (bank reference %(bank)s).")
-                % {"ref": request.case.reference, "bank": request.bank_reference}
-            )
-        if request.status != S.APPROVED:
-            check_transition(
-                transitions=DISBURSEMENT_TRANSITIONS,
-                current=request.status,
-                target=S.PAID,
-                labels=LABELS,
-                what=request.case.reference,
-                subject=request,
-                field=None,
-            )
-        refusal = payment_refusal(request, actor)
-        if refusal:
-            raise ApplicationError(refusal)
+        # Paid already: the policy says so with the bank reference, rather than
+        # the table's "cannot move".
+        policy.require("disbursement.pay", actor, request)
         if request.approved_at and paid_on < timezone.localdate(request.approved_at):
             raise ApplicationError(
                 _("The payment date cannot be before the approval (%(date)s).")
@@ -861,7 +791,7 @@ def _parse_statement(content: bytes) -> list[dict]:
 def statement_import(*, actor, file_name: str, content: bytes) -> BankStatement:
     """Import a bank statement CSV (date, amount, currency, reference) and match
     its lines to payments by reference and amount."""
-    require_perm(actor, "secretariat.reconcile_disbursement")
+    policy.require("statement.import", actor)
     rows = _parse_statement(content)
     digest = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
@@ -920,21 +850,21 @@ def statement_line_resolve(
 ) -> StatementLine:
     """A person settles a mismatched or unmatched line, optionally reconciling the
     paid request it belongs to."""
-    require_perm(actor, "secretariat.reconcile_disbursement")
+    if request is not None:
+        # Asked first, of the row as it is now: the reconciling is what the
+        # caller asks for, the line only where it is recorded.
+        current = DisbursementRequest.objects.select_related("case").get(pk=request.pk)
+        policy.require("disbursement.reconcile", actor, current)
+    policy.require("statementline.resolve", actor, line)
     note = (note or "").strip()
     if not note:
         raise ApplicationError(_("Say how the line was resolved."), field="note")
     with transaction.atomic():
         line = StatementLine.objects.select_for_update().get(pk=line.pk)
-        if line.status in {LineStatus.MATCHED, LineStatus.RESOLVED}:
-            raise ConflictError(_("This line is already settled."))
+        policy.require("statementline.resolve", actor, line)
         if request is not None:
             _p, _c, request = _lock(request)
-            if request.status != S.PAID:
-                raise ConflictError(
-                    _("%(ref)s is %(status)s, not paid.")
-                    % {"ref": request.case.reference, "status": LABELS[request.status]}
-                )
+            policy.require("disbursement.reconcile", actor, request)
             line.request = request
             _reconcile(request, actor=actor, line=line)
         line.status = LineStatus.RESOLVED
@@ -954,18 +884,10 @@ def disbursement_document_add(
     request's case."""
     from secretariat.services import attachment_store
 
-    # Documents support the decision: finance officers add them before approval,
-    # so that nothing changes under an approver's signature.
-    require_perm(actor, "secretariat.prepare_disbursement", request)
     description = (description or "").strip()
     with transaction.atomic():
         _pool, _commitment, request = _lock(request)
-        if request.status not in {S.DRAFT, S.SUBMITTED, S.CHECKED}:
-            raise ConflictError(
-                _("%(ref)s is %(status)s; documents are added before approval.")
-                % {"ref": request.case.reference, "status": LABELS[request.status]},
-                field="file",
-            )
+        policy.require("disbursement.add_document", actor, request)
         attachment = attachment_store(
             subject=request,
             case=request.case,

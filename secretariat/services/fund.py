@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.kernel import policy
 from secretariat.models import (
     Adjustment,
     AdjustmentStatus,
@@ -27,7 +28,7 @@ from secretariat.models import (
     Pool,
     PoolKind,
 )
-from secretariat.services import require_perm, require_reason
+from secretariat.services import require_reason
 
 CENT = Decimal("0.01")
 
@@ -172,7 +173,7 @@ def commitment_create(
     approval_reference: str = "",
 ) -> Commitment:
     """Reserve money of a pool for a contract or another approved purpose."""
-    require_perm(actor, "secretariat.add_commitment")
+    policy.require("commitment.create", actor)
     return commitment_reserve(
         pool=pool, amount_eur=amount_eur, purpose=purpose, categories=categories,
         actor=actor, approval_reference=approval_reference,
@@ -249,13 +250,12 @@ def commitment_release(*, commitment: Commitment, actor, reason: str) -> Commitm
     what requests in progress still draw on."""
     from secretariat.models import IN_FLIGHT_STATUSES
 
-    require_perm(actor, "secretariat.release_commitment", commitment)
+    policy.require("commitment.release", actor, commitment)
     reason = require_reason(reason)
     with transaction.atomic():
         pool = _lock_pool(commitment.pool)
         commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
-        if commitment.status == CommitmentStatus.CLOSED:
-            raise ConflictError(_("The commitment is already closed."))
+        policy.require("commitment.release", actor, commitment)
         spoken_for = in_flight_eur(commitment, statuses=IN_FLIGHT_STATUSES)
         releasable = commitment.remaining_eur - spoken_for
         if releasable <= 0:
@@ -295,7 +295,7 @@ def adjustment_request(
 ) -> Adjustment:
     """Propose a correction of a pool's money in. Reversing an entry proposes the
     opposite of its effect on money in. A second person must approve it."""
-    require_perm(actor, "secretariat.request_adjustment")
+    policy.require("adjustment.request", actor)
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("An adjustment needs a reason."), field="reason")
@@ -334,16 +334,12 @@ def adjustment_request(
 
 
 def adjustment_decide(*, adjustment: Adjustment, actor, approve: bool) -> Adjustment:
-    require_perm(actor, "secretariat.decide_adjustment", adjustment)
+    name = "adjustment.approve" if approve else "adjustment.reject"
+    policy.require(name, actor, adjustment)
     with transaction.atomic():
         pool = _lock_pool(adjustment.pool)
         adjustment = Adjustment.objects.select_for_update().get(pk=adjustment.pk)
-        if adjustment.status != AdjustmentStatus.PENDING:
-            raise ConflictError(_("The adjustment has already been decided."))
-        if adjustment.requested_by_id == actor.pk:
-            raise ApplicationError(
-                _("An adjustment must be approved by someone other than its author.")
-            )
+        policy.require(name, actor, adjustment)
         adjustment.status = (
             AdjustmentStatus.APPROVED if approve else AdjustmentStatus.REJECTED
         )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.kernel import policy
 from secretariat.models import (
     NotificationKind,
     Report,
@@ -29,8 +30,8 @@ from secretariat.models import (
     ReportSubscription,
 )
 from secretariat.reports import sources, writers
-from secretariat.rules import may_request_report, report_scope_of
-from secretariat.services import enqueue_after_commit, require_perm
+from secretariat.reports.policy import report_scope_of
+from secretariat.services import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def report_request(*, actor, kind: str, format: str) -> Report:
     """Ask for a report; a worker builds it. A liaison's copy is of their own
     state; staff get the full report; anyone else is refused."""
     _check_choice(kind, format)
-    require_perm(actor, "secretariat.request_report", kind)
+    policy.require("report.request", actor, kind)
     with transaction.atomic():
         pending = Report.objects.filter(
             requested_by=actor, status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING]
@@ -89,7 +90,7 @@ def report_request(*, actor, kind: str, format: str) -> Report:
 def report_subscribe(*, actor, kind: str, format: str) -> ReportSubscription:
     """Receive the report each month (built on the 1st, for the month before)."""
     _check_choice(kind, format)
-    require_perm(actor, "secretariat.request_report", kind)
+    policy.require("report.request", actor, kind)
     subscription, _created = ReportSubscription.objects.get_or_create(
         user=actor, kind=kind, format=format
     )
@@ -132,12 +133,8 @@ def _access_refusal(report: Report) -> str | None:
     reader = report.reader
     if reader is None or not reader.is_active:
         return _("The person this report was for no longer has an account.")
-    if not may_request_report(reader, report.kind):
-        return _("You may no longer receive this report.")
-    scope = report_scope_of(reader)
-    if scope is not None and scope != report.scope_id:
-        return _("Your access has changed since you asked; ask for the report again.")
-    return None
+    decision = policy.decide("report.read", reader, report)
+    return None if decision.allowed else decision.reason
 
 
 def report_build(report_id: int) -> Report | None:
@@ -234,7 +231,7 @@ def monthly_statements_build(month: date) -> list[Report]:
     subscriptions = ReportSubscription.objects.select_related("user").order_by("pk")
     for subscription in subscriptions.iterator(chunk_size=500):
         user = subscription.user
-        if not user.is_active or not may_request_report(user, subscription.kind):
+        if not policy.may("report.request", user, subscription.kind):
             continue
         with transaction.atomic():
             report, was_created = Report.objects.get_or_create(

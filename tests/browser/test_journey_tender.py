@@ -121,6 +121,10 @@ def test_tender_to_accepted_delivery(people, latvia, sign_in):
         page.get_by_label("No, I have no conflict of interest").check()
         page.get_by_role("button", name="Declare").click()
         scorers.append(page)
+    # The officer's page was drawn before anyone declared, when starting the
+    # evaluation was offered disabled ("At least one evaluator must have
+    # declared..."): it is read again now that they have.
+    officer.reload()
     confirm_action(officer, "Start the evaluation", None)
     expect(officer.locator("h1 .status")).to_have_text("Evaluation")
 

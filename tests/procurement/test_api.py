@@ -355,7 +355,7 @@ def test_an_ineligible_manufacturer_is_refused(people, bidders, tender, api_for)
     )
     tender = to_tendering(tender, people)
     response = post(api_for(rep), "/api/bids/", bid_body(tender.lots.get().pk))
-    refused(response, 400, "SIA Baltic UAV is not vetted (Suspended).")
+    refused(response, 409, "SIA Baltic UAV is not vetted (Suspended).")
     assert not Bid.objects.exists()
 
 
@@ -370,7 +370,7 @@ def test_an_excluded_component_origin_is_refused(people, bidders, tender, api_fo
     )
     tender = to_tendering(tender, people)
     response = post(api_for(rep), "/api/bids/", bid_body(tender.lots.get().pk))
-    refused(response, 400, "This tender excludes components from")
+    refused(response, 409, "This tender excludes components from")
 
 
 def test_an_offer_above_the_maximum_is_refused(people, bidders, tender, api_for):
@@ -445,8 +445,8 @@ def test_a_conflict_of_interest_removes_the_evaluator(people, opened, api_for):
             f"{url}scores/",
             {"bid": str(bids["lv"].public_id), "criterion": "price", "value": 50},
         ),
-        409,
-        "Declare that you have no conflict of interest before scoring.",
+        403,
+        "You declared a conflict of interest with a bidder of",
     )
 
 
@@ -658,9 +658,10 @@ def test_the_recommender_never_approves(people, evaluated, api_for):
         ),
         201,
     )
+    # Who the person is (separation of duties), not the award's state: 403.
     refused(
         post(api, f"/api/awards/{award['id']}/approve/"),
-        400,
+        403,
         "You recommended this award; another person must approve it.",
     )
     assert Award.objects.get().status == AwardStatus.RECOMMENDED

@@ -94,7 +94,8 @@ def test_a_declared_conflict_removes_the_evaluator(people, opened, committee):
         member=committee[0], actor=people.evaluator, conflict=False
     )
     services.tender_start_evaluation(tender=tender, actor=people.procurement)
-    with pytest.raises(ConflictError, match="before scoring"):
+    # A conflict of interest is who the evaluator is (403), with the reason.
+    with pytest.raises(PermissionDenied, match="declared a conflict of interest"):
         services.score_record(
             member=committee[1], actor=evaluator, bid=bids["lv"], criterion="price",
             value=50,

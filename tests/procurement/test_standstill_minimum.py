@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from procurement import services
 from procurement.models import Award, Tender
+from procurement.policy.contracts import award_contract_blocker
 from secretariat.exceptions import ApplicationError
 from secretariat.models import Pool
 from tests.conftest import refresh
@@ -148,4 +149,4 @@ def test_an_award_keeps_the_minimum_even_for_an_older_tender(people, latvia, eva
     services.award_approve(award=award, actor=people.approver_uk)
     award = Award.objects.get(pk=award.pk)
     assert award.standstill_until >= before + dt.timedelta(days=10)
-    assert "standstill period runs until" in services.award_contract_blocker(award)
+    assert "standstill period runs until" in award_contract_blocker(award)

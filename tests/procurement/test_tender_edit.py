@@ -74,7 +74,8 @@ def test_a_draft_may_hold_past_dates_but_is_not_published_with_them(people, tend
     )  # fmt: skip
     with pytest.raises(ConflictError) as refusal:
         services.tender_publish(tender=tender, actor=people.procurement)
-    assert refusal.value.field == "clarification_deadline"
+    # The policy's reason (the tender's page shows it beside a disabled button).
+    assert "The clarification deadline has passed" in refusal.value.message
     assert refresh(tender).status == TenderStatus.DRAFT
 
 

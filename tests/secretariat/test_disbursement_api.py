@@ -32,7 +32,7 @@ from tests.secretariat.fund_fixtures import BIC, IBAN, category, payer_user, rec
 from tests.secretariat.test_disbursement_services import (
     assert_ledger_matches_balances,
 )
-from tests.twofactor import code_for
+from tests.twofactor import code_for, proof_for
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,10 @@ def checked(request, people, checker):
 def approved(request, people, checker, approvers=("approver_lv",)):
     checked(request, people, checker)
     for who in approvers:
-        dsb.disbursement_approve(request=request, actor=getattr(people, who))
+        approver = getattr(people, who)
+        dsb.disbursement_approve(
+            request=request, actor=approver, second_factor=proof_for(approver)
+        )
     request = refresh(request)
     assert request.status == DisbursementStatus.APPROVED
     return request
@@ -317,13 +320,19 @@ def sod_checker_approves(people, draft, checker):
 
 def sod_approver_approves_twice(people, draft, checker):
     request = checked(draft("1500000.00"), people, checker)
-    dsb.disbursement_approve(request=request, actor=people.approver_lv)
+    dsb.disbursement_approve(
+        request=request, actor=people.approver_lv,
+        second_factor=proof_for(people.approver_lv),
+    )  # fmt: skip
     return request, people.approver_lv, "approve/", with_code(people.approver_lv)
 
 
 def sod_second_approval_from_the_same_state(people, draft, checker):
     request = checked(draft("1500000.00"), people, checker)
-    dsb.disbursement_approve(request=request, actor=people.approver_lv)
+    dsb.disbursement_approve(
+        request=request, actor=people.approver_lv,
+        second_factor=proof_for(people.approver_lv),
+    )  # fmt: skip
     other = _other_latvian_approver(people)
     return request, other, "approve/", with_code(other)
 
@@ -358,21 +367,21 @@ def sod_approver_checks(people, draft, checker):
 
 
 SEPARATION_OF_DUTIES = {
-    "preparer checks": (sod_preparer_checks, 400, "someone else must check it"),
-    "someone else submits": (sod_someone_else_submits, 400, "Only the person who"),
-    "preparer approves": (sod_preparer_approves, 400, "you cannot approve it"),
-    "checker approves": (sod_checker_approves, 400, "You checked"),
-    "approves twice": (sod_approver_approves_twice, 400, "already approved"),
+    "preparer checks": (sod_preparer_checks, 403, "someone else must check it"),
+    "someone else submits": (sod_someone_else_submits, 403, "Only the person who"),
+    "preparer approves": (sod_preparer_approves, 403, "you cannot approve it"),
+    "checker approves": (sod_checker_approves, 403, "You checked"),
+    "approves twice": (sod_approver_approves_twice, 403, "already approved"),
     "same co-lead state twice": (
         sod_second_approval_from_the_same_state,
-        400,
+        403,
         "must come from the other co-lead state",
     ),
-    "preparer rejects": (sod_preparer_rejects, 400, "You prepared this request"),
-    "preparer returns": (sod_preparer_returns, 400, "You prepared this request"),
+    "preparer rejects": (sod_preparer_rejects, 403, "You prepared this request"),
+    "preparer returns": (sod_preparer_returns, 403, "You prepared this request"),
     "checker decides a checked one": (
         sod_checker_rejects_what_approvers_decide,
-        400,
+        403,
         "Only co-lead approvers",
     ),
     "finance officer approves": (
@@ -385,8 +394,16 @@ SEPARATION_OF_DUTIES = {
         403,
         "Only co-lead approvers",
     ),
-    "approver pays": (sod_approver_pays, 403, "not allowed"),
-    "approver checks": (sod_approver_checks, 403, "not allowed"),
+    "approver pays": (
+        sod_approver_pays,
+        403,
+        "Only a finance officer records payments.",
+    ),
+    "approver checks": (
+        sod_approver_checks,
+        403,
+        "Only a finance officer checks disbursements.",
+    ),
 }
 
 
@@ -411,7 +428,7 @@ def test_only_the_preparer_changes_a_draft(api_for, people, draft, checker):
     response = api_for(checker).patch(
         f"{URL}{request.case.reference}/", {"payee_name": "Mallory"}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "Only the person who prepared it" in response.json()["detail"]
     assert snapshot(request) == before
 
@@ -1051,8 +1068,10 @@ def grow(people, draft, checker, count):
         content=("date,amount,currency,reference\n" + rows).encode(),
     )
     two = checked(draft("1100000.00"), people, checker)
-    dsb.disbursement_approve(request=two, actor=people.approver_lv)
-    dsb.disbursement_approve(request=two, actor=people.approver_uk)
+    for approver in (people.approver_lv, people.approver_uk):
+        dsb.disbursement_approve(
+            request=two, actor=approver, second_factor=proof_for(approver)
+        )
     dsb.disbursement_cancel(request=two, actor=people.finance, reason="budget test")
 
 

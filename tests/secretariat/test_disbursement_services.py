@@ -20,6 +20,7 @@ from secretariat.services import fund
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.secretariat.fund_fixtures import category
+from tests.twofactor import proof_for
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -66,18 +67,24 @@ def test_lifecycle_above_threshold_needs_both_co_lead_states(people, draft, chec
     dsb.disbursement_submit(request=request, actor=people.finance)
     assert refresh(request).approvals_needed == 2
     dsb.disbursement_check(request=request, actor=checker)
-    dsb.disbursement_approve(request=request, actor=people.approver_lv)
+    dsb.disbursement_approve(
+        request=request, actor=people.approver_lv,
+        second_factor=proof_for(people.approver_lv),
+    )  # fmt: skip
     assert refresh(request).status == DisbursementStatus.CHECKED
     # Another Latvian approver cannot give the second approval.
     other_lv = UserFactory(
         username="approver-lv-2", roles=["co_lead_approver"],
         member_state=people.approver_lv.member_state,
     )  # fmt: skip
-    with pytest.raises(ApplicationError, match="other co-lead state"):
+    with pytest.raises(PermissionDenied, match="other co-lead state"):
         dsb.disbursement_approve(request=request, actor=other_lv)
-    with pytest.raises(ApplicationError, match="already approved"):
+    with pytest.raises(PermissionDenied, match="already approved"):
         dsb.disbursement_approve(request=request, actor=people.approver_lv)
-    dsb.disbursement_approve(request=request, actor=people.approver_uk)
+    dsb.disbursement_approve(
+        request=request, actor=people.approver_uk,
+        second_factor=proof_for(people.approver_uk),
+    )  # fmt: skip
     assert refresh(request).status == DisbursementStatus.APPROVED
     assert refresh(request).approvals.count() == 2
 
@@ -85,7 +92,7 @@ def test_lifecycle_above_threshold_needs_both_co_lead_states(people, draft, chec
 def test_preparer_cannot_check_or_approve(people, draft):
     request = draft()
     dsb.disbursement_submit(request=request, actor=people.finance)
-    with pytest.raises(ApplicationError, match="someone else must check"):
+    with pytest.raises(PermissionDenied, match="someone else must check"):
         dsb.disbursement_check(request=request, actor=people.finance)
     assert refresh(request).status == DisbursementStatus.SUBMITTED
 
@@ -103,7 +110,7 @@ def test_preparer_who_is_also_an_approver_cannot_approve(people, commitment, che
     )  # fmt: skip
     dsb.disbursement_submit(request=request, actor=both)
     dsb.disbursement_check(request=request, actor=checker)
-    with pytest.raises(ApplicationError, match="You prepared"):
+    with pytest.raises(PermissionDenied, match="You prepared"):
         dsb.disbursement_approve(request=request, actor=both)
     assert not refresh(request).approvals.exists()
 
@@ -116,7 +123,7 @@ def test_checker_cannot_approve(people, draft):
     request = draft()
     dsb.disbursement_submit(request=request, actor=people.finance)
     dsb.disbursement_check(request=request, actor=checker_approver)
-    with pytest.raises(ApplicationError, match="You checked"):
+    with pytest.raises(PermissionDenied, match="You checked"):
         dsb.disbursement_approve(request=request, actor=checker_approver)
 
 
@@ -134,7 +141,10 @@ def test_return_sends_it_back_to_draft_and_clears_approvals(people, draft, check
     request = draft("1500000.00")
     dsb.disbursement_submit(request=request, actor=people.finance)
     dsb.disbursement_check(request=request, actor=checker)
-    dsb.disbursement_approve(request=request, actor=people.approver_lv)
+    dsb.disbursement_approve(
+        request=request, actor=people.approver_lv,
+        second_factor=proof_for(people.approver_lv),
+    )  # fmt: skip
     dsb.disbursement_return(
         request=request, actor=people.approver_uk, reason="Wrong milestone"
     )

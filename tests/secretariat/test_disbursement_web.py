@@ -28,7 +28,7 @@ from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.files import pdf
 from tests.secretariat.fund_fixtures import BIC, IBAN, category, payer_user
-from tests.twofactor import code_for
+from tests.twofactor import code_for, proof_for
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -338,9 +338,10 @@ def test_preparer_cannot_check_through_the_web(people, draft, web):
     request = draft()
     dsb.disbursement_submit(request=request, actor=people.finance)
     finance = web(people.finance)
-    assert (
-        "Mark checked" not in finance.get(request.get_absolute_url()).content.decode()
-    )
+    # Shown disabled, with the reason, and no way to it.
+    page = finance.get(request.get_absolute_url()).content.decode()
+    assert f'href="{action_url(request, "check")}"' not in page
+    assert f"You prepared {request.case.reference}; someone else must check it." in page
     refused = act(finance, request, "check", comment="looks fine")
     assert refused.status_code == 200
     message = f"You prepared {request.case.reference}; someone else must check it."
@@ -596,7 +597,7 @@ def test_a_decided_request_takes_no_documents(people, draft, web):
         {"file": pdf("late.pdf")},
     )
     assert refused.status_code == 200
-    assert "documents are added before approval" in errors_of(refused, "file")[0]
+    assert "documents are added before approval" in errors_of(refused)[0]
     assert not Attachment.objects.exists()
 
 
@@ -775,7 +776,10 @@ BUDGET_PAGES = {
 @pytest.mark.parametrize("who", ["finance", "approver_uk"])
 def test_query_count_is_bounded_and_flat(people, draft, checker, web, page, who):
     request = submitted_and_checked(people, draft, checker, "1500000.00")
-    dsb.disbursement_approve(request=request, actor=people.approver_lv)
+    dsb.disbursement_approve(
+        request=request, actor=people.approver_lv,
+        second_factor=proof_for(people.approver_lv),
+    )  # fmt: skip
     browser = web(getattr(people, who))
     url = BUDGET_PAGES[page](request)
 

@@ -193,7 +193,7 @@ def test_adjustment_needs_a_second_person(
     url = f"/api/adjustments/{proposed['id']}/decide/"
 
     own = post(finance, url, {"approve": True})
-    assert own.status_code == 400
+    assert own.status_code == 403
     assert "someone other than its author" in own.json()["detail"]
     assert Adjustment.objects.get().status == AdjustmentStatus.PENDING
     assert post(api_for(second_finance), url, {}).status_code == 400

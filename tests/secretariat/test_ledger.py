@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
@@ -63,7 +64,7 @@ def test_a_mistake_is_reversed_by_a_checker(checker, people, entry, unrestricted
         pool=None, reverses=entry, reason="Credited twice", actor=people.finance
     )
     assert adjustment.amount_eur == Decimal("-5000000.00")
-    with pytest.raises(ApplicationError, match="someone other than its author"):
+    with pytest.raises(PermissionDenied, match="someone other than its author"):
         fund.adjustment_decide(
             adjustment=adjustment, actor=people.finance, approve=True
         )

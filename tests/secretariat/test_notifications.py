@@ -237,6 +237,7 @@ def _told(kind):
 
 def test_each_step_of_a_disbursement_tells_who_acts_next(people, draft, checker):
     from secretariat.services import disbursements as dsb
+    from tests.twofactor import proof_for
 
     request = draft("1500000.00")  # two approvals, one per co-lead state
     ref = request.case.reference
@@ -246,7 +247,10 @@ def test_each_step_of_a_disbursement_tells_who_acts_next(people, draft, checker)
     assert _told(NotificationKind.DISBURSEMENT_TO_APPROVE) == [
         "approver-lv", "approver-uk",
     ]  # fmt: skip
-    dsb.disbursement_approve(request=request, actor=people.approver_lv)
+    dsb.disbursement_approve(
+        request=request, actor=people.approver_lv,
+        second_factor=proof_for(people.approver_lv),
+    )  # fmt: skip
     # The second approval must come from the other state: only the UK is asked.
     assert _told(NotificationKind.DISBURSEMENT_TO_APPROVE) == [
         "approver-lv", "approver-uk", "approver-uk",

@@ -3,11 +3,11 @@ checker (issue 14, item 10): the service refuses them, and the web page and the
 API answer with its message; a third finance officer pays."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from secretariat.exceptions import ApplicationError
 from secretariat.models import DisbursementStatus, LedgerEntry
 from secretariat.services import disbursements as dsb
 from tests.conftest import refresh
@@ -44,9 +44,9 @@ def test_the_preparer_and_the_checker_cannot_record_the_payment(
         (people.finance, PREPARER_REFUSED),
         (checker, CHECKER_REFUSED),
     ):
-        with pytest.raises(ApplicationError) as refused:
+        with pytest.raises(PermissionDenied) as refused:
             pay(approved, who)
-        assert refused.value.message.startswith(message.format(ref=ref))
+        assert str(refused.value).startswith(message.format(ref=ref))
         assert refresh(approved).status == DisbursementStatus.APPROVED
     assert not LedgerEntry.objects.filter(kind="disbursement").exists()
 
@@ -66,7 +66,7 @@ def test_the_api_refuses_the_preparer_with_the_reason(
         (checker, CHECKER_REFUSED),
     ):
         answer = api_for(who).post(url, data, format="json")
-        assert answer.status_code == 400, answer.content
+        assert answer.status_code == 403, answer.content
         assert answer.json()["detail"].startswith(
             message.format(ref=approved.case.reference)
         )

@@ -23,12 +23,18 @@ On the web, "not yours" and "does not exist" both answer 404, and a role that
 may see the object but not act on it gets 403. The API answers 403 to anonymous
 callers too (the session authenticator comes first and asks for no header).
 Refusals that come from a service's rule rather than a permission show as 400 or
-409 (for example the secretariat officer rejecting a checked disbursement: the
-approval rules refuse it, 400); ``test_refused_writes_change_nothing`` checks
-that those change nothing either.
+409 (for example a finance officer paying a disbursement that is only checked:
+409), and the policy's refusals for who the person is (separation of duties,
+the approver's role) as 403; ``test_refused_writes_change_nothing`` checks that
+those change nothing either.
 
 Every request runs in a savepoint rolled back after it, so one world serves
 every row and column.
+
+``test_policy_agreement.py`` grows this matrix from pages and operations to
+actions: every action the policy declares, asked as every person of the same
+world about its objects, where the policy, the page's button, the API's
+``allowed_actions``, the service and the queue must give one answer.
 """
 
 import re
@@ -141,7 +147,7 @@ WEB = parse("""
     GET/POST members:step_complete                 L   200 403 403 403 404 403 404 404 404 200 404
     GET/POST members:transition                    L   200 403 403 403 404 403 404 404 404 200 404
     GET      metrics                               404 404 404 404 404 404 404 404 404 404 404 404
-    GET/POST my_work                               L   200 200 200 200 404 404 404 404 404 200 404
+    GET/POST my_work                               L   200 200 200 200 200 200 200 200 200 200 200
     GET/POST notification_list                     L   200 200 200 200 200 200 200 200 200 200 200
     GET/POST notification_preferences              L   200 200 200 200 200 200 200 200 200 200 200
     POST     notification_read                     L   R   R   R   R   R   R   R   R   R   R   R
@@ -163,7 +169,7 @@ WEB = parse("""
     GET/POST procurement:clarification_ask         L   403 403 403 403 404 403 403 200 200 403 404
     GET/POST procurement:committee_appoint         L   403 200 403 403 404 403 403 403 403 200 404
     GET/POST procurement:complaint_decide          L   403 200 403 403 404 404 404 403 404 200 404
-    GET/POST procurement:complaint_file            L   403 403 403 403 404 403 403 200 200 403 404
+    GET/POST procurement:complaint_file            L   403 403 403 403 404 403 403 403 200 403 404
     GET/POST procurement:contract                  L   200 200 200 200 404 404 404 200 404 200 404
     GET/POST procurement:contract_list             L   200 200 200 200 403 403 403 200 200 200 403
     GET/POST procurement:contract_sign             L   403 200 403 403 404 403 403 403 403 200 404
@@ -171,7 +177,7 @@ WEB = parse("""
     GET/POST procurement:delivery_report           L   403 403 403 403 404 404 404 200 404 403 404
     GET/POST procurement:evaluation                L   404 404 404 404 200 404 404 404 404 404 404
     GET/POST procurement:evaluation_declare        L   404 404 404 404 R   404 404 404 404 404 404
-    GET/POST procurement:evaluation_queue          L   403 403 403 403 200 403 403 403 403 200 403
+    GET/POST procurement:evaluation_queue          L   403 403 403 403 200 403 403 403 403 403 403
     GET/POST procurement:evaluation_score          L   404 404 404 404 R   404 404 404 404 404 404
     GET/POST procurement:evaluation_submit         L   404 404 404 404 R   404 404 404 404 404 404
     GET/POST procurement:lot_add                   L   403 200 403 403 404 403 403 403 403 200 404
@@ -229,10 +235,10 @@ API_TABLE = """
     GET    /bids/                                         403 200 200 200 200 200 403 403 200 200 200 403
     POST   /bids/                                         403 403 403 403 403 403 403 403 409 201 403 403
     GET    /bids/{id}/                                    403 200 200 200 200 200 403 403 200 404 200 403
-    POST   /bids/{id}/change/                             403 403 403 403 403 403 403 403 200 404 404 403
+    POST   /bids/{id}/change/                             403 403 403 403 403 403 403 403 200 404 403 403
     GET    /bids/{id}/history/                            403 200 200 200 200 200 403 403 200 404 200 403
     GET    /bids/{id}/offer/                              403 404 404 404 404 404 403 403 200 404 404 403
-    POST   /bids/{id}/withdraw/                           403 403 403 403 403 403 403 403 200 404 404 403
+    POST   /bids/{id}/withdraw/                           403 403 403 403 403 403 403 403 200 404 403 403
     GET    /capability-categories/                        403 200 200 200 200 200 200 200 200 200 200 200
     GET    /capability-categories/{code}/                 403 200 200 200 200 200 200 200 200 200 200 200
     GET    /cases/{reference}/timeline/                   403 200 200 200 200 404 200 404 404 404 200 404
@@ -249,7 +255,7 @@ API_TABLE = """
     POST   /committee-members/{id}/scores/                403 403 403 403 403 409 403 403 403 403 403 403
     POST   /committee-members/{id}/submit/                403 403 403 403 403 409 403 403 403 403 403 403
     GET    /complaints/                                   403 200 200 200 200 403 403 403 200 200 200 403
-    POST   /complaints/                                   403 403 403 403 403 403 403 403 409 409 403 403
+    POST   /complaints/                                   403 403 403 403 403 403 403 403 409 403 403 403
     GET    /complaints/{id}/                              403 200 200 200 200 403 403 403 200 404 200 403
     POST   /complaints/{id}/decide/                       403 403 200 403 403 403 403 403 403 403 200 403
     GET    /contracts/                                    403 200 200 200 200 403 403 403 200 200 200 403
@@ -265,14 +271,14 @@ API_TABLE = """
     GET    /disbursements/                                403 200 200 200 200 403 403 403 403 403 200 403
     POST   /disbursements/                                403 403 403 201 403 403 403 403 403 403 201 403
     GET    /disbursements/{reference}/                    403 200 200 200 200 403 403 403 403 403 200 403
-    PATCH  /disbursements/{reference}/                    403 403 403 200 403 403 403 403 403 403 400 403
+    PATCH  /disbursements/{reference}/                    403 403 403 200 403 403 403 403 403 403 403 403
     POST   /disbursements/{reference}/approve/            403 403 403 403 200 403 403 403 403 403 403 403
     POST   /disbursements/{reference}/cancel/             403 403 403 200 403 403 403 403 403 403 200 403
-    POST   /disbursements/{reference}/check/              403 403 403 400 403 403 403 403 403 403 200 403
+    POST   /disbursements/{reference}/check/              403 403 403 403 403 403 403 403 403 403 200 403
     POST   /disbursements/{reference}/pay/                403 403 403 409 403 403 403 403 403 403 409 403
-    POST   /disbursements/{reference}/reject/             403 400 400 400 200 403 403 403 403 403 400 403
-    POST   /disbursements/{reference}/return/             403 400 400 400 200 403 403 403 403 403 400 403
-    POST   /disbursements/{reference}/submit/             403 403 403 200 403 403 403 403 403 403 400 403
+    POST   /disbursements/{reference}/reject/             403 403 403 403 200 403 403 403 403 403 403 403
+    POST   /disbursements/{reference}/return/             403 403 403 403 200 403 403 403 403 403 403 403
+    POST   /disbursements/{reference}/submit/             403 403 403 200 403 403 403 403 403 403 403 403
     GET    /fund-statement/                               403 200 200 200 200 403 200 200 403 403 200 403
     GET    /ledger-entries/                               403 200 200 200 200 403 403 403 403 403 200 403
     GET    /ledger-entries/{id}/                          403 200 200 200 200 403 403 403 403 403 200 403

@@ -143,7 +143,7 @@ def test_refused_writes_change_nothing(world, quiet_refusals):
             "liaison_jp"].post("/members/LV/pledges/new/", {
                 "year": 2026, "amount": "1", "currency": "EUR",
                 "earmark": "unrestricted"})),
-        ("the secretariat officer rejects a checked disbursement", 400, lambda: api[
+        ("the secretariat officer rejects a checked disbursement", 403, lambda: api[
             "officer"].post(f"/api/disbursements/{checked}/reject/",
                             {"reason": "r"}, format="json")),
         ("UK Drones withdraws SIA Baltic UAV's sealed bid", 404, lambda: api[

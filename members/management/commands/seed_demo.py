@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from members import services
@@ -37,7 +38,7 @@ from secretariat.models import (
 from secretariat.reference_data import ensure_reference_data
 from secretariat.roles import Role
 from secretariat.services import disbursements, fund
-from secretariat.twofactor import role_requires
+from secretariat.twofactor import FreshCode, role_requires
 
 DEMO_PASSWORD = "coalition-demo-2026"
 # The demo's staff share one authenticator key (hex of "drone-coalition-demo"):
@@ -333,12 +334,16 @@ class Command(BaseCommand):
             disbursements.disbursement_check(request=request, actor=checker)
             if stage == "checked":
                 continue
+            # Above the one-approver limit each approver gives the code their
+            # (demo) authenticator shows now.
             disbursements.disbursement_approve(
-                request=request, actor=users["approver-lv"], comment="In order."
-            )
+                request=request, actor=users["approver-lv"], comment="In order.",
+                second_factor=_code_now(users["approver-lv"]),
+            )  # fmt: skip
             disbursements.disbursement_approve(
-                request=request, actor=users["approver-uk"], comment="Agreed."
-            )
+                request=request, actor=users["approver-uk"], comment="Agreed.",
+                second_factor=_code_now(users["approver-uk"]),
+            )  # fmt: skip
             # A third finance officer, neither preparer nor checker, pays.
             disbursements.disbursement_mark_paid(
                 request=request, actor=users["finance-pay"],
@@ -483,3 +488,10 @@ class Command(BaseCommand):
                     bank_reference=f"DEMO-{code}-{year}",
                     illustrative=illustrative,
                 )
+
+
+def _code_now(user) -> FreshCode:
+    """The code the person's demo authenticator shows now."""
+    device = TOTPDevice.objects.get(user=user, name=DEMO_DEVICE_NAME)
+    code = totp(device.bin_key, step=device.step, t0=device.t0, drift=device.drift)
+    return FreshCode(str(code).zfill(device.digits))

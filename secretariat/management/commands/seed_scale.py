@@ -1273,12 +1273,12 @@ class Command(BaseCommand):
                     deliveries.append((pk, "email", "sent", 1, at, at, ""))
                 yield (pk, recipient, "tender_published", f"Tender {i} published",
                        "A tender you may bid for was published.", "/tenders/", None, at,
-                       at + dt.timedelta(hours=5) if read else None)  # fmt: skip
+                       at + dt.timedelta(hours=5) if read else None, "")  # fmt: skip
 
         self.copier.copy(
             Notification,
             ["id", "recipient", "kind", "title", "body", "url", "key", "created_at",
-             "read_at"],
+             "read_at", "action"],
             rows(),
         )  # fmt: skip
         self.copier.copy(

@@ -1,0 +1,11 @@
+"""Who may act in procurement, now, stage by stage. Importing the package
+declares every action."""
+
+from procurement.policy import (  # noqa: F401
+    awards,
+    bids,
+    contracts,
+    evaluation,
+    manufacturers,
+    tenders,
+)

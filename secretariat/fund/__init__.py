@@ -1,0 +1,2 @@
+"""The common fund: pools, ledger, commitments, adjustments, disbursements and
+their reconciliation."""
