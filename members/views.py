@@ -31,6 +31,7 @@ from secretariat.forms import (
     CommentForm,
     call_service,
     posted,
+    refused_page,
     require_permission,
 )
 from secretariat.kernel import policy
@@ -47,28 +48,6 @@ def _member_or_404(request, code):
 def _onboarding_or_404(request, reference):
     return get_object_or_404(
         selectors.onboarding_cases_for(request.user), case__reference=reference
-    )
-
-
-def _refused_page(request, name, obj, *, back_url, title=""):
-    """The page of an action the policy refuses, or ``None`` when it is allowed.
-    Someone refused for who they are gets 403; anyone else the reason and no
-    form. A form posted while the object's state refuses it goes on to the
-    service, which gives the same reason next to the form."""
-    decision = policy.decide(name, request.user, obj)
-    if decision.allowed or (request.method == "POST" and decision.kind == policy.STATE):
-        return None
-    if decision.kind == policy.WHO:
-        raise PermissionDenied(decision.reason)
-    return render(
-        request,
-        "members/action_refused.html",
-        {
-            "title": title or policy.ACTIONS[name].label,
-            "reason": decision.reason,
-            "back_url": back_url,
-        },
-        status=409,
     )
 
 
@@ -158,7 +137,7 @@ def member_transition(request, code, to_status):
     if to_status not in MemberStatus.values:
         raise Http404
     label = member.allowed_transitions().get(to_status)
-    refused = _refused_page(
+    refused = refused_page(
         request,
         MOVE_ACTIONS[to_status],
         member,
@@ -204,7 +183,7 @@ def member_transition(request, code, to_status):
 @login_required
 def member_constraints(request, code):
     member = _member_or_404(request, code)
-    refused = _refused_page(
+    refused = refused_page(
         request,
         "memberstate.set_constraints",
         member,
@@ -248,7 +227,7 @@ def member_constraints(request, code):
 @login_required
 def liaison_invite(request, code):
     member = _member_or_404(request, code)
-    refused = _refused_page(
+    refused = refused_page(
         request,
         "memberstate.invite_liaison",
         member,
@@ -308,7 +287,7 @@ def liaison_resend(request, code, user_id):
 @login_required
 def pledge_create(request, code):
     member = _member_or_404(request, code)
-    refused = _refused_page(
+    refused = refused_page(
         request, "pledge.record", member, back_url=member.get_absolute_url()
     )
     if refused:
@@ -350,7 +329,7 @@ def pledge_create(request, code):
 @login_required
 def pledge_cancel(request, pk):
     pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
-    refused = _refused_page(
+    refused = refused_page(
         request,
         "pledge.cancel",
         pledge,
@@ -387,7 +366,7 @@ def pledge_cancel(request, pk):
 @login_required
 def contribution_create(request, pk):
     pledge = get_object_or_404(selectors.pledges_for(request.user), pk=pk)
-    refused = _refused_page(
+    refused = refused_page(
         request,
         "contribution.record",
         pledge,
@@ -478,7 +457,7 @@ def _step_or_404(request, reference, step_pk) -> OnboardingStep:
 @login_required
 def step_complete(request, reference, step_pk):
     step = _step_or_404(request, reference, step_pk)
-    refused = _refused_page(
+    refused = refused_page(
         request,
         "onboardingstep.complete",
         step,
@@ -512,7 +491,7 @@ def step_complete(request, reference, step_pk):
 @login_required
 def step_assign(request, reference, step_pk):
     step = _step_or_404(request, reference, step_pk)
-    refused = _refused_page(
+    refused = refused_page(
         request,
         "onboardingstep.assign",
         step,
@@ -550,7 +529,7 @@ def step_assign(request, reference, step_pk):
 @login_required
 def document_upload(request, reference):
     onboarding = _onboarding_or_404(request, reference)
-    refused = _refused_page(
+    refused = refused_page(
         request,
         "onboardingcase.upload_document",
         onboarding,

@@ -65,7 +65,10 @@ from procurement.models import (
     opened_tenders,
 )
 from secretariat.api import idempotent
-from secretariat.api_fields import LookupSlugField
+from secretariat.api_fields import (
+    LookupSlugField,
+    ModelActionsField,
+)
 from secretariat.fund_api import StrictBooleanField
 from secretariat.kernel import policy
 from secretariat.limits import MAX_QUANTITY, MAX_STANDSTILL_DAYS
@@ -106,43 +109,6 @@ def _validated(serializer_class, request, **kwargs):
 
 def _scope(serializer, field, queryset):
     serializer.fields[field].queryset = queryset
-
-
-@extend_schema_field(
-    {
-        "type": "object",
-        "description": "Each action the caller may know of on this object: "
-        "whether they may take it now and, if not, why.",
-        "additionalProperties": {
-            "type": "object",
-            "properties": {
-                "allowed": {"type": "boolean"},
-                "reason": {"type": "string"},
-            },
-            "required": ["allowed", "reason"],
-        },
-    }
-)
-class AllowedActionsField(serializers.Field):
-    """The policy's answer for the caller on each of ``names``."""
-
-    def __init__(self, names, **kwargs):
-        self.names = list(names)
-        super().__init__(source="*", read_only=True, **kwargs)
-
-    def to_representation(self, obj):
-        return policy.allowed_actions(self.context["request"].user, obj, self.names)
-
-
-class ModelActionsField(AllowedActionsField):
-    """The policy's answer for the caller on every action declared on the
-    object's model (each stage declares its own in ``procurement.policy``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__([], **kwargs)
-
-    def to_representation(self, obj):
-        return policy.allowed_actions(self.context["request"].user, obj)
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)

@@ -20,10 +20,8 @@ from procurement.models import (
     Clarification,
     CommitteeMember,
     Complaint,
-    ComplaintStatus,
     Contract,
     Delivery,
-    DeliveryStatus,
     Lot,
     Manufacturer,
     MemberStanding,
@@ -390,50 +388,6 @@ def deliveries_for(user) -> QuerySet[Delivery]:
         "disbursement__case",
         "report",
     )
-
-
-def work_for(user) -> list[tuple[Tender, str]]:
-    """The tenders awaiting the user's action and what is awaited, for "my
-    work". Never anything that counts or names sealed bids."""
-    found = []
-    tenders = Tender.objects.select_related("case")
-    if has_role(user, Role.PROCUREMENT_OFFICER):
-        T = TenderStatus
-        found += [
-            (t, _("Open the bids")) for t in tenders.filter(status=T.CLOSED)[:100]
-        ]
-        found += [
-            (t, _("Appoint the committee and start the evaluation"))
-            for t in tenders.filter(status=T.OPENED)[:100]
-        ]
-        found += [
-            (t, _("Answer the clarifications"))
-            for t in tenders.filter(
-                status=T.PUBLISHED, clarifications__answer=""
-            ).distinct()[:100]
-        ]
-        found += [
-            (t, _("Decide the complaint"))
-            for t in tenders.filter(
-                lots__awards__complaints__status=ComplaintStatus.PENDING
-            ).distinct()[:100]
-        ]
-        found += [
-            (t, _("Test and accept the delivery"))
-            for t in tenders.filter(
-                lots__awards__contract__deliveries__status=DeliveryStatus.REPORTED
-            ).distinct()[:100]
-        ]
-    if has_role(user, Role.CO_LEAD_APPROVER) and user.member_state_id:
-        found += [
-            (t, _("Approve the award"))
-            for t in tenders.filter(
-                pk__in=Award.objects.filter(status=AwardStatus.RECOMMENDED)
-                .exclude(recommended_by=user)
-                .values("lot__tender")
-            )[:100]
-        ]
-    return found
 
 
 # --- used by the API

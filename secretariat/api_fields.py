@@ -81,3 +81,19 @@ class AllowedActionsField(serializers.Field):
         if request is None:
             return {}
         return policy.allowed_actions(request.user, obj, self.names)
+
+
+class ModelActionsField(AllowedActionsField):
+    """The policy's answer for the caller on every action declared on the
+    object's model."""
+
+    def __init__(self, **kwargs):
+        super().__init__([], **kwargs)
+
+    def to_representation(self, obj):
+        from secretariat.kernel import policy
+
+        request = self.context.get("request")
+        if request is None:
+            return {}
+        return policy.allowed_actions(request.user, obj)

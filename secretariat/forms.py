@@ -1,11 +1,13 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from secretariat import audit
 from secretariat.exceptions import ApplicationError
+from secretariat.kernel import policy
 from secretariat.models import CapabilityCategory
 from secretariat.twofactor import code_form_field
 from secretariat.uploads import allowed_extensions_display, inspect_upload
@@ -277,3 +279,25 @@ class LineResolveForm(forms.Form):
                     % {"ref": reference}
                 )
         return reference
+
+
+def refused_page(request, name, obj=None, *, back_url, title=""):
+    """The page of an action the policy refuses, or ``None`` when it is allowed.
+    Someone who may not even know of the action gets 403; anyone else the
+    reason and no form. A form posted while the object's state refuses it goes
+    on to the service, which gives the same reason next to the form."""
+    decision = policy.decide(name, request.user, obj)
+    if decision.allowed or (request.method == "POST" and decision.kind == policy.STATE):
+        return None
+    if decision.hidden and decision.kind == policy.WHO:
+        raise PermissionDenied(decision.reason)
+    return render(
+        request,
+        "secretariat/action_refused.html",
+        {
+            "title": title or policy.ACTIONS[name].label,
+            "reason": decision.reason,
+            "back_url": back_url,
+        },
+        status=403 if decision.kind == policy.WHO else 409,
+    )

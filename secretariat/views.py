@@ -46,6 +46,7 @@ from secretariat.forms import (
     StatementImportForm,
     call_service,
     posted,
+    refused_page,
     require_permission,
 )
 from secretariat.kernel import policy
@@ -641,28 +642,6 @@ def _row_actions(user, obj, names):
     return shown
 
 
-def _refused_page(request, name, obj=None, *, back_url, title=""):
-    """The page of an action the policy refuses, or ``None`` when it is allowed.
-    Someone who may not even know of the action gets 403; anyone else the
-    reason and no form. A form posted while the object's state refuses it goes
-    on to the service, which gives the same reason next to the form."""
-    decision = policy.decide(name, request.user, obj)
-    if decision.allowed or (request.method == "POST" and decision.kind == policy.STATE):
-        return None
-    if decision.hidden:
-        raise PermissionDenied(decision.reason)
-    return render(
-        request,
-        "secretariat/fund/action_refused.html",
-        {
-            "title": title or policy.ACTIONS[name].label,
-            "reason": decision.reason,
-            "back_url": back_url,
-        },
-        status=403 if decision.kind == policy.WHO else 409,
-    )
-
-
 @login_required
 def fund_statement(request):
     require_permission(request, "secretariat.view_fund_statement")
@@ -703,7 +682,7 @@ def commitment_list(request):
 
 @login_required
 def commitment_create(request):
-    refused = _refused_page(
+    refused = refused_page(
         request, "commitment.create", back_url=reverse("commitment_list")
     )
     if refused:
@@ -743,7 +722,7 @@ def commitment_create(request):
 @login_required
 def commitment_release(request, pk):
     commitment = get_object_or_404(selectors.commitments_for(request.user), pk=pk)
-    refused = _refused_page(
+    refused = refused_page(
         request,
         "commitment.release",
         commitment,
@@ -817,7 +796,7 @@ def adjustment_list(request):
 
 @login_required
 def adjustment_create(request):
-    refused = _refused_page(
+    refused = refused_page(
         request, "adjustment.request", back_url=reverse("adjustment_list")
     )
     if refused:
@@ -863,7 +842,7 @@ def adjustment_decide(request, pk):
         "amount": eur(adjustment.amount_eur),
         "pool": adjustment.pool,
     }
-    refused = _refused_page(
+    refused = refused_page(
         request,
         "adjustment.approve",
         adjustment,
@@ -1005,7 +984,7 @@ def statement_line_resolve(request, pk, line_pk):
     line = get_object_or_404(
         StatementLine.objects.select_related("statement"), pk=line_pk, statement_id=pk
     )
-    refused = _refused_page(
+    refused = refused_page(
         request,
         "statementline.resolve",
         line,
