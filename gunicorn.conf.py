@@ -8,7 +8,8 @@ def post_worker_init(worker):
     a process that queued a task (a tender's publication, say) paid up to half a
     second for it. A broker that is down does not stop the process: requests
     still commit, and the outbox sends later what could not be queued."""
-    from secretariat.celery import app, hand_off_connection
+    from secretariat.celery import app
+    from secretariat.kernel.queueing import hand_off_connection
 
     app.loader.import_default_modules()  # the apps' tasks.py, as a worker does
     app.finalize(auto=True)

@@ -269,8 +269,8 @@ def login(username):
 BENCH_TOTP_KEY = b"drone-coalition-bench".hex()
 ENROL = """
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from secretariat.models import User
-from secretariat.twofactor import REQUIRED_ROLES
+from secretariat.accounts.models import User
+from secretariat.accounts.twofactor import REQUIRED_ROLES
 staff = User.objects.filter(username__startswith="scale-", groups__name__in=REQUIRED_ROLES)
 # Only the bench's authenticator: the code page asks for the first device's code.
 TOTPDevice.objects.filter(user__in=staff).exclude(name="Bench authenticator").delete()
@@ -517,8 +517,9 @@ def measure_ledger_export(master, cookies):
 
 FUND_STATEMENT = """
 import resource, time
-from secretariat.models import Report, User
-from secretariat.services.reports import report_build
+from secretariat.reports.models import Report
+from secretariat.accounts.models import User
+from secretariat.reports.services import report_build
 finance = User.objects.get(username="scale-finance")
 report = Report.objects.create(kind="fund_statement", format="{fmt}", requested_by=finance)
 started = time.monotonic()
@@ -556,8 +557,10 @@ import datetime as dt
 from decimal import Decimal
 from django.utils import timezone
 from procurement.models import Lot, Tender
-from secretariat.models import CapabilityCategory, Case, Pool, User
-from secretariat.services import case_open
+from secretariat.kernel.models import CapabilityCategory, Case
+from secretariat.fund.models import Pool
+from secretariat.accounts.models import User
+from secretariat.kernel.services import case_open
 officer = User.objects.get(username="scale-procurement")
 category = CapabilityCategory.objects.filter(lethality="non_lethal").first()
 now = timezone.now()
@@ -648,16 +651,22 @@ import datetime as dt
 from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
-from secretariat.models import (ApprovalPolicy, CapabilityCategory, Commitment,
-    DisbursementRequest, Pool, User)
-from secretariat.services import case_open
+from secretariat.fund.models import (
+    ApprovalPolicy,
+    Commitment,
+    DisbursementRequest,
+    Pool,
+)
+from secretariat.kernel.models import CapabilityCategory
+from secretariat.accounts.models import User
+from secretariat.kernel.services import case_open
 finance, checker = (User.objects.get(username=u) for u in ("scale-finance", "scale-finance-2"))
 pool = Pool.objects.get(code="unrestricted")
 policy = ApprovalPolicy.objects.order_by("-version").first()
 category = CapabilityCategory.objects.first()
 with transaction.atomic():
     pool = Pool.objects.select_for_update().get(pk=pool.pk)
-    from secretariat.services.fund import _post
+    from secretariat.fund.services.ledger import _post
     commitment = Commitment.objects.create(pool=pool, amount_eur=Decimal("{total}"),
         purpose="Bench race", created_by=finance)
     commitment.categories.add(category)
@@ -792,8 +801,9 @@ def measure_race():
 SMALL_POOL = """
 from decimal import Decimal
 from django.db import transaction
-from secretariat.models import LedgerEntry, Pool, User
-from secretariat.services.fund import _post
+from secretariat.fund.models import LedgerEntry, Pool
+from secretariat.accounts.models import User
+from secretariat.fund.services.ledger import _post
 finance = User.objects.get(username="scale-finance")
 pool, created = Pool.objects.get_or_create(
     code="bench-balance", defaults={"name": "Bench balance pool", "kind": "categories"})

@@ -5,7 +5,8 @@ from django.db.models import Count, F
 
 from members.models import MemberState, OnboardingCase
 from procurement.models import CommitteeMember, Contract, Tender
-from secretariat.models import DisbursementRequest, User
+from secretariat.accounts.models import User
+from secretariat.fund.models import DisbursementRequest
 
 
 def discover():

@@ -12,7 +12,7 @@ from members.models import (
     OnboardingStep,
     Pledge,
 )
-from secretariat.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
+from secretariat.kernel.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
 
 
 class WorkflowActionForm(ActionForm):

@@ -6,12 +6,9 @@ pledges and contributions accept an ``Idempotency-Key`` header."""
 
 import django_filters
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from members import selectors, services
@@ -27,45 +24,29 @@ from members.models import (
     Pledge,
 )
 from members.policy import move_names
-from secretariat.api_fields import AllowedActionsField, MoneyAmountField
-from secretariat.forms import CommentForm
-from secretariat.idempotency import idempotent
 from secretariat.kernel import policy
-from secretariat.limits import MAX_YEAR, MIN_YEAR
-from secretariat.models import CapabilityCategory
-from secretariat.money import money_errors
-from secretariat.parsers import BoundedJSONParser
-from secretariat.services import case_comment_add
-from secretariat.uploads import inspect_upload
-
-DOCS_PARSERS = [MultiPartParser, FormParser, BoundedJSONParser]
-
-
-class CanListModel(BasePermission):
-    """Lists need the model's view permission in general (a role that never sees
-    the model is refused with 403); objects are scoped by the queryset (404)."""
-
-    def has_permission(self, request, view):
-        return request.user.has_perm(view.list_permission)
-
-
-def _check_file(value):
-    from django.core.exceptions import ValidationError
-
-    try:
-        inspect_upload(value)
-    except ValidationError as exc:
-        raise serializers.ValidationError(exc.messages) from exc
-    return value
+from secretariat.kernel.api import (
+    DOCS_PARSERS,
+    AttachmentSerializer,
+    CommentSerializer,
+    CurrencyCodeField,
+    ReasonSerializer,
+    ScopedViewSet,
+    _check_file,
+)
+from secretariat.kernel.api_fields import AllowedActionsField, MoneyAmountField
+from secretariat.kernel.forms import CommentForm
+from secretariat.kernel.idempotency import idempotent
+from secretariat.kernel.limits import MAX_YEAR, MIN_YEAR
+from secretariat.kernel.models import CapabilityCategory
+from secretariat.kernel.money import money_errors
+from secretariat.kernel.services import case_comment_add
 
 
 def _money_validate(attrs, currency):
     errors = money_errors(attrs.get("amount"), currency)
     if errors:
         raise serializers.ValidationError(errors)
-
-
-# ---------------------------------------------------------------- serializers
 
 
 class CapabilityCategorySerializer(serializers.ModelSerializer):
@@ -253,27 +234,6 @@ class OnboardingStepFilter(django_filters.FilterSet):
         fields = ["kind", "owner"]
 
 
-class CommentSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=5000)
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
-
-
-class AttachmentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    original_name = serializers.CharField()
-    content_type = serializers.CharField()
-    size = serializers.IntegerField()
-    sha256 = serializers.CharField()
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class CurrencyCodeField(serializers.CharField):
-    pass
-
-
 class PledgeSerializer(serializers.ModelSerializer):
     member_state = serializers.CharField(source="member_state.country.code")
     amount = MoneyAmountField()
@@ -400,13 +360,6 @@ class ContributionInputSerializer(serializers.Serializer):
         attrs["currency"] = attrs["currency"].upper()
         _money_validate(attrs, attrs["currency"])
         return attrs
-
-
-# ---------------------------------------------------------------- viewsets
-
-
-class ScopedViewSet(viewsets.GenericViewSet):
-    permission_classes = [IsAuthenticated, CanListModel]
 
 
 class CapabilityCategoryViewSet(viewsets.ReadOnlyModelViewSet):

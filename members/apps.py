@@ -8,8 +8,8 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         from members import policy  # noqa: F401 (declares the actions)
-        from secretariat.cases import register_case_kind
-        from secretariat.models import CaseKind
+        from secretariat.kernel.cases import register_case_kind
+        from secretariat.kernel.models import CaseKind
 
         register_case_kind(
             CaseKind.ONBOARDING,

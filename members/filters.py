@@ -1,10 +1,10 @@
-"""The filters of the member lists (see ``secretariat.listing``)."""
+"""The filters of the member lists (see ``secretariat.kernel.listing``)."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from members.models import MemberStatus
-from secretariat.listing import SearchFilter, TickFilter, status_filter
+from secretariat.kernel.listing import SearchFilter, TickFilter, status_filter
 
 
 class MemberFilter(django_filters.FilterSet):

@@ -8,11 +8,12 @@ from members.models import (
     OnboardingStep,
     ParticipationScope,
 )
-from secretariat.forms import DocumentField, InvitationForm
-from secretariat.limits import MAX_YEAR, MIN_YEAR
-from secretariat.models import CapabilityCategory, User
-from secretariat.money import money_errors
-from secretariat.roles import STAFF_ROLES
+from secretariat.accounts.models import User
+from secretariat.kernel.forms import DocumentField, InvitationForm
+from secretariat.kernel.limits import MAX_YEAR, MIN_YEAR
+from secretariat.kernel.models import CapabilityCategory
+from secretariat.kernel.money import money_errors
+from secretariat.kernel.roles import STAFF_ROLES
 
 CURRENCY_CHOICES = [(code, code) for code in settings.CURRENCIES]
 

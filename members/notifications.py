@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import OnboardingStep
-from secretariat.models import NotificationKind
-from secretariat.notifications import notify
+from secretariat.notifications.models import NotificationKind
+from secretariat.notifications.services import notify
 
 
 def step_reminders(*, today=None) -> int:

@@ -22,7 +22,7 @@ from members.models import (
     StepKind,
 )
 from members.rules import member_state_id_of
-from secretariat.exceptions import ApplicationError
+from secretariat.kernel.exceptions import ApplicationError
 from secretariat.kernel.policy import (
     action,
     allow,
@@ -32,8 +32,8 @@ from secretariat.kernel.policy import (
     queue,
     refuse,
 )
-from secretariat.roles import Role, has_role
-from secretariat.services import check_transition
+from secretariat.kernel.roles import Role, has_role
+from secretariat.kernel.services import check_transition
 
 # Statuses in which a state may pledge money or have liaisons.
 ENGAGED_STATUSES = frozenset(

@@ -11,7 +11,7 @@ from members.models import (
     OnboardingStep,
     Pledge,
 )
-from secretariat.rules import is_liaison, is_staff
+from secretariat.kernel.rules import is_liaison, is_staff
 
 
 def member_state_id_of(obj):

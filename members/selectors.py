@@ -14,9 +14,9 @@ from members.models import (
     OnboardingStep,
     Pledge,
 )
-from secretariat import selectors as secretariat_selectors
-from secretariat.models import Attachment, TimelineEvent
-from secretariat.roles import Role, has_role, is_staff_reader
+from secretariat.kernel import selectors as kernel_selectors
+from secretariat.kernel.models import Attachment, TimelineEvent
+from secretariat.kernel.roles import Role, has_role, is_staff_reader
 
 
 def _visible_state_filter(user, field: str) -> Q | None:
@@ -106,7 +106,7 @@ def member_timeline(member_state: MemberState) -> QuerySet[TimelineEvent]:
 
 
 def case_timeline(case) -> QuerySet[TimelineEvent]:
-    return secretariat_selectors.case_timeline(case)
+    return kernel_selectors.case_timeline(case)
 
 
 def case_documents(case) -> QuerySet[Attachment]:

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
@@ -24,23 +25,26 @@ from members.models import (
     StepKind,
 )
 from members.policy import MOVE_ACTIONS, move_decision
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.invitations import account_invite, invitation_resend
+from secretariat.accounts.invitations import account_invite, invitation_resend
+from secretariat.accounts.models import User
 from secretariat.kernel import policy
-from secretariat.models import CapabilityCategory, CaseKind, NotificationKind, User
-from secretariat.money import to_eur, validate_money
-from secretariat.notifications import notify, users_with_role
-from secretariat.roles import Role
-from secretariat.services import (
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.models import CapabilityCategory, CaseKind
+from secretariat.kernel.money import to_eur, validate_money
+from secretariat.kernel.roles import Role
+from secretariat.kernel.services import (
     attachment_store,
     case_open,
     case_set_status,
     require_reason,
     timeline_record,
 )
-from secretariat.services.fund import fund_credit_contribution
+from secretariat.notifications.models import NotificationKind
+from secretariat.notifications.services import notify, users_with_role
 
 ONBOARDING_DUE_DAYS = 90
+# A contribution was recorded: ``contribution``, ``actor``.
+contribution_recorded = Signal()
 
 
 def _open_onboarding(member_state: MemberState, *, lock=False) -> OnboardingCase | None:
@@ -831,7 +835,11 @@ def contribution_record(
                 raise
             _refuse_a_transfer_twice(**transfer)
             raise  # pragma: no cover - the index refused what the query cannot see
-        fund_credit_contribution(contribution=contribution, actor=actor)
+        # The fund credits its pool in this transaction (it listens: the fund
+        # stands above members).
+        contribution_recorded.send(
+            sender=Contribution, contribution=contribution, actor=actor
+        )
         received = pledge.received_amount + amount
         status_before = pledge.status
         pledge.received_amount = received

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from secretariat.invitations import invitation_send
+from secretariat.accounts.invitations import invitation_send
 
 
 @shared_task(
@@ -14,5 +14,13 @@ from secretariat.invitations import invitation_send
 )
 def send_liaison_invitation(user_id: int) -> None:
     # Kept under its old name for invitations queued before the kernel's
-    # ``secretariat.tasks.send_account_invitation`` took over.
+    # ``secretariat.accounts.tasks.send_account_invitation`` took over.
     invitation_send(user_id)
+
+
+@shared_task(time_limit=600, soft_time_limit=580)
+def send_reminders() -> int:
+    """Reminders of onboarding steps coming due (once per step and offset)."""
+    from members.notifications import step_reminders
+
+    return step_reminders()

@@ -25,18 +25,18 @@ from members.forms import (
 )
 from members.models import MemberStatus, OnboardingStep
 from members.policy import MOVE_ACTIONS, move_names
-from secretariat import audit
-from secretariat.exceptions import ApplicationError
-from secretariat.forms import (
+from secretariat.accounts import audit
+from secretariat.kernel import policy
+from secretariat.kernel.exceptions import ApplicationError
+from secretariat.kernel.forms import (
     CommentForm,
     call_service,
     posted,
     refused_page,
     require_permission,
 )
-from secretariat.kernel import policy
-from secretariat.listing import list_page
-from secretariat.roles import Role
+from secretariat.kernel.listing import list_page
+from secretariat.kernel.roles import Role
 
 
 def _member_or_404(request, code):

@@ -24,8 +24,8 @@ from procurement.models import (
     VettingStatus,
     opened_tenders,
 )
-from secretariat.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
-from secretariat.admin_site import seal_admin_lookups
+from secretariat.kernel.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
+from secretariat.kernel.admin_site import seal_admin_lookups
 
 # Until its tender is opened a bid's existence is sealed: no other admin list may
 # filter, search, sort or count through a bid or its trail (the Bid admin lists

@@ -8,8 +8,8 @@ class ProcurementConfig(AppConfig):
 
     def ready(self):
         from procurement import policy  # noqa: F401 (declares the actions)
-        from secretariat.cases import register_case_kind
-        from secretariat.models import CaseKind
+        from secretariat.kernel.cases import register_case_kind
+        from secretariat.kernel.models import CaseKind
 
         register_case_kind(
             CaseKind.TENDER,
@@ -19,6 +19,6 @@ class ProcurementConfig(AppConfig):
         )
         # A capability's lethality is locked while an open tender relies on it.
         from procurement.selectors import open_tenders_of_capability
-        from secretariat.services.reference import capability_dependents_register
+        from secretariat.fund.reference import capability_dependents_register
 
         capability_dependents_register(open_tenders_of_capability)

@@ -1,5 +1,5 @@
 """The filters and sortable columns of procurement's lists (see
-``secretariat.listing``)."""
+``secretariat.kernel.listing``)."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +12,7 @@ from procurement.models import (
     TenderStatus,
     VettingStatus,
 )
-from secretariat.listing import SearchFilter, status_filter
+from secretariat.kernel.listing import SearchFilter, status_filter
 
 
 class RequirementFilter(django_filters.FilterSet):

@@ -17,10 +17,11 @@ from procurement.models import (
     RequirementPriority,
     TestOutcome,
 )
-from secretariat.forms import DocumentField, reason_field
-from secretariat.limits import MAX_QUANTITY
-from secretariat.models import CapabilityCategory, User
-from secretariat.roles import Role
+from secretariat.accounts.models import User
+from secretariat.kernel.forms import DocumentField, reason_field
+from secretariat.kernel.limits import MAX_QUANTITY
+from secretariat.kernel.models import CapabilityCategory
+from secretariat.kernel.roles import Role
 
 CRITERION_LABELS = {
     "price": _("Price"),

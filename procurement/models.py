@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from secretariat.models import AppendOnlyModel
+from secretariat.kernel.models import AppendOnlyModel
 
 
 class RequirementPriority(models.TextChoices):

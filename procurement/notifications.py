@@ -24,10 +24,11 @@ from procurement.models import (
     TenderStatus,
     VettingStatus,
 )
-from secretariat.formatting import when_text
-from secretariat.models import NotificationKind, User
-from secretariat.notifications import notify, users_with_role
-from secretariat.roles import Role
+from secretariat.accounts.models import User
+from secretariat.kernel.formatting import when_text
+from secretariat.kernel.roles import Role
+from secretariat.notifications.models import NotificationKind
+from secretariat.notifications.services import notify, users_with_role
 
 
 def tender_url(tender: Tender) -> str:

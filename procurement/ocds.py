@@ -21,7 +21,7 @@ from procurement.models import (
     TenderStatus,
 )
 from procurement.services import opened_bid_offer
-from secretariat.models import DisbursementStatus
+from secretariat.fund.models import DisbursementStatus
 
 BUYER = {"id": "DC-SECRETARIAT", "name": "Drone Coalition Secretariat"}
 

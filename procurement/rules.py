@@ -8,7 +8,7 @@ requirements, manufacturers and tenders is decided by ``procurement.policy``."""
 import rules
 
 from procurement.models import Manufacturer
-from secretariat.rules import (
+from secretariat.kernel.rules import (
     is_evaluator,
     is_liaison,
     is_manufacturer_representative,

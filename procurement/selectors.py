@@ -33,11 +33,12 @@ from procurement.models import (
     TenderStatus,
     opened_tenders,
 )
-from secretariat import selectors as secretariat_selectors
-from secretariat.exceptions import ConflictError
+from secretariat.accounts.models import User
 from secretariat.kernel import policy
-from secretariat.models import CaseKind, TimelineEvent, User
-from secretariat.roles import Role, has_role, is_staff_reader
+from secretariat.kernel import selectors as kernel_selectors
+from secretariat.kernel.exceptions import ConflictError
+from secretariat.kernel.models import CaseKind, TimelineEvent
+from secretariat.kernel.roles import Role, has_role, is_staff_reader
 
 
 def manufacturers_for(user) -> QuerySet[Manufacturer]:
@@ -455,7 +456,7 @@ def milestones_for(user) -> QuerySet[Milestone]:
 def tender_timeline(tender: Tender) -> QuerySet[TimelineEvent]:
     """The tender's case timeline. Bids write nothing to it, so it tells no one
     how many there are before opening."""
-    return secretariat_selectors.case_timeline(tender.case_id)
+    return kernel_selectors.case_timeline(tender.case_id)
 
 
 def manufacturer_timeline(manufacturer: Manufacturer, user) -> QuerySet[TimelineEvent]:
@@ -481,7 +482,7 @@ TENDER_OVER = {
 
 def open_tenders_of_capability(category) -> list[str]:
     """The open tenders with a lot or a requirement of the category, named for
-    the reference data service (``secretariat.services.reference``)."""
+    the reference data service (``secretariat.fund.reference``)."""
     references = list(
         Tender.objects.exclude(status__in={TenderStatus.DRAFT, *TENDER_OVER})
         .filter(Q(lots__capability=category) | Q(requirements__capability=category))

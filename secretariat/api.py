@@ -21,19 +21,11 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from secretariat import api_tokens, audit
-from secretariat.exceptions import ApplicationError
-from secretariat.idempotency import (  # noqa: F401 (re-exported: its old home)
-    IDEMPOTENCY_HEADER,
-    IDEMPOTENCY_KEY_MAX_LENGTH,
-    IDEMPOTENCY_KEY_PARAMETER,
-    IDEMPOTENCY_KEY_PATTERN,
-    IdempotencyKeyReused,
-    idempotent,
-    request_fingerprint,
-)
-from secretariat.models import SecurityEventKind
-from secretariat.parsers import body_too_large
+from secretariat.accounts import audit
+from secretariat.accounts import tokens as api_tokens
+from secretariat.accounts.models import SecurityEventKind
+from secretariat.kernel.exceptions import ApplicationError
+from secretariat.kernel.parsers import body_too_large
 
 
 def not_found(request, exception=None):
@@ -101,7 +93,7 @@ class TokenRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        from secretariat import twofactor
+        from secretariat.accounts import twofactor
 
         request = self.context["request"]
         # The Django request, so that django-axes counts the failure and its
@@ -152,7 +144,7 @@ class TokenSerializer(serializers.Serializer):
 class ObtainTokenView(APIView):
     """Exchange a user name, password and (where the account has one) the code
     of its authenticator app for a new API token. Each call gives a new token
-    (one per client); see ``secretariat.api_tokens`` for how long it lasts."""
+    (one per client); see ``secretariat.accounts.tokens`` for how long it lasts."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -228,9 +220,9 @@ router = SecretariatRouter()
 def _register_apps():
     from members.api import register as register_members
     from procurement.api import register as register_procurement
-    from secretariat.case_api import register as register_cases
-    from secretariat.fund_api import register as register_fund
-    from secretariat.notification_api import register as register_notifications
+    from secretariat.fund.api import register as register_fund
+    from secretariat.kernel.api import register as register_cases
+    from secretariat.notifications.api import register as register_notifications
     from secretariat.reports.api import register as register_reports
 
     register_cases(router)

@@ -8,23 +8,34 @@ class SecretariatConfig(AppConfig):
 
     def ready(self):
         from secretariat import (
-            audit,  # noqa: F401 (connects the sign-in signals)
             checks,  # noqa: F401 (registers the system checks)
-            lockout,  # noqa: F401 (records lockouts and unlocks)
             metrics,  # noqa: F401 (counts tasks from Celery's signals)
-            request_log,  # noqa: F401 (carries request ids into tasks)
+        )
+        from secretariat.accounts import (
+            audit,  # noqa: F401 (connects the sign-in signals)
+            lockout,  # noqa: F401 (records lockouts and unlocks)
             sessions,  # noqa: F401 (starts session clocks)
             twofactor,  # noqa: F401 (records second-factor changes)
         )
-        from secretariat.cases import register_case_kind
         from secretariat.fund import policy as fund_policy  # noqa: F401
-        from secretariat.kernel import case_policy  # noqa: F401
-        from secretariat.models import CaseKind
+        from secretariat.fund.services import (  # noqa: F401 (credits contributions)
+            ledger as fund_ledger,
+        )
+        from secretariat.kernel import (
+            case_policy,  # noqa: F401 (declares the case actions)
+            request_log,  # noqa: F401 (carries request ids into tasks)
+            rules,  # noqa: F401 (who may see what)
+        )
+        from secretariat.kernel.cases import register_case_kind
+        from secretariat.kernel.models import CaseKind
+        from secretariat.notifications import (  # noqa: F401 (settles tasks)
+            services as notification_services,
+        )
         from secretariat.reports import policy as report_policy  # noqa: F401
 
         register_case_kind(
             CaseKind.DISBURSEMENT,
             "disbursement",
-            page="secretariat.views.disbursement_detail",
-            scope="secretariat.selectors.disbursements_for",
+            page="secretariat.fund.views.disbursement_detail",
+            scope="secretariat.fund.selectors.disbursements_for",
         )

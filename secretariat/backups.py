@@ -110,7 +110,7 @@ def _counts(alias: str) -> dict[str, int]:
 def ledger_totals(alias: str = DEFAULT_DB_ALIAS) -> dict[str, dict[str, str]]:
     """{pool code: {ledger kind: total, and the pool's received, committed and
     disbursed as recorded}} as strings."""
-    from secretariat.models import LedgerEntry, Pool
+    from secretariat.fund.models import LedgerEntry, Pool
 
     totals = {}
     for pool in Pool.objects.using(alias).order_by("code"):
@@ -264,7 +264,7 @@ def _recomputed(totals: dict[str, str]) -> dict[str, Decimal]:
 
 def verify(manifest: dict, *, alias: str = DEFAULT_DB_ALIAS) -> list[str]:
     """The differences between the database and media now and ``manifest``."""
-    from secretariat.models import Attachment
+    from secretariat.kernel.models import Attachment
 
     problems = []
     counts = _counts(alias)

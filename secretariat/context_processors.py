@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from secretariat.roles import Role, has_role, is_staff_reader
+from secretariat.kernel.roles import Role, has_role, is_staff_reader
 
 
 def _nav_items(user):
@@ -139,6 +139,6 @@ def notification_bell(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from secretariat.notifications import unread_count
+    from secretariat.notifications.services import unread_count
 
     return {"unread_notifications": lambda: unread_count(user)}

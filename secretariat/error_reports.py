@@ -30,7 +30,7 @@ def scrub(event, hint=None):
             if name.lower() in KEPT_HEADERS
         }
         if "url" in request:
-            from secretariat.redaction import safe_path
+            from secretariat.kernel.redaction import safe_path
 
             url = urlsplit(request["url"])
             request["url"] = urlunsplit(url._replace(path=safe_path(url.path)))

@@ -140,7 +140,7 @@ class StateCollector:
 def _outbox_gauges():
     from django.db.models import Count, Min
 
-    from secretariat.models import DeliveryStatus, NotificationDelivery
+    from secretariat.notifications.models import DeliveryStatus, NotificationDelivery
 
     pending = NotificationDelivery.objects.filter(status=DeliveryStatus.PENDING)
     rows = pending.values("channel").annotate(n=Count("id"), oldest=Min("created_at"))
@@ -163,8 +163,8 @@ def _outbox_gauges():
 
 
 def _report_gauges():
-    from secretariat.models import Report, ReportStatus
-    from secretariat.services.reports import STALE_QUEUED, STALE_RUNNING
+    from secretariat.reports.models import Report, ReportStatus
+    from secretariat.reports.services import STALE_QUEUED, STALE_RUNNING
 
     now = timezone.now()
     running = GaugeMetricFamily(
@@ -191,7 +191,7 @@ def _report_gauges():
 def _security_gauges():
     from axes.models import AccessAttempt
 
-    from secretariat.models import SecurityEvent, SecurityEventKind
+    from secretariat.accounts.models import SecurityEvent, SecurityEventKind
 
     since = timezone.now() - timedelta(hours=1)
     events = GaugeMetricFamily(
@@ -233,7 +233,7 @@ def _allowed(request) -> bool:
         given = request.headers.get("Authorization", "")
         if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             return True
-    from secretariat.audit import client_ip
+    from secretariat.accounts.audit import client_ip
 
     allowed = settings.METRICS_ALLOWED_IPS
     if allowed and client_ip(request) in allowed:

@@ -11,10 +11,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from members import schedule as members_schedule
+from procurement import schedule as procurement_schedule
+from secretariat.notifications import schedule as notifications_schedule
+from secretariat.reports import schedule as reports_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,7 +44,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     # Django's admin, on a site that keeps sealed bids out of every admin list.
-    "secretariat.admin_site.AdminConfig",
+    "secretariat.kernel.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,7 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Outermost: a request id for every log line, and every response counted.
-    "secretariat.request_log.RequestIdMiddleware",
+    "secretariat.kernel.request_log.RequestIdMiddleware",
     "secretariat.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -79,13 +83,13 @@ MIDDLEWARE = [
     "secretariat.malformed.NumberOutOfRangeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "secretariat.timezones.TimeZoneMiddleware",
+    "secretariat.kernel.timezones.TimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "secretariat.sessions.SessionLifetimeMiddleware",
+    "secretariat.accounts.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "secretariat.audit.SecurityAuditMiddleware",
-    "secretariat.twofactor.TwoFactorMiddleware",
+    "secretariat.accounts.audit.SecurityAuditMiddleware",
+    "secretariat.accounts.twofactor.TwoFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -178,9 +182,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "secretariat.audit.client_ip"
-AXES_LOCKOUT_CALLABLE = "secretariat.lockout.lockout_response"
-AXES_USERNAME_CALLABLE = "secretariat.lockout.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "secretariat.accounts.audit.client_ip"
+AXES_LOCKOUT_CALLABLE = "secretariat.accounts.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "secretariat.accounts.lockout.attempted_username"
 AXES_VERBOSE = False
 # Two-factor sign-in (django-otp, TOTP; secretariat/twofactor.py).
 OTP_TOTP_ISSUER = "Drone Coalition secretariat"
@@ -265,7 +269,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-# A request hands its work to the broker once (secretariat.celery.hand_off), waiting
+# A request hands its work to the broker once (secretariat.kernel.queueing.hand_off),
+# waiting
 # at most this many seconds for it: a frozen Redis or a network partition costs a
 # request this much, not a wait per email.
 BROKER_HANDOFF_TIMEOUT = env.float("BROKER_HANDOFF_TIMEOUT", default=0.5)
@@ -276,43 +281,24 @@ NOTIFICATION_REMINDER_DAYS = env.list(
 )
 # Schedules are kept in code, so that every deployment runs the same ones; run one
 # `celery -A secretariat beat` process per deployment.
+# Each workflow schedules its own periodic tasks, in its ``schedule.py``.
 CELERY_BEAT_SCHEDULE = {
-    "advance-tenders-by-deadlines": {
-        "task": "procurement.tasks.advance_tenders_by_deadlines",
-        "schedule": 60.0,
-    },
-    "resend-notifications": {
-        "task": "secretariat.tasks.resend_notifications",
-        "schedule": 60.0,
-    },
-    "send-reminders": {
-        "task": "secretariat.tasks.send_reminders",
-        "schedule": crontab(minute=5),
-    },
-    "send-digests": {
-        "task": "secretariat.tasks.send_digests",
-        "schedule": crontab(hour=7, minute=0),
-    },
-    "build-monthly-statements": {
-        "task": "secretariat.tasks.build_monthly_statements",
-        "schedule": crontab(day_of_month=1, hour=6, minute=0),
-    },
-    "requeue-stale-reports": {
-        "task": "secretariat.tasks.requeue_stale_reports",
-        "schedule": 600.0,
-    },
+    **members_schedule.PERIODIC,
+    **procurement_schedule.PERIODIC,
+    **notifications_schedule.PERIODIC,
+    **reports_schedule.PERIODIC,
 }
 
 # REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "secretariat.twofactor.VerifiedSessionAuthentication",
-        "secretariat.api_tokens.ExpiringTokenAuthentication",
+        "secretariat.accounts.twofactor.VerifiedSessionAuthentication",
+        "secretariat.accounts.tokens.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON nested deeper than a request ever needs is a 400, not a RecursionError.
     "DEFAULT_PARSER_CLASSES": [
-        "secretariat.parsers.BoundedJSONParser",
+        "secretariat.kernel.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -346,20 +332,20 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "MemberStatusEnum": "members.models.MemberStatus",
-        "DeliveryModeEnum": "secretariat.models.DeliveryMode",
+        "DeliveryModeEnum": "secretariat.notifications.models.DeliveryMode",
         "PledgeStatusEnum": "members.models.PledgeStatus",
         "ParticipationScopeEnum": "members.models.ParticipationScope",
         "EarmarkEnum": "members.models.Earmark",
-        "LethalityEnum": "secretariat.models.Lethality",
-        "PoolKindEnum": "secretariat.models.PoolKind",
-        "LedgerKindEnum": "secretariat.models.LedgerKind",
-        "CommitmentStatusEnum": "secretariat.models.CommitmentStatus",
-        "AdjustmentStatusEnum": "secretariat.models.AdjustmentStatus",
-        "DisbursementStatusEnum": "secretariat.models.DisbursementStatus",
-        "StatementLineStatusEnum": "secretariat.models.LineStatus",
-        "ReportKindEnum": "secretariat.models.ReportKind",
-        "ReportFormatEnum": "secretariat.models.ReportFormat",
-        "ReportStatusEnum": "secretariat.models.ReportStatus",
+        "LethalityEnum": "secretariat.kernel.models.Lethality",
+        "PoolKindEnum": "secretariat.fund.models.PoolKind",
+        "LedgerKindEnum": "secretariat.fund.models.LedgerKind",
+        "CommitmentStatusEnum": "secretariat.fund.models.CommitmentStatus",
+        "AdjustmentStatusEnum": "secretariat.fund.models.AdjustmentStatus",
+        "DisbursementStatusEnum": "secretariat.fund.models.DisbursementStatus",
+        "StatementLineStatusEnum": "secretariat.fund.models.LineStatus",
+        "ReportKindEnum": "secretariat.reports.models.ReportKind",
+        "ReportFormatEnum": "secretariat.reports.models.ReportFormat",
+        "ReportStatusEnum": "secretariat.reports.models.ReportStatus",
         "VettingStatusEnum": "procurement.models.VettingStatus",
         "TenderStatusEnum": "procurement.models.TenderStatus",
         "BidStatusEnum": "procurement.models.BidStatus",
@@ -422,7 +408,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 BEHIND_PROXY = env.bool("BEHIND_PROXY", False)
 # How many proxies in front of the app append to X-Forwarded-For (nginx's
 # $proxy_add_x_forwarded_for): the client's address is the entry the outermost
-# one added, counted from the right (secretariat.audit.client_ip: the lockout,
+# one added, counted from the right (secretariat.accounts.audit.client_ip: the lockout,
 # the audit and the API's rate limits).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
 if TRUSTED_PROXY_COUNT < 0:
@@ -513,11 +499,11 @@ LOGGING = {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
         },
-        "json": {"()": "secretariat.request_log.json_formatter"},
+        "json": {"()": "secretariat.kernel.request_log.json_formatter"},
     },
     "filters": {
-        "sealed_paths": {"()": "secretariat.redaction.SealedPathFilter"},
-        "context": {"()": "secretariat.request_log.RequestContextFilter"},
+        "sealed_paths": {"()": "secretariat.kernel.redaction.SealedPathFilter"},
+        "context": {"()": "secretariat.kernel.request_log.RequestContextFilter"},
     },
     "handlers": {
         "console": {

@@ -3,27 +3,27 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from secretariat import (
-    account_views,
-    audit,
-    metrics,
-    notification_views,
-    search_views,
-    twofactor,
-    views,
-)
+from secretariat import health_views as secretariat_health_views
+from secretariat import metrics
+from secretariat.accounts import audit, twofactor
+from secretariat.accounts import views as account_views
 from secretariat.api import LogoutAllView, LogoutView, ObtainTokenView, router
+from secretariat.fund import views as fund_views
+from secretariat.kernel import views as kernel_views
+from secretariat.notifications import views as notification_views
+from secretariat.reports import search_views
+from secretariat.reports import views as reports_views
 
 admin.site.site_header = "Drone Coalition secretariat: administration"
 admin.site.site_title = "Drone Coalition admin"
 
 urlpatterns = [
-    path("", views.start, name="start"),
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
+    path("", reports_views.start, name="start"),
+    path("healthz", secretariat_health_views.healthz, name="healthz"),
+    path("readyz", secretariat_health_views.readyz, name="readyz"),
     path("metrics", metrics.metrics_view, name="metrics"),
-    path("work/", views.my_work, name="my_work"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("work/", reports_views.my_work, name="my_work"),
+    path("dashboard/", reports_views.dashboard, name="dashboard"),
     path(
         "notifications/",
         notification_views.notification_list,
@@ -39,8 +39,12 @@ urlpatterns = [
         notification_views.notification_preferences,
         name="notification_preferences",
     ),
-    path("documents/<int:pk>/", views.attachment_download, name="attachment"),
-    path("cases/<str:reference>/comments/", views.case_comment, name="case_comment"),
+    path("documents/<int:pk>/", kernel_views.attachment_download, name="attachment"),
+    path(
+        "cases/<str:reference>/comments/",
+        kernel_views.case_comment,
+        name="case_comment",
+    ),
     # The password views that write a security event, ahead of Django's own.
     path(
         "accounts/password_change/",
@@ -67,54 +71,62 @@ urlpatterns = [
         account_views.AccountActivateView.as_view(),
         name="account_activate",
     ),
-    path("disbursements/", views.disbursement_list, name="disbursement_list"),
-    path("disbursements/new/", views.disbursement_prepare, name="disbursement_prepare"),
+    path("disbursements/", fund_views.disbursement_list, name="disbursement_list"),
+    path(
+        "disbursements/new/",
+        fund_views.disbursement_prepare,
+        name="disbursement_prepare",
+    ),
     path(
         "disbursements/<str:reference>/",
-        views.disbursement_detail,
+        fund_views.disbursement_detail,
         name="disbursement",
     ),
     path(
         "disbursements/<str:reference>/edit/",
-        views.disbursement_edit,
+        fund_views.disbursement_edit,
         name="disbursement_edit",
     ),
     path(
         "disbursements/<str:reference>/documents/new/",
-        views.disbursement_document_add,
+        fund_views.disbursement_document_add,
         name="disbursement_document_add",
     ),
     *[
         path(
             f"disbursements/<str:reference>/{action}/",
-            views.disbursement_action,
+            fund_views.disbursement_action,
             {"action": action},
             name=f"disbursement_{action}",
         )
-        for action in views.DISBURSEMENT_ACTIONS
+        for action in fund_views.DISBURSEMENT_ACTIONS
     ],
-    path("fund/", views.fund_statement, name="fund_statement"),
-    path("fund/commitments/", views.commitment_list, name="commitment_list"),
-    path("fund/commitments/new/", views.commitment_create, name="commitment_create"),
+    path("fund/", fund_views.fund_statement, name="fund_statement"),
+    path("fund/commitments/", fund_views.commitment_list, name="commitment_list"),
+    path(
+        "fund/commitments/new/", fund_views.commitment_create, name="commitment_create"
+    ),
     path(
         "fund/commitments/<int:pk>/release/",
-        views.commitment_release,
+        fund_views.commitment_release,
         name="commitment_release",
     ),
-    path("fund/adjustments/", views.adjustment_list, name="adjustment_list"),
-    path("fund/adjustments/new/", views.adjustment_create, name="adjustment_create"),
+    path("fund/adjustments/", fund_views.adjustment_list, name="adjustment_list"),
+    path(
+        "fund/adjustments/new/", fund_views.adjustment_create, name="adjustment_create"
+    ),
     path(
         "fund/adjustments/<int:pk>/decide/",
-        views.adjustment_decide,
+        fund_views.adjustment_decide,
         name="adjustment_decide",
     ),
-    path("fund/ledger/", views.ledger_list, name="ledger"),
+    path("fund/ledger/", fund_views.ledger_list, name="ledger"),
     path("reports/", include("secretariat.reports.urls")),
-    path("fund/statements/", views.bank_statements, name="bank_statements"),
-    path("fund/statements/<int:pk>/", views.bank_statement, name="bank_statement"),
+    path("fund/statements/", fund_views.bank_statements, name="bank_statements"),
+    path("fund/statements/<int:pk>/", fund_views.bank_statement, name="bank_statement"),
     path(
         "fund/statements/<int:pk>/lines/<int:line_pk>/resolve/",
-        views.statement_line_resolve,
+        fund_views.statement_line_resolve,
         name="statement_line_resolve",
     ),
     path("", include("members.urls")),

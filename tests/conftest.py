@@ -11,10 +11,10 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from members.models import MemberState, MemberStatus
+from secretariat.accounts.twofactor import role_requires
 from secretariat.celery import app as celery_app
-from secretariat.celery import hand_off_reset
-from secretariat.roles import Role
-from secretariat.twofactor import role_requires
+from secretariat.kernel.queueing import hand_off_reset
+from secretariat.kernel.roles import Role
 from tests.factories import PASSWORD, MemberStateFactory, UserFactory
 from tests.twofactor import mark_verified
 
@@ -144,7 +144,7 @@ def jpy_rate(db):
     """A recorded yen rate, as a finance officer would keep it."""
     from django.utils import timezone
 
-    from secretariat.models import ExchangeRate
+    from secretariat.kernel.models import ExchangeRate
 
     return ExchangeRate.objects.create(
         currency="JPY", rate_date=timezone.localdate(), units_per_eur=160

@@ -2,7 +2,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from members.models import MemberState, MemberStatus
-from secretariat.models import User
+from secretariat.accounts.models import User
 
 PASSWORD = "a-long-test-password-42"
 

@@ -71,6 +71,6 @@ def sign_in(client, user, password):
 def proof_for(user):
     """What an interface hands the approval service above the one-approver
     limit: the code the person's app shows now."""
-    from secretariat.twofactor import FreshCode
+    from secretariat.accounts.twofactor import FreshCode
 
     return FreshCode(code_for(user))

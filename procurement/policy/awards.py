@@ -18,8 +18,8 @@ from procurement.models import (
     ComplaintStatus,
 )
 from secretariat.kernel.policy import action, allow, not_now, queue, refuse
-from secretariat.roles import Role, has_role
-from secretariat.rules import is_co_lead_state_approver, is_procurement_officer
+from secretariat.kernel.roles import Role, has_role
+from secretariat.kernel.rules import is_co_lead_state_approver, is_procurement_officer
 
 # ------------------------------------------------------------------ approve
 

@@ -2,7 +2,7 @@
 
 A bid is submitted, changed and withdrawn by a representative of the bidding
 company only (never by a superuser or an administrator: see
-``secretariat.roles.role_names``), while tendering is open, and only for a
+``secretariat.kernel.roles.role_names``), while tendering is open, and only for a
 company the tender's eligibility rules admit. Who may read a bid's offer is
 ``bid.read_offer``: the bidder at any time, staff and the evaluators who
 declared no conflict of interest once the tender is opened.
@@ -27,7 +27,7 @@ from procurement.models import (
     TenderStatus,
     VettingStatus,
 )
-from secretariat.formatting import when_text
+from secretariat.kernel.formatting import when_text
 from secretariat.kernel.policy import (
     Decision,
     action,
@@ -37,7 +37,7 @@ from secretariat.kernel.policy import (
     queue,
     refuse,
 )
-from secretariat.roles import Role, is_staff_reader, role_names
+from secretariat.kernel.roles import Role, is_staff_reader, role_names
 
 
 def bidder_company_id(user) -> int | None:

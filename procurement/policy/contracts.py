@@ -18,10 +18,10 @@ from procurement.models import (
     Delivery,
     DeliveryStatus,
 )
-from secretariat.formatting import when_text
+from secretariat.kernel.formatting import when_text
 from secretariat.kernel.policy import action, allow, not_now, queue, refuse
-from secretariat.roles import Role, has_role
-from secretariat.rules import is_procurement_officer
+from secretariat.kernel.roles import Role, has_role
+from secretariat.kernel.rules import is_procurement_officer
 
 
 def _contract_of(award: Award) -> Contract | None:

@@ -5,7 +5,7 @@ recommends awards. An evaluator on the committee declares, once the bidders
 are known, whether they have a conflict of interest; only one who declared
 none scores the bids and submits the score sheet, while the tender is being
 evaluated. A superuser holds the Administrator role only (see
-``secretariat.roles.role_names``): it never scores.
+``secretariat.kernel.roles.role_names``): it never scores.
 """
 
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value
@@ -38,7 +38,7 @@ from secretariat.kernel.policy import (
     queue,
     refuse,
 )
-from secretariat.roles import Role, role_names
+from secretariat.kernel.roles import Role, role_names
 
 T = TenderStatus
 

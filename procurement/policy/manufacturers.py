@@ -21,7 +21,7 @@ from secretariat.kernel.policy import (
     queue,
     refuse,
 )
-from secretariat.roles import Role, has_role
+from secretariat.kernel.roles import Role, has_role
 
 
 def runs_procurement(user) -> bool:

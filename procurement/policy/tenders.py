@@ -22,7 +22,7 @@ from procurement.models import (
     TenderStatus,
 )
 from procurement.policy.manufacturers import runs_procurement
-from secretariat.formatting import when_text
+from secretariat.kernel.formatting import when_text
 from secretariat.kernel.policy import (
     STATE,
     Decision,
@@ -33,7 +33,7 @@ from secretariat.kernel.policy import (
     queue,
     refuse,
 )
-from secretariat.roles import Role, has_role
+from secretariat.kernel.roles import Role, has_role
 
 T = TenderStatus
 

@@ -7,9 +7,9 @@ Reading a case and downloading its documents is visibility: ``view_case`` and
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from secretariat.kernel.models import Case
 from secretariat.kernel.policy import action, allow, refuse
-from secretariat.models import Case
-from secretariat.rules import view_permission_name
+from secretariat.kernel.rules import view_permission_name
 
 
 @action(

@@ -30,7 +30,7 @@ Everything else asks, nothing re-decides:
 - "My work", landing pages and notification recipients use ``pending``;
 - the API returns ``allowed_actions(user, obj)`` on each object;
 - ``user.has_perm(perm, obj)`` for a permission an action declares asks the
-  action (``secretariat.models.User.has_perm``), superusers included.
+  action (``secretariat.accounts.models.User.has_perm``), superusers included.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.utils.functional import Promise
 
-from secretariat.exceptions import ConflictError
+from secretariat.kernel.exceptions import ConflictError
 
 # Why an action is refused: who the person is (403), or the object's state or
 # a rule of the workflow (409).

@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('subject_id', models.PositiveBigIntegerField()),
-                ('file', models.FileField(max_length=200, upload_to=secretariat.models._attachment_storage_name)),
+                ('file', models.FileField(max_length=200, upload_to=secretariat.kernel.models._attachment_storage_name)),
                 ('original_name', models.CharField(max_length=200, verbose_name='file name')),
                 ('content_type', models.CharField(max_length=100, verbose_name='content type')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size')),

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def create_reference_data(apps, schema_editor):
-    from secretariat.reference_data import ensure_reference_data
+    from secretariat.kernel.reference_data import ensure_reference_data
 
     ensure_reference_data(
         apps.get_model("auth", "Group"), apps.get_model("secretariat", "CapabilityCategory")

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('period', models.DateField(blank=True, null=True, verbose_name='month')),
                 ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='progress (%)')),
                 ('row_count', models.PositiveIntegerField(default=0, verbose_name='rows')),
-                ('file', models.FileField(blank=True, max_length=200, upload_to=secretariat.models._report_storage_name)),
+                ('file', models.FileField(blank=True, max_length=200, upload_to=secretariat.reports.models._report_storage_name)),
                 ('size', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='size')),
                 ('error', models.TextField(blank=True, verbose_name='error')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested')),

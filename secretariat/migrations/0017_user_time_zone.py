@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import secretariat.timezones
+import secretariat.kernel.timezones
 
 
 class Migration(migrations.Migration):
@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             model_name="user",
             name="time_zone",
             field=models.CharField(
-                choices=secretariat.timezones.time_zone_choices,
+                choices=secretariat.kernel.timezones.time_zone_choices,
                 default="Europe/Riga",
                 help_text="Dates and times are shown to you in this time zone.",
                 max_length=64,

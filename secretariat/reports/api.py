@@ -11,12 +11,17 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from secretariat import selectors
-from secretariat.api_fields import AllowedActionsField
-from secretariat.models import Report, ReportFormat, ReportKind, ReportSubscription
+from secretariat.kernel.api_fields import AllowedActionsField
+from secretariat.reports import selectors as reports_selectors
+from secretariat.reports import services
+from secretariat.reports.models import (
+    Report,
+    ReportFormat,
+    ReportKind,
+    ReportSubscription,
+)
 from secretariat.reports.views import downloadable_report_or_404, report_file_response
 from secretariat.reports.writers import CONTENT_TYPES
-from secretariat.services import reports as services
 
 
 class MayUseReports(BasePermission):
@@ -84,7 +89,9 @@ class ReportViewSet(
     ordering_fields = ["created_at"]
 
     def get_queryset(self):
-        return selectors.reports_for(self.request.user).order_by("-created_at", "-id")
+        return reports_selectors.reports_for(self.request.user).order_by(
+            "-created_at", "-id"
+        )
 
     def get_object(self):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -142,7 +149,7 @@ class ReportSubscriptionViewSet(
     filter_backends = []
 
     def get_queryset(self):
-        return selectors.report_subscriptions_for(self.request.user)
+        return reports_selectors.report_subscriptions_for(self.request.user)
 
     def perform_create(self, serializer):
         serializer.instance = services.report_subscribe(

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from secretariat.kernel import policy
-from secretariat.models import ReportFormat, ReportKind
+from secretariat.reports.models import ReportFormat, ReportKind
 
 
 def kinds_for(user) -> list[tuple[str, str]]:

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from secretariat.kernel.policy import action, allow, may, refuse
-from secretariat.models import Report
-from secretariat.roles import Role, has_role, is_staff_reader
+from secretariat.kernel.roles import Role, has_role, is_staff_reader
+from secretariat.reports.models import Report
 
 STATE_SCOPED_REPORTS = frozenset({"fund_statement", "onboarding"})
 

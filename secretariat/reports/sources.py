@@ -30,7 +30,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from secretariat.models import LedgerEntry, LedgerKind, Report, ReportKind
+from secretariat.fund.models import LedgerEntry, LedgerKind
+from secretariat.reports.models import Report, ReportKind
 
 CHUNK_SIZE = 2000
 
@@ -103,7 +104,7 @@ def fund_statement_sections(*, reader, scope_id, period) -> list[Section]:
     """Per pool: money received, committed, disbursed and available; per member:
     pledged, received and outstanding. The statement is the one the fund page
     shows the reader; a liaison's copy keeps their own state's row only."""
-    from secretariat.selectors import fund_statement
+    from secretariat.fund.selectors import fund_statement
 
     statement = fund_statement(reader)
     pool_rows = [
@@ -187,7 +188,7 @@ def _month_days(month: date) -> tuple[date, date]:
 def _ledger_movements(period: date) -> Section:
     """The month's ledger entries per pool and kind (coalition figures), by the
     day the money moved (the entries' value date), not the day it was booked."""
-    from secretariat.models import Pool
+    from secretariat.fund.models import Pool
 
     first, following = _month_days(period)
     sums = {
@@ -795,7 +796,9 @@ def ledger_copy_query() -> tuple[str, list]:
     by ``writers.csv_copy_stream``, in the current time zone): the export then
     costs what the database costs, not a Python loop per row."""
     from members.models import Contribution, MemberState, Pledge
-    from secretariat.models import Case, DisbursementRequest, Pool, User
+    from secretariat.accounts.models import User
+    from secretariat.fund.models import DisbursementRequest, Pool
+    from secretariat.kernel.models import Case
     from secretariat.reports.writers import safe_cell
 
     kinds = [(value, safe_cell(str(label))) for value, label in LedgerKind.choices]

@@ -1,6 +1,7 @@
 """The reports page (ask for a report, follow its progress, download it, manage
 monthly subscriptions), the download, and the ledger's streaming CSV export."""
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -11,15 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from secretariat import selectors
-from secretariat.filters import REPORT_SORTS, ReportFilter
-from secretariat.forms import call_service, posted, require_permission
 from secretariat.kernel import policy
-from secretariat.listing import list_page
-from secretariat.models import ReportStatus
-from secretariat.reports import sources, writers
+from secretariat.kernel.forms import call_service, posted, require_permission
+from secretariat.kernel.listing import list_page
+from secretariat.reports import dashboard as figures
+from secretariat.reports import selectors as reports_selectors
+from secretariat.reports import services, sources, writers
+from secretariat.reports.filters import REPORT_SORTS, ReportFilter
 from secretariat.reports.forms import ReportChoiceForm
-from secretariat.services import reports as services
+from secretariat.reports.models import ReportStatus
 
 # While a report is being built the page asks the browser to reload it this
 # often (an HTTP ``Refresh`` header: no script needed).
@@ -28,7 +29,7 @@ REFRESH_SECONDS = 5
 
 def _page(request, form=None, subscribe_form=None, status=200):
     user = request.user
-    reports = selectors.reports_for(user)
+    reports = reports_selectors.reports_for(user)
     context = list_page(
         request,
         reports,
@@ -49,7 +50,7 @@ def _page(request, form=None, subscribe_form=None, status=200):
             "form": form or ReportChoiceForm(user=user),
             "subscribe_form": subscribe_form
             or ReportChoiceForm(user=user, prefix="subscribe"),
-            "subscriptions": selectors.report_subscriptions_for(user),
+            "subscriptions": reports_selectors.report_subscriptions_for(user),
             "export_ledger": policy.decide("ledger.export", user),
             "refresh_seconds": REFRESH_SECONDS,
         },
@@ -110,7 +111,7 @@ def report_subscribe(request):
 @require_POST
 def report_unsubscribe(request, pk):
     subscription = get_object_or_404(
-        selectors.report_subscriptions_for(request.user), pk=pk
+        reports_selectors.report_subscriptions_for(request.user), pk=pk
     )
     services.report_unsubscribe(actor=request.user, subscription=subscription)
     messages.success(
@@ -135,7 +136,7 @@ def report_file_response(report) -> FileResponse:
 
 def downloadable_report_or_404(user, pk):
     """The user's own report, ready, and still theirs to see; 404 otherwise."""
-    report = get_object_or_404(selectors.reports_for(user), pk=pk)
+    report = get_object_or_404(reports_selectors.reports_for(user), pk=pk)
     if (
         not policy.may("report.read", user, report)
         or report.status != ReportStatus.DONE
@@ -171,3 +172,56 @@ def ledger_export(request):
     response["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.csv"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def start(request):
+    """Where a person lands: where what awaits them is.
+
+    A member state's liaison lands on the state's page (its onboarding steps,
+    documents and pledges are there). Anyone else with something to do now (a
+    queue of the policy gives them an object) lands on My work, so that an
+    approver with approvals waiting sees them first. Otherwise the first of
+    their places they may open: the dashboard, the evaluation queue, the
+    tenders."""
+    user = request.user
+    may = rules.has_perm
+    state = user.member_state if user.member_state_id else None
+    staff = may("secretariat.view_dashboard", user)
+    if state is not None and not staff and may("members.view_memberstate", user, state):
+        return redirect(state)
+    if reports_selectors.work_items_for(user):
+        return redirect("my_work")
+    if staff:
+        return redirect("dashboard")
+    if may("procurement.evaluate", user):
+        return redirect("procurement:evaluation_queue")
+    if user.manufacturer_id and may("procurement.list_tenders", user):
+        return redirect("procurement:tender_list")
+    return render(request, "secretariat/start.html", {})
+
+
+@login_required
+def my_work(request):
+    """What awaits the signed-in person, whatever their role: the queues of
+    the policy (a liaison's onboarding steps, a representative's deliveries, an
+    approver's approvals)."""
+    return render(
+        request,
+        "secretariat/my_work.html",
+        {
+            "items": reports_selectors.work_items_for(request.user),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def dashboard(request):
+    require_permission(request, "secretariat.view_dashboard")
+    board = figures.dashboard_for(request.user)
+    return render(
+        request,
+        "secretariat/dashboard.html",
+        {"board": board, "charts": figures.charts_for(board)},
+    )

@@ -4,8 +4,8 @@
 
 from django import template
 
-from secretariat import formatting
-from secretariat.charts import format_count
+from secretariat.kernel import formatting
+from secretariat.reports.charts import format_count
 
 register = template.Library()
 register.filter("eur", formatting.eur)

@@ -1,4 +1,4 @@
-"""Sortable column headers for the list pages (see ``secretariat.listing``)."""
+"""Sortable column headers for the list pages (see ``secretariat.kernel.listing``)."""
 
 from django import template
 from django.urls import Resolver404, resolve, reverse

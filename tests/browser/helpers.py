@@ -6,7 +6,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 
-from secretariat.roles import Role
+from secretariat.kernel.roles import Role
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 STAFF_ROLES = {

@@ -15,10 +15,10 @@ from members import services as member_services
 from members.models import MemberStatus, OnboardingCase, StepKind
 from procurement import services as procurement_services
 from procurement.models import CommitteeMember
-from secretariat.models import Pool
-from secretariat.roles import Role
-from secretariat.services import disbursements as dsb
-from secretariat.services import fund
+from secretariat.fund.models import Pool
+from secretariat.fund.services import disbursements as dsb
+from secretariat.fund.services import ledger as fund
+from secretariat.kernel.roles import Role
 from tests.browser.axe import assert_accessible
 from tests.browser.helpers import enrol_staff, is_staff, label_is, two_factor_ready
 from tests.factories import PASSWORD, UserFactory

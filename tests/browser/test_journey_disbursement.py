@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from secretariat.models import DisbursementRequest, DisbursementStatus, Pool
-from secretariat.roles import Role
-from secretariat.services import fund
+from secretariat.fund.models import DisbursementRequest, DisbursementStatus, Pool
+from secretariat.fund.services import ledger as fund
+from secretariat.kernel.roles import Role
 from tests.browser.helpers import (
     enrol_staff,
     fill_second_factor,

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from procurement import services
 from procurement.models import Award, Contract, Delivery, Tender, TenderStatus
 from procurement.tasks import advance_tenders_by_deadlines
-from secretariat.roles import Role
+from secretariat.kernel.roles import Role
 from tests.browser.helpers import enrol_staff, label_is, screenshot
 from tests.conftest import refresh
 from tests.factories import UserFactory

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from members import services
 from members.models import Contribution, MemberStatus, OnboardingCase, Pledge
-from secretariat.exceptions import ApplicationError
-from secretariat.models import Attachment
+from secretariat.kernel.exceptions import ApplicationError
+from secretariat.kernel.models import Attachment
 from tests.files import PDF_BYTES, fake_pdf, pdf
 
 pytestmark = pytest.mark.django_db

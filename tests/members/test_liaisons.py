@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from members import services
-from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,9 @@ from drf_spectacular.generators import SchemaGenerator
 
 from members import services
 from members.models import Contribution, Pledge
-from secretariat.exceptions import ConflictError
-from secretariat.models import IdempotencyKey, LedgerEntry, Pool
+from secretariat.fund.models import LedgerEntry, Pool
+from secretariat.kernel.exceptions import ConflictError
+from secretariat.kernel.models import IdempotencyKey
 from tests.conftest import refresh
 from tests.factories import UserFactory
 
@@ -210,7 +211,7 @@ def test_the_database_refuses_a_second_row_for_one_transfer(people, pledge):
 
 
 def test_a_reversed_contribution_frees_its_transfer(people, pledge, checker):
-    from secretariat.services import fund
+    from secretariat.fund.services import ledger as fund
 
     first = services.contribution_record(
         pledge=pledge, actor=people.finance, amount=Decimal("1000000.00"),

@@ -4,7 +4,7 @@ import pytest
 from knox.models import AuthToken
 
 from members.models import MemberStatus, OnboardingCase, StepKind
-from secretariat.models import TimelineEvent
+from secretariat.kernel.models import TimelineEvent
 from tests.files import pdf
 from tests.twofactor import code_for
 

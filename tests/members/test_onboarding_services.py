@@ -16,8 +16,8 @@ from members.models import (
     ParticipationScope,
     StepKind,
 )
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import CapabilityCategory, TimelineEvent
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.models import CapabilityCategory, TimelineEvent
 from tests.conftest import refresh
 from tests.files import pdf
 

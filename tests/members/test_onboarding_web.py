@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from members.models import MemberStatus, OnboardingCase, StepKind
-from secretariat.models import TimelineEvent
+from secretariat.kernel.models import TimelineEvent
 from tests.conftest import refresh
 from tests.files import pdf
 

@@ -18,8 +18,8 @@ from members.models import (
     StepKind,
 )
 from members.policy import MOVE_ACTIONS
-from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.kernel import policy
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.files import pdf

@@ -21,8 +21,8 @@ from members.models import (
     StepKind,
 )
 from members.policy import MOVE_ACTIONS
-from secretariat.exceptions import ConflictError
 from secretariat.kernel import policy
+from secretariat.kernel.exceptions import ConflictError
 from tests.conftest import refresh
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from members import services
 from members.models import MemberState, MemberStatus, Pledge
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import ExchangeRate, TimelineEvent, User
+from secretariat.accounts.models import User
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.models import ExchangeRate, TimelineEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from procurement import services
 from procurement.models import Tender
-from secretariat.models import CapabilityCategory, Pool
-from secretariat.roles import Role
+from secretariat.fund.models import Pool
+from secretariat.kernel.models import CapabilityCategory
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
 

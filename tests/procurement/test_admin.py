@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from procurement import services
 from procurement.models import BidEvent, TenderStatus
-from secretariat.models import TimelineEvent
+from secretariat.kernel.models import TimelineEvent
 from tests.conftest import refresh
 from tests.procurement.helpers import SECRET_PRICE, bid, past_deadline, to_tendering
 from tests.procurement.web import BID_COUNT

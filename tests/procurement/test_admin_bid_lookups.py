@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from procurement import services
 from procurement.models import Bid, BidEvent, Manufacturer, Tender
-from secretariat.admin_site import sealed_model_on_path, with_sealed_lookups
+from secretariat.kernel.admin_site import sealed_model_on_path, with_sealed_lookups
 from tests.procurement.helpers import bid, past_deadline, to_tendering
 
 pytestmark = pytest.mark.django_db

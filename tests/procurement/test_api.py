@@ -24,15 +24,10 @@ from procurement.models import (
     Tender,
     TenderStatus,
 )
-from secretariat.formatting import when_text
-from secretariat.models import (
-    Commitment,
-    DisbursementRequest,
-    IdempotencyKey,
-    Pool,
-    TimelineEvent,
-)
-from secretariat.roles import Role
+from secretariat.fund.models import Commitment, DisbursementRequest, Pool
+from secretariat.kernel.formatting import when_text
+from secretariat.kernel.models import IdempotencyKey, TimelineEvent
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.files import pdf

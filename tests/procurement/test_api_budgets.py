@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from procurement import services
-from secretariat.models import Pool
+from secretariat.fund.models import Pool
 from tests.procurement.helpers import (
     category,
     make_manufacturer,

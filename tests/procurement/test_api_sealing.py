@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from procurement import services
 from procurement.models import TenderStatus
-from secretariat.roles import Role
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.files import pdf

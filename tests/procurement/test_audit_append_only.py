@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 
 from members import services as members
 from procurement.models import BidEvent
-from secretariat.models import AppendOnlyError, TimelineEvent
+from secretariat.kernel.models import AppendOnlyError, TimelineEvent
 from tests.conftest import refresh
 from tests.procurement.helpers import bid, to_tendering
 

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from procurement import services
 from procurement.models import AwardStatus, TenderStatus
 from procurement.policy.contracts import award_contract_blocker
-from secretariat.exceptions import ConflictError
-from secretariat.models import TimelineEvent
+from secretariat.kernel.exceptions import ConflictError
+from secretariat.kernel.models import TimelineEvent
 from tests.conftest import refresh
 from tests.procurement.helpers import bid, past_deadline, to_tendering
 
@@ -41,7 +41,7 @@ def test_award_approval_and_standstill(people, evaluated):
 
 
 def test_the_recommender_never_approves(people, evaluated):
-    from secretariat.roles import Role
+    from secretariat.kernel.roles import Role
     from tests.factories import UserFactory
 
     tender, bids, _rep = evaluated

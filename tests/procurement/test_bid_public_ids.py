@@ -14,7 +14,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from procurement import sealing, services
 from procurement.models import Bid
-from secretariat.models import Notification
+from secretariat.notifications.models import Notification
 from tests.procurement.api_helpers import bid_body, ok, post, results
 from tests.procurement.helpers import bid, past_deadline, to_tendering
 from tests.procurement.web import bid_form, html_of, score_form, tender_url, url

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from procurement import services
 from procurement.models import Award, TenderStatus
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import LedgerEntry, Pool
+from secretariat.fund.models import LedgerEntry, Pool
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from tests.conftest import refresh
 from tests.secretariat.fund_fixtures import receive
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from procurement import services
 from procurement.models import DeliveryStatus
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import DisbursementStatus, Pool
-from secretariat.services import disbursements as dsb
+from secretariat.fund.models import DisbursementStatus, Pool
+from secretariat.fund.services import disbursements as dsb
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from tests.factories import UserFactory
 from tests.files import pdf
 from tests.procurement.helpers import IBAN

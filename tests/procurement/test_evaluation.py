@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied
 
 from procurement import selectors, services
 from procurement.models import CRITERIA, MemberStanding, TenderStatus
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.roles import Role
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.procurement.helpers import (

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def scoring(people, bidders, tender, monkeypatch):
     """An evaluation under way with two bids, one per page."""
-    monkeypatch.setattr(views, "BIDS_PER_PAGE", 1)
+    monkeypatch.setattr(views.evaluation, "BIDS_PER_PAGE", 1)
     (_m1, rep_lv), (_m2, rep_gb) = bidders
     tender = to_tendering(tender, people)
     first = bid(rep_lv, tender, price="1400.00")

@@ -4,7 +4,7 @@ acted on: a record of a write under a tender or a bid is not shown."""
 import pytest
 from django.urls import reverse
 
-from secretariat.models import IdempotencyKey
+from secretariat.kernel.models import IdempotencyKey
 from tests.procurement.helpers import make_manufacturer
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from procurement.models import TenderStatus
-from secretariat import request_log
+from secretariat.kernel import request_log
 from tests.conftest import refresh
 from tests.factories import PASSWORD
 from tests.procurement.helpers import SECRET_PRICE, bid, past_deadline, to_tendering
@@ -80,7 +80,7 @@ def test_json_lines_of_a_refused_bid_request_name_no_bid(
 def test_a_path_filtered_twice_keeps_its_route(caplog):
     """Logging configured twice puts the filter on a logger twice: the second
     pass leaves the route as the first wrote it."""
-    from secretariat.redaction import SealedPathFilter
+    from secretariat.kernel.redaction import SealedPathFilter
 
     server = logging.getLogger("django.server")
     extra = SealedPathFilter()

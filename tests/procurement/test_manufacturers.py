@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from procurement import selectors, services
 from procurement.models import Manufacturer, VettingStatus
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import CapabilityCategory, TimelineEvent
-from secretariat.roles import Role
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.models import CapabilityCategory, TimelineEvent
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.files import pdf

@@ -9,7 +9,7 @@ import pytest
 from procurement import services
 from procurement.models import Tender
 from procurement.notifications import tender_deadline_reminders
-from secretariat.models import Notification, NotificationKind
+from secretariat.notifications.models import Notification, NotificationKind
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.procurement.helpers import (

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from procurement import services
-from secretariat.services import disbursements as dsb
+from secretariat.fund.services import disbursements as dsb
 from tests.factories import UserFactory
 from tests.procurement.helpers import SECRET_PRICE, bid, to_tendering
 from tests.procurement.ocds_schema import ocds_validator

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from procurement import services
 from procurement.models import Award, AwardStatus, Complaint, Contract, Delivery
-from secretariat.exceptions import ConflictError
 from secretariat.kernel import policy
-from secretariat.roles import Role
+from secretariat.kernel.exceptions import ConflictError
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import MemberStateFactory, UserFactory
 from tests.procurement.api_helpers import post, refused
@@ -195,7 +195,7 @@ def test_my_work_never_offers_an_approval_the_service_refuses(
 ):
     """The queue and the service used to disagree on who counts as a co-lead
     approver: any approver with a member state was offered the award."""
-    from secretariat.selectors import work_items_for
+    from secretariat.reports.selectors import work_items_for
 
     assert not work_items_for(poland_approver)
     assert not policy.pending("award.approve", poland_approver, Award.objects.all())

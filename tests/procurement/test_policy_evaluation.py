@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied
 
 from procurement import selectors, services
 from procurement.models import CRITERIA, Bid, CommitteeMember
-from secretariat.exceptions import ConflictError
 from secretariat.kernel import policy
-from secretariat.roles import Role
+from secretariat.kernel.exceptions import ConflictError
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.procurement.api_helpers import bid_body, post, refused

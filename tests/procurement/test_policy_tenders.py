@@ -14,9 +14,9 @@ from django.utils.html import escape
 from members.models import MemberState
 from procurement import services
 from procurement.models import Tender, TenderStatus, VettingStatus
-from secretariat.exceptions import ConflictError
+from secretariat.fund.models import Pool
 from secretariat.kernel import policy
-from secretariat.models import Pool
+from secretariat.kernel.exceptions import ConflictError
 from tests.conftest import refresh
 from tests.procurement.helpers import (
     category,

@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from procurement import services
 from procurement.models import Lot, Tender, TenderStatus
-from secretariat.exceptions import ApplicationError
-from secretariat.models import CapabilityCategory, Pool, TimelineEvent
-from secretariat.services import fund
-from secretariat.services import reference as reference_services
+from secretariat.fund import reference as reference_services
+from secretariat.fund.models import Pool
+from secretariat.fund.services import ledger as fund
+from secretariat.kernel.exceptions import ApplicationError
+from secretariat.kernel.models import CapabilityCategory, TimelineEvent
 from tests.conftest import refresh
 from tests.procurement.api_helpers import post, refused
 from tests.procurement.helpers import category, draft_tender, to_tendering

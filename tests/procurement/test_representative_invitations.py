@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from procurement import services
 from procurement.models import VettingStatus
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import TimelineEvent, User
-from secretariat.roles import Role, has_role
+from secretariat.accounts.models import User
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.models import TimelineEvent
+from secretariat.kernel.roles import Role, has_role
 from tests.conftest import refresh
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from procurement import selectors, services
 from procurement.models import Requirement
-from secretariat.exceptions import ApplicationError
-from secretariat.models import CapabilityCategory
+from secretariat.kernel.exceptions import ApplicationError
+from secretariat.kernel.models import CapabilityCategory
 
 pytestmark = pytest.mark.django_db
 LATER = timezone.localdate() + dt.timedelta(days=90)

@@ -13,9 +13,11 @@ from django.utils import timezone
 from procurement import services
 from procurement.models import Milestone, Tender
 from procurement.notifications import tender_deadline_reminders
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import IdempotencyKey, Notification, NotificationKind, Pool
-from secretariat.roles import Role
+from secretariat.fund.models import Pool
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.models import IdempotencyKey
+from secretariat.kernel.roles import Role
+from secretariat.notifications.models import Notification, NotificationKind
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.procurement.api_helpers import bid_body, ok, post

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from procurement.models import Bid
-from secretariat.models import SecurityEvent, SecurityEventKind
-from secretariat.redaction import safe_path
+from secretariat.accounts.models import SecurityEvent, SecurityEventKind
+from secretariat.kernel.redaction import safe_path
 from tests.procurement.api_helpers import bid_body
 from tests.procurement.helpers import bid, to_tendering
 from tests.procurement.web import bid_form, url

@@ -10,8 +10,8 @@ from django.utils import timezone
 from procurement import services
 from procurement.models import Award, Tender
 from procurement.policy.contracts import award_contract_blocker
-from secretariat.exceptions import ApplicationError
-from secretariat.models import Pool
+from secretariat.fund.models import Pool
+from secretariat.kernel.exceptions import ApplicationError
 from tests.conftest import refresh
 from tests.procurement.api_helpers import ok, post, refused, tender_body
 from tests.procurement.helpers import category

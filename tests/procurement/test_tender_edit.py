@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from procurement import services
 from procurement.models import Tender, TenderStatus
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import Pool, TimelineEvent
+from secretariat.fund.models import Pool
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.models import TimelineEvent
 from tests.conftest import refresh
 from tests.procurement.api_helpers import iso, ok, refused
 from tests.procurement.helpers import category

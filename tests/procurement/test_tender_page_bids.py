@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_opened_bids_are_shown_a_page_at_a_time(people, evaluated, web, monkeypatch):
-    monkeypatch.setattr(views, "OPENED_BIDS_PER_PAGE", 1)
+    monkeypatch.setattr(views.tenders, "OPENED_BIDS_PER_PAGE", 1)
     tender, bids, _rep_gb = evaluated
     browser = web(people.procurement)
     page_one = html_of(browser.get(tender_url(tender)))
@@ -35,7 +35,7 @@ def test_opened_bids_are_shown_a_page_at_a_time(people, evaluated, web, monkeypa
 
 
 def test_the_ranking_shows_the_leaders_of_each_lot(people, evaluated, web, monkeypatch):
-    monkeypatch.setattr(views, "RANKING_SHOWN_PER_LOT", 1)
+    monkeypatch.setattr(views.tenders, "RANKING_SHOWN_PER_LOT", 1)
     tender, _bids, _rep_gb = evaluated
     html = html_of(web(people.procurement).get(tender_url(tender)))
     ranking = html[html.index('id="ranking-heading"') :]
@@ -76,8 +76,8 @@ MAX_QUERIES = 20
 def test_the_opened_tender_page_costs_a_fixed_number_of_queries(
     people, latvia, tender, web, monkeypatch, django_assert_max_num_queries, how_many
 ):
-    monkeypatch.setattr(views, "OPENED_BIDS_PER_PAGE", 3)
-    monkeypatch.setattr(views, "RANKING_SHOWN_PER_LOT", 2)
+    monkeypatch.setattr(views.tenders, "OPENED_BIDS_PER_PAGE", 3)
+    monkeypatch.setattr(views.tenders, "RANKING_SHOWN_PER_LOT", 2)
     tender = _evaluation_with_bids(people, latvia, tender, how_many)
     browser = web(people.procurement)
     # The URL is built before counting: reading the tender's reference is the

@@ -14,8 +14,9 @@ from django.utils import timezone
 from procurement import selectors, services
 from procurement.models import Bid, Tender, TenderStatus
 from procurement.tasks import advance_tenders_by_deadlines
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import Pool, TimelineEvent
+from secretariat.fund.models import Pool
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.models import TimelineEvent
 from tests.conftest import refresh
 from tests.files import pdf
 from tests.procurement.helpers import (

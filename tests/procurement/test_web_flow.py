@@ -19,14 +19,9 @@ from procurement.models import (
     Tender,
     TenderStatus,
 )
-from secretariat.models import (
-    CapabilityCategory,
-    DisbursementRequest,
-    DisbursementStatus,
-    Pool,
-    TimelineEvent,
-)
-from secretariat.roles import Role
+from secretariat.fund.models import DisbursementRequest, DisbursementStatus, Pool
+from secretariat.kernel.models import CapabilityCategory, TimelineEvent
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.files import pdf

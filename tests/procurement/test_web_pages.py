@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from procurement.models import Manufacturer
 from procurement.models import TestResult as RecordedTest
-from secretariat.models import Comment
+from secretariat.kernel.models import Comment
 from tests.conftest import refresh
 from tests.files import pdf
 from tests.procurement.helpers import category

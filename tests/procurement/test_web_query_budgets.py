@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from procurement import services
 from procurement.models import Tender
-from secretariat.models import Pool
+from secretariat.fund.models import Pool
 from tests.procurement.helpers import bid, category, make_manufacturer, to_tendering
 from tests.procurement.web import url
 

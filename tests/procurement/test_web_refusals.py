@@ -17,8 +17,8 @@ from procurement.models import (
     Score,
     Tender,
 )
-from secretariat.models import Pool
-from secretariat.roles import Role
+from secretariat.fund.models import Pool
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.procurement.helpers import category, past_deadline, to_tendering

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 
 from members import services as member_services
-from secretariat.models import CapabilityCategory, Pool
-from secretariat.services import fund
-from secretariat.services.disbursements import disbursement_prepare
+from secretariat.fund.models import Pool
+from secretariat.fund.services import ledger as fund
+from secretariat.fund.services.disbursements import disbursement_prepare
+from secretariat.kernel.models import CapabilityCategory
 
 IBAN = "LV80BANK0000435195001"
 BIC = "HABALV22"
@@ -41,7 +42,7 @@ def checker(db):
 def payer_user():
     """A third finance officer, who records payments: neither the preparer nor
     the checker may. The same person however often asked for."""
-    from secretariat.models import User
+    from secretariat.accounts.models import User
     from tests.factories import UserFactory
 
     return User.objects.filter(username="payer").first() or UserFactory(

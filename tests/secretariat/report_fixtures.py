@@ -14,10 +14,10 @@ from members import services as member_services
 from members.models import MemberStatus
 from procurement import services as procurement
 from procurement.models import Tender
-from secretariat.models import Pool
-from secretariat.services import disbursements as dsb
-from secretariat.services import fund
-from secretariat.services.reports import report_build, report_request
+from secretariat.fund.models import Pool
+from secretariat.fund.services import disbursements as dsb
+from secretariat.fund.services import ledger as fund
+from secretariat.reports.services import report_build, report_request
 from tests.factories import MemberStateFactory
 from tests.procurement.helpers import bid, category, to_tendering
 from tests.secretariat.fund_fixtures import receive

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from procurement import services as procurement_services
-from secretariat.models import Pool
+from secretariat.fund.models import Pool
 from tests.procurement.helpers import category
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from members import services
 from members.models import MemberStatus, OnboardingCase
-from secretariat.models import TimelineEvent
+from secretariat.kernel.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from members import services as members
 from members.models import Contribution, MemberStatus, Pledge
-from secretariat.models import DisbursementRequest, LedgerEntry, StatementLine
-from secretariat.services import disbursements as dsb
+from secretariat.fund.models import DisbursementRequest, LedgerEntry, StatementLine
+from secretariat.fund.services import disbursements as dsb
 from tests.secretariat.fund_fixtures import BIC, IBAN, category
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +109,7 @@ def test_a_disbursement_in_an_unknown_currency_is_refused_under_currency(
 
 
 def test_the_disbursement_service_names_the_currency(people, commitment):
-    from secretariat.exceptions import ApplicationError
+    from secretariat.kernel.exceptions import ApplicationError
 
     with pytest.raises(ApplicationError) as refused:
         dsb.disbursement_prepare(

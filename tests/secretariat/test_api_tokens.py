@@ -11,8 +11,8 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from secretariat.models import SecurityEvent, SecurityEventKind
-from secretariat.roles import Role
+from secretariat.accounts.models import SecurityEvent, SecurityEventKind
+from secretariat.kernel.roles import Role
 
 pytestmark = pytest.mark.django_db
 

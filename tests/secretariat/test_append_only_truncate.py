@@ -6,12 +6,9 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from procurement.models import BidEvent
-from secretariat.models import (
-    LedgerEntry,
-    SecurityEvent,
-    SecurityEventKind,
-    TimelineEvent,
-)
+from secretariat.accounts.models import SecurityEvent, SecurityEventKind
+from secretariat.fund.models import LedgerEntry
+from secretariat.kernel.models import TimelineEvent
 from tests.procurement.conftest import bidders, tender  # noqa: F401
 from tests.procurement.helpers import bid, to_tendering
 

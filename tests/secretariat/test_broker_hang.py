@@ -15,14 +15,14 @@ from django.test import Client
 from django.urls import reverse
 
 from procurement.models import TenderStatus
-from secretariat import notifications
-from secretariat.models import (
+from secretariat.kernel.roles import Role
+from secretariat.notifications import services as notifications
+from secretariat.notifications.models import (
     DeliveryStatus,
     NotificationDelivery,
     NotificationFanOut,
     NotificationKind,
 )
-from secretariat.roles import Role
 from tests.factories import UserFactory
 from tests.procurement.helpers import draft_tender, make_manufacturer
 from tests.secretariat import test_faults as faults

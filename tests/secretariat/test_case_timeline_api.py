@@ -8,8 +8,8 @@ import pytest
 from members import services as members
 from members.models import OnboardingCase
 from procurement.models import Bid
-from secretariat.models import TimelineEvent
-from secretariat.services import case_comment_add
+from secretariat.kernel.models import TimelineEvent
+from secretariat.kernel.services import case_comment_add
 from tests.conftest import refresh
 from tests.files import pdf
 from tests.procurement.conftest import bidders  # noqa: F401

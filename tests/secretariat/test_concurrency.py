@@ -8,16 +8,16 @@ import pytest
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import (
+from secretariat.fund.models import (
     Commitment,
     DisbursementRequest,
     DisbursementStatus,
     LedgerEntry,
     Pool,
 )
-from secretariat.services import disbursements as dsb
-from secretariat.services import fund
+from secretariat.fund.services import disbursements as dsb
+from secretariat.fund.services import ledger as fund
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from tests.factories import UserFactory
 from tests.secretariat.fund_fixtures import BIC, IBAN, category, payer_user, receive
 from tests.secretariat.test_disbursement_services import (

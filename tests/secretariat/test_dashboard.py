@@ -16,10 +16,10 @@ from members import services as member_services
 from members.models import MemberState, MemberStatus
 from procurement import services as procurement_services
 from procurement.models import Contract, Delivery, DeliveryMonth, TenderStatus
-from secretariat import dashboard
-from secretariat.charts import Series, format_count, format_eur, monthly_chart
-from secretariat.models import LedgerEntry, LedgerKind, Pool
-from secretariat.services import disbursements as dsb
+from secretariat.fund.models import LedgerEntry, LedgerKind, Pool
+from secretariat.fund.services import disbursements as dsb
+from secretariat.reports import dashboard
+from secretariat.reports.charts import Series, format_count, format_eur, monthly_chart
 from tests.procurement import conftest as procurement_fixtures
 from tests.procurement.helpers import (
     SECRET_PRICE,

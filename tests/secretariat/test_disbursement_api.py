@@ -12,20 +12,18 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from secretariat.models import (
+from secretariat.fund.models import (
     BankStatement,
-    Case,
     DisbursementRequest,
     DisbursementStatus,
-    IdempotencyKey,
     LedgerEntry,
     Pool,
     StatementLine,
-    TimelineEvent,
 )
-from secretariat.roles import Role
-from secretariat.services import disbursements as dsb
-from secretariat.services import fund
+from secretariat.fund.services import disbursements as dsb
+from secretariat.fund.services import ledger as fund
+from secretariat.kernel.models import Case, IdempotencyKey, TimelineEvent
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.secretariat.fund_fixtures import BIC, IBAN, category, payer_user, receive
@@ -1121,7 +1119,7 @@ def test_a_key_reused_with_another_body_is_refused(api_for, people, commitment):
 
 def test_adjustments_and_releases_are_idempotent(api_for, people, commitment,
                                                  unrestricted):  # fmt: skip
-    from secretariat.models import Adjustment
+    from secretariat.fund.models import Adjustment
 
     api = api_for(people.finance)
     data = {"pool": unrestricted.code, "amount_eur": "-10.00", "reason": "Bank fee"}

@@ -7,16 +7,16 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import (
+from secretariat.fund.models import (
     DisbursementRequest,
     DisbursementStatus,
     LedgerEntry,
     Pool,
-    TimelineEvent,
 )
-from secretariat.services import disbursements as dsb
-from secretariat.services import fund
+from secretariat.fund.services import disbursements as dsb
+from secretariat.fund.services import ledger as fund
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.models import TimelineEvent
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.secretariat.fund_fixtures import category
@@ -237,7 +237,7 @@ def test_the_eur_figure_is_fixed_at_submission_at_the_recorded_rate(
 ):
     """The preparer cannot choose the EUR figure that decides the approval band:
     it comes from the recorded rate on the day of submission."""
-    from secretariat.models import ExchangeRate
+    from secretariat.kernel.models import ExchangeRate
 
     ExchangeRate.objects.create(
         currency="USD", rate_date=TODAY - dt.timedelta(days=30), units_per_eur="1.5"
@@ -306,7 +306,7 @@ def test_documents_are_added_by_finance_before_approval(people, draft, checker):
 
 
 def test_pools_for_different_category_sets_never_merge(people, latvia, uk):
-    from secretariat.models import CapabilityCategory
+    from secretariat.kernel.models import CapabilityCategory
     from tests.secretariat.fund_fixtures import receive
 
     non_strike = list(CapabilityCategory.objects.exclude(code="strike"))
@@ -327,7 +327,7 @@ def test_bad_iban_and_bic_are_refused(people, draft):
 
 
 def test_policy_versions_judge_by_submission_time(people, draft, checker):
-    from secretariat.models import ApprovalPolicy
+    from secretariat.fund.models import ApprovalPolicy
 
     request = draft("500000.00")
     dsb.disbursement_submit(request=request, actor=people.finance)

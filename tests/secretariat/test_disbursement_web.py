@@ -12,18 +12,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from secretariat.models import (
-    Attachment,
+from secretariat.fund.models import (
     BankStatement,
     DisbursementApproval,
     DisbursementRequest,
     DisbursementStatus,
     LineStatus,
     StatementLine,
-    TimelineEvent,
 )
-from secretariat.roles import Role
-from secretariat.services import disbursements as dsb
+from secretariat.fund.services import disbursements as dsb
+from secretariat.kernel.models import Attachment, TimelineEvent
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.files import pdf
@@ -753,7 +752,7 @@ def count_queries(browser, url):
 def grow(people, draft, checker, how_many):
     """Requests in every state, with approvals, comments, documents and
     payments, so that anything loaded per row would show."""
-    from secretariat.services import case_comment_add
+    from secretariat.kernel.services import case_comment_add
 
     for _ in range(how_many):
         request = submitted_and_checked(people, draft, checker, "1000.00")

@@ -26,21 +26,19 @@ from django.utils import timezone
 
 from procurement import services as procurement
 from procurement.models import Tender, TenderStatus
-from secretariat import notifications
-from secretariat.models import (
+from secretariat.fund.models import DisbursementRequest, DisbursementStatus, Pool
+from secretariat.fund.services import disbursements as dsb
+from secretariat.kernel.roles import Role
+from secretariat.notifications import services as notifications
+from secretariat.notifications.models import (
     Channel,
     DeliveryStatus,
-    DisbursementRequest,
-    DisbursementStatus,
     Notification,
     NotificationDelivery,
     NotificationFanOut,
     NotificationKind,
-    Pool,
 )
-from secretariat.roles import Role
-from secretariat.services import disbursements as dsb
-from secretariat.tasks import resend_notifications
+from secretariat.notifications.tasks import resend_notifications
 from tests.factories import UserFactory
 from tests.procurement.helpers import category, make_manufacturer
 from tests.secretariat.fund_fixtures import BIC, IBAN

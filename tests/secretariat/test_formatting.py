@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.template.defaultfilters import floatformat
 
-from secretariat.formatting import points
+from secretariat.kernel.formatting import points
 
 
 @pytest.mark.parametrize(

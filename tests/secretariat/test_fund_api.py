@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from secretariat.models import (
+from secretariat.fund.models import (
     Adjustment,
     AdjustmentStatus,
     Commitment,
@@ -13,8 +13,8 @@ from secretariat.models import (
     LedgerEntry,
     Pool,
 )
-from secretariat.roles import Role
-from secretariat.services import disbursements as dsb
+from secretariat.fund.services import disbursements as dsb
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.secretariat.test_disbursement_services import (

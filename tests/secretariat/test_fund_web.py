@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from members.models import MemberStatus
-from secretariat.models import (
+from secretariat.fund.models import (
     Adjustment,
     AdjustmentStatus,
     Commitment,
@@ -16,9 +16,9 @@ from secretariat.models import (
     LedgerEntry,
     LedgerKind,
 )
-from secretariat.roles import Role
-from secretariat.services import disbursements as dsb
-from secretariat.services import fund
+from secretariat.fund.services import disbursements as dsb
+from secretariat.fund.services import ledger as fund
+from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import MemberStateFactory, UserFactory
 from tests.secretariat.fund_fixtures import category, receive
@@ -245,7 +245,7 @@ def test_adjustment_needs_a_non_zero_amount_and_a_reason(people, funded, web):
     )
     errors = response.context["form"].errors
     assert set(errors) == {"pool", "reason"}
-    from secretariat.models import Pool
+    from secretariat.fund.models import Pool
 
     response = finance.post(
         reverse("adjustment_create"),

@@ -42,7 +42,10 @@ def test_a_web_process_starts_connected_with_its_tasks_read():
     worker = Worker()
     _conf().post_worker_init(worker)
     assert celery_app.finalized
-    assert "secretariat.tasks.expand_notification_fan_out" in celery_app.tasks
+    assert (
+        "secretariat.notifications.tasks.expand_notification_fan_out"
+        in celery_app.tasks
+    )
     if os.environ.get("REDIS_URL"):  # CI promises a Redis: it was reached
         assert worker.warnings == []
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
-from secretariat.api import IDEMPOTENCY_KEY_PATTERN
+from secretariat.kernel.idempotency import IDEMPOTENCY_KEY_PATTERN
 from tests.procurement import conftest as procurement_fixtures
 
 pytestmark = pytest.mark.django_db

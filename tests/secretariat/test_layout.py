@@ -8,8 +8,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from secretariat.models import Notification, NotificationKind, User
-from secretariat.timezones import time_zone_choices
+from secretariat.accounts.models import User
+from secretariat.kernel.timezones import time_zone_choices
+from secretariat.notifications.models import Notification, NotificationKind
 
 pytestmark = pytest.mark.django_db
 

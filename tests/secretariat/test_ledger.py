@@ -7,15 +7,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import (
+from secretariat.fund.models import (
     Adjustment,
     ApprovalPolicy,
     LedgerEntry,
     LedgerImmutableError,
     Pool,
 )
-from secretariat.services import fund
+from secretariat.fund.services import ledger as fund
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from tests.conftest import refresh
 from tests.secretariat.test_disbursement_services import (
     assert_ledger_matches_balances,
@@ -198,7 +198,7 @@ def test_reversing_a_contribution_undoes_it_on_the_pledge_and_the_statement(
     checker, people, latvia, unrestricted
 ):
     from members.models import Pledge
-    from secretariat.selectors import fund_statement
+    from secretariat.fund.selectors import fund_statement
     from tests.secretariat.fund_fixtures import receive
 
     contribution = receive(people, latvia, "1000.00")

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 
-from secretariat.models import LedgerEntry
+from secretariat.fund.models import LedgerEntry
 from tests.secretariat.fund_fixtures import receive
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from secretariat.models import LedgerEntry, LedgerKind, Pool
+from secretariat.fund.models import LedgerEntry, LedgerKind, Pool
 from secretariat.reports import sources, writers
 from tests.factories import UserFactory
 from tests.secretariat import report_fixtures

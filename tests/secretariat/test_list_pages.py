@@ -12,9 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from secretariat.models import Adjustment
-from secretariat.services import disbursements as dsb
-from secretariat.services import fund
+from secretariat.fund.models import Adjustment
+from secretariat.fund.services import disbursements as dsb
+from secretariat.fund.services import ledger as fund
 
 pytestmark = pytest.mark.django_db
 

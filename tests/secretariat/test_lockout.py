@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from secretariat.models import SecurityEvent, SecurityEventKind
+from secretariat.accounts.models import SecurityEvent, SecurityEventKind
 from tests.twofactor import enrol, sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_two_factor]

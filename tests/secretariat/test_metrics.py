@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from secretariat.celery import hand_off
-from secretariat.models import Report, ReportFormat, ReportKind, ReportStatus
-from secretariat.tasks import requeue_stale_reports
+from secretariat.kernel.queueing import hand_off
+from secretariat.reports.models import Report, ReportFormat, ReportKind, ReportStatus
+from secretariat.reports.tasks import requeue_stale_reports
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from members import services as member_services
-from secretariat.selectors import work_items_for
-from secretariat.services import disbursements as dsb
+from secretariat.fund.services import disbursements as dsb
+from secretariat.reports.selectors import work_items_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from secretariat.models import NotificationKind
-from secretariat.notifications import notify
+from secretariat.notifications.models import NotificationKind
+from secretariat.notifications.services import notify
 
 pytestmark = pytest.mark.django_db
 

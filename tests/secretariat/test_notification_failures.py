@@ -4,14 +4,14 @@ nothing else: each found in review with the test that failed before its fix."""
 import pytest
 from django.core import mail
 
-from secretariat import notifications
-from secretariat.models import (
+from secretariat.notifications import services as notifications
+from secretariat.notifications.models import (
     DeliveryMode,
     DeliveryStatus,
     NotificationDelivery,
     NotificationKind,
 )
-from secretariat.tasks import resend_notifications, send_digests
+from secretariat.notifications.tasks import resend_notifications, send_digests
 
 pytestmark = pytest.mark.django_db
 

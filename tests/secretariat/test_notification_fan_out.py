@@ -9,8 +9,13 @@ from django.core import mail
 from django.utils import timezone
 
 from procurement import services
-from secretariat import notifications, tasks
-from secretariat.models import (
+from secretariat.notifications import (
+    services as notifications,
+)
+from secretariat.notifications import (
+    tasks as notifications_tasks,
+)
+from secretariat.notifications.models import (
     Channel,
     DeliveryMode,
     Notification,
@@ -19,7 +24,7 @@ from secretariat.models import (
     NotificationKind,
     NotificationPreference,
 )
-from secretariat.notifications import notify
+from secretariat.notifications.services import notify
 from tests.factories import UserFactory
 from tests.procurement import conftest as procurement_fixtures
 
@@ -93,7 +98,7 @@ def test_a_fan_out_run_twice_tells_once(crowd, django_capture_on_commit_callback
         tell(crowd)
     fan_out = NotificationFanOut.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.expand_notification_fan_out(fan_out.pk) == 0
+        assert notifications_tasks.expand_notification_fan_out(fan_out.pk) == 0
     assert Notification.objects.count() == len(crowd) - 1
     assert len(mail.outbox) == len(crowd) - 3
 
@@ -107,7 +112,7 @@ def test_a_fan_out_whose_task_was_lost_is_expanded_by_the_periodic_task(
         created_at=timezone.now() - dt.timedelta(minutes=5)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.resend_notifications()
+        notifications_tasks.resend_notifications()
     assert Notification.objects.count() == len(crowd) - 1
     assert len(mail.outbox) == len(crowd) - 3
     assert not notifications.fan_outs_expand(older_than=dt.timedelta(0))

@@ -9,10 +9,14 @@ import pytest
 import redis
 from django.db import transaction
 
-from secretariat import notifications
 from secretariat.celery import app as celery_app
-from secretariat.models import DeliveryStatus, NotificationDelivery, NotificationKind
-from secretariat.tasks import resend_notifications
+from secretariat.notifications import services as notifications
+from secretariat.notifications.models import (
+    DeliveryStatus,
+    NotificationDelivery,
+    NotificationKind,
+)
+from secretariat.notifications.tasks import resend_notifications
 from tests.conftest import _reset_celery_pools
 from tests.secretariat.worker_helpers import (
     Worker,

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from secretariat import notifications
-from secretariat.models import (
+from secretariat.notifications import services as notifications
+from secretariat.notifications.models import (
     Channel,
     DeliveryMode,
     DeliveryStatus,
@@ -20,7 +20,7 @@ from secretariat.models import (
     NotificationKind,
     NotificationPreference,
 )
-from secretariat.tasks import (
+from secretariat.notifications.tasks import (
     resend_notifications,
     send_digests,
     send_notification_email,
@@ -236,7 +236,7 @@ def _told(kind):
 
 
 def test_each_step_of_a_disbursement_tells_who_acts_next(people, draft, checker):
-    from secretariat.services import disbursements as dsb
+    from secretariat.fund.services import disbursements as dsb
     from tests.twofactor import proof_for
 
     request = draft("1500000.00")  # two approvals, one per co-lead state

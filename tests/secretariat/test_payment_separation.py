@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from secretariat.models import DisbursementStatus, LedgerEntry
-from secretariat.services import disbursements as dsb
+from secretariat.fund.models import DisbursementStatus, LedgerEntry
+from secretariat.fund.services import disbursements as dsb
 from tests.conftest import refresh
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_the_web_page_offers_the_payment_to_a_third_officer_only(
 def test_the_demo_has_a_third_finance_officer_who_pays(db):
     from io import StringIO
 
-    from secretariat.models import DisbursementRequest
+    from secretariat.fund.models import DisbursementRequest
 
     call_command("seed_demo", verbosity=0)
     paid = DisbursementRequest.objects.get(bank_reference="DEMO-PAY-0001")

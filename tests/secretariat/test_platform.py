@@ -22,18 +22,18 @@ from members.models import (
     Pledge,
 )
 from procurement.models import Tender
-from secretariat.models import (
+from secretariat.accounts.models import User
+from secretariat.accounts.twofactor import role_requires
+from secretariat.fund.models import Pool
+from secretariat.kernel.models import (
     Attachment,
     CapabilityCategory,
     Case,
     CaseKind,
     ExchangeRate,
-    Pool,
     TimelineEvent,
-    User,
 )
-from secretariat.services import next_case_reference
-from secretariat.twofactor import role_requires
+from secretariat.kernel.services import next_case_reference
 from tests.twofactor import enrol, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,12 +18,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from secretariat.exceptions import ConflictError
-from secretariat.formatting import when_text
+from secretariat.fund.models import DisbursementStatus
+from secretariat.fund.selectors import disbursement_detail
+from secretariat.fund.services import disbursements as dsb
 from secretariat.kernel import policy
-from secretariat.models import DisbursementStatus, TimelineEvent
-from secretariat.selectors import disbursement_detail
-from secretariat.services import disbursements as dsb
+from secretariat.kernel.exceptions import ConflictError
+from secretariat.kernel.formatting import when_text
+from secretariat.kernel.models import TimelineEvent
 from tests.conftest import refresh
 
 pytestmark = pytest.mark.django_db

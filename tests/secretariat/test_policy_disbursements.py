@@ -12,18 +12,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.accounts.twofactor import FreshCode
+from secretariat.fund.models import DisbursementRequest, DisbursementStatus
+from secretariat.fund.services import disbursements as dsb
 from secretariat.kernel import policy
-from secretariat.models import (
-    DisbursementRequest,
-    DisbursementStatus,
-    Notification,
-    NotificationKind,
-)
-from secretariat.roles import Role
-from secretariat.selectors import work_items_for
-from secretariat.services import disbursements as dsb
-from secretariat.twofactor import FreshCode
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.roles import Role
+from secretariat.notifications.models import Notification, NotificationKind
+from secretariat.reports.selectors import work_items_for
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.files import pdf
@@ -102,7 +98,7 @@ def world(people, draft, checker):
 
 
 def _fresh(request):
-    from secretariat.selectors import disbursement_detail
+    from secretariat.fund.selectors import disbursement_detail
 
     return disbursement_detail(request)
 

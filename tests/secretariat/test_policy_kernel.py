@@ -12,9 +12,9 @@ from django.template import Context, Template
 from django.test import RequestFactory
 
 from members.models import MemberState, MemberStatus
-from secretariat.exceptions import ApplicationError, ConflictError
 from secretariat.kernel import policy
-from secretariat.roles import Role, has_role
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.roles import Role, has_role
 from tests.factories import UserFactory
 
 NAME = "test_only_memberstate.poke"

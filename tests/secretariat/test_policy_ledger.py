@@ -10,11 +10,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from secretariat.exceptions import ConflictError
+from secretariat.fund.models import Adjustment, AdjustmentStatus, Commitment, LineStatus
+from secretariat.fund.services import disbursements as dsb
+from secretariat.fund.services import ledger as fund
 from secretariat.kernel import policy
-from secretariat.models import Adjustment, AdjustmentStatus, Commitment, LineStatus
-from secretariat.services import disbursements as dsb
-from secretariat.services import fund
+from secretariat.kernel.exceptions import ConflictError
 from tests.conftest import refresh
 from tests.secretariat.fund_fixtures import category
 
@@ -235,7 +235,7 @@ def test_a_decided_adjustment_is_not_decided_again(people, adjustment):
 def test_statement_line_resolve_policy_service_api_and_queue_agree(
     people, statement, api_for, who
 ):
-    from secretariat.models import StatementLine
+    from secretariat.fund.models import StatementLine
 
     user = getattr(people, who)
     line = statement.lines.get()

@@ -8,10 +8,10 @@ from django.urls import reverse
 
 from members.models import OnboardingCase
 from secretariat.kernel import policy
-from secretariat.models import ReportKind
+from secretariat.kernel.services import case_comment_add
+from secretariat.reports import services
 from secretariat.reports.forms import kinds_for
-from secretariat.services import case_comment_add
-from secretariat.services import reports as services
+from secretariat.reports.models import ReportKind
 from tests.conftest import refresh
 from tests.secretariat.report_fixtures import build
 

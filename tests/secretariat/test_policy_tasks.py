@@ -11,19 +11,19 @@ from django.urls import reverse
 
 from members import services as member_services
 from members.models import OnboardingCase
-from secretariat import notifications
+from secretariat.accounts.twofactor import FreshCode
+from secretariat.fund.services import disbursements as dsb
 from secretariat.kernel import policy
-from secretariat.models import (
+from secretariat.kernel.services import case_set_status, timeline_record
+from secretariat.notifications import services as notifications
+from secretariat.notifications.models import (
     DeliveryMode,
     DeliveryStatus,
     Notification,
     NotificationKind,
     NotificationPreference,
 )
-from secretariat.selectors import work_items_for
-from secretariat.services import case_set_status, timeline_record
-from secretariat.services import disbursements as dsb
-from secretariat.twofactor import FreshCode
+from secretariat.reports.selectors import work_items_for
 from tests.factories import UserFactory
 from tests.twofactor import code_for
 

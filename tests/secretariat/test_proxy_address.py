@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from secretariat.audit import client_ip
-from secretariat.models import SecurityEvent, SecurityEventKind
+from secretariat.accounts.audit import client_ip
+from secretariat.accounts.models import SecurityEvent, SecurityEventKind
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_two_factor]
 

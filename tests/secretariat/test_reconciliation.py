@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from secretariat.exceptions import ApplicationError, ConflictError
-from secretariat.models import BankStatement, DisbursementStatus, StatementLine
-from secretariat.services import disbursements as dsb
+from secretariat.fund.models import BankStatement, DisbursementStatus, StatementLine
+from secretariat.fund.services import disbursements as dsb
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from tests.conftest import refresh
 from tests.factories import UserFactory
 

@@ -17,20 +17,13 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from secretariat import tasks
-from secretariat.exceptions import ConflictError
-from secretariat.models import (
-    LedgerEntry,
-    LedgerKind,
-    Notification,
-    Pool,
-    PoolKind,
-    Report,
-    ReportStatus,
-    ReportSubscription,
-)
-from secretariat.roles import Role
-from secretariat.services import reports as services
+from secretariat.fund.models import LedgerEntry, LedgerKind, Pool, PoolKind
+from secretariat.kernel.exceptions import ConflictError
+from secretariat.kernel.roles import Role
+from secretariat.notifications.models import Notification
+from secretariat.reports import services
+from secretariat.reports import tasks as reports_tasks
+from secretariat.reports.models import Report, ReportStatus, ReportSubscription
 from tests.conftest import refresh
 from tests.factories import UserFactory
 from tests.secretariat import report_fixtures
@@ -78,7 +71,7 @@ def test_who_may_ask_for_each_report(people, kind):
 
 
 def test_unknown_kind_or_format_is_refused(people):
-    from secretariat.exceptions import ApplicationError
+    from secretariat.kernel.exceptions import ApplicationError
 
     with pytest.raises(ApplicationError) as error:
         services.report_request(actor=people.officer, kind="salaries", format="csv")
@@ -181,9 +174,9 @@ def test_progress_is_committed_while_the_build_runs(monkeypatch):
 
 def test_a_build_run_twice_builds_once(people, money_in):
     report = services.report_request(actor=people.finance, kind="ledger", format="csv")
-    assert tasks.build_report(report.pk) == ReportStatus.DONE
+    assert reports_tasks.build_report(report.pk) == ReportStatus.DONE
     first = refresh(report).file.name
-    assert tasks.build_report(report.pk) is None
+    assert reports_tasks.build_report(report.pk) is None
     assert refresh(report).file.name == first
     assert (
         Notification.objects.filter(
@@ -259,7 +252,7 @@ def test_monthly_statements_notify_subscribers_once(people, money_in):
 
     # Run again (beat fired twice, or a retry): nothing new is built or sent.
     assert services.monthly_statements_build(month) == []
-    assert tasks.build_monthly_statements() == 0
+    assert reports_tasks.build_monthly_statements() == 0
     assert Report.objects.filter(period=month).count() == 3
     for report in created:
         assert services.report_build(report.pk) is None
@@ -268,11 +261,11 @@ def test_monthly_statements_notify_subscribers_once(people, money_in):
 
 def test_monthly_task_builds_for_the_month_just_ended(people):
     services.report_subscribe(actor=people.finance, kind="ledger", format="csv")
-    assert tasks.build_monthly_statements() == 1
+    assert reports_tasks.build_monthly_statements() == 1
     report = Report.objects.get()
     assert report.period == services.previous_month()
     assert report.period < timezone.localdate().replace(day=1)
-    assert tasks.build_monthly_statements() == 0
+    assert reports_tasks.build_monthly_statements() == 0
 
 
 def test_subscribing_is_checked_and_idempotent(people):
@@ -293,7 +286,7 @@ def test_subscribing_is_checked_and_idempotent(people):
 
 def test_the_schedule_runs_monthly_on_the_first(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["build-monthly-statements"]
-    assert entry["task"] == "secretariat.tasks.build_monthly_statements"
+    assert entry["task"] == "secretariat.reports.tasks.build_monthly_statements"
     schedule = entry["schedule"]
     assert schedule.day_of_month == {1}
     assert schedule.hour == {6}

@@ -10,7 +10,8 @@ from django.db.models import Sum
 from members.models import OnboardingStep, Pledge
 from procurement import services as procurement
 from procurement.models import Bid, Contract, Delivery, Tender
-from secretariat.models import CapabilityCategory, LedgerEntry, LedgerKind, Pool
+from secretariat.fund.models import LedgerEntry, LedgerKind, Pool
+from secretariat.kernel.models import CapabilityCategory
 from secretariat.reports.writers import safe_cell
 from tests.procurement import conftest as procurement_fixtures
 from tests.procurement.helpers import bid, to_tendering
@@ -133,8 +134,8 @@ def test_fund_statement_matches_the_ledger(people, money_in, fmt):
 
 
 def test_monthly_fund_statement_shows_the_months_movements(people, money_in):
-    from secretariat.models import Report, ReportStatus
-    from secretariat.services.reports import report_build
+    from secretariat.reports.models import Report, ReportStatus
+    from secretariat.reports.services import report_build
 
     report = Report.objects.create(
         kind="fund_statement", format="csv", subscriber=people.finance,

@@ -9,10 +9,10 @@ import os
 import pytest
 from django.urls import reverse
 
-from secretariat import request_log
 from secretariat.celery import app as celery_app
-from secretariat.celery import hand_off
-from secretariat.tasks import build_report, requeue_stale_reports
+from secretariat.kernel import request_log
+from secretariat.kernel.queueing import hand_off
+from secretariat.reports.tasks import build_report, requeue_stale_reports
 from tests.conftest import _reset_celery_pools
 
 

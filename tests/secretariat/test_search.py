@@ -12,7 +12,7 @@ from django.utils import timezone
 from members import services as member_services
 from members.models import OnboardingCase
 from procurement import services as procurement_services
-from secretariat.models import Pool
+from secretariat.fund.models import Pool
 from tests.procurement import conftest as procurement_fixtures
 from tests.procurement.helpers import bid, category, make_manufacturer, to_tendering
 from tests.procurement.web import leaks

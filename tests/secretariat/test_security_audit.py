@@ -5,8 +5,9 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from secretariat.audit import BID_REFUSAL_WITHHELD
-from secretariat.models import AppendOnlyError, SecurityEvent, SecurityEventKind
+from secretariat.accounts.audit import BID_REFUSAL_WITHHELD
+from secretariat.accounts.models import SecurityEvent, SecurityEventKind
+from secretariat.kernel.models import AppendOnlyError
 from tests.factories import PASSWORD
 from tests.procurement import conftest as procurement_fixtures
 from tests.procurement.api_helpers import bid_body

@@ -32,7 +32,8 @@ def test_seed_scale_fills_a_coalition_the_pages_can_read():
     counts."""
     from procurement import selectors
     from procurement.models import Bid, CommitteeMember, Score, Tender
-    from secretariat.models import DisbursementRequest, LedgerEntry, TimelineEvent
+    from secretariat.fund.models import DisbursementRequest, LedgerEntry
+    from secretariat.kernel.models import TimelineEvent
 
     call_command("seed_scale", "--scale", "1", stdout=io.StringIO())
 

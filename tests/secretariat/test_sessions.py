@@ -8,7 +8,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
-from secretariat.sessions import LAST_ACTIVITY, SIGNED_IN_AT
+from secretariat.accounts.sessions import LAST_ACTIVITY, SIGNED_IN_AT
 
 MY_WORK = "/work/"
 

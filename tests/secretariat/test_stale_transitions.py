@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from secretariat.formatting import when_text
-from secretariat.models import DisbursementStatus, TimelineEvent
-from secretariat.services import disbursements as dsb
+from secretariat.fund.models import DisbursementStatus
+from secretariat.fund.services import disbursements as dsb
+from secretariat.kernel.formatting import when_text
+from secretariat.kernel.models import TimelineEvent
 from tests.conftest import refresh
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Superusers are decided once (``secretariat.roles.role_names``): a superuser
+"""Superusers are decided once (``secretariat.kernel.roles.role_names``): a superuser
 holds the Administrator role and nothing more. So, without a workflow role of
 their own, they do not bid, approve a disbursement, approve an award or score,
 whichever way they ask (the page, the API, the service), and they do
@@ -12,11 +12,11 @@ from django.urls import reverse
 
 from procurement import services as procurement
 from procurement.models import CRITERIA
+from secretariat.accounts.twofactor import role_requires
+from secretariat.fund.services import disbursements as dsb
 from secretariat.kernel import policy
-from secretariat.models import CapabilityCategory
-from secretariat.roles import Role, role_names
-from secretariat.services import disbursements as dsb
-from secretariat.twofactor import role_requires
+from secretariat.kernel.models import CapabilityCategory
+from secretariat.kernel.roles import Role, role_names
 from tests.factories import UserFactory
 from tests.procurement.conftest import bidders, evaluated, tender  # noqa: F401
 from tests.procurement.helpers import SECRET_PRICE, to_tendering

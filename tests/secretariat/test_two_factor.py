@@ -11,7 +11,7 @@ from django_otp.oath import hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from secretariat.models import SecurityEvent, SecurityEventKind
+from secretariat.accounts.models import SecurityEvent, SecurityEventKind
 from tests.twofactor import code_for, enrol, fresh_code, sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_two_factor]

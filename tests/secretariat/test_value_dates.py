@@ -11,9 +11,8 @@ from django.urls import reverse
 from django.utils import timezone as django_timezone
 
 from members import services as member_services
-from secretariat import dashboard
-from secretariat.models import LedgerEntry, LedgerMonth
-from secretariat.reports import sources
+from secretariat.fund.models import LedgerEntry, LedgerMonth
+from secretariat.reports import dashboard, sources
 
 pytestmark = pytest.mark.django_db
 VALUE_DATE = dt.date(2025, 3, 10)

@@ -18,8 +18,12 @@ from email import message_from_bytes
 import pytest
 from django.db import connection, transaction
 
-from secretariat import notifications
-from secretariat.models import DeliveryStatus, NotificationDelivery, NotificationKind
+from secretariat.notifications import services as notifications
+from secretariat.notifications.models import (
+    DeliveryStatus,
+    NotificationDelivery,
+    NotificationKind,
+)
 from tests.factories import UserFactory
 from tests.secretariat import test_faults as faults
 from tests.secretariat.worker_helpers import celery_publishing_to, wait_until

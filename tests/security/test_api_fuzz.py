@@ -33,11 +33,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from secretariat.api_tokens import api_token_create
+from secretariat.accounts.tokens import api_token_create
 from secretariat.wsgi import application
 from tests.security import matrix, surface
 
-# One person of every role (secretariat.roles.Role), a signed-in person with no
+# One person of every role (secretariat.kernel.roles.Role), a signed-in person with no
 # role, and nobody signed in (None).
 ROLES = [
     "officer", "procurement", "finance", "approver_lv", "evaluator",

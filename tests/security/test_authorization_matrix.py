@@ -7,7 +7,8 @@ import pytest
 
 from members.models import Pledge
 from procurement.models import Bid, Manufacturer, Tender
-from secretariat.models import Attachment, DisbursementRequest, DisbursementStatus
+from secretariat.fund.models import DisbursementRequest, DisbursementStatus
+from secretariat.kernel.models import Attachment
 from tests.conftest import refresh
 from tests.files import pdf
 from tests.security import matrix, surface

@@ -41,13 +41,16 @@ from members import services as members
 from members.policy import MOVE_ACTIONS
 from procurement import services as procurement
 from procurement.models import CRITERIA, Bid, BidStatus, Clarification
-from secretariat.exceptions import ApplicationError, ConflictError
+from secretariat.accounts.models import User
+from secretariat.fund.models import Pool
+from secretariat.fund.services import disbursements as dsb
+from secretariat.fund.services import ledger as fund
 from secretariat.kernel import policy
-from secretariat.models import CapabilityCategory, Pool, User
-from secretariat.roles import Role
-from secretariat.services import case_comment_add, fund
-from secretariat.services import disbursements as dsb
-from secretariat.services.reports import report_request
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.models import CapabilityCategory
+from secretariat.kernel.roles import Role
+from secretariat.kernel.services import case_comment_add
+from secretariat.reports.services import report_request
 from tests.factories import UserFactory
 from tests.files import pdf
 from tests.procurement.helpers import BIC, IBAN, ORIGINS

@@ -11,10 +11,10 @@ from members import services as members
 from members.models import OnboardingCase, StepKind
 from procurement import services as procurement
 from procurement.models import Complaint
-from secretariat.models import LedgerEntry
-from secretariat.services import disbursements as dsb
-from secretariat.services import fund
-from secretariat.services.reports import report_subscribe
+from secretariat.fund.models import LedgerEntry
+from secretariat.fund.services import disbursements as dsb
+from secretariat.fund.services import ledger as fund
+from secretariat.reports.services import report_subscribe
 from tests.files import pdf
 from tests.procurement.helpers import bid, to_tendering
 from tests.secretariat.report_fixtures import build, new_tender

@@ -5,7 +5,7 @@ co-lead approvers of the co-lead states (Latvia, the United Kingdom) approve.
 Separation of duties: whoever prepared a request neither checks, approves nor
 pays it; its checker neither approves nor pays it; nobody approves twice, and
 a second approval comes from the other co-lead state. A superuser holds the
-Administrator role only (``secretariat.roles.role_names``): never a co-lead
+Administrator role only (``secretariat.kernel.roles.role_names``): never a co-lead
 approver unless given that role.
 
 Which moves exist is ``DISBURSEMENT_TRANSITIONS``; the state part of each rule
@@ -18,7 +18,16 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from secretariat.exceptions import ApplicationError
+from secretariat.fund.models import (
+    DISBURSEMENT_TRANSITIONS,
+    Commitment,
+    CommitmentStatus,
+    DisbursementApproval,
+    DisbursementRequest,
+    DisbursementStatus,
+)
+from secretariat.kernel.exceptions import ApplicationError
+from secretariat.kernel.models import TimelineEvent
 from secretariat.kernel.policy import (
     Decision,
     action,
@@ -28,18 +37,9 @@ from secretariat.kernel.policy import (
     queue,
     refuse,
 )
-from secretariat.models import (
-    DISBURSEMENT_TRANSITIONS,
-    Commitment,
-    CommitmentStatus,
-    DisbursementApproval,
-    DisbursementRequest,
-    DisbursementStatus,
-    TimelineEvent,
-)
-from secretariat.roles import Role, has_role, role_names
-from secretariat.rules import is_co_lead_state_approver
-from secretariat.services import check_transition, last_move_to
+from secretariat.kernel.roles import Role, has_role, role_names
+from secretariat.kernel.rules import is_co_lead_state_approver
+from secretariat.kernel.services import check_transition, last_move_to
 
 S = DisbursementStatus
 FINANCE = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)

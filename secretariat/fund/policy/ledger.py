@@ -9,8 +9,7 @@ Someone who holds none of these roles is not offered these actions at all.
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from secretariat.kernel.policy import action, allow, not_now, queue, refuse
-from secretariat.models import (
+from secretariat.fund.models import (
     Adjustment,
     AdjustmentStatus,
     BankStatement,
@@ -20,7 +19,8 @@ from secretariat.models import (
     LineStatus,
     StatementLine,
 )
-from secretariat.roles import Role, has_role
+from secretariat.kernel.policy import action, allow, not_now, queue, refuse
+from secretariat.kernel.roles import Role, has_role
 
 FINANCE = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)
 ADJUSTMENT_DECIDERS = (*FINANCE, Role.CO_LEAD_APPROVER)

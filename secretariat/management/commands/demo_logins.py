@@ -4,14 +4,14 @@ import base64
 
 from django.core.management.base import BaseCommand
 
-from members.management.commands.seed_demo import (
+from secretariat.kernel.roles import Role
+from secretariat.management.commands.seed_demo import (
     COMPANIES,
     DEMO_PASSWORD,
     DEMO_TOTP_KEY,
     LIAISONS,
     USERS,
 )
-from secretariat.roles import Role
 
 
 def demo_secret() -> str:

@@ -55,22 +55,23 @@ from procurement.models import (
     Tender,
 )
 from procurement.sealing import seal
-from secretariat.models import (
+from secretariat.accounts.models import User
+from secretariat.fund.models import (
     ApprovalPolicy,
-    CapabilityCategory,
-    Case,
-    CaseSequence,
     Commitment,
     DisbursementApproval,
     DisbursementRequest,
     LedgerEntry,
-    Notification,
-    NotificationDelivery,
     Pool,
-    TimelineEvent,
-    User,
 )
-from secretariat.roles import Role
+from secretariat.kernel.models import (
+    CapabilityCategory,
+    Case,
+    CaseSequence,
+    TimelineEvent,
+)
+from secretariat.kernel.roles import Role
+from secretariat.notifications.models import Notification, NotificationDelivery
 
 PASSWORD = "scale-bench-2026"
 MARKER = "scale-officer"  # the first user seeded; its presence marks a scale database

@@ -1,0 +1,22 @@
+"""Where procurement's endpoints are registered on the project's router."""
+
+from procurement.api.awards import AwardViewSet, ComplaintViewSet
+from procurement.api.bids import BidViewSet
+from procurement.api.contracts import ContractViewSet, DeliveryViewSet
+from procurement.api.evaluation import CommitteeMemberViewSet
+from procurement.api.manufacturers import ManufacturerViewSet, RequirementViewSet
+from procurement.api.tenders import TenderViewSet
+
+
+def register(router) -> None:
+    router.register("requirements", RequirementViewSet, basename="requirement")
+    router.register("manufacturers", ManufacturerViewSet, basename="manufacturer")
+    router.register("tenders", TenderViewSet, basename="tender")
+    router.register("bids", BidViewSet, basename="bid")
+    router.register(
+        "committee-members", CommitteeMemberViewSet, basename="committee-member"
+    )
+    router.register("awards", AwardViewSet, basename="award")
+    router.register("complaints", ComplaintViewSet, basename="complaint")
+    router.register("contracts", ContractViewSet, basename="contract")
+    router.register("deliveries", DeliveryViewSet, basename="delivery")

@@ -1,0 +1,410 @@
+"""REST endpoints of tenders, their lots and clarifications."""
+
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from procurement import selectors, services
+from procurement.api.common import (
+    TENDER_REFERENCE,
+    ProcurementViewSet,
+    _capability_code,
+    _scope,
+    _validated,
+)
+from procurement.api.evaluation import RankingSerializer
+from procurement.models import (
+    CRITERIA,
+    BidStatus,
+    Clarification,
+    Lot,
+    Manufacturer,
+    Procedure,
+    Requirement,
+    Tender,
+    opened_tenders,
+)
+from secretariat.fund.models import Pool
+from secretariat.fund.selectors import pools_for
+from secretariat.kernel.api import (
+    ReasonSerializer,
+)
+from secretariat.kernel.api_fields import ModelActionsField
+from secretariat.kernel.idempotency import idempotent
+from secretariat.kernel.limits import MAX_QUANTITY, MAX_STANDSTILL_DAYS
+from secretariat.kernel.listing import CountedApart
+
+
+class LotSerializer(serializers.ModelSerializer):
+    capability = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Lot
+        fields = [
+            "id",
+            "number",
+            "title",
+            "capability",
+            "quantity",
+            "max_unit_price",
+            "delivery_from",
+            "delivery_to",
+        ]
+        read_only_fields = fields
+
+
+class TenderLotSerializer(LotSerializer):
+    bids_received = serializers.IntegerField(
+        source="live_bids",
+        read_only=True,
+        help_text=_("Only once the bids are opened; absent while they are sealed."),
+    )
+
+    class Meta(LotSerializer.Meta):
+        fields = [*LotSerializer.Meta.fields, "bids_received"]
+        read_only_fields = fields
+
+
+class TenderSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(source="case.reference", read_only=True)
+    pool = serializers.CharField(source="pool.code", read_only=True)
+    requirements = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    invited = serializers.PrimaryKeyRelatedField(
+        many=True,
+        read_only=True,
+        help_text=_("Invited manufacturers of a restricted tender; for staff only."),
+    )
+    weights = serializers.SerializerMethodField()
+    sealed = serializers.SerializerMethodField()
+    lots = TenderLotSerializer(many=True, read_only=True)
+    bids_received = serializers.SerializerMethodField(
+        help_text=_("Only once the bids are opened; absent while they are sealed.")
+    )
+
+    class Meta:
+        model = Tender
+        fields = [
+            "reference",
+            "title",
+            "description",
+            "status",
+            "procedure",
+            "pool",
+            "requirements",
+            "invited",
+            "excluded_origins",
+            "weights",
+            "clarification_deadline",
+            "submission_deadline",
+            "standstill_days",
+            "published_at",
+            "opened_at",
+            "sealed",
+            "lots",
+            "bids_received",
+        ]
+        read_only_fields = fields
+
+    def get_weights(self, tender) -> dict[str, int]:
+        return tender.weights()
+
+    def get_sealed(self, tender) -> bool:
+        return not selectors.bids_are_opened(tender)
+
+    def get_bids_received(self, tender) -> int:
+        return sum(lot.live_bids for lot in tender.lots.all())
+
+    def to_representation(self, tender):
+        data = super().to_representation(tender)
+        if not selectors.bids_are_opened(tender):
+            # Before opening, not even the number of bids is told.
+            data.pop("bids_received")
+            for lot in data["lots"]:
+                lot.pop("bids_received")
+        request = self.context.get("request")
+        if request is None or not request.user.has_perm("procurement.view_tender"):
+            data.pop("invited")
+        return data
+
+
+class TenderDetailSerializer(TenderSerializer):
+    """A tender read on its own, with what the caller may do to it now (some
+    stages' checks cost queries a list would repeat)."""
+
+    allowed_actions = ModelActionsField()
+
+    class Meta(TenderSerializer.Meta):
+        fields = [*TenderSerializer.Meta.fields, "allowed_actions"]
+        read_only_fields = fields
+
+
+class TenderInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    requirements = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Requirement.objects.none()
+    )
+    pool = serializers.SlugRelatedField(slug_field="code", queryset=Pool.objects.none())
+    clarification_deadline = serializers.DateTimeField()
+    submission_deadline = serializers.DateTimeField()
+    procedure = serializers.ChoiceField(
+        choices=Procedure.choices, default=Procedure.OPEN
+    )
+    weights = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=100),
+        required=False,
+        help_text=_("A weight per criterion (%(list)s), adding up to 100.")
+        % {"list": ", ".join(CRITERIA)},
+    )
+    excluded_origins = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, default=list
+    )
+    standstill_days = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_STANDSTILL_DAYS,
+        required=False,
+        help_text=_("Days after an award before a contract may be signed; at least "
+                    "AWARD_STANDSTILL_MIN_DAYS (the minimum when left out)."),
+    )  # fmt: skip
+    invited = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Manufacturer.objects.none(), required=False, default=list
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            user = request.user
+            self.fields["pool"].queryset = pools_for(user)
+            self.fields[
+                "requirements"
+            ].child_relation.queryset = selectors.requirements_for(user)
+            self.fields[
+                "invited"
+            ].child_relation.queryset = selectors.manufacturers_for(user)
+
+
+class LotInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    capability = _capability_code()
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    max_unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    delivery_from = serializers.DateField()
+    delivery_to = serializers.DateField()
+
+
+class AmendSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    description = serializers.CharField(required=False)
+
+
+class ClarificationSerializer(serializers.ModelSerializer):
+    """A question and its answer, never who asked."""
+
+    class Meta:
+        model = Clarification
+        fields = ["id", "question", "answer", "answered_at"]
+        read_only_fields = fields
+
+
+class QuestionSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=5000)
+
+
+class AnswerSerializer(serializers.Serializer):
+    clarification = serializers.PrimaryKeyRelatedField(
+        queryset=Clarification.objects.none()
+    )
+    answer = serializers.CharField(max_length=5000)
+
+
+class TenderViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, ProcurementViewSet
+):
+    """Tenders, by reference. Until the bids are opened a tender tells nothing
+    of its bids, not even how many there are."""
+
+    list_permission = "procurement.list_tenders"
+    action_permissions = {
+        "create": "procurement.manage_tender",
+        "update": "procurement.manage_tender",
+        "partial_update": "procurement.manage_tender",
+        "lots": "procurement.manage_tender",
+        "publish": "procurement.manage_tender",
+        "amend": "procurement.manage_tender",
+        "cancel": "procurement.manage_tender",
+        "open": "procurement.manage_tender",
+        "start_evaluation": "procurement.manage_tender",
+        "ask": "procurement.submit_bid",
+        "answer_clarification": "procurement.manage_tender",
+        "ranking": "procurement.view_tender",
+    }
+    serializer_class = TenderSerializer
+    lookup_field = "reference"
+    lookup_value_regex = TENDER_REFERENCE
+    filterset_fields = ["status", "procedure"]
+    search_fields = ["case__reference", "title"]
+    ordering_fields = ["submission_deadline", "published_at"]
+
+    def get_queryset(self):
+        lots = (
+            Lot.objects.select_related("capability")
+            .annotate(
+                # Counted only for opened tenders, and shown only for them.
+                live_bids=Count(
+                    "bids",
+                    filter=Q(bids__status=BidStatus.SUBMITTED)
+                    & opened_tenders("tender__"),
+                )
+            )
+            .order_by("number")
+        )
+        return selectors.tenders_for(
+            self.request.user, kind_hint=False
+        ).prefetch_related(Prefetch("lots", queryset=lots), "requirements", "invited")
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return TenderDetailSerializer
+        return TenderSerializer
+
+    def paginate_queryset(self, queryset):
+        # Counted without the kind hint, which only helps the page's query.
+        return super().paginate_queryset(
+            CountedApart(queryset, selectors.tender_kind_hint)
+        )
+
+    def get_object(self):
+        return get_object_or_404(
+            self.get_queryset(), case__reference=self.kwargs["reference"]
+        )
+
+    @extend_schema(request=TenderInputSerializer, responses={201: TenderSerializer})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Draft a tender answering open requirements."""
+        data = _validated(TenderInputSerializer, request)
+        tender = services.tender_create(actor=request.user, **data)
+        return self.answer(tender, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TenderInputSerializer, responses=TenderSerializer)
+    def update(self, request, *args, partial=False, **kwargs):
+        """Edit a draft tender: PUT gives every field, PATCH only those that
+        change. A published tender is amended instead (``amend``)."""
+        tender = self.get_object()
+        data = _validated(TenderInputSerializer, request, partial=partial)
+        tender = services.tender_update(tender=tender, actor=request.user, **data)
+        return self.answer(tender)
+
+    @extend_schema(
+        request=TenderInputSerializer(partial=True), responses=TenderSerializer
+    )
+    def partial_update(self, request, *args, **kwargs):
+        """Edit some fields of a draft tender."""
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(request=LotInputSerializer, responses={201: LotSerializer})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def lots(self, request, reference=None):
+        """Add a lot to a draft tender."""
+        tender = self.get_object()
+        data = _validated(LotInputSerializer, request)
+        lot = services.lot_add(tender=tender, actor=request.user, **data)
+        return Response(LotSerializer(lot).data, status=status.HTTP_201_CREATED)
+
+    def _move(self, service, **kwargs):
+        tender = service(tender=self.get_object(), actor=self.request.user, **kwargs)
+        return self.answer(tender)
+
+    @extend_schema(request=None, responses=TenderSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def publish(self, request, reference=None):
+        """Publish the tender: clarifications until their deadline, then bids."""
+        return self._move(services.tender_publish)
+
+    @extend_schema(request=AmendSerializer, responses=TenderSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def amend(self, request, reference=None):
+        """Change a published tender; the deadline moves to give bidders time."""
+        data = _validated(AmendSerializer, request)
+        return self._move(
+            services.tender_amend,
+            reason=data["reason"],
+            description=data.get("description"),
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=TenderSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def cancel(self, request, reference=None):
+        """Cancel the tender, with the reason."""
+        data = _validated(ReasonSerializer, request)
+        return self._move(services.tender_cancel, reason=data["reason"])
+
+    @extend_schema(request=None, responses=TenderSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def open(self, request, reference=None):
+        """Open every bid at once, after the submission deadline."""
+        return self._move(services.tender_open)
+
+    @extend_schema(request=None, responses=TenderSerializer)
+    @action(detail=True, methods=["post"], url_path="start-evaluation")
+    @idempotent
+    def start_evaluation(self, request, reference=None):
+        """Start the evaluation once an evaluator has declared no conflict."""
+        return self._move(services.tender_start_evaluation)
+
+    @extend_schema(responses=ClarificationSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def clarifications(self, request, reference=None):
+        """The answered questions, without who asked (and, for the procurement
+        officers, the questions still to answer)."""
+        tender = self.get_object()
+        questions = selectors.clarifications_visible_to(request.user, tender)
+        return Response(ClarificationSerializer(questions, many=True).data)
+
+    @extend_schema(request=QuestionSerializer, responses={201: ClarificationSerializer})
+    @clarifications.mapping.post
+    @idempotent
+    def ask(self, request, reference=None):
+        """Ask a question during the clarification period."""
+        tender = self.get_object()
+        data = _validated(QuestionSerializer, request)
+        question = services.clarification_ask(
+            tender=tender, actor=request.user, question=data["question"]
+        )
+        return Response(
+            ClarificationSerializer(question).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=AnswerSerializer, responses=ClarificationSerializer)
+    @action(detail=True, methods=["post"], url_path="clarifications/answer")
+    @idempotent
+    def answer_clarification(self, request, reference=None):
+        """Answer a question; the answer is published to every bidder."""
+        tender = self.get_object()
+        data = AnswerSerializer(data=request.data)
+        _scope(data, "clarification", tender.clarifications.all())
+        data.is_valid(raise_exception=True)
+        answered = services.clarification_answer(
+            clarification=data.validated_data["clarification"],
+            actor=request.user,
+            answer=data.validated_data["answer"],
+        )
+        return Response(ClarificationSerializer(answered).data)
+
+    @extend_schema(responses=RankingSerializer)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def ranking(self, request, reference=None):
+        """The weighted ranking of the submitted scores, best first, with the
+        ineligible bids and their reasons; once the evaluation has started."""
+        result = selectors.ranking_for(request.user, self.get_object())
+        return Response(RankingSerializer(result).data)

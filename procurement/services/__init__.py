@@ -1,0 +1,55 @@
+"""Every write of procurement, one module per stage."""
+
+from procurement.services.awards import (  # noqa: F401
+    award_approve,
+    complaint_decide,
+    complaint_file,
+)
+from procurement.services.bids import (  # noqa: F401
+    bid_change,
+    bid_offer,
+    bid_submit,
+    bid_withdraw,
+    opened_bid_offer,
+)
+from procurement.services.common import (  # noqa: F401
+    TENDER_LABELS,
+    _tender_move,
+)
+from procurement.services.contracts import (  # noqa: F401
+    contract_sign,
+    delivery_decide,
+    delivery_report,
+)
+from procurement.services.evaluation import (  # noqa: F401
+    award_recommend,
+    committee_appoint,
+    committee_declare,
+    score_record,
+    scoresheet_submit,
+    tender_start_evaluation,
+)
+from procurement.services.manufacturers import (  # noqa: F401
+    manufacturer_bank_account_set,
+    manufacturer_nominate,
+    manufacturer_test_record,
+    manufacturer_vet,
+    representative_deactivate,
+    representative_invite,
+    requirement_record,
+    supply_chain_declare,
+)
+from procurement.services.tenders import (  # noqa: F401
+    EDITED_LABELS,
+    clarification_answer,
+    clarification_ask,
+    lot_add,
+    tender_amend,
+    tender_cancel,
+    tender_create,
+    tender_open,
+    tender_publication_errors,
+    tender_publish,
+    tender_update,
+    tenders_advance_by_deadlines,
+)

@@ -1,0 +1,173 @@
+"""Writes of bids: sealed submission, change and withdrawal, and reading an offer."""
+
+import hashlib
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from procurement.models import (
+    Bid,
+    BidEvent,
+    BidEventAction,
+    BidStatus,
+    Lot,
+    Tender,
+)
+from procurement.sealing import encode_document, seal, unseal
+from procurement.services.common import _lock_tender
+from secretariat.accounts.models import User
+from secretariat.kernel import policy
+from secretariat.kernel.exceptions import ApplicationError
+from secretariat.kernel.services import (
+    required_text,
+)
+from secretariat.kernel.uploads import inspect_upload
+
+
+def _offer(lot: Lot, *, unit_price, quantity, delivery_schedule, compliance,
+           documents) -> dict:  # fmt: skip
+    try:
+        unit_price = Decimal(unit_price)
+    except (InvalidOperation, TypeError) as exc:
+        raise ApplicationError(_("Enter the unit price."), field="unit_price") from exc
+    if unit_price <= 0 or unit_price != unit_price.quantize(Decimal("0.01")):
+        raise ApplicationError(
+            _("The unit price must be a positive EUR amount with at most 2 decimals."),
+            field="unit_price",
+        )
+    if unit_price > lot.max_unit_price:
+        raise ApplicationError(
+            _("The unit price is above the lot's maximum of EUR %(max)s.")
+            % {"max": f"{lot.max_unit_price:,.2f}"},
+            field="unit_price",
+        )
+    if not 0 < int(quantity) <= lot.quantity:
+        raise ApplicationError(
+            _("Offer between 1 and %(n)d units.") % {"n": lot.quantity},
+            field="quantity",
+        )
+    delivery_schedule = required_text(
+        delivery_schedule,
+        field="delivery_schedule",
+        message=_("Give the delivery schedule."),
+    )
+    sealed_documents = []
+    for uploaded in documents:
+        try:
+            checked = inspect_upload(uploaded)
+        except ValidationError as exc:
+            raise ApplicationError(" ".join(exc.messages), field="documents") from exc
+        uploaded.seek(0)
+        sealed_documents.append(
+            encode_document(checked["name"], checked["content_type"], uploaded.read())
+        )
+    return {
+        "unit_price": str(unit_price),
+        "quantity": int(quantity),
+        "delivery_schedule": delivery_schedule,
+        "compliance": dict(compliance or {}),
+        "documents": sealed_documents,
+    }
+
+
+def _lock_for_bidding(lot: Lot) -> Tender:
+    """Lock the lot's tender and read it again: the policy decides on the
+    locked row."""
+    lot.tender = _lock_tender(lot.tender)
+    return lot.tender
+
+
+def bid_submit(*, lot: Lot, actor: User, unit_price, quantity, delivery_schedule,
+               compliance=None, documents=()) -> Bid:  # fmt: skip
+    """Submit a sealed bid for a lot. Only its bidder can read it until opening."""
+    with transaction.atomic():
+        _lock_for_bidding(lot)
+        policy.require("bid.submit", actor, lot)
+        offer = _offer(
+            lot, unit_price=unit_price, quantity=quantity,
+            delivery_schedule=delivery_schedule, compliance=compliance,
+            documents=documents,
+        )  # fmt: skip
+        bid = Bid.objects.create(
+            lot=lot,
+            manufacturer_id=actor.manufacturer_id,
+            sealed=seal(offer),
+            submitted_by=actor,
+        )
+        _bid_event(bid, BidEventAction.SUBMITTED, actor)
+        return bid
+
+
+def _bid_event(bid: Bid, action: str, actor: User) -> None:
+    """The bid's own audit trail; never the case timeline, which would tell
+    everyone on the case how many bids there are."""
+    BidEvent.objects.create(
+        bid=bid,
+        action=action,
+        actor=actor,
+        at=bid.changed_at,
+        sealed_digest=hashlib.sha256(bytes(bid.sealed)).hexdigest(),
+    )
+
+
+def _lock_bid(bid: Bid) -> Bid:
+    """Lock the bid's tender, then the bid, and read both again."""
+    tender = _lock_tender(bid.lot.tender)
+    bid = (
+        Bid.objects.select_for_update(of=("self",))
+        .select_related("lot", "manufacturer")
+        .get(pk=bid.pk)
+    )
+    bid.lot.tender = tender
+    return bid
+
+
+def bid_change(*, bid: Bid, actor: User, unit_price, quantity, delivery_schedule,
+               compliance=None, documents=(), keep_documents=False) -> Bid:  # fmt: skip
+    """Replace the sealed offer. With ``keep_documents`` the documents already
+    sealed in it stay, and ``documents`` are added to them."""
+    with transaction.atomic():
+        bid = _lock_bid(bid)
+        policy.require("bid.change", actor, bid)
+        offer = _offer(
+            bid.lot, unit_price=unit_price, quantity=quantity,
+            delivery_schedule=delivery_schedule, compliance=compliance,
+            documents=documents,
+        )  # fmt: skip
+        if keep_documents:
+            offer["documents"] = unseal(bid.sealed)["documents"] + offer["documents"]
+        bid.sealed = seal(offer)
+        bid.changed_at = timezone.now()
+        bid.save(update_fields=["sealed", "changed_at"])
+        _bid_event(bid, BidEventAction.CHANGED, actor)
+    return bid
+
+
+def bid_withdraw(*, bid: Bid, actor: User) -> Bid:
+    with transaction.atomic():
+        bid = _lock_bid(bid)
+        policy.require("bid.withdraw", actor, bid)
+        bid.status = BidStatus.WITHDRAWN
+        bid.changed_at = timezone.now()
+        bid.save(update_fields=["status", "changed_at"])
+        _bid_event(bid, BidEventAction.WITHDRAWN, actor)
+    return bid
+
+
+def bid_offer(bid: Bid, *, user: User) -> dict:
+    """The content of a bid, for those the policy ``bid.read_offer`` lets read
+    it; for anyone else, nothing."""
+    policy.require("bid.read_offer", user, bid)
+    return unseal(bid.sealed)
+
+
+def opened_bid_offer(bid: Bid) -> dict:
+    """The content of a bid of an opened tender, for what is published about
+    its award (the OCDS release); refused while the tender is sealed, as a
+    tender cancelled before its opening stays."""
+    if bid.lot.tender.is_sealed:
+        raise PermissionDenied(_("This bid is sealed until the tender is opened."))
+    return unseal(bid.sealed)

@@ -1,0 +1,416 @@
+"""Pages of the evaluation: the committee, the evaluator's queue, declarations,
+scores, the recommendation."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from procurement import selectors, services
+from procurement.filters import (
+    EVALUATION_SORTS,
+    EvaluationSeatFilter,
+)
+from procurement.forms import (
+    CRITERION_LABELS,
+    AppointForm,
+    AwardRecommendForm,
+    DeclarationForm,
+    ScoreForm,
+)
+from procurement.models import (
+    CRITERIA,
+    BidStatus,
+    MemberStanding,
+)
+from procurement.policy.evaluation import EVALUATION_OVER
+from procurement.views.common import (
+    T,
+    _action_refusal,
+    _form_page,
+    _lot_or_404,
+    _offer,
+    _refused_form,
+    _tender_or_404,
+    _tender_url,
+)
+from secretariat.kernel import policy
+from secretariat.kernel.forms import (
+    ConfirmForm,
+    call_service,
+    posted,
+    require_permission,
+)
+from secretariat.kernel.listing import list_page
+
+
+@login_required
+def committee_appoint(request, reference):
+    tender = _tender_or_404(request, reference)
+    refusal = _action_refusal(request, "committee.appoint", tender)
+    form = AppointForm(posted(request)[0])
+    shown, notice = _refused_form(request, form, refusal)
+    if request.method == "POST" and form.is_valid():
+        evaluator = form.cleaned_data["evaluator"]
+        if call_service(
+            form,
+            lambda: services.committee_appoint(
+                tender=tender, actor=request.user, evaluator=evaluator
+            ),
+        ):
+            messages.success(
+                request,
+                _("%(name)s is appointed to the evaluation committee.")
+                % {"name": evaluator},
+            )
+            return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        shown,
+        title=_("Appoint an evaluator to %(ref)s") % {"ref": tender.case.reference},
+        tender=tender,
+        notice=notice,
+        intro=_(
+            "Once the bids are opened, the evaluator declares whether they have a "
+            "conflict of interest with any bidder; only then are the bids shown "
+            "to them."
+        ),
+        submit=_("Appoint"),
+        back_url=_tender_url(tender),
+    )
+
+
+@login_required
+def award_recommend(request, reference, number):
+    tender = _tender_or_404(request, reference)
+    lot = _lot_or_404(tender, number)
+    refusal = _action_refusal(request, "award.recommend", lot)
+    bids = (
+        selectors.bids_for(request.user)
+        .filter(lot=lot, status=BidStatus.SUBMITTED, eligible=True)
+        .select_related("manufacturer")
+    )
+    ranked = []
+    if selectors.bids_are_opened(tender):
+        ranked = selectors.ranking(tender, lot=lot).ranked
+    totals = {row.bid.pk: row.total for row in ranked}
+    best = max(ranked, key=lambda row: row.total, default=None)
+    form = AwardRecommendForm(
+        posted(request)[0],
+        bids=bids,
+        initial={"bid": best.bid.public_id if best else None},
+    )
+    form.fields["bid"].label_from_instance = lambda bid: (
+        _("%(name)s: %(total)s points")
+        % {"name": bid.manufacturer.name, "total": totals.get(bid.pk, "—")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if call_service(
+            form,
+            lambda: services.award_recommend(
+                lot=lot,
+                bid=data["bid"],
+                actor=request.user,
+                justification=data["justification"],
+            ),
+        ):
+            messages.success(
+                request,
+                _("The award of lot %(n)d is recommended; a co-lead approver "
+                  "approves it next.") % {"n": lot.number},
+            )  # fmt: skip
+            return redirect(_tender_url(tender))
+    shown, notice = _refused_form(request, form, refusal)
+    return _form_page(
+        request,
+        shown,
+        title=_("Recommend the award of lot %(n)d of %(ref)s")
+        % {"n": lot.number, "ref": tender.case.reference},
+        tender=tender,
+        notice=notice,
+        intro=_(
+            "The weighted scores of the submitted score sheets are shown with "
+            "each bid, best first."
+        ),
+        submit=_("Recommend award"),
+        back_url=_tender_url(tender),
+    )
+
+
+# What the evaluator does next on a seat where the policies let them act now.
+SEAT_ACTIONS = {
+    "committee.declare": gettext_lazy(
+        "Declare whether you have a conflict of interest."
+    ),
+    "scoresheet.submit": gettext_lazy(
+        "Submit your score sheet: every eligible bid is scored."
+    ),
+    "scoresheet.score": gettext_lazy("Score the bids and submit your score sheet."),
+}
+
+
+def _seat_next_step(seat, actionable) -> str:
+    """The first action the evaluator may take on the seat now (the
+    policies' answer, ``actionable``), or what they are waiting for."""
+    for name, step in SEAT_ACTIONS.items():
+        if name in actionable:
+            return str(step)
+    if seat.standing == MemberStanding.RECUSED:
+        return _("Nothing: you recused yourself.")
+    if seat.tender.status in EVALUATION_OVER:
+        return _("Nothing: the evaluation is over.")
+    if not selectors.bids_are_opened(seat.tender):
+        return _("Wait: the bids are sealed until they are opened.")
+    if seat.scores_submitted_at:
+        return _("Nothing: your scores are submitted.")
+    if seat.standing == MemberStanding.DECLARED and seat.tender.status == T.EVALUATION:
+        return _("Score every eligible bid on every criterion, then submit.")
+    return _("Wait for the evaluation to start.")
+
+
+@login_required
+def evaluation_queue(request):
+    require_permission(request, "procurement.evaluate")
+    seats = selectors.committee_seats_for(request.user)
+    context = list_page(
+        request,
+        seats,
+        filterset_class=EvaluationSeatFilter,
+        sorts=EVALUATION_SORTS,
+        default_sort="-opened",
+    )
+    shown = seats.filter(pk__in=[seat.pk for seat in context["page"].object_list])
+    actionable = selectors.seat_actions_now(request.user, shown)
+    for seat in context["page"].object_list:
+        seat.actionable = actionable.get(seat.pk, set())
+        seat.next_step = _seat_next_step(seat, seat.actionable)
+    context["awaiting"] = selectors.seats_awaiting(request.user).count()
+    return render(request, "procurement/evaluation_queue.html", context)
+
+
+def _seat_or_404(request, pk):
+    return get_object_or_404(selectors.committee_seats_for(request.user), pk=pk)
+
+
+def _score_initial(scores, bid):
+    initial = {}
+    for score in scores:
+        if score.bid_id == bid.pk:
+            initial[score.criterion] = score.value
+            initial["comment"] = score.comment
+    return initial
+
+
+def _committee_scores(scores, seat):
+    """The submitted sheets, per bid: one row per evaluator."""
+    table = {}
+    for score in scores:
+        rows = table.setdefault(score.bid_id, {})
+        row = rows.setdefault(
+            score.member_id,
+            {"evaluator": score.member.evaluator, "own": score.member_id == seat.pk,
+             "values": {}},
+        )  # fmt: skip
+        row["values"][score.criterion] = score.value
+    return {
+        bid_id: [
+            {**row, "values": [row["values"].get(c, "—") for c in CRITERIA]}
+            for row in rows.values()
+        ]
+        for bid_id, rows in table.items()
+    }
+
+
+@login_required
+def evaluation_detail(
+    request, pk, declaration_form=None, score_forms=None, submit_form=None
+):
+    seat = _seat_or_404(request, pk)
+    user = request.user
+    tender = seat.tender
+    declare = policy.decide("committee.declare", user, seat)
+    score = policy.decide("scoresheet.score", user, seat)
+    scoring = score.allowed
+    submit = policy.decide("scoresheet.submit", user, seat) if scoring else None
+    score_forms = score_forms or {}
+    bids = selectors.bids_to_score(seat)
+    # A page of bids at a time: a tender may have hundreds, and each shown bid
+    # is unsealed and has a score form. A refused form is shown on its page.
+    refused = next(iter(score_forms), None)
+    page = Paginator(bids, BIDS_PER_PAGE).get_page(
+        _page_of_bid(bids, refused) if refused else request.GET.get("page")
+    )
+    # The scores of the bids shown only: the sheets of a tender with hundreds of
+    # bids are thousands of scores.
+    scores = selectors.scores_visible_to(user, tender)
+    visible = list(
+        scores.filter(bid__in=[bid.pk for bid in page]).select_related(
+            "member__evaluator"
+        )
+    )
+    own_scores = [s for s in visible if s.member_id == seat.pk]
+    # The others' scores once one's own are submitted (the selector decides;
+    # before that it returns one's own only).
+    committee = _committee_scores(visible, seat) if seat.scores_submitted_at else {}
+    rows = []
+    for bid in page:
+        form = score_forms.get(bid.pk)
+        if form is None and scoring and bid.eligible:
+            form = ScoreForm(
+                prefix=f"bid-{bid.public_id}",
+                initial=_score_initial(own_scores, bid),
+            )
+        rows.append(
+            {
+                "bid": bid,
+                "offer": _offer(bid, user),
+                "form": form,
+                "committee": committee.get(bid.pk, []),
+            }
+        )
+    return render(
+        request,
+        "procurement/evaluation_detail.html",
+        {
+            "seat": seat,
+            "tender": tender,
+            "next_step": _seat_next_step(
+                seat,
+                {
+                    name
+                    for name, decision in zip(
+                        SEAT_ACTIONS, [declare, submit, score], strict=True
+                    )
+                    if decision
+                },
+            ),
+            "declare": declare,
+            "lots": tender.lots.select_related("capability"),
+            "weights": [(CRITERION_LABELS[c], w) for c, w in tender.weights().items()],
+            "criteria": [CRITERION_LABELS[c] for c in CRITERIA],
+            "bidders": selectors.bidders_to_declare_about(seat)
+            if seat.standing == MemberStanding.APPOINTED
+            else [],
+            # A refused form is shown again, with its error, even if the moment
+            # to use it has passed.
+            "declaration_form": declaration_form
+            or (DeclarationForm() if declare else None),
+            "rows": rows,
+            "page": page,
+            "scoring": scoring,
+            "scored": scores.filter(member=seat).values("bid").distinct().count()
+            if scoring and rows
+            else 0,
+            "to_score": bids.filter(eligible=True).count() if rows else 0,
+            "submit_form": submit_form or (ConfirmForm() if submit else None),
+            "submit": submit,
+            "score": score,
+        },
+    )
+
+
+BIDS_PER_PAGE = 10
+
+
+def _page_of_bid(bids, bid_pk) -> int:
+    """The page of ``bids`` (ordered by lot, then id) that shows ``bid_pk``."""
+    bid = bids.filter(pk=bid_pk).values("lot__number").first()
+    if bid is None:
+        return 1
+    before = bids.filter(
+        Q(lot__number__lt=bid["lot__number"])
+        | Q(lot__number=bid["lot__number"], pk__lt=bid_pk)
+    ).count()
+    return before // BIDS_PER_PAGE + 1
+
+
+def _back_to_seat(seat, anchor="", page=1):
+    query = f"?page={page}" if page > 1 else ""
+    return redirect(reverse("procurement:evaluation", args=[seat.pk]) + query + anchor)
+
+
+@login_required
+def evaluation_declare(request, pk):
+    seat = _seat_or_404(request, pk)
+    if request.method != "POST":
+        return _back_to_seat(seat)
+    form = DeclarationForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        if call_service(
+            form,
+            lambda: services.committee_declare(
+                member=seat,
+                actor=request.user,
+                conflict=data["conflict"],
+                note=data["note"],
+            ),
+        ):
+            messages.success(
+                request,
+                _("You declared a conflict of interest and are removed from the "
+                  "committee.")
+                if data["conflict"]
+                else _("You declared no conflict of interest; the bids are shown "
+                       "to you now."),
+            )  # fmt: skip
+            return _back_to_seat(seat)
+    return evaluation_detail(request, pk, declaration_form=form)
+
+
+def _record_scores(seat, actor, bid, data):
+    # One bid's sheet is saved whole or not at all.
+    with transaction.atomic():
+        for criterion in CRITERIA:
+            services.score_record(
+                member=seat,
+                actor=actor,
+                bid=bid,
+                criterion=criterion,
+                value=data[criterion],
+                comment=data["comment"],
+            )
+
+
+@login_required
+def evaluation_score(request, pk, bid_id):
+    seat = _seat_or_404(request, pk)
+    bid = get_object_or_404(selectors.bids_to_score(seat), public_id=bid_id)
+    if request.method != "POST":
+        return _back_to_seat(seat)
+    form = ScoreForm(request.POST, prefix=f"bid-{bid.public_id}")
+    if form.is_valid() and call_service(
+        form, lambda: _record_scores(seat, request.user, bid, form.cleaned_data)
+    ):
+        messages.success(
+            request,
+            _("Your scores of %(name)s's bid are saved.")
+            % {"name": bid.manufacturer.name},
+        )
+        page = _page_of_bid(selectors.bids_to_score(seat), bid.pk)
+        return _back_to_seat(seat, f"#bid-{bid.public_id}", page=page)
+    return evaluation_detail(request, pk, score_forms={bid.pk: form})
+
+
+@login_required
+def evaluation_submit(request, pk):
+    seat = _seat_or_404(request, pk)
+    if request.method != "POST":
+        return _back_to_seat(seat)
+    form = ConfirmForm(request.POST)
+    if form.is_valid() and call_service(
+        form, lambda: services.scoresheet_submit(member=seat, actor=request.user)
+    ):
+        messages.success(
+            request,
+            _("Your score sheet is submitted; the committee's scores are shown "
+              "to you now."),
+        )  # fmt: skip
+        return _back_to_seat(seat)
+    return evaluation_detail(request, pk, submit_form=form)

@@ -1,0 +1,725 @@
+"""Pages of tenders up to their opening: the list, drafting, lots, publication and
+the other moves, clarifications, the OCDS release package."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from procurement import selectors, services
+from procurement.filters import (
+    TENDER_SORTS,
+    TenderFilter,
+)
+from procurement.forms import (
+    CRITERION_LABELS,
+    AmendForm,
+    CancelForm,
+    ClarificationAnswerForm,
+    ClarificationAskForm,
+    LotForm,
+    OpenBidsForm,
+    TenderForm,
+)
+from procurement.models import (
+    CRITERIA,
+    AwardStatus,
+    Delivery,
+    Lot,
+    RequirementStatus,
+    Tender,
+    TenderStatus,
+    VettingStatus,
+)
+from procurement.ocds import release_package_for
+from procurement.policy.evaluation import LOT_AWARD_FACTS
+from procurement.views.common import (
+    T,
+    _action_refusal,
+    _form_page,
+    _is_bidder,
+    _offer,
+    _pointing,
+    _tender_or_404,
+    _tender_url,
+    _unless_refused,
+)
+from secretariat.fund.selectors import pools_for
+from secretariat.kernel import policy
+from secretariat.kernel.formatting import when_text
+from secretariat.kernel.forms import (
+    CommentForm,
+    ConfirmForm,
+    call_service,
+    posted,
+    require_permission,
+)
+from secretariat.kernel.listing import list_page
+from secretariat.kernel.models import Attachment
+from secretariat.kernel.roles import is_staff_reader
+
+
+@require_GET
+def ocds_release_package(request, reference):
+    """The OCDS release package of a published tender, open to everyone."""
+    tender = get_object_or_404(
+        Tender.objects.select_related("case"), case__reference=reference
+    )
+    if tender.status == TenderStatus.DRAFT:
+        raise Http404
+    package = release_package_for(tender, uri=request.build_absolute_uri())
+    return JsonResponse(package, json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def tender_list(request):
+    require_permission(request, "procurement.list_tenders")
+    # Counted per tender shown (a correlated subquery), not by grouping every
+    # tender before the page is cut.
+    lot_count = (
+        Lot.objects.filter(tender=OuterRef("pk"))
+        .order_by()
+        .values("tender")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    tenders = selectors.tenders_for(request.user, kind_hint=False).annotate(
+        lot_count=Coalesce(Subquery(lot_count), 0)
+    )
+    context = list_page(
+        request,
+        tenders,
+        filterset_class=TenderFilter,
+        sorts=TENDER_SORTS,
+        default_sort="-opened",
+        page_hint=selectors.tender_kind_hint,
+    )
+    return render(
+        request,
+        "procurement/tender_list.html",
+        {
+            **context,
+            "create": policy.decide("tender.create", request.user),
+            "is_bidder": _is_bidder(request.user),
+        },
+    )
+
+
+@login_required
+def tender_create(request):
+    _action_refusal(request, "tender.create", None)
+    user = request.user
+    form = TenderForm(
+        posted(request)[0],
+        requirements=selectors.requirements_for(user).filter(
+            status=RequirementStatus.OPEN
+        ),
+        pools=pools_for(user),
+        manufacturers=selectors.manufacturers_for(user).filter(
+            vetting_status=VettingStatus.VETTED
+        ),
+        initial={
+            "requirements": request.GET.getlist("requirement"),
+            "standstill_days": settings.AWARD_STANDSTILL_MIN_DAYS,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        created = call_service(
+            form,
+            lambda: _pointing(
+                lambda: services.tender_create(actor=user, **form.tender_fields()),
+                weights="weight_price",
+            ),
+        )
+        if created:
+            messages.success(
+                request,
+                _("%(ref)s is drafted. Add its lots, then publish it.")
+                % {"ref": created.case.reference},
+            )
+            return redirect(_tender_url(created))
+    return _form_page(
+        request,
+        form,
+        title=_("Draft a tender"),
+        intro=_(
+            "A tender answers open requirements. It stays a draft, visible to the "
+            "secretariat only, until it is published."
+        ),
+        submit=_("Draft tender"),
+        back_url=reverse("procurement:tender_list"),
+    )
+
+
+def _tender_initial(tender) -> dict:
+    return {
+        "title": tender.title,
+        "description": tender.description,
+        "requirements": list(tender.requirements.values_list("pk", flat=True)),
+        "pool": tender.pool_id,
+        "procedure": tender.procedure,
+        "invited": list(tender.invited.values_list("pk", flat=True)),
+        "clarification_deadline": tender.clarification_deadline,
+        "submission_deadline": tender.submission_deadline,
+        **{f"weight_{name}": weight for name, weight in tender.weights().items()},
+        "excluded_origins": ", ".join(tender.excluded_origins),
+        "standstill_days": tender.standstill_days,
+    }
+
+
+@login_required
+def tender_edit(request, reference):
+    """Edit a draft tender (its deadlines too, once they have passed)."""
+    tender = _tender_or_404(request, reference)
+    refused = _action_refusal(request, "tender.edit", tender)
+    user = request.user
+    form = TenderForm(
+        posted(request)[0],
+        requirements=selectors.requirements_for(user)
+        .filter(Q(status=RequirementStatus.OPEN) | Q(tenders=tender))
+        .distinct(),
+        pools=pools_for(user),
+        manufacturers=selectors.manufacturers_for(user).filter(
+            Q(vetting_status=VettingStatus.VETTED) | Q(pk__in=tender.invited.all())
+        ),
+        initial=_tender_initial(tender),
+    )
+    if request.method == "POST" and form.is_valid():
+        edited = call_service(
+            form,
+            lambda: _pointing(
+                lambda: services.tender_update(
+                    tender=tender, actor=user, **form.tender_fields()
+                ),
+                weights="weight_price",
+            ),
+        )
+        if edited:
+            messages.success(
+                request, _("%(ref)s is saved.") % {"ref": tender.case.reference}
+            )
+            return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        _unless_refused(request, form, refused),
+        title=_("Edit %(ref)s") % {"ref": tender.case.reference},
+        tender=tender,
+        intro=_(
+            "A draft can be changed until it is published. The deadlines may be "
+            "set to any dates; publishing checks that they are still ahead."
+        ),
+        notice=refused if request.method == "GET" else None,
+        submit=_("Save the draft"),
+        back_url=_tender_url(tender),
+    )
+
+
+def _next_step(tender) -> str:
+    """What happens next and who must act."""
+    status = tender.status
+    if status == T.DRAFT:
+        return _("A procurement officer adds the lots and publishes the tender.")
+    if status == T.PUBLISHED:
+        return _(
+            "Manufacturers may ask questions until %(until)s; then bids are "
+            "accepted until %(deadline)s."
+        ) % {
+            "until": when_text(tender.clarification_deadline),
+            "deadline": when_text(tender.submission_deadline),
+        }
+    if status == T.TENDERING:
+        return _(
+            "Manufacturers submit sealed bids until %(deadline)s. Nobody but the "
+            "bidder can read a bid before a procurement officer opens them all "
+            "after the deadline."
+        ) % {"deadline": when_text(tender.submission_deadline)}
+    if status == T.CLOSED:
+        return _("A procurement officer opens the bids.")
+    if status == T.OPENED:
+        return _(
+            "The evaluators declare any conflict of interest with the bidders; a "
+            "procurement officer then starts the evaluation."
+        )
+    if status == T.EVALUATION:
+        return _(
+            "The evaluators score every eligible bid; a procurement officer "
+            "recommends an award for each lot, and a co-lead approver who did not "
+            "recommend it approves it."
+        )
+    if status == T.AWARDED:
+        return _(
+            "Standstill: losing bidders may complain until it ends; then a "
+            "procurement officer signs the contracts."
+        )
+    if status == T.CONTRACTED:
+        return _(
+            "The manufacturers report their deliveries; a procurement officer "
+            "records the acceptance tests, and accepted units become payable."
+        )
+    return _("Nothing: the case is closed.")
+
+
+# The buttons of a tender's page, in order: the action, its page and whether
+# it is a danger. The policy says whether each is shown, and enabled or
+# disabled with the reason; the service asks the same policy.
+TENDER_BUTTONS = {
+    "tender.edit": ("procurement:tender_edit", False),
+    "tender.add_lot": ("procurement:lot_add", False),
+    "tender.publish": ("procurement:tender_publish", False),
+    "tender.amend": ("procurement:tender_amend", False),
+    "tender.open": ("procurement:tender_open", False),
+    "committee.appoint": ("procurement:committee_appoint", False),
+    "tender.start_evaluation": ("procurement:tender_start_evaluation", False),
+    "tender.cancel": ("procurement:tender_cancel", True),
+}
+
+
+def _tender_actions(tender, user) -> list[dict]:
+    reference = tender.case.reference
+    return [
+        {
+            "label": act.label,
+            "url": reverse(TENDER_BUTTONS[act.name][0], args=[reference]),
+            "danger": TENDER_BUTTONS[act.name][1],
+            "decision": decision,
+        }
+        for act, decision in policy.offered(user, tender, TENDER_BUTTONS)
+    ]
+
+
+# The moves an award's card offers in each status (the page's own table);
+# the policy says whether this person may take each now, or why not.
+AWARD_BUTTONS = {
+    AwardStatus.RECOMMENDED: [
+        ("award.approve", "procurement:award_approve",
+         gettext_lazy("Approve the award"), ""),
+    ],
+    AwardStatus.APPROVED: [
+        ("contract.sign", "procurement:contract_sign",
+         gettext_lazy("Sign the contract"), ""),
+        ("complaint.file", "procurement:complaint_file",
+         gettext_lazy("File a complaint"), "secondary"),
+    ],
+}  # fmt: skip
+
+
+def _awards_for_page(tender, user):
+    awards = list(
+        selectors.awards_for(user)
+        .filter(lot__tender=tender)
+        .select_related("contract")
+        .prefetch_related(
+            Prefetch("complaints", queryset=selectors.complaints_for(user))
+        )
+        .order_by("lot__number", "-recommended_at")
+    )
+    now = timezone.now()
+    for award in awards:
+        award.signed = getattr(award, "contract", None)
+        buttons = [
+            button
+            for button in AWARD_BUTTONS.get(award.status, [])
+            # A signed award's contract has its own page.
+            if not (award.signed and button[0] == "contract.sign")
+        ]
+        urls = {name: (url, label, css) for name, url, label, css in buttons}
+        award.buttons = [
+            (decision, urls[act.name][1],
+             reverse(urls[act.name][0], args=[award.pk]), urls[act.name][2])
+            for act, decision in policy.offered(user, award, list(urls))
+        ]  # fmt: skip
+        award.in_standstill = (
+            award.status == AwardStatus.APPROVED and now < award.standstill_until
+        )
+    return awards
+
+
+@login_required
+def tender_detail(request, reference, comment_form=None):
+    tender = _tender_or_404(request, reference)
+    user = request.user
+    staff = is_staff_reader(user)
+    can_manage = user.has_perm("procurement.manage_tender", tender)
+    bidder = _is_bidder(user)
+    # What the policy ``award.recommend`` reads of each lot, loaded with it.
+    lots = list(tender.lots.select_related("capability").annotate(**LOT_AWARD_FACTS))
+
+    # A bidder's own bids, at any time.
+    own_bids = []
+    if bidder:
+        own_bids = [
+            (bid, _offer(bid, user))
+            for bid in selectors.bids_for(user)
+            .filter(lot__tender=tender)
+            .order_by("lot__number", "-submitted_at")
+        ]
+
+    context = {
+        "tender": tender,
+        "case": tender.case,
+        "staff": staff,
+        "bidder": bidder,
+        "can_manage": can_manage,
+        "lots": lots,
+        "weights": [(CRITERION_LABELS[c], w) for c, w in tender.weights().items()],
+        "next_step": _next_step(tender),
+        "own_bids": own_bids,
+        "ask": policy.decide("clarification.ask", user, tender),
+        "clarifications": (
+            tender.clarifications.all()
+            if staff
+            else selectors.clarifications_for(tender)
+        ),
+        "can_answer": policy.may("clarification.answer", user, tender),
+        "awards": _awards_for_page(tender, user),
+        "contracts": selectors.contracts_for(user)
+        .filter(award__lot__tender=tender)
+        .prefetch_related(
+            "milestones",
+            Prefetch(
+                "deliveries",
+                queryset=Delivery.objects.select_related(
+                    "milestone", "disbursement__case"
+                ),
+            ),
+        ),
+    }
+    if staff:
+        context.update(
+            _staff_tender_context(
+                request,
+                tender,
+                can_manage,
+                comment_form,
+                awards=context["awards"],
+            )
+        )
+    if context.get("ranking"):
+        by_number = {lot.number: lot for lot in lots}
+        for row in context["ranking"]["lots"]:
+            row["recommend"] = policy.decide(
+                "award.recommend", user, by_number[row["number"]]
+            )
+    return render(request, "procurement/tender_detail.html", context)
+
+
+# The opened bids are shown a page at a time and the ranking by its leaders in
+# each lot: a tender may have hundreds of bids, and each shown offer is unsealed.
+OPENED_BIDS_PER_PAGE = 25
+
+
+RANKING_SHOWN_PER_LOT = 5
+
+
+def _staff_tender_context(request, tender, can_manage, comment_form, *, awards):
+    user = request.user
+    context = {
+        "actions": _tender_actions(tender, user),
+        "requirements": tender.requirements.select_related("capability"),
+        "committee": tender.committee.select_related("evaluator"),
+        # Sealed: no list, no count, nothing about the bids at all.
+        "bids": None,
+        "ended_unopened": tender.opened_at is None
+        and tender.status in {T.CANCELLED, T.UNSUCCESSFUL},
+        "ranking": None,
+        "comment_form": comment_form or CommentForm(),
+        "comments": tender.case.comments.select_related("author"),
+        "documents": Attachment.objects.filter(case=tender.case).select_related(
+            "uploaded_by"
+        ),
+        "timeline": selectors.tender_timeline(tender),
+    }
+    if selectors.bids_are_opened(tender):
+        bids = (
+            selectors.bids_for(user)
+            .filter(lot__tender=tender)
+            .order_by("lot__number", "manufacturer__name", "id")
+        )
+        page = Paginator(bids, OPENED_BIDS_PER_PAGE).get_page(request.GET.get("page"))
+        context["bids"] = [(bid, _offer(bid, user)) for bid in page]
+        context["bids_page"] = page
+    if tender.status in {T.EVALUATION, T.AWARDED, T.CONTRACTED}:
+        ranking = selectors.ranking(tender, leaders=RANKING_SHOWN_PER_LOT)
+        by_lot = {}
+        for row in ranking.ranked:
+            by_lot.setdefault(row.bid.lot.number, []).append(
+                {
+                    "bid": row.bid,
+                    "total": row.total,
+                    "scores": [row.by_criterion[c] for c in CRITERIA],
+                }
+            )
+        context["ranking"] = {
+            "lots": [
+                {
+                    "number": number,
+                    "rows": rows,
+                    "more": ranking.per_lot[number] - len(rows),
+                }
+                for number, rows in sorted(by_lot.items())
+            ],
+            "ineligible": ranking.ineligible,
+            "sheets": ranking.sheets,
+            "criteria": [CRITERION_LABELS[c] for c in CRITERIA],
+        }
+    return context
+
+
+@dataclass(frozen=True)
+class TenderAction:
+    label: str
+    form: type
+    done: str
+    explanation: str
+    danger: bool = False
+
+
+TENDER_ACTIONS = {
+    "publish": TenderAction(
+        label=gettext_lazy("Publish"),
+        form=ConfirmForm,
+        done=gettext_lazy(
+            "%(ref)s is published: manufacturers may ask questions until "
+            "%(clarifications)s."
+        ),
+        explanation=gettext_lazy(
+            "Publishing shows the tender to the members' liaisons and to the "
+            "manufacturers who may bid, and puts its requirements in the tender. "
+            "Lots can no longer be added."
+        ),
+    ),
+    "amend": TenderAction(
+        label=gettext_lazy("Amend"),
+        form=AmendForm,
+        done=gettext_lazy("%(ref)s is amended; bids are accepted until %(deadline)s."),
+        explanation=gettext_lazy(
+            "If the submission deadline is too close for bidders to take the "
+            "change into account, it moves to the minimum notice."
+        ),
+    ),
+    "open": TenderAction(
+        label=gettext_lazy("Open the bids"),
+        form=OpenBidsForm,
+        done=gettext_lazy(
+            "The bids of %(ref)s are opened; each has been checked for eligibility."
+        ),
+        explanation=gettext_lazy(
+            "Every bid is opened at once, after the submission deadline, and the "
+            "opening is recorded with your name. This cannot be undone: from now "
+            "on the secretariat reads the bids."
+        ),
+        danger=True,
+    ),
+    "start_evaluation": TenderAction(
+        label=gettext_lazy("Start the evaluation"),
+        form=ConfirmForm,
+        done=gettext_lazy("The evaluation of %(ref)s has started."),
+        explanation=gettext_lazy(
+            "Evaluators who declared no conflict of interest score the eligible "
+            "bids. Evaluators may still declare afterwards."
+        ),
+    ),
+    "cancel": TenderAction(
+        label=gettext_lazy("Cancel the tender"),
+        form=CancelForm,
+        done=gettext_lazy("%(ref)s is cancelled; its requirements are open again."),
+        explanation=gettext_lazy(
+            "A cancelled tender is closed for good. Its requirements return to the "
+            "open requirements."
+        ),
+        danger=True,
+    ),
+}
+
+
+def _call_tender_action(action, tender, actor, data):
+    if action == "publish":
+        return services.tender_publish(tender=tender, actor=actor)
+    if action == "amend":
+        return services.tender_amend(
+            tender=tender,
+            actor=actor,
+            reason=data["reason"],
+            description=data["description"],
+        )
+    if action == "open":
+        return services.tender_open(tender=tender, actor=actor)
+    if action == "start_evaluation":
+        return services.tender_start_evaluation(tender=tender, actor=actor)
+    return services.tender_cancel(tender=tender, actor=actor, reason=data["reason"])
+
+
+# The policy of each action with a page of its own under the tender.
+TENDER_ACTION_POLICIES = {
+    "publish": "tender.publish",
+    "amend": "tender.amend",
+    "open": "tender.open",
+    "start_evaluation": "tender.start_evaluation",
+    "cancel": "tender.cancel",
+}
+
+
+def _publication_notice(action, tender) -> str | None:
+    """What in a draft's lots publication will refuse (the content of the
+    tender, checked by the service), shown above the publish form."""
+    if action != "publish":
+        return None
+    return " ".join(services.tender_publication_errors(tender)) or None
+
+
+def _tender_facts(tender):
+    return [
+        (_("Status"), tender.get_status_display()),
+        (_("Clarifications until"), when_text(tender.clarification_deadline)),
+        (_("Bids until"), when_text(tender.submission_deadline)),
+    ]
+
+
+@login_required
+def tender_action(request, reference, action):
+    tender = _tender_or_404(request, reference)
+    refused = _action_refusal(request, TENDER_ACTION_POLICIES[action], tender)
+    spec = TENDER_ACTIONS[action]
+    initial = {"description": tender.description} if action == "amend" else None
+    form = spec.form(posted(request)[0], initial=initial)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            lambda: _call_tender_action(
+                action, tender, request.user, form.cleaned_data
+            ),
+        )
+        if done:
+            messages.success(
+                request,
+                spec.done
+                % {
+                    "ref": tender.case.reference,
+                    "clarifications": when_text(done.clarification_deadline),
+                    "deadline": when_text(done.submission_deadline),
+                },
+            )
+            return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        _unless_refused(request, form, refused),
+        title=_("%(ref)s: %(action)s")
+        % {"ref": tender.case.reference, "action": spec.label},
+        tender=tender,
+        facts=_tender_facts(tender),
+        intro=spec.explanation,
+        notice=(refused or _publication_notice(action, tender))
+        if request.method == "GET"
+        else None,
+        submit=_("Confirm: %(action)s") % {"action": spec.label},
+        danger=spec.danger,
+        back_url=_tender_url(tender),
+    )
+
+
+@login_required
+def lot_add(request, reference):
+    tender = _tender_or_404(request, reference)
+    refused = _action_refusal(request, "tender.add_lot", tender)
+    form = LotForm(posted(request)[0])
+    if request.method == "POST" and form.is_valid():
+        created = call_service(
+            form,
+            lambda: services.lot_add(
+                tender=tender, actor=request.user, **form.cleaned_data
+            ),
+        )
+        if created:
+            messages.success(request, _("Lot %(n)d is added.") % {"n": created.number})
+            return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        _unless_refused(request, form, refused),
+        notice=refused if request.method == "GET" else None,
+        title=_("Add a lot to %(ref)s") % {"ref": tender.case.reference},
+        tender=tender,
+        intro=_(
+            "The lot's capability must be one the tender's pool (%(pool)s) may pay for."
+        )
+        % {"pool": tender.pool.name},
+        submit=_("Add lot"),
+        back_url=_tender_url(tender),
+    )
+
+
+@login_required
+def clarification_ask(request, reference):
+    tender = _tender_or_404(request, reference)
+    refused = _action_refusal(request, "clarification.ask", tender)
+    form = ClarificationAskForm(posted(request)[0])
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            lambda: services.clarification_ask(
+                tender=tender,
+                actor=request.user,
+                question=form.cleaned_data["question"],
+            ),
+        )
+    ):
+        messages.success(
+            request,
+            _("Your question is sent. The answer is published to every bidder."),
+        )
+        return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        _unless_refused(request, form, refused),
+        title=_("Ask a question about %(ref)s") % {"ref": tender.case.reference},
+        tender=tender,
+        facts=_tender_facts(tender),
+        notice=refused if request.method == "GET" else None,
+        submit=_("Send question"),
+        back_url=_tender_url(tender),
+    )
+
+
+@login_required
+def clarification_answer(request, reference, pk):
+    tender = _tender_or_404(request, reference)
+    _action_refusal(request, "clarification.answer", tender)
+    clarification = get_object_or_404(tender.clarifications, pk=pk)
+    form = ClarificationAnswerForm(
+        posted(request)[0], initial={"answer": clarification.answer}
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            lambda: services.clarification_answer(
+                clarification=clarification,
+                actor=request.user,
+                answer=form.cleaned_data["answer"],
+            ),
+        )
+    ):
+        messages.success(request, _("The answer is published to every bidder."))
+        return redirect(_tender_url(tender))
+    return _form_page(
+        request,
+        form,
+        title=_("Answer a question about %(ref)s") % {"ref": tender.case.reference},
+        tender=tender,
+        facts=[(_("Question"), clarification.question)],
+        submit=_("Publish answer"),
+        back_url=_tender_url(tender),
+    )

@@ -1,0 +1,17 @@
+"""Celery tasks of accounts: sending an invitation."""
+
+from celery import shared_task
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 5},
+    time_limit=60,
+    soft_time_limit=45,
+)
+def send_account_invitation(user_id: int) -> bool:
+    """The one-time link of an invited liaison or representative."""
+    from secretariat.accounts.invitations import invitation_send
+
+    return invitation_send(user_id)

@@ -1,0 +1,2 @@
+"""Every write of the fund: the ledger, commitments and adjustments
+(``ledger``), disbursement requests (``disbursements``)."""

@@ -1,0 +1,2 @@
+"""Notifications: an outbox written with the change that causes it, the bell,
+emails and digests."""
