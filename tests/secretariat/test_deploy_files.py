@@ -10,6 +10,9 @@ BASE = Path(settings.BASE_DIR)
 README = (BASE / "README.md").read_text()
 SETTINGS = (BASE / "secretariat" / "settings.py").read_text()
 UNITS = BASE / "deploy" / "systemd"
+# Celery sub-commands the README tells operators to run by hand; they talk to
+# the processes and are not processes themselves.
+CONTROL_COMMANDS = {"inspect", "control", "purge", "status", "call", "report"}
 
 
 def _readme_commands() -> dict[str, str]:
@@ -20,6 +23,8 @@ def _readme_commands() -> dict[str, str]:
     found = {}
     for command in re.findall(r"`((?:gunicorn|celery)[^`]*)`", section):
         role = "web" if command.startswith("gunicorn") else command.split()[3]
+        if role in CONTROL_COMMANDS:
+            continue  # an operator's command against running processes, not a process
         found.setdefault(role, " ".join(command.split()[:4]) if role != "web"
                          else " ".join(command.split()[:2]))  # fmt: skip
     return found
