@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from members import services
 from members.models import (
@@ -12,7 +13,12 @@ from members.models import (
     OnboardingStep,
     Pledge,
 )
-from secretariat.kernel.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
+from secretariat.kernel.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    money_column,
+    run_service_action,
+)
 
 
 class WorkflowActionForm(ActionForm):
@@ -44,6 +50,11 @@ class MemberStateAdmin(admin.ModelAdmin):
     action_form = WorkflowActionForm
     actions = ["apply_transition"]
 
+    def has_delete_permission(self, request, obj=None):
+        # A state leaves by the workflow (declined, withdrawn), never by
+        # deletion: its pledges, manufacturers and timeline keep its history.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
             # Changes go through the workflow: transitions and constraints.
@@ -72,7 +83,9 @@ class MemberStateAdmin(admin.ModelAdmin):
                 member_state=member, to_status=to_status, actor=request.user,
                 reason=reason,
             ),
-            _("%(count)d state(s) moved."),
+            ngettext_lazy(
+                "%(count)d state moved.", "%(count)d states moved.", "count"
+            ),
         )  # fmt: skip
 
 
@@ -118,8 +131,8 @@ class PledgeAdmin(ReadOnlyAdmin):
     list_display = [
         "member_state",
         "year",
-        "amount",
-        "eur_amount",
+        money_column("amount", _("amount")),
+        money_column("eur_amount", _("EUR equivalent")),
         "earmark",
         "status",
         "illustrative",
@@ -127,6 +140,8 @@ class PledgeAdmin(ReadOnlyAdmin):
     list_filter = ["status", "earmark", "year", "illustrative"]
     search_fields = ["member_state__name"]
     list_select_related = ["member_state"]
+    # What was received is counted in the pledge's own currency.
+    money_currencies = {"received_amount": "amount_currency"}
     inlines = [ContributionInline]
     action_form = WorkflowActionForm
     actions = ["cancel"]
@@ -141,13 +156,21 @@ class PledgeAdmin(ReadOnlyAdmin):
             lambda pledge: services.pledge_cancel(
                 pledge=pledge, actor=request.user, reason=reason
             ),
-            _("%(count)d pledge(s) cancelled."),
+            ngettext_lazy(
+                "%(count)d pledge cancelled.", "%(count)d pledges cancelled.", "count"
+            ),
         )
 
 
 @admin.register(Contribution)
 class ContributionAdmin(ReadOnlyAdmin):
-    list_display = ["pledge", "received_on", "amount", "eur_amount", "bank_reference"]
+    list_display = [
+        "pledge",
+        "received_on",
+        money_column("amount", _("amount")),
+        money_column("eur_amount", _("EUR equivalent")),
+        "bank_reference",
+    ]
     list_filter = ["received_on", "illustrative"]
     search_fields = ["pledge__member_state__name", "bank_reference"]
     list_select_related = ["pledge__member_state"]

@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from djmoney.models.fields import MoneyField
 
+from secretariat.kernel.formatting import day_text, money
+from secretariat.kernel.workflow import Workflow
+
 
 class MemberStatus(models.TextChoices):
     PROSPECTIVE = "prospective", _("Prospective")
@@ -26,16 +29,19 @@ S = MemberStatus
 MEMBER_TRANSITIONS = {
     S.PROSPECTIVE: {S.INVITED: _("Invite")},
     S.INVITED: {
-        S.CONSIDERING: _("Acknowledged: considering"),
-        S.DECLINED: _("Declined"),
+        S.CONSIDERING: _("Record that it is considering"),
+        S.DECLINED: _("Record that it declined"),
     },
     S.CONSIDERING: {
-        S.ACCESSION_REQUESTED: _("Accession requested"),
-        S.DECLINED: _("Declined"),
+        S.ACCESSION_REQUESTED: _("Request accession"),
+        S.DECLINED: _("Record that it declined"),
     },
-    S.ACCESSION_REQUESTED: {S.MEMBER: _("Admit as member"), S.DECLINED: _("Declined")},
-    S.MEMBER: {S.SUSPENDED: _("Suspend"), S.WITHDRAWN: _("Withdrawn")},
-    S.SUSPENDED: {S.MEMBER: _("Reinstate"), S.WITHDRAWN: _("Withdrawn")},
+    S.ACCESSION_REQUESTED: {
+        S.MEMBER: _("Admit as member"),
+        S.DECLINED: _("Record that it declined"),
+    },
+    S.MEMBER: {S.SUSPENDED: _("Suspend"), S.WITHDRAWN: _("Record the withdrawal")},
+    S.SUSPENDED: {S.MEMBER: _("Reinstate"), S.WITHDRAWN: _("Record the withdrawal")},
     S.DECLINED: {S.INVITED: _("Invite again")},
     S.WITHDRAWN: {S.INVITED: _("Invite again")},
 }
@@ -58,6 +64,16 @@ class MemberState(models.Model):
         max_length=24,
         choices=MemberStatus.choices,
         default=MemberStatus.PROSPECTIVE,
+    )
+    # The onboarding case follows the status while it is open (the service
+    # names it); it closes when the state becomes a member or declines.
+    workflow = Workflow(
+        moves=MEMBER_TRANSITIONS,
+        labels=dict(MemberStatus.choices),
+        mirrored=True,
+        closes=frozenset({MemberStatus.MEMBER, MemberStatus.DECLINED}),
+        named_by="name",
+        stamp="status_changed_at",
     )
     is_co_lead = models.BooleanField(_("co-lead"), default=False)
     joined_on = models.DateField(_("member since"), null=True, blank=True)
@@ -93,7 +109,7 @@ class MemberState(models.Model):
         return self.status == MemberStatus.MEMBER
 
     def allowed_transitions(self):
-        return MEMBER_TRANSITIONS.get(self.status, {})
+        return self.workflow.next_moves(self.status)
 
 
 class OnboardingCase(models.Model):
@@ -221,6 +237,30 @@ class PledgeStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+P = PledgeStatus
+# The money received decides a pledge's status: a contribution recorded moves
+# it up, a contribution reversed (an approved adjustment of the fund) moves it
+# down again, by any step. Only a pledge nothing was received against may be
+# cancelled, and a cancelled pledge stays so.
+PLEDGE_TRANSITIONS = {
+    P.PLEDGED: {
+        P.PARTLY_RECEIVED: _("Money received"),
+        P.RECEIVED: _("Money received"),
+        P.CANCELLED: _("Cancel"),
+    },
+    P.PARTLY_RECEIVED: {
+        P.RECEIVED: _("Money received"),
+        P.PLEDGED: _("Contribution reversed"),
+    },
+    P.RECEIVED: {
+        P.PARTLY_RECEIVED: _("Contribution reversed"),
+        P.PLEDGED: _("Contribution reversed"),
+    },
+    P.CANCELLED: {},
+}
+del P
+
+
 class Pledge(models.Model):
     """A member's promise of money to the Coalition, in its own currency."""
 
@@ -258,6 +298,13 @@ class Pledge(models.Model):
         choices=PledgeStatus.choices,
         default=PledgeStatus.PLEDGED,
     )
+    # The moves are recorded on the pledge's own timeline, which the member
+    # state's page shows with its own (the onboarding case's while it is open).
+    workflow = Workflow(
+        moves=PLEDGE_TRANSITIONS,
+        labels=dict(PledgeStatus.choices),
+        named_by="name",
+    )
     # Sum of the contributions received, in the pledge's currency; kept by the
     # contribution service so that lists can filter on status without summing.
     received_amount = models.DecimalField(
@@ -294,11 +341,19 @@ class Pledge(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.member_state} {self.year}: {self.amount}"
+        return f"{self.member_state} {self.year}: {money(self.amount)}"
 
     @property
     def outstanding_amount(self):
         return max(self.amount.amount - self.received_amount, 0)
+
+    @property
+    def name(self):
+        """How a refusal or a timeline names the pledge."""
+        return _("Pledge of %(state)s for %(year)s") % {
+            "state": self.member_state.name,
+            "year": self.year,
+        }
 
 
 class Contribution(models.Model):
@@ -354,4 +409,7 @@ class Contribution(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.pledge.member_state} {self.received_on}: {self.amount}"
+        return (
+            f"{self.pledge.member_state} {day_text(self.received_on)}: "
+            f"{money(self.amount)}"
+        )

@@ -1,6 +1,7 @@
 """Reminders of onboarding steps: due soon, and overdue."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -8,8 +9,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import OnboardingStep
+from secretariat.kernel.formatting import day_text
 from secretariat.notifications.models import NotificationKind
 from secretariat.notifications.services import notify
+
+
+def _names(step: OnboardingStep) -> dict:
+    return {
+        "ref": step.onboarding.case.reference,
+        "step": step.get_kind_display(),
+        "due": day_text(step.due_date),
+    }
+
+
+def _overdue(step: OnboardingStep) -> str:
+    return _("%(ref)s: “%(step)s” was due on %(due)s") % _names(step)
+
+
+def _due_soon(step: OnboardingStep) -> str:
+    return _("%(ref)s: “%(step)s” is due on %(due)s") % _names(step)
 
 
 def step_reminders(*, today=None) -> int:
@@ -33,17 +51,12 @@ def step_reminders(*, today=None) -> int:
     told = 0
     for step in steps:
         onboarding = step.onboarding
-        names = {
-            "ref": onboarding.case.reference,
-            "step": step.get_kind_display(),
-            "due": step.due_date,
-        }
         if step.due_date < today:
             kind, key = (
                 NotificationKind.STEP_OVERDUE,
                 f"step-overdue:{step.pk}:{step.due_date:%Y%m%d}",
             )
-            title = _("%(ref)s: “%(step)s” was due on %(due)s") % names
+            title = partial(_overdue, step)
         else:
             days = (step.due_date - today).days
             offset = (
@@ -55,7 +68,7 @@ def step_reminders(*, today=None) -> int:
                 NotificationKind.DEADLINE_APPROACHING,
                 f"step-due:{step.pk}:{step.due_date:%Y%m%d}:{offset}",
             )
-            title = _("%(ref)s: “%(step)s” is due on %(due)s") % names
+            title = partial(_due_soon, step)
         with transaction.atomic():
             told += len(
                 notify(

@@ -203,7 +203,7 @@ def register(user, obj=None):
 
 @action(
     "memberstate.set_constraints",
-    label=_("Participation constraints"),
+    label=_("Set the participation constraints"),
     model=MemberState,
     perm="members.change_constraints",
 )
@@ -365,16 +365,17 @@ def pledge_cancel(user, pledge):
         return _no_role()
     if pledge is None:
         return allow()
+    if Pledge.workflow.allows(pledge.status, PledgeStatus.CANCELLED):
+        return allow()
     if pledge.status == PledgeStatus.CANCELLED:
         return not_now(_("The pledge is already cancelled."), hidden=True)
-    if pledge.received_amount > 0:
-        # Received in full, the pledge is settled: there is nothing to cancel.
-        # Partly received, it could be once the money is reversed.
-        return not_now(
-            _("Money has been received against this pledge; it cannot be cancelled."),
-            hidden=pledge.status == PledgeStatus.RECEIVED,
-        )
-    return allow()
+    # Money has been received (the table cancels only a pledge still without
+    # any). Received in full, the pledge is settled: there is nothing to
+    # cancel. Partly received, it could be once the money is reversed.
+    return not_now(
+        _("Money has been received against this pledge; it cannot be cancelled."),
+        hidden=pledge.status == PledgeStatus.RECEIVED,
+    )
 
 
 @action(
@@ -389,15 +390,16 @@ def contribution_record(user, pledge):
         return _no_role()
     if pledge is None:
         return allow()
-    # A cancelled or settled pledge takes no more money: the action does not
-    # exist there.
+    # Money received moves a pledge towards "received": one that can no longer
+    # get there, cancelled or settled, takes no more money (the action does
+    # not exist there).
+    if Pledge.workflow.allows(pledge.status, PledgeStatus.RECEIVED):
+        return allow()
     if pledge.status == PledgeStatus.CANCELLED:
         return not_now(
             _("The pledge is cancelled; nothing can be received."), hidden=True
         )
-    if pledge.status == PledgeStatus.RECEIVED:
-        return not_now(
-            _("The pledge is received in full; record a new pledge for more."),
-            hidden=True,
-        )
-    return allow()
+    return not_now(
+        _("The pledge is received in full; record a new pledge for more."),
+        hidden=True,
+    )

@@ -86,18 +86,24 @@ def onboarding_case_detail(onboarding: OnboardingCase) -> OnboardingCase:
 
 
 def member_timeline(member_state: MemberState) -> QuerySet[TimelineEvent]:
-    """The state's own events and those of its onboarding cases."""
+    """The state's own events, its pledges' (their moves) and those of its
+    onboarding cases."""
     member_type = ContentType.objects.get_for_model(MemberState)
-    # The case ids first: an OR across a join made PostgreSQL walk the whole
-    # timeline in date order; with a list, it combines the two indexes.
+    pledge_type = ContentType.objects.get_for_model(Pledge)
+    # The ids first: an OR across a join made PostgreSQL walk the whole
+    # timeline in date order; with lists, it combines the indexes.
     case_ids = list(
         OnboardingCase.objects.filter(member_state=member_state).values_list(
             "case_id", flat=True
         )
     )
+    pledge_ids = list(
+        Pledge.objects.filter(member_state=member_state).values_list("pk", flat=True)
+    )
     return (
         TimelineEvent.objects.filter(
             Q(subject_type=member_type, subject_id=member_state.pk)
+            | Q(subject_type=pledge_type, subject_id__in=pledge_ids)
             | Q(case_id__in=case_ids)
         )
         .select_related("actor", "evidence", "case")

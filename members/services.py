@@ -29,15 +29,16 @@ from secretariat.accounts.invitations import account_invite, invitation_resend
 from secretariat.accounts.models import User
 from secretariat.kernel import policy
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.formatting import day_text, money
 from secretariat.kernel.models import CapabilityCategory, CaseKind
 from secretariat.kernel.money import to_eur, validate_money
 from secretariat.kernel.roles import Role
 from secretariat.kernel.services import (
     attachment_store,
     case_open,
-    case_set_status,
     require_reason,
     timeline_record,
+    transition,
 )
 from secretariat.notifications.models import NotificationKind
 from secretariat.notifications.services import notify, users_with_role
@@ -112,7 +113,6 @@ def member_transition(
     reason = require_reason(reason)
     with transaction.atomic():
         member_state = MemberState.objects.select_for_update().get(pk=member_state.pk)
-        current = member_state.status
         onboarding = _open_onboarding(member_state, lock=True)
         if to_status in MOVE_ACTIONS:
             policy.require(MOVE_ACTIONS[to_status], actor, member_state)
@@ -139,33 +139,21 @@ def member_transition(
                 % {"status": MemberStatus(to_status).label},
             )
 
-        now = timezone.now()
-        member_state.status = to_status
-        member_state.status_changed_at = occurred_at or now
         if to_status == MemberStatus.MEMBER and member_state.joined_on is None:
-            member_state.joined_on = timezone.localdate(occurred_at or now)
-        member_state.save(update_fields=["status", "status_changed_at", "joined_on"])
-
-        timeline_record(
-            subject=member_state,
-            case=case,
+            member_state.joined_on = timezone.localdate(occurred_at or timezone.now())
+        transition(
+            member_state,
+            to=to_status,
             actor=actor,
-            action="status_changed",
-            description=_("%(state)s: %(from)s → %(to)s")
-            % {
-                "state": member_state.name,
-                "from": MemberStatus(current).label,
-                "to": MemberStatus(to_status).label,
-            },
-            from_status=current,
-            to_status=to_status,
             reason=reason,
+            case=case,
             evidence=evidence,
             occurred_at=occurred_at,
+            also=("joined_on",),
+            field="to_status",
         )
         if onboarding is not None:
-            closes = to_status in {MemberStatus.MEMBER, MemberStatus.DECLINED}
-            case_set_status(case=case, status=to_status, closed=closes)
+            closes = to_status in MemberState.workflow.closes
             if closes:
                 onboarding.is_open = False
                 onboarding.save(update_fields=["is_open"])
@@ -230,7 +218,7 @@ def _onboarding_open(
         actor=actor,
         action="case_opened",
         description=_("Onboarding case %(ref)s opened, owner %(owner)s, due %(due)s")
-        % {"ref": case.reference, "owner": case.owner, "due": due_date},
+        % {"ref": case.reference, "owner": case.owner, "due": day_text(due_date)},
         occurred_at=opened_at,
     )
     return onboarding
@@ -314,7 +302,7 @@ def onboarding_step_assign(
             % {
                 "step": step.get_kind_display(),
                 "owner": owner or "—",
-                "due": due_date or "—",
+                "due": day_text(due_date) or "—",
             },
         )
         if owner is not None and owner != actor:
@@ -322,10 +310,20 @@ def onboarding_step_assign(
             notify(
                 recipients=[owner],
                 kind=NotificationKind.STEP_ASSIGNED,
-                title=_("%(ref)s: “%(step)s” is yours")
-                % {"ref": onboarding.case.reference, "step": step.get_kind_display()},
-                body=_("%(state)s, due %(due)s")
-                % {"state": onboarding.member_state.name, "due": due_date or "—"},
+                title=lambda: (
+                    _("%(ref)s: “%(step)s” is yours")
+                    % {
+                        "ref": onboarding.case.reference,
+                        "step": step.get_kind_display(),
+                    }
+                ),
+                body=lambda: (
+                    _("%(state)s, due %(due)s")
+                    % {
+                        "state": onboarding.member_state.name,
+                        "due": day_text(due_date) or "—",
+                    }
+                ),
                 url=onboarding.get_absolute_url(),
             )
     return step
@@ -483,12 +481,14 @@ def _tell_secretariat_of_upload(onboarding, attachment, actor) -> None:
     notify(
         recipients=[owner] if owner else users_with_role(Role.SECRETARIAT_OFFICER),
         kind=NotificationKind.DOCUMENT_UPLOADED,
-        title=_("%(ref)s: %(who)s uploaded “%(name)s”")
-        % {
-            "ref": onboarding.case.reference,
-            "who": actor.get_full_name() or actor.username,
-            "name": attachment.original_name,
-        },
+        title=lambda: (
+            _("%(ref)s: %(who)s uploaded “%(name)s”")
+            % {
+                "ref": onboarding.case.reference,
+                "who": actor.get_full_name() or actor.username,
+                "name": attachment.original_name,
+            }
+        ),
         body=onboarding.member_state.name,
         url=onboarding.get_absolute_url(),
     )
@@ -649,16 +649,16 @@ def pledge_record(
             case=onboarding.case if onboarding else None,
             actor=actor,
             action="pledge_recorded",
-            description=_("Pledge for %(year)s recorded: %(currency)s %(amount)s")
-            % {"year": year, "currency": currency, "amount": f"{amount:,}"},
+            description=_("Pledge for %(year)s recorded: %(amount)s")
+            % {"year": year, "amount": money(amount, currency)},
         )
         if onboarding is not None:
             _complete_step_if_open(
                 onboarding,
                 StepKind.FIRST_PLEDGE,
                 actor=actor,
-                note=_("Pledge for %(year)s: %(currency)s %(amount)s")
-                % {"year": year, "currency": currency, "amount": f"{amount:,}"},
+                note=_("Pledge for %(year)s: %(amount)s")
+                % {"year": year, "amount": money(amount, currency)},
             )
     return pledge
 
@@ -666,51 +666,73 @@ def pledge_record(
 def pledge_cancel(*, pledge: Pledge, actor: User, reason: str) -> Pledge:
     reason = require_reason(reason)
     with transaction.atomic():
-        pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        pledge = (
+            Pledge.objects.select_for_update(of=("self",))
+            .select_related("member_state")
+            .get(pk=pledge.pk)
+        )
         policy.require("pledge.cancel", actor, pledge)
-        pledge.status = PledgeStatus.CANCELLED
         pledge.cancel_reason = reason
-        pledge.save(update_fields=["status", "cancel_reason"])
-        onboarding = _open_onboarding(pledge.member_state)
-        timeline_record(
-            subject=pledge.member_state,
-            case=onboarding.case if onboarding else None,
+        transition(
+            pledge,
+            to=PledgeStatus.CANCELLED,
             actor=actor,
-            action="pledge_cancelled",
-            description=_("Pledge for %(year)s cancelled") % {"year": pledge.year},
-            from_status=PledgeStatus.PLEDGED,
-            to_status=PledgeStatus.CANCELLED,
             reason=reason,
+            case=_pledge_case(pledge),
+            also=("cancel_reason",),
         )
     return pledge
+
+
+def _pledge_case(pledge: Pledge):
+    """The case whose timeline also records what happens to ``pledge``: its
+    state's onboarding case while one is open."""
+    onboarding = _open_onboarding(pledge.member_state)
+    return onboarding.case if onboarding else None
+
+
+def _pledge_follow_money(pledge: Pledge, *, actor: User, reason: str, case) -> None:
+    """Save what has been received on ``pledge`` (locked by the caller) and
+    move its status to where that money puts it, up or down, if it changes."""
+    status = pledge_status_for(pledge.amount.amount, pledge.received_amount)
+    money_fields = ("received_amount", "received_eur")
+    if status == pledge.status:
+        pledge.save(update_fields=list(money_fields))
+        return
+    transition(
+        pledge, to=status, actor=actor, reason=reason, case=case, also=money_fields
+    )
 
 
 def contribution_reversed(*, contribution: Contribution, actor: User) -> None:
     """Undo a contribution's effect on its pledge once the fund has reversed it.
     Called inside the transaction that approves the reversal."""
-    pledge = Pledge.objects.select_for_update().get(pk=contribution.pledge_id)
+    pledge = (
+        Pledge.objects.select_for_update(of=("self",))
+        .select_related("member_state")
+        .get(pk=contribution.pledge_id)
+    )
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if contribution.reversed_at is not None:
         raise ConflictError(_("The contribution has already been reversed."))
     contribution.reversed_at = timezone.now()
     contribution.save(update_fields=["reversed_at"])
-    status_before = pledge.status
     pledge.received_amount -= contribution.amount.amount
     pledge.received_eur -= contribution.eur_amount
-    pledge.status = pledge_status_for(pledge.amount.amount, pledge.received_amount)
-    pledge.save(update_fields=["received_amount", "received_eur", "status"])
+    reversed_text = _("Contribution of %(amount)s received on %(date)s reversed") % {
+        "amount": money(contribution.amount.amount, contribution.amount.currency),
+        "date": day_text(contribution.received_on),
+    }
+    case = _pledge_case(pledge)
+    # The money's own event; the pledge's status, if it changes, is the move's.
     timeline_record(
         subject=pledge.member_state,
+        case=case,
         actor=actor,
         action="contribution_reversed",
-        description=_("Contribution of %(currency)s %(amount)s reversed")
-        % {
-            "currency": contribution.amount.currency,
-            "amount": f"{contribution.amount.amount:,}",
-        },
-        from_status=status_before,
-        to_status=pledge.status,
+        description=reversed_text,
     )
+    _pledge_follow_money(pledge, actor=actor, reason=reversed_text, case=case)
 
 
 def pledge_status_for(amount: Decimal, received: Decimal) -> str:
@@ -750,9 +772,9 @@ def _refuse_a_transfer_twice(
             "id": earlier.pk,
             "state": earlier.pledge.member_state.name,
             "ref": earlier.bank_reference,
-            "amount": f"{earlier.amount.currency} {earlier.amount.amount:,}",
-            "date": earlier.received_on.isoformat(),
-            "recorded": timezone.localdate(earlier.recorded_at).isoformat(),
+            "amount": money(earlier.amount.amount, earlier.amount.currency),
+            "date": day_text(earlier.received_on),
+            "recorded": day_text(earlier.recorded_at),
             "who": earlier.recorded_by,
         },
         field="bank_reference",
@@ -798,14 +820,12 @@ def contribution_record(
         if amount > outstanding:
             raise ApplicationError(
                 _(
-                    "%(currency)s %(amount)s is more than the %(currency)s "
-                    "%(outstanding)s still outstanding on the pledge; record a new "
-                    "pledge for the excess."
+                    "%(amount)s is more than the %(outstanding)s still "
+                    "outstanding on the pledge; record a new pledge for the excess."
                 )
                 % {
-                    "currency": currency,
-                    "amount": f"{amount:,}",
-                    "outstanding": f"{outstanding:,}",
+                    "amount": money(amount, currency),
+                    "outstanding": money(outstanding, currency),
                 },
                 field="amount",
             )
@@ -840,21 +860,25 @@ def contribution_record(
         contribution_recorded.send(
             sender=Contribution, contribution=contribution, actor=actor
         )
-        received = pledge.received_amount + amount
-        status_before = pledge.status
-        pledge.received_amount = received
+        pledge.received_amount += amount
         pledge.received_eur += contribution.eur_amount
-        pledge.status = pledge_status_for(pledge.amount.amount, received)
-        pledge.save(update_fields=["received_amount", "received_eur", "status"])
-        onboarding = _open_onboarding(pledge.member_state)
+        case = _pledge_case(pledge)
+        received_text = _("Contribution received: %(amount)s") % {
+            "amount": money(amount, currency)
+        }
+        # The money's own event; the pledge's status, if it changes, is the move's.
         timeline_record(
             subject=pledge.member_state,
-            case=onboarding.case if onboarding else None,
+            case=case,
             actor=actor,
-            from_status=status_before,
-            to_status=pledge.status,
             action="contribution_recorded",
-            description=_("Contribution received: %(currency)s %(amount)s")
-            % {"currency": currency, "amount": f"{amount:,}"},
+            description=received_text,
+        )
+        _pledge_follow_money(
+            pledge,
+            actor=actor,
+            reason=_("%(received)s on %(date)s")
+            % {"received": received_text, "date": day_text(received_on)},
+            case=case,
         )
     return contribution

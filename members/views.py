@@ -25,6 +25,7 @@ from members.forms import (
 )
 from members.models import MemberStatus, OnboardingStep
 from members.policy import MOVE_ACTIONS, move_names
+from members.tables import MEMBER_TABLE
 from secretariat.accounts import audit
 from secretariat.kernel import policy
 from secretariat.kernel.exceptions import ApplicationError
@@ -51,12 +52,24 @@ def _onboarding_or_404(request, reference):
     )
 
 
-def _shown(user, obj, names, labels=None, urls=None):
-    """(decision, label, url) of the actions a page shows on ``obj``: allowed,
-    or refused with a reason the person may know."""
-    labels, urls = labels or {}, urls or {}
+# The moves that end or pause a state's part in the coalition: their buttons
+# carry the danger style.
+DANGER_MOVES = frozenset(
+    {MemberStatus.DECLINED, MemberStatus.SUSPENDED, MemberStatus.WITHDRAWN}
+)
+
+
+def _shown(user, obj, names, labels=None, urls=None, css=None):
+    """(decision, label, url, css) of the actions a page shows on ``obj``:
+    allowed, or refused with a reason the person may know."""
+    labels, urls, css = labels or {}, urls or {}, css or {}
     return [
-        (decision, labels.get(act.name, act.label), urls.get(act.name, ""))
+        (
+            decision,
+            labels.get(act.name, act.label),
+            urls.get(act.name, ""),
+            css.get(act.name, ""),
+        )
         for act, decision in policy.offered(user, obj, names)
     ]
 
@@ -71,7 +84,10 @@ def member_list(request):
         sorts=MEMBER_SORTS,
         default_sort="name",
         tiebreak=("name",),
+        table=MEMBER_TABLE,
     )
+    if download := context.get("download"):
+        return download
     return render(request, "members/member_list.html", context)
 
 
@@ -93,6 +109,7 @@ def member_detail(request, code):
             "memberstate.invite_liaison",
         ],
         labels={MOVE_ACTIONS[status]: label for status, label in moves.items()},
+        css={MOVE_ACTIONS[status]: "danger" for status in DANGER_MOVES},
         urls={
             **{
                 MOVE_ACTIONS[status]: reverse("members:transition", args=[code, status])
@@ -176,6 +193,7 @@ def member_transition(request, code, to_status):
             "form": form,
             "to_status": MemberStatus(to_status),
             "label": label,
+            "danger": to_status in DANGER_MOVES,
         },
     )
 

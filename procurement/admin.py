@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from procurement import selectors, services
 from procurement.models import (
@@ -24,7 +25,12 @@ from procurement.models import (
     VettingStatus,
     opened_tenders,
 )
-from secretariat.kernel.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
+from secretariat.kernel.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    money_column,
+    run_service_action,
+)
 from secretariat.kernel.admin_site import seal_admin_lookups
 
 # Until its tender is opened a bid's existence is sealed: no other admin list may
@@ -98,7 +104,11 @@ class ManufacturerAdmin(ReadOnlyAdmin):
             lambda m: services.manufacturer_vet(
                 manufacturer=m, actor=request.user, to_status=to_status, reason=reason
             ),
-            _("%(count)d manufacturer(s) changed."),
+            ngettext_lazy(
+                "%(count)d manufacturer changed.",
+                "%(count)d manufacturers changed.",
+                "count",
+            ),
         )
 
 
@@ -159,21 +169,29 @@ class TenderAdmin(ReadOnlyAdmin):
     def publish(self, request, queryset):
         self._run(
             request, queryset, services.tender_publish,
-            _("%(count)d tender(s) published."),
+            ngettext_lazy(
+                "%(count)d tender published.", "%(count)d tenders published.", "count"
+            ),
         )  # fmt: skip
 
     @admin.action(description=_("Open the bids (after the deadline)"))
     def open_bids(self, request, queryset):
         self._run(
             request, queryset, services.tender_open,
-            _("%(count)d tender(s) opened."),
+            ngettext_lazy(
+                "%(count)d tender opened.", "%(count)d tenders opened.", "count"
+            ),
         )  # fmt: skip
 
     @admin.action(description=_("Start the evaluation"))
     def start_evaluation(self, request, queryset):
         self._run(
             request, queryset, services.tender_start_evaluation,
-            _("%(count)d tender(s) in evaluation."),
+            ngettext_lazy(
+                "%(count)d tender in evaluation.",
+                "%(count)d tenders in evaluation.",
+                "count",
+            ),
         )  # fmt: skip
 
     @admin.action(description=_("Cancel the tender (with the reason above)"))
@@ -182,7 +200,9 @@ class TenderAdmin(ReadOnlyAdmin):
         self._run(
             request, queryset,
             lambda **kw: services.tender_cancel(reason=reason, **kw),
-            _("%(count)d tender(s) cancelled."),
+            ngettext_lazy(
+                "%(count)d tender cancelled.", "%(count)d tenders cancelled.", "count"
+            ),
         )  # fmt: skip
 
 
@@ -274,8 +294,8 @@ class ContractAdmin(ScopedAdmin):
         "reference",
         "manufacturer",
         "quantity",
-        "unit_price",
-        "value_eur",
+        money_column("unit_price", _("unit price")),
+        money_column("value_eur", _("value")),
         "status",
         "signed_at",
     ]

@@ -5,7 +5,6 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -18,6 +17,7 @@ from procurement.models import (
     TestOutcome,
 )
 from secretariat.accounts.models import User
+from secretariat.kernel.formatting import day_text
 from secretariat.kernel.forms import DocumentField, reason_field
 from secretariat.kernel.limits import MAX_QUANTITY
 from secretariat.kernel.models import CapabilityCategory
@@ -498,7 +498,7 @@ class MilestoneChoiceField(forms.ModelChoiceField):
         return _("Milestone %(n)d: %(units)d units by %(due)s") % {
             "n": obj.number,
             "units": obj.quantity,
-            "due": date_format(obj.due_on, "j M Y"),
+            "due": day_text(obj.due_on),
         }
 
 

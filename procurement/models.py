@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from secretariat.kernel.models import AppendOnlyModel
+from secretariat.kernel.workflow import Workflow
 
 
 class RequirementPriority(models.TextChoices):
@@ -29,6 +30,18 @@ class RequirementStatus(models.TextChoices):
     IN_TENDER = "in_tender", _("In a tender")
     FULFILLED = "fulfilled", _("Fulfilled")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+R = RequirementStatus
+# A requirement goes out to tender with the tender that answers it (when that
+# tender is published) and is open again if the tender is cancelled.
+REQUIREMENT_TRANSITIONS = {
+    R.OPEN: {R.IN_TENDER: _("Put out to tender"), R.WITHDRAWN: _("Withdraw")},
+    R.IN_TENDER: {R.OPEN: _("Reopen"), R.FULFILLED: _("Fulfilled")},
+    R.FULFILLED: {},
+    R.WITHDRAWN: {},
+}
+del R
 
 
 class Requirement(models.Model):
@@ -58,6 +71,11 @@ class Requirement(models.Model):
         max_length=10,
         choices=RequirementStatus.choices,
         default=RequirementStatus.OPEN,
+    )
+    workflow = Workflow(
+        moves=REQUIREMENT_TRANSITIONS,
+        labels=dict(RequirementStatus.choices),
+        named_by="reference",
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -121,6 +139,13 @@ class Manufacturer(models.Model):
         choices=VettingStatus.choices,
         default=VettingStatus.APPLIED,
     )
+    workflow = Workflow(
+        moves=VETTING_TRANSITIONS,
+        labels=dict(VettingStatus.choices),
+        status_field="vetting_status",
+        named_by="name",
+        stamp="vetting_changed_at",
+    )
     vetting_changed_at = models.DateTimeField(null=True, blank=True)
     # Where the Coalition pays the company; required before a delivery is paid.
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
@@ -148,7 +173,7 @@ class Manufacturer(models.Model):
         return self.name
 
     def allowed_transitions(self):
-        return VETTING_TRANSITIONS.get(self.vetting_status, {})
+        return self.workflow.next_moves(self.vetting_status)
 
 
 class Component(models.TextChoices):
@@ -272,7 +297,12 @@ TENDER_TRANSITIONS = {
         T.CANCELLED: _("Cancel"),
         T.UNSUCCESSFUL: _("Unsuccessful"),
     },
-    T.AWARDED: {T.CONTRACTED: _("Contracted"), T.CANCELLED: _("Cancel")},
+    # Back to evaluation: a complaint against an award was upheld.
+    T.AWARDED: {
+        T.CONTRACTED: _("Contracted"),
+        T.EVALUATION: _("Back to evaluation"),
+        T.CANCELLED: _("Cancel"),
+    },
     T.CONTRACTED: {},
     T.CANCELLED: {},
     T.UNSUCCESSFUL: {},
@@ -307,6 +337,23 @@ class Tender(models.Model):
         max_length=12,
         choices=TenderStatus.choices,
         default=TenderStatus.DRAFT,
+    )
+    workflow = Workflow(
+        moves=TENDER_TRANSITIONS,
+        labels=dict(TenderStatus.choices),
+        case="case",
+        mirrored=True,
+        closes=frozenset(
+            {TenderStatus.CONTRACTED, TenderStatus.CANCELLED, TenderStatus.UNSUCCESSFUL}
+        ),
+        named_by="case.reference",
+        # Publish before clarifications end; bid before submissions close.
+        # Past bidding a tender's tasks carry their own dates (a standstill).
+        due={
+            TenderStatus.DRAFT: "clarification_deadline",
+            TenderStatus.PUBLISHED: "clarification_deadline",
+            TenderStatus.TENDERING: "submission_deadline",
+        },
     )
     procedure = models.CharField(
         _("procedure"), max_length=10, choices=Procedure.choices, default=Procedure.OPEN
@@ -460,6 +507,15 @@ class BidStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# A bid's moves. Its trail is its own (``BidEvent``), never the tender's case:
+# before opening, even a count of moves on the case would tell how many bids
+# there are.
+BID_TRANSITIONS = {
+    BidStatus.SUBMITTED: {BidStatus.WITHDRAWN: _("Withdraw")},
+    BidStatus.WITHDRAWN: {},
+}
+
+
 class Bid(models.Model):
     """A manufacturer's sealed offer for a lot.
 
@@ -481,6 +537,14 @@ class Bid(models.Model):
     )
     status = models.CharField(
         max_length=10, choices=BidStatus.choices, default=BidStatus.SUBMITTED
+    )
+    workflow = Workflow(
+        moves=BID_TRANSITIONS,
+        labels=dict(BidStatus.choices),
+        named_by="title",
+        stamp="changed_at",
+        # Its own append-only trail (``BidEvent``) records its moves.
+        timeline=False,
     )
     sealed = models.BinaryField(_("sealed offer"))
     submitted_by = models.ForeignKey(
@@ -508,6 +572,13 @@ class Bid(models.Model):
 
     def get_absolute_url(self):
         return reverse("procurement:bid", args=[self.public_id])
+
+    @property
+    def title(self):
+        return _("The bid on lot %(n)d of %(ref)s") % {
+            "n": self.lot.number,
+            "ref": self.lot.tender.case.reference,
+        }
 
 
 class BidEventAction(models.TextChoices):
@@ -622,11 +693,25 @@ class AwardStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# An approved award is cancelled when a complaint against it is upheld.
+AWARD_TRANSITIONS = {
+    AwardStatus.RECOMMENDED: {AwardStatus.APPROVED: _("Approve")},
+    AwardStatus.APPROVED: {AwardStatus.CANCELLED: _("Cancel")},
+    AwardStatus.CANCELLED: {},
+}
+
+
 class Award(models.Model):
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="awards")
     bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="awards")
     status = models.CharField(
         max_length=12, choices=AwardStatus.choices, default=AwardStatus.RECOMMENDED
+    )
+    workflow = Workflow(
+        moves=AWARD_TRANSITIONS,
+        labels=dict(AwardStatus.choices),
+        case="lot.tender.case",
+        named_by="title",
     )
     justification = models.TextField(_("justification"))
     recommended_by = models.ForeignKey(
@@ -660,11 +745,29 @@ class Award(models.Model):
     def __str__(self):
         return f"Award of {self.lot} to {self.bid.manufacturer}"
 
+    @property
+    def title(self):
+        return _("The award of lot %(n)d of %(ref)s") % {
+            "n": self.lot.number,
+            "ref": self.lot.tender.case.reference,
+        }
+
 
 class ComplaintStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     UPHELD = "upheld", _("Upheld")
     DISMISSED = "dismissed", _("Dismissed")
+
+
+# A complaint is decided once, either way.
+COMPLAINT_TRANSITIONS = {
+    ComplaintStatus.PENDING: {
+        ComplaintStatus.UPHELD: _("Uphold"),
+        ComplaintStatus.DISMISSED: _("Dismiss"),
+    },
+    ComplaintStatus.UPHELD: {},
+    ComplaintStatus.DISMISSED: {},
+}
 
 
 class Complaint(models.Model):
@@ -684,6 +787,13 @@ class Complaint(models.Model):
     status = models.CharField(
         max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.PENDING
     )
+    workflow = Workflow(
+        moves=COMPLAINT_TRANSITIONS,
+        labels=dict(ComplaintStatus.choices),
+        case="award.lot.tender.case",
+        named_by="title",
+        stamp="decided_at",
+    )
     decision = models.TextField(_("decision"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -700,6 +810,14 @@ class Complaint(models.Model):
     def __str__(self):
         return f"Complaint of {self.manufacturer} against {self.award}"
 
+    @property
+    def title(self):
+        # Not naming the company: the tender's timeline is read by its bidders.
+        return _("The complaint about the award of lot %(n)d of %(ref)s") % {
+            "n": self.award.lot.number,
+            "ref": self.award.lot.tender.case.reference,
+        }
+
 
 # ==================================================================== contracts
 
@@ -708,6 +826,16 @@ class ContractStatus(models.TextChoices):
     SIGNED = "signed", _("Signed")
     COMPLETED = "completed", _("Completed")
     TERMINATED = "terminated", _("Terminated")
+
+
+CONTRACT_TRANSITIONS = {
+    ContractStatus.SIGNED: {
+        ContractStatus.COMPLETED: _("Complete"),
+        ContractStatus.TERMINATED: _("Terminate"),
+    },
+    ContractStatus.COMPLETED: {},
+    ContractStatus.TERMINATED: {},
+}
 
 
 class Contract(models.Model):
@@ -728,6 +856,12 @@ class Contract(models.Model):
     )
     status = models.CharField(
         max_length=10, choices=ContractStatus.choices, default=ContractStatus.SIGNED
+    )
+    workflow = Workflow(
+        moves=CONTRACT_TRANSITIONS,
+        labels=dict(ContractStatus.choices),
+        case="award.lot.tender.case",
+        named_by="reference",
     )
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -781,6 +915,17 @@ class DeliveryStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+# A batch is tested once: accepted (some units at least) or rejected.
+DELIVERY_TRANSITIONS = {
+    DeliveryStatus.REPORTED: {
+        DeliveryStatus.ACCEPTED: _("Accept"),
+        DeliveryStatus.REJECTED: _("Reject"),
+    },
+    DeliveryStatus.ACCEPTED: {},
+    DeliveryStatus.REJECTED: {},
+}
+
+
 class Delivery(models.Model):
     """A batch delivered under a contract milestone, tested and accepted (or
     not) by the secretariat."""
@@ -799,6 +944,13 @@ class Delivery(models.Model):
     reported_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.REPORTED
+    )
+    workflow = Workflow(
+        moves=DELIVERY_TRANSITIONS,
+        labels=dict(DeliveryStatus.choices),
+        case="contract.award.lot.tender.case",
+        named_by="title",
+        stamp="decided_at",
     )
     quantity_accepted = models.PositiveIntegerField(_("quantity accepted"), default=0)
     test_site = models.CharField(_("test site"), max_length=200, blank=True)
@@ -839,6 +991,13 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.quantity} units under {self.contract}"
+
+    @property
+    def title(self):
+        return _("The delivery of %(n)d units under %(ref)s") % {
+            "n": self.quantity,
+            "ref": self.contract.reference,
+        }
 
 
 class DeliveryMonth(models.Model):

@@ -4,6 +4,7 @@ opening nothing here depends on the bids at all, so no notification, its count
 or its timing can tell how many bids there are."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from members.models import MemberStatus
 from procurement.models import (
@@ -25,7 +27,7 @@ from procurement.models import (
     VettingStatus,
 )
 from secretariat.accounts.models import User
-from secretariat.kernel.formatting import when_text
+from secretariat.kernel.formatting import grouped, when_text
 from secretariat.kernel.roles import Role
 from secretariat.notifications.models import NotificationKind
 from secretariat.notifications.services import notify, users_with_role
@@ -59,13 +61,17 @@ def tell_tender_published(tender: Tender) -> None:
             Q(pk__in=reps.values("pk")) | Q(pk__in=liaisons.values("pk"))
         ),
         kind=NotificationKind.TENDER_PUBLISHED,
-        title=_("Tender %(ref)s published: %(title)s")
-        % {"ref": tender.case.reference, "title": tender.title},
-        body=_("Questions until %(clar)s; bids until %(deadline)s.")
-        % {
-            "clar": when_text(tender.clarification_deadline),
-            "deadline": when_text(tender.submission_deadline),
-        },
+        title=lambda: (
+            _("Tender %(ref)s published: %(title)s")
+            % {"ref": tender.case.reference, "title": tender.title}
+        ),
+        body=lambda: (
+            _("Questions until %(clar)s; bids until %(deadline)s.")
+            % {
+                "clar": when_text(tender.clarification_deadline),
+                "deadline": when_text(tender.submission_deadline),
+            }
+        ),
         url=tender_url(tender),
     )
 
@@ -74,8 +80,10 @@ def tell_clarification_answered(tender: Tender) -> None:
     notify(
         recipients=eligible_representatives(tender),
         kind=NotificationKind.CLARIFICATION_ANSWERED,
-        title=_("%(ref)s: a clarification has been answered")
-        % {"ref": tender.case.reference},
+        title=lambda: (
+            _("%(ref)s: a clarification has been answered")
+            % {"ref": tender.case.reference}
+        ),
         url=tender_url(tender),
     )
 
@@ -84,11 +92,13 @@ def tell_tender_amended(tender: Tender, reason: str) -> None:
     notify(
         recipients=eligible_representatives(tender),
         kind=NotificationKind.TENDER_PUBLISHED,
-        title=_("%(ref)s has changed; bids until %(deadline)s")
-        % {
-            "ref": tender.case.reference,
-            "deadline": when_text(tender.submission_deadline),
-        },
+        title=lambda: (
+            _("%(ref)s has changed; bids until %(deadline)s")
+            % {
+                "ref": tender.case.reference,
+                "deadline": when_text(tender.submission_deadline),
+            }
+        ),
         body=reason,
         url=tender_url(tender),
     )
@@ -104,7 +114,9 @@ def tell_bids_opened(tender: Tender) -> None:
     notify(
         recipients=[*users_with_role(Role.PROCUREMENT_OFFICER), *committee],
         kind=NotificationKind.BIDS_OPENED,
-        title=_("%(ref)s: the bids have been opened") % {"ref": tender.case.reference},
+        title=lambda: (
+            _("%(ref)s: the bids have been opened") % {"ref": tender.case.reference}
+        ),
         url=tender_url(tender),
     )
 
@@ -117,7 +129,9 @@ def tell_scores_awaited(tender: Tender) -> None:
         notify(
             recipients=[member.evaluator],
             kind=NotificationKind.SCORES_AWAITED,
-            title=_("%(ref)s awaits your evaluation") % {"ref": tender.case.reference},
+            title=lambda: (
+                _("%(ref)s awaits your evaluation") % {"ref": tender.case.reference}
+            ),
             url=reverse("procurement:evaluation", kwargs={"pk": member.pk}),
             key=f"scores-awaited:{member.pk}",
         )
@@ -131,8 +145,10 @@ def tell_award_recommended(award: Award) -> None:
     notify(
         recipients=approvers,
         kind=NotificationKind.AWARD_DECIDED,
-        title=_("%(ref)s lot %(n)d: an award awaits your approval")
-        % {"ref": tender.case.reference, "n": award.lot.number},
+        title=lambda: (
+            _("%(ref)s lot %(n)d: an award awaits your approval")
+            % {"ref": tender.case.reference, "n": award.lot.number}
+        ),
         url=tender_url(tender),
         # A task: settled once the award is no longer theirs to approve.
         action="award.approve",
@@ -149,14 +165,18 @@ def tell_award_approved(award: Award) -> None:
     notify(
         recipients=[*reps, award.recommended_by],
         kind=NotificationKind.AWARD_DECIDED,
-        title=_("%(ref)s lot %(n)d awarded to %(winner)s")
-        % {
-            "ref": tender.case.reference,
-            "n": award.lot.number,
-            "winner": award.bid.manufacturer.name,
-        },
-        body=_("Standstill until %(until)s: a losing bidder may complain until then.")
-        % {"until": when_text(award.standstill_until)},
+        title=lambda: (
+            _("%(ref)s lot %(n)d awarded to %(winner)s")
+            % {
+                "ref": tender.case.reference,
+                "n": award.lot.number,
+                "winner": award.bid.manufacturer.name,
+            }
+        ),
+        body=lambda: (
+            _("Standstill until %(until)s: a losing bidder may complain until then.")
+            % {"until": when_text(award.standstill_until)}
+        ),
         url=tender_url(tender),
     )
 
@@ -166,13 +186,15 @@ def tell_complaint_filed(complaint: Complaint) -> None:
     notify(
         recipients=users_with_role(Role.PROCUREMENT_OFFICER),
         kind=NotificationKind.COMPLAINT_FILED,
-        title=_("%(ref)s lot %(n)d: %(who)s complains about the award")
-        % {
-            "ref": tender.case.reference,
-            "n": complaint.award.lot.number,
-            "who": complaint.manufacturer.name,
-        },
-        body=_("The contract waits until the complaint is decided."),
+        title=lambda: (
+            _("%(ref)s lot %(n)d: %(who)s complains about the award")
+            % {
+                "ref": tender.case.reference,
+                "n": complaint.award.lot.number,
+                "who": complaint.manufacturer.name,
+            }
+        ),
+        body=lambda: _("The contract waits until the complaint is decided."),
         url=tender_url(tender),
     )
 
@@ -182,8 +204,14 @@ def tell_delivery_reported(delivery: Delivery) -> None:
     notify(
         recipients=users_with_role(Role.PROCUREMENT_OFFICER),
         kind=NotificationKind.DELIVERY_TO_ACCEPT,
-        title=_("%(contract)s: %(n)d units delivered, awaiting acceptance")
-        % {"contract": contract.reference, "n": delivery.quantity},
+        title=lambda: (
+            ngettext(
+                "%(contract)s: %(n)s unit delivered, awaiting acceptance",
+                "%(contract)s: %(n)s units delivered, awaiting acceptance",
+                delivery.quantity,
+            )
+            % {"contract": contract.reference, "n": grouped(delivery.quantity)}
+        ),
         body=contract.manufacturer.name,
         url=reverse("procurement:contract", kwargs={"pk": contract.pk}),
         action="delivery.decide",
@@ -196,6 +224,13 @@ def reminder_offset(deadline, now, offsets) -> int | None:
     begun, so that a late run sends one reminder, not every missed one."""
     begun = [d for d in offsets if deadline - timedelta(days=d) <= now < deadline]
     return min(begun) if begun else None
+
+
+def _deadline_reminder(tender: Tender) -> str:
+    return _("%(ref)s: bids are due by %(deadline)s") % {
+        "ref": tender.case.reference,
+        "deadline": when_text(tender.submission_deadline),
+    }
 
 
 def tender_deadline_reminders(*, now=None) -> int:
@@ -219,11 +254,7 @@ def tender_deadline_reminders(*, now=None) -> int:
                 notify(
                     recipients=eligible_representatives(tender),
                     kind=NotificationKind.DEADLINE_APPROACHING,
-                    title=_("%(ref)s: bids are due by %(deadline)s")
-                    % {
-                        "ref": tender.case.reference,
-                        "deadline": when_text(tender.submission_deadline),
-                    },
+                    title=partial(_deadline_reminder, tender),
                     url=tender_url(tender),
                     # The deadline is in the key: an amendment that moves it
                     # calls for the reminders of the new deadline.

@@ -28,6 +28,7 @@ class SecretariatConfig(AppConfig):
         )
         from secretariat.kernel.cases import register_case_kind
         from secretariat.kernel.models import CaseKind
+        from secretariat.notifications import policy as notification_policy  # noqa: F401
         from secretariat.notifications import (  # noqa: F401 (settles tasks)
             services as notification_services,
         )

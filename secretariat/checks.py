@@ -2,7 +2,7 @@
 
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security)
@@ -42,3 +42,21 @@ def _generate_hint() -> str:
         "Generate one with: python -c 'from cryptography.fernet import Fernet; "
         "print(Fernet.generate_key().decode())'"
     )
+
+
+@register(Tags.translation, deploy=True)
+def check_translation_catalogues(app_configs=None, **kwargs):
+    """A catalogue whose .mo is missing or older than its .po would show that
+    language's readers English, or last release's words, without a word. With
+    ``check --deploy``, which a release runs after building."""
+    from secretariat.catalogues import stale_catalogues
+
+    return [
+        Warning(
+            f"The translation catalogue {po} is not compiled, or changed since.",
+            hint="Run: python manage.py compile_catalogues (make run and make "
+            "test do it).",
+            id="secretariat.W010",
+        )
+        for po in stale_catalogues()
+    ]

@@ -13,7 +13,6 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from members import schedule as members_schedule
 from procurement import schedule as procurement_schedule
@@ -41,6 +40,8 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A form refused by the CSRF check gets the product's page (secretariat/errors.py).
+CSRF_FAILURE_VIEW = "secretariat.errors.csrf_failure"
 
 INSTALLED_APPS = [
     # Django's admin, on a site that keeps sealed bids out of every admin list.
@@ -84,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "secretariat.kernel.timezones.TimeZoneMiddleware",
+    # The signed-in person's chosen language wins over LocaleMiddleware's guess.
+    "secretariat.accounts.languages.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "secretariat.accounts.sessions.SessionLifetimeMiddleware",
@@ -191,7 +194,15 @@ OTP_TOTP_ISSUER = "Drone Coalition secretariat"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
 LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en", _("English"))]
+# Each person chooses theirs under Settings (User.language; anonymous pages follow
+# the browser's Accept-Language). Each is named in itself, so that anyone finds
+# theirs. The Ukrainian catalogue is locale/uk/LC_MESSAGES/django.po, compiled
+# by `make` (manage.py compile_catalogues); see README, "Languages".
+LANGUAGES = [("en", "English"), ("uk", "Українська")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as 31 Mar 2026 and times as 14:00 wherever Django writes them (the admin,
+# {{ a_date }} in a template): secretariat/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["secretariat.formats"]
 TIME_ZONE = "Europe/Riga"
 USE_I18N = True
 USE_TZ = True
@@ -251,8 +262,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL
 )
 if not CELERY_BROKER_URL:
-    # Eager tasks still borrow a producer; an in-process transport needs no server.
-    CELERY_BROKER_URL = "memory://"
+    # Eager tasks still borrow a producer; an in-process transport needs no server
+    # (named, or kombu warns on every first use that it supplied "localhost").
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = False
 CELERY_TASK_TIME_LIMIT = 300
@@ -521,6 +533,8 @@ LOGGING = {
         "django.security.csrf": {"filters": ["sealed_paths"]},
         "django.server": {"filters": ["sealed_paths"]},
         "django.db.backends": {"level": "WARNING"},
+        # runserver prints "Watching for file changes" itself; not twice.
+        "django.utils.autoreload": {"level": "WARNING"},
         # WeasyPrint logs each page it lays out; the PDF reports need none of it.
         "weasyprint": {"level": "WARNING"},
         # django-axes logs every sign-in; failures and lockouts are security events.

@@ -41,8 +41,8 @@ def award_approve(user, award):
         )
     if award is None:
         return allow()
-    if award.status != AwardStatus.RECOMMENDED:
-        # Approval is a move from "recommended" only: not offered otherwise.
+    if not Award.workflow.allows(award.status, AwardStatus.APPROVED):
+        # Approval is a move of the award's table: not offered otherwise.
         return not_now(_("This award is not awaiting approval."), hidden=True)
     if award.recommended_by_id == user.pk:
         return refuse(_("You recommended this award; another person must approve it."))
@@ -53,7 +53,9 @@ def award_approve(user, award):
 def awards_to_approve(user, awards):
     if not is_co_lead_state_approver(user):
         return awards.none()
-    return awards.filter(status=AwardStatus.RECOMMENDED).exclude(recommended_by=user)
+    return awards.filter(
+        status__in=Award.workflow.sources(AwardStatus.APPROVED)
+    ).exclude(recommended_by=user)
 
 
 # ------------------------------------------------------------------ complaints
@@ -121,6 +123,12 @@ def awards_open_to_complaint(user, awards):
     ).exclude(bid__manufacturer_id=user.manufacturer_id)
 
 
+# Deciding a complaint is its move to upheld or to dismissed.
+DECIDABLE = Complaint.workflow.sources(ComplaintStatus.UPHELD) | (
+    Complaint.workflow.sources(ComplaintStatus.DISMISSED)
+)
+
+
 @action(
     "complaint.decide",
     label=gettext_lazy("Decide"),
@@ -133,8 +141,8 @@ def complaint_decide(user, complaint):
         return refuse(_("Only a procurement officer decides complaints."), hidden=True)
     if complaint is None:
         return allow()
-    if complaint.status != ComplaintStatus.PENDING:
-        # A decided complaint is decided once: not offered again.
+    if complaint.status not in DECIDABLE:
+        # A complaint is decided once: not offered again.
         return not_now(_("This complaint has been decided."), hidden=True)
     return allow()
 
@@ -143,4 +151,4 @@ def complaint_decide(user, complaint):
 def complaints_to_decide(user, complaints):
     if not is_procurement_officer(user):
         return complaints.none()
-    return complaints.filter(status=ComplaintStatus.PENDING)
+    return complaints.filter(status__in=DECIDABLE)

@@ -150,27 +150,40 @@ def submit(user, lot) -> Decision:
     )
 
 
-def _own_live_bid(user, bid: Bid) -> Decision:
+def _own_bid(user, bid: Bid) -> Decision:
     company = bidder_company_id(user)
     if company is None:
         return _not_a_bidder()
     if bid.manufacturer_id != company:
         return refuse(_("This is not your company's bid."), hidden=True)
-    if bid.status != BidStatus.SUBMITTED:
-        return not_now(_("This bid has been withdrawn."))
-    return _bidding_open(bid.lot.tender)
+    return allow()
+
+
+def _withdrawn() -> Decision:
+    return not_now(_("This bid has been withdrawn."))
 
 
 @action("bid.change", label=gettext_lazy("Change the bid"), model=Bid)
 def change(user, bid) -> Decision:
     return first_refusal(
-        _own_live_bid(user, bid), lambda: _eligible(bid.lot.tender, bid.manufacturer_id)
+        _own_bid(user, bid),
+        lambda: _withdrawn() if bid.status != BidStatus.SUBMITTED else allow(),
+        lambda: _bidding_open(bid.lot.tender),
+        lambda: _eligible(bid.lot.tender, bid.manufacturer_id),
     )
 
 
 @action("bid.withdraw", label=gettext_lazy("Withdraw the bid"), model=Bid)
 def withdraw(user, bid) -> Decision:
-    return _own_live_bid(user, bid)
+    return first_refusal(
+        _own_bid(user, bid),
+        lambda: (
+            allow()
+            if Bid.workflow.allows(bid.status, BidStatus.WITHDRAWN)
+            else _withdrawn()
+        ),
+        lambda: _bidding_open(bid.lot.tender),
+    )
 
 
 # What a bidder could withdraw; nothing awaits them there.
@@ -181,7 +194,7 @@ def withdrawable(user, bids: QuerySet) -> QuerySet:
         return bids.none()
     return bids.filter(
         manufacturer_id=company,
-        status=BidStatus.SUBMITTED,
+        status__in=Bid.workflow.sources(BidStatus.WITHDRAWN),
         lot__tender__status=TenderStatus.TENDERING,
         lot__tender__submission_deadline__gt=timezone.now(),
     )

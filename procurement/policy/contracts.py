@@ -130,6 +130,12 @@ def contracts_to_deliver(user, contracts):
     )
 
 
+# Recording a delivery's tests is its move to accepted or to rejected.
+DECIDABLE = Delivery.workflow.sources(DeliveryStatus.ACCEPTED) | (
+    Delivery.workflow.sources(DeliveryStatus.REJECTED)
+)
+
+
 @action(
     "delivery.decide",
     label=gettext_lazy("Record the tests"),
@@ -145,7 +151,7 @@ def delivery_decide(user, delivery):
         )
     if delivery is None:
         return allow()
-    if delivery.status != DeliveryStatus.REPORTED:
+    if delivery.status not in DECIDABLE:
         # A delivery is tested once: not offered again.
         return not_now(_("This delivery has already been decided."), hidden=True)
     return allow()
@@ -155,4 +161,4 @@ def delivery_decide(user, delivery):
 def deliveries_to_decide(user, deliveries):
     if not is_procurement_officer(user):
         return deliveries.none()
-    return deliveries.filter(status=DeliveryStatus.REPORTED)
+    return deliveries.filter(status__in=DECIDABLE)

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy
 
 from procurement.models import (
     CRITERIA,
-    TENDER_TRANSITIONS,
     Award,
     AwardStatus,
     Bid,
@@ -96,7 +95,9 @@ def _has_declared_member(tender: Tender) -> Decision:
 )
 def start_evaluation(user, tender) -> Decision:
     def from_status() -> Decision:
-        if T.EVALUATION in TENDER_TRANSITIONS[tender.status]:
+        # The table's other way into evaluation, from awarded, is a complaint
+        # upheld (``complaint.decide``), not this action.
+        if tender.status == T.OPENED:
             return allow()
         return _moved_past(
             _("%(ref)s is %(status)s: the evaluation starts once the bids are "
@@ -116,9 +117,8 @@ def start_evaluation(user, tender) -> Decision:
 def evaluations_to_start(user, tenders: QuerySet) -> QuerySet:
     if not runs_procurement(user):
         return tenders.none()
-    starting = [s for s, moves in TENDER_TRANSITIONS.items() if T.EVALUATION in moves]
     return tenders.filter(
-        status__in=starting,
+        status=T.OPENED,
         pk__in=CommitteeMember.objects.filter(standing=MemberStanding.DECLARED).values(
             "tender"
         ),

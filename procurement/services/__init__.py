@@ -12,10 +12,6 @@ from procurement.services.bids import (  # noqa: F401
     bid_withdraw,
     opened_bid_offer,
 )
-from procurement.services.common import (  # noqa: F401
-    TENDER_LABELS,
-    _tender_move,
-)
 from procurement.services.contracts import (  # noqa: F401
     contract_sign,
     delivery_decide,

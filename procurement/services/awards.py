@@ -17,14 +17,14 @@ from procurement.models import (
     Lot,
     TenderStatus,
 )
-from procurement.services.common import _lock_tender, _tender_move
+from procurement.services.common import _lock_tender
 from secretariat.accounts.models import User
 from secretariat.kernel import policy
 from secretariat.kernel.formatting import when_text
 from secretariat.kernel.services import (
-    case_set_status,
     required_text,
     timeline_record,
+    transition,
 )
 
 
@@ -41,20 +41,18 @@ def award_approve(*, award: Award, actor: User, comment: str = "") -> Award:
         tender = _lock_tender(award.lot.tender)
         policy.require("award.approve", actor, award)
         now = timezone.now()
-        award.status = AwardStatus.APPROVED
         award.approved_by = actor
         award.approved_at = now
         # Never shorter than the minimum, even for a tender drafted before it.
         standstill = max(tender.standstill_days, settings.AWARD_STANDSTILL_MIN_DAYS)
         award.standstill_until = now + timedelta(days=standstill)
-        award.save(
-            update_fields=["status", "approved_by", "approved_at", "standstill_until"]
-        )
-        timeline_record(
-            subject=tender,
-            case=tender.case,
+        transition(
+            award,
+            to=AwardStatus.APPROVED,
             actor=actor,
-            action="award_approved",
+            reason=comment,
+            occurred_at=now,
+            also=("approved_by", "approved_at", "standstill_until"),
             description=_(
                 "Lot %(n)d: award to %(name)s approved; standstill until %(until)s"
             )
@@ -63,7 +61,6 @@ def award_approve(*, award: Award, actor: User, comment: str = "") -> Award:
                 "name": award.bid.manufacturer.name,
                 "until": when_text(award.standstill_until),
             },
-            reason=comment,
         )
         lots_to_award = Lot.objects.filter(
             tender=tender, bids__eligible=True, bids__status=BidStatus.SUBMITTED
@@ -72,7 +69,7 @@ def award_approve(*, award: Award, actor: User, comment: str = "") -> Award:
             lot__tender=tender, status=AwardStatus.APPROVED
         ).values_list("lot_id", flat=True)
         if set(lots_to_award.values_list("pk", flat=True)) <= set(awarded):
-            _tender_move(tender, to_status=TenderStatus.AWARDED, actor=actor)
+            transition(tender, to=TenderStatus.AWARDED, actor=actor)
         tell.tell_award_approved(award)
     return award
 
@@ -112,7 +109,7 @@ def complaint_decide(
     with transaction.atomic():
         complaint = (
             Complaint.objects.select_for_update(of=("self",))
-            .select_related("award__lot__tender")
+            .select_related("award__lot__tender__case", "award__bid__manufacturer")
             .get(pk=complaint.pk)
         )
         policy.require("complaint.decide", actor, complaint)
@@ -120,34 +117,46 @@ def complaint_decide(
             decision, field="decision", message=_("Give the decision's reasons.")
         )
         tender = _lock_tender(complaint.award.lot.tender)
-        complaint.status = (
-            ComplaintStatus.UPHELD if uphold else ComplaintStatus.DISMISSED
-        )
+        award = complaint.award
+        award.lot.tender = tender
+        lot = {"n": award.lot.number}
         complaint.decision = decision
         complaint.decided_by = actor
-        complaint.decided_at = timezone.now()
-        complaint.save(update_fields=["status", "decision", "decided_by", "decided_at"])
-        if uphold:
-            award = complaint.award
-            award.status = AwardStatus.CANCELLED
-            award.save(update_fields=["status"])
-            if tender.status == TenderStatus.AWARDED:
-                tender.status = TenderStatus.EVALUATION
-                tender.save(update_fields=["status"])
-                case_set_status(case=tender.case, status=TenderStatus.EVALUATION)
-        timeline_record(
-            subject=tender,
-            case=tender.case,
+        transition(
+            complaint,
+            to=ComplaintStatus.UPHELD if uphold else ComplaintStatus.DISMISSED,
             actor=actor,
-            action="complaint_decided",
-            description=(
-                _("Complaint upheld: the award of lot %(n)d is cancelled")
-                if uphold
-                else _("Complaint about lot %(n)d dismissed")
-            )
-            % {"n": complaint.award.lot.number},
-            from_status=TenderStatus.AWARDED if uphold else "",
-            to_status=TenderStatus.EVALUATION if uphold else "",
             reason=decision,
+            occurred_at=timezone.now(),
+            also=("decision", "decided_by"),
+            description=(
+                _("Complaint about the award of lot %(n)d upheld")
+                if uphold
+                else _("Complaint about the award of lot %(n)d dismissed")
+            )
+            % lot,
         )
+        if uphold:
+            transition(
+                award,
+                to=AwardStatus.CANCELLED,
+                actor=actor,
+                reason=decision,
+                description=_(
+                    "Lot %(n)d: award to %(name)s cancelled, the complaint upheld"
+                )
+                % {**lot, "name": award.bid.manufacturer.name},
+            )
+            if tender.status == TenderStatus.AWARDED:
+                transition(
+                    tender,
+                    to=TenderStatus.EVALUATION,
+                    actor=actor,
+                    reason=decision,
+                    description=_(
+                        "%(ref)s back to evaluation: a complaint about lot %(n)d "
+                        "was upheld"
+                    )
+                    % {**lot, "ref": tender.case.reference},
+                )
     return complaint

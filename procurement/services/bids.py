@@ -21,8 +21,10 @@ from procurement.services.common import _lock_tender
 from secretariat.accounts.models import User
 from secretariat.kernel import policy
 from secretariat.kernel.exceptions import ApplicationError
+from secretariat.kernel.formatting import eur
 from secretariat.kernel.services import (
     required_text,
+    transition,
 )
 from secretariat.kernel.uploads import inspect_upload
 
@@ -40,8 +42,8 @@ def _offer(lot: Lot, *, unit_price, quantity, delivery_schedule, compliance,
         )
     if unit_price > lot.max_unit_price:
         raise ApplicationError(
-            _("The unit price is above the lot's maximum of EUR %(max)s.")
-            % {"max": f"{lot.max_unit_price:,.2f}"},
+            _("The unit price is above the lot's maximum of %(max)s.")
+            % {"max": eur(lot.max_unit_price)},
             field="unit_price",
         )
     if not 0 < int(quantity) <= lot.quantity:
@@ -150,9 +152,9 @@ def bid_withdraw(*, bid: Bid, actor: User) -> Bid:
     with transaction.atomic():
         bid = _lock_bid(bid)
         policy.require("bid.withdraw", actor, bid)
-        bid.status = BidStatus.WITHDRAWN
-        bid.changed_at = timezone.now()
-        bid.save(update_fields=["status", "changed_at"])
+        # The bid's own trail records the move (``BidEvent``); its workflow
+        # writes no timeline event (see ``Bid.workflow``).
+        transition(bid, to=BidStatus.WITHDRAWN, actor=actor)
         _bid_event(bid, BidEventAction.WITHDRAWN, actor)
     return bid
 

@@ -20,15 +20,17 @@ from procurement.models import (
     TenderStatus,
 )
 from procurement.sealing import unseal
-from procurement.services.common import _lock_tender, _tender_move
+from procurement.services.common import _lock_tender
 from secretariat.accounts.models import User
 from secretariat.fund.services.ledger import commitment_reserve
 from secretariat.kernel import policy
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.formatting import eur
 from secretariat.kernel.services import (
     attachment_store,
     required_text,
     timeline_record,
+    transition,
 )
 
 
@@ -94,16 +96,16 @@ def contract_sign(
             case=tender.case,
             actor=actor,
             action="contract_signed",
-            description=_("%(ref)s signed with %(name)s: EUR %(value)s committed")
+            description=_("%(ref)s signed with %(name)s: %(value)s committed")
             % {
                 "ref": contract.reference,
                 "name": contract.manufacturer.name,
-                "value": f"{value:,.2f}",
+                "value": eur(value),
             },
         )
         approved = Award.objects.filter(lot__tender=tender, status=AwardStatus.APPROVED)
         if not approved.filter(contract__isnull=True).exists():
-            _tender_move(tender, to_status=TenderStatus.CONTRACTED, actor=actor)
+            transition(tender, to=TenderStatus.CONTRACTED, actor=actor)
     return contract
 
 
@@ -198,14 +200,10 @@ def delivery_decide(
                 _("%(name)s has no bank account on record; it must be set before a "
                   "delivery is accepted for payment.") % {"name": maker.name}
             )  # fmt: skip
-        delivery.status = (
-            DeliveryStatus.ACCEPTED if accepted else DeliveryStatus.REJECTED
-        )
         delivery.quantity_accepted = accepted
         delivery.test_site = test_site
         delivery.tested_on = tested_on
         delivery.decided_by = actor
-        delivery.decided_at = timezone.now()
         if report_file is not None:
             delivery.report = attachment_store(
                 subject=contract.award.lot.tender,
@@ -239,21 +237,27 @@ def delivery_decide(
                 },
                 categories=[lot.capability],
             )
-        delivery.save()
+        transition(
+            delivery,
+            to=DeliveryStatus.ACCEPTED if accepted else DeliveryStatus.REJECTED,
+            actor=actor,
+            reason=note,
+            occurred_at=timezone.now(),
+            evidence=delivery.report,
+            also=(
+                "quantity_accepted",
+                "test_site",
+                "tested_on",
+                "decided_by",
+                "report",
+                "disbursement",
+            ),
+            description=_("%(ref)s: %(accepted)d of %(n)d units accepted")
+            % {"ref": contract.reference, "accepted": accepted, "n": delivery.quantity},
+        )
         if accepted:
             DeliveryMonth.add(delivery.decided_at, accepted=accepted)
         else:
             # A rejected batch is delivered again: it no longer counts.
             DeliveryMonth.add(delivery.reported_at, delivered=-delivery.quantity)
-        tender = contract.award.lot.tender
-        timeline_record(
-            subject=tender,
-            case=tender.case,
-            actor=actor,
-            action="delivery_decided",
-            description=_("%(ref)s: %(accepted)d of %(n)d units accepted")
-            % {"ref": contract.reference, "accepted": accepted, "n": delivery.quantity},
-            reason=note,
-            evidence=delivery.report,
-        )
     return delivery

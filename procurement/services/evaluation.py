@@ -18,13 +18,14 @@ from procurement.models import (
     Tender,
     TenderStatus,
 )
-from procurement.services.common import _lock_tender, _tender_move
+from procurement.services.common import _lock_tender
 from secretariat.accounts.models import User
 from secretariat.kernel import policy
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from secretariat.kernel.services import (
     required_text,
     timeline_record,
+    transition,
 )
 
 
@@ -113,7 +114,7 @@ def tender_start_evaluation(*, tender: Tender, actor: User) -> Tender:
     with transaction.atomic():
         tender = _lock_tender(tender)
         policy.require("tender.start_evaluation", actor, tender)
-        _tender_move(tender, to_status=TenderStatus.EVALUATION, actor=actor)
+        transition(tender, to=TenderStatus.EVALUATION, actor=actor)
         tell.tell_scores_awaited(tender)
     return tender
 

@@ -11,7 +11,6 @@ from django_countries import countries
 
 from members.models import MemberState, MemberStatus
 from procurement.models import (
-    VETTING_TRANSITIONS,
     Component,
     Manufacturer,
     Requirement,
@@ -29,9 +28,9 @@ from secretariat.kernel.models import CapabilityCategory
 from secretariat.kernel.roles import Role
 from secretariat.kernel.services import (
     attachment_store,
-    check_transition,
     required_text,
     timeline_record,
+    transition,
 )
 
 
@@ -163,15 +162,6 @@ def manufacturer_vet(
             .get(pk=manufacturer.pk)
         )
         policy.require("manufacturer.vet", actor, manufacturer)
-        current = manufacturer.vetting_status
-        check_transition(
-            transitions=VETTING_TRANSITIONS,
-            current=current,
-            target=to_status,
-            labels=dict(VettingStatus.choices),
-            what=manufacturer.name,
-            subject=manufacturer,
-        )
         if (
             to_status == VettingStatus.VETTED
             and manufacturer.member_state.status != MemberStatus.MEMBER
@@ -180,23 +170,7 @@ def manufacturer_vet(
                 _("%(state)s is not a member; its manufacturers cannot be vetted.")
                 % {"state": manufacturer.member_state.name}
             )
-        manufacturer.vetting_status = to_status
-        manufacturer.vetting_changed_at = timezone.now()
-        manufacturer.save(update_fields=["vetting_status", "vetting_changed_at"])
-        timeline_record(
-            subject=manufacturer,
-            actor=actor,
-            action="vetting_changed",
-            description=_("%(name)s: %(from)s → %(to)s")
-            % {
-                "name": manufacturer.name,
-                "from": VettingStatus(current).label,
-                "to": VettingStatus(to_status).label,
-            },
-            from_status=current,
-            to_status=to_status,
-            reason=reason,
-        )
+        transition(manufacturer, to=to_status, actor=actor, reason=reason)
     return manufacturer
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
 from procurement import notifications as tell
@@ -22,12 +22,13 @@ from procurement.models import (
     Lot,
     Manufacturer,
     Procedure,
+    Requirement,
     RequirementStatus,
     Tender,
     TenderStatus,
 )
 from procurement.policy import bids as bid_policy
-from procurement.services.common import _lock_tender, _tender_move
+from procurement.services.common import _lock_tender
 from secretariat.accounts.models import User
 from secretariat.fund.services.ledger import earmark_error
 from secretariat.kernel import policy
@@ -39,6 +40,7 @@ from secretariat.kernel.services import (
     require_reason,
     required_text,
     timeline_record,
+    transition,
 )
 
 
@@ -156,7 +158,8 @@ def tender_create(
             title=title,
             status=TenderStatus.DRAFT,
             actor=actor,
-            due_date=timezone.localdate(submission_deadline),
+            # Its workflow's deadline for a draft (``Tender.workflow.due``).
+            due_date=timezone.localdate(clarification_deadline),
         )
         tender = Tender.objects.create(
             case=case, title=title, description=description, pool=pool,
@@ -420,7 +423,7 @@ def tender_update(
         changed = [EDITED_LABELS[k] for k in before if before[k] != after[k]]
         case = tender.case
         case.title = tender.title
-        case.due_date = timezone.localdate(tender.submission_deadline)
+        case.due_date = Tender.workflow.due_date(tender)
         case.save(update_fields=["title", "due_date", "updated_at"])
         timeline_record(
             subject=tender,
@@ -469,10 +472,29 @@ def tender_publish(*, tender: Tender, actor: User) -> Tender:
         policy.require("tender.publish", actor, tender)
         _check_standstill(tender.standstill_days)
         _check_publishable(tender)
+        requirements = list(tender.requirements.order_by("pk"))
+        taken = [
+            f"{r.reference} ({r.get_status_display()})"
+            for r in requirements
+            if not Requirement.workflow.allows(r.status, RequirementStatus.IN_TENDER)
+        ]
+        if taken:
+            raise ConflictError(
+                _("%(ref)s cannot be published: these requirements are no longer "
+                  "open: %(refs)s.")
+                % {"ref": tender.case.reference, "refs": ", ".join(taken)}
+            )  # fmt: skip
         tender.published_at = timezone.now()
         tender.save(update_fields=["published_at"])
-        tender.requirements.update(status=RequirementStatus.IN_TENDER)
-        _tender_move(tender, to_status=TenderStatus.PUBLISHED, actor=actor)
+        for requirement in requirements:
+            transition(
+                requirement,
+                to=RequirementStatus.IN_TENDER,
+                actor=actor,
+                description=_("%(req)s put out to tender in %(ref)s")
+                % {"req": requirement.reference, "ref": tender.case.reference},
+            )
+        transition(tender, to=TenderStatus.PUBLISHED, actor=actor)
         tell.tell_tender_published(tender)
     return tender
 
@@ -530,13 +552,13 @@ def tenders_advance_by_deadlines(*, now: datetime | None = None) -> int:
                 tender.status == TenderStatus.PUBLISHED
                 and tender.clarification_deadline <= now
             ):
-                _tender_move(tender, to_status=TenderStatus.TENDERING, actor=None)
+                transition(tender, to=TenderStatus.TENDERING, actor=None)
                 moved += 1
             if (
                 tender.status == TenderStatus.TENDERING
                 and tender.submission_deadline <= now
             ):
-                _tender_move(tender, to_status=TenderStatus.CLOSED, actor=None)
+                transition(tender, to=TenderStatus.CLOSED, actor=None)
                 moved += 1
     return moved
 
@@ -546,12 +568,22 @@ def tender_cancel(*, tender: Tender, actor: User, reason: str) -> Tender:
     with transaction.atomic():
         tender = _lock_tender(tender)
         policy.require("tender.cancel", actor, tender)
-        _tender_move(
-            tender, to_status=TenderStatus.CANCELLED, actor=actor, reason=reason
-        )
-        tender.requirements.filter(status=RequirementStatus.IN_TENDER).update(
-            status=RequirementStatus.OPEN
-        )
+        published = tender.status != TenderStatus.DRAFT
+        transition(tender, to=TenderStatus.CANCELLED, actor=actor, reason=reason)
+        # The requirements it put out to tender are open again; a draft put
+        # none out (one of its requirements may be in another tender).
+        if published:
+            for requirement in tender.requirements.filter(
+                status=RequirementStatus.IN_TENDER
+            ).order_by("pk"):
+                transition(
+                    requirement,
+                    to=RequirementStatus.OPEN,
+                    actor=actor,
+                    reason=reason,
+                    description=_("%(req)s open again: %(ref)s was cancelled")
+                    % {"req": requirement.reference, "ref": tender.case.reference},
+                )
     return tender
 
 
@@ -562,11 +594,11 @@ def tender_open(*, tender: Tender, actor: User) -> Tender:
         policy.require("tender.open", actor, tender)
         if tender.status == TenderStatus.TENDERING:
             # The deadline has passed before the periodic task closed tendering.
-            _tender_move(tender, to_status=TenderStatus.CLOSED, actor=None)
+            transition(tender, to=TenderStatus.CLOSED, actor=None)
         tender.opened_at = timezone.now()
         tender.opened_by = actor
         tender.save(update_fields=["opened_at", "opened_by"])
-        _tender_move(tender, to_status=TenderStatus.OPENED, actor=actor)
+        transition(tender, to=TenderStatus.OPENED, actor=actor)
         live = list(
             Bid.objects.select_related("manufacturer__member_state").filter(
                 lot__tender=tender, status=BidStatus.SUBMITTED
@@ -586,7 +618,8 @@ def tender_open(*, tender: Tender, actor: User) -> Tender:
             case=tender.case,
             actor=actor,
             action="bids_opened",
-            description=_("%(n)d bid(s) opened") % {"n": count},
+            description=ngettext("%(n)d bid opened", "%(n)d bids opened", count)
+            % {"n": count},
         )
         tell.tell_bids_opened(tender)
     return tender

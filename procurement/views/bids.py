@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,6 +22,7 @@ from procurement.forms import (
     WithdrawForm,
     compliance_text,
 )
+from procurement.tables import BID_TABLE
 from procurement.views.common import (
     _action_refusal,
     _form_page,
@@ -34,7 +34,7 @@ from procurement.views.common import (
     _tender_url,
 )
 from secretariat.fund.services.ledger import eur
-from secretariat.kernel.formatting import when_text
+from secretariat.kernel.formatting import day_text, when_text
 from secretariat.kernel.forms import (
     call_service,
     posted,
@@ -60,7 +60,10 @@ def bid_list(request):
         filterset_class=BidFilter,
         sorts=BID_SORTS,
         default_sort="-submitted",
+        table=BID_TABLE,
     )
+    if download := context.get("download"):
+        return download
     return render(request, "procurement/bid_list.html", context)
 
 
@@ -105,8 +108,11 @@ def bid_submit(request, reference, number):
             (_("Maximum unit price"), eur(lot.max_unit_price)),
             (
                 _("Delivery"),
-                f"{date_format(lot.delivery_from, 'j M Y')} to "
-                f"{date_format(lot.delivery_to, 'j M Y')}",
+                _("%(start)s to %(end)s")
+                % {
+                    "start": day_text(lot.delivery_from),
+                    "end": day_text(lot.delivery_to),
+                },
             ),
             (_("Bids until"), when_text(tender.submission_deadline)),
         ],

@@ -24,6 +24,7 @@ from procurement.models import (
     ContractStatus,
     DeliveryStatus,
 )
+from procurement.tables import CONTRACT_TABLE
 from procurement.views.common import (
     _action_refusal,
     _award_facts,
@@ -101,7 +102,10 @@ def contract_list(request):
         filterset_class=ContractFilter,
         sorts=CONTRACT_SORTS,
         default_sort="-signed",
+        table=CONTRACT_TABLE,
     )
+    if download := context.get("download"):
+        return download
     return render(request, "procurement/contract_list.html", context)
 
 

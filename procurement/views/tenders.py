@@ -44,6 +44,7 @@ from procurement.models import (
 )
 from procurement.ocds import release_package_for
 from procurement.policy.evaluation import LOT_AWARD_FACTS
+from procurement.tables import TENDER_TABLE
 from procurement.views.common import (
     T,
     _action_refusal,
@@ -104,7 +105,10 @@ def tender_list(request):
         sorts=TENDER_SORTS,
         default_sort="-opened",
         page_hint=selectors.tender_kind_hint,
+        table=TENDER_TABLE,
     )
+    if download := context.get("download"):
+        return download
     return render(
         request,
         "procurement/tender_list.html",

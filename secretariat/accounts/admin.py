@@ -6,12 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from secretariat.accounts.models import SecurityEvent, User
 from secretariat.kernel.admin import ReadOnlyAdmin
+from secretariat.kernel.roles import Role
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = [
-        "username", "email", "get_full_name", "member_state", "is_active", "roles",
+        "username", "email", "full_name", "member_state", "is_active", "roles",
         "last_login",
     ]  # fmt: skip
     list_filter = ["is_active", "is_staff", "groups", "member_state"]
@@ -19,7 +20,10 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ["member_state"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Coalition"), {"fields": ("member_state", "manufacturer", "time_zone")}),
+        (
+            _("Coalition"),
+            {"fields": ("member_state", "manufacturer", "language", "time_zone")},
+        ),
     )
 
     def get_queryset(self, request):
@@ -31,9 +35,16 @@ class UserAdmin(BaseUserAdmin):
         # show a representative's sealed bids.
         return False
 
+    @admin.display(description=_("name"), ordering="last_name")
+    def full_name(self, obj):
+        return obj.get_full_name()
+
     @admin.display(description=_("roles"))
     def roles(self, obj):
-        return ", ".join(group.name for group in obj.groups.all())
+        labels = dict(Role.choices)
+        return ", ".join(
+            str(labels.get(group.name, group.name)) for group in obj.groups.all()
+        )
 
 
 @admin.register(SecurityEvent)

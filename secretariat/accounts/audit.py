@@ -17,6 +17,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 
+from secretariat.accounts.languages import PasswordResetForm
 from secretariat.accounts.models import SecurityEvent, SecurityEventKind
 from secretariat.kernel import signals
 from secretariat.kernel.redaction import is_sealed_path, loggable_path
@@ -180,6 +181,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+
     def form_valid(self, form):
         # The address as typed; whether it belongs to anyone is not told.
         record(

@@ -19,6 +19,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from secretariat.accounts.languages import speaking_to
 from secretariat.accounts.models import User
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from secretariat.kernel.roles import Role
@@ -116,22 +117,24 @@ def invitation_send(user_id: int) -> bool:
     user = User.objects.select_related("member_state", "manufacturer").get(pk=user_id)
     if user.has_usable_password() or not user.is_active:
         return False
-    appointed_as, subject_as = _appointment(user)
-    context = {
-        "user": user,
-        "link": invitation_link(user),
-        "appointed_as": appointed_as,
-        "subject_as": subject_as,
-    }
-    message = EmailMultiAlternatives(
-        subject=render_to_string("emails/invitation_subject.txt", context)
-        .strip()
-        .replace("\n", " "),
-        body=render_to_string("emails/invitation.txt", context),
-        to=[user.email],
-    )
-    message.attach_alternative(
-        render_to_string("emails/invitation.html", context), "text/html"
-    )
+    # Written to the person: in the language chosen for them, if any.
+    with speaking_to(user):
+        appointed_as, subject_as = _appointment(user)
+        context = {
+            "user": user,
+            "link": invitation_link(user),
+            "appointed_as": appointed_as,
+            "subject_as": subject_as,
+        }
+        message = EmailMultiAlternatives(
+            subject=render_to_string("emails/invitation_subject.txt", context)
+            .strip()
+            .replace("\n", " "),
+            body=render_to_string("emails/invitation.txt", context),
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_to_string("emails/invitation.html", context), "text/html"
+        )
     message.send()
     return True

@@ -41,6 +41,19 @@ class User(AbstractUser):
         default=settings.TIME_ZONE,
         help_text=_("Dates and times are shown to you in this time zone."),
     )
+    # Pages, messages, notifications, emails and reports are written to the
+    # person in this language (secretariat.accounts.languages). A database
+    # default too, so that rows copied in bulk (seed_scale) get English.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        db_default="en",
+        help_text=_(
+            "Pages, messages, emails and reports are written to you in this language."
+        ),
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import Max
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from secretariat.accounts import audit
 from secretariat.fund import reference as reference_services
@@ -24,12 +25,15 @@ from secretariat.fund.services import disbursements as disbursement_services
 from secretariat.fund.services import ledger as fund_services
 from secretariat.kernel import policy
 from secretariat.kernel.admin import (
+    HumaneReadOnlyFields,
     ReadOnlyAdmin,
     ReadOnlyInline,
     ReasonActionForm,
+    money_column,
     run_service_action,
 )
 from secretariat.kernel.exceptions import ApplicationError
+from secretariat.kernel.formatting import eur
 from secretariat.kernel.models import CapabilityCategory
 
 
@@ -94,12 +98,19 @@ class CapabilityCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Pool)
 class PoolAdmin(ReadOnlyAdmin):
-    list_display = ["name", "kind", "received", "committed", "disbursed", "available"]
+    list_display = [
+        "name",
+        "kind",
+        money_column("received", _("received")),
+        money_column("committed", _("committed")),
+        money_column("disbursed", _("disbursed")),
+        "available",
+    ]
     list_filter = ["kind"]
 
-    @admin.display(description=_("available (EUR)"))
+    @admin.display(description=_("available"))
     def available(self, obj):
-        return obj.available
+        return eur(obj.available)
 
 
 @admin.register(LedgerEntry)
@@ -108,9 +119,10 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         "created_at",
         "pool",
         "kind",
-        "amount_eur",
-        "original_amount",
-        "original_currency",
+        money_column("amount_eur", _("amount")),
+        money_column(
+            "original_amount", _("original amount"), currency_field="original_currency"
+        ),
         "memo",
         "created_by",
     ]
@@ -126,9 +138,9 @@ class CommitmentAdmin(ReadOnlyAdmin):
         "reference",
         "pool",
         "purpose",
-        "amount_eur",
-        "disbursed_eur",
-        "released_eur",
+        money_column("amount_eur", _("amount")),
+        money_column("disbursed_eur", _("paid")),
+        money_column("released_eur", _("released")),
         "status",
     ]
     list_filter = ["status", "pool"]
@@ -153,19 +165,23 @@ class CommitmentAdmin(ReadOnlyAdmin):
             lambda c: fund_services.commitment_release(
                 commitment=c, actor=request.user, reason=reason
             ),
-            _("%(count)d commitment(s) released."),
+            ngettext_lazy(
+                "%(count)d commitment released.",
+                "%(count)d commitments released.",
+                "count",
+            ),
         )
 
 
 @admin.register(ApprovalPolicy)
-class ApprovalPolicyAdmin(admin.ModelAdmin):
+class ApprovalPolicyAdmin(HumaneReadOnlyFields, admin.ModelAdmin):
     """Policies are versions: a new one is added, an old one never changes, so
     that each request keeps the policy it was submitted under."""
 
     list_display = [
         "version",
         "effective_from",
-        "single_approver_limit_eur",
+        money_column("single_approver_limit_eur", _("one approver up to")),
         "currencies",
         "created_by",
     ]
@@ -200,8 +216,8 @@ class DisbursementRequestAdmin(ReadOnlyAdmin):
     list_display = [
         "case",
         "payee_name",
-        "amount",
-        "eur_amount",
+        money_column("amount", _("amount")),
+        money_column("eur_amount", _("EUR equivalent")),
         "status",
         "prepared_by",
         "checked_by",
@@ -224,16 +240,18 @@ class DisbursementRequestAdmin(ReadOnlyAdmin):
             lambda r: disbursement_services.disbursement_cancel(
                 request=r, actor=request.user, reason=reason
             ),
-            _("%(count)d request(s) cancelled."),
+            ngettext_lazy(
+                "%(count)d request cancelled.", "%(count)d requests cancelled.", "count"
+            ),
         )
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(admin.ModelAdmin):
+class AdjustmentAdmin(HumaneReadOnlyFields, admin.ModelAdmin):
     list_display = [
         "requested_at",
         "pool",
-        "amount_eur",
+        money_column("amount_eur", _("amount")),
         "status",
         "requested_by",
         "decided_by",
@@ -278,7 +296,11 @@ class AdjustmentAdmin(admin.ModelAdmin):
             lambda a: fund_services.adjustment_decide(
                 adjustment=a, actor=request.user, approve=approve
             ),
-            _("%(count)d adjustment(s) decided."),
+            ngettext_lazy(
+                "%(count)d adjustment decided.",
+                "%(count)d adjustments decided.",
+                "count",
+            ),
         )
 
     @admin.action(
@@ -319,8 +341,7 @@ class StatementLineAdmin(ReadOnlyAdmin):
         "statement",
         "line_number",
         "booked_on",
-        "amount",
-        "currency",
+        money_column("amount", _("amount"), currency_field="currency"),
         "reference",
         "status",
     ]

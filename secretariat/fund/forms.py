@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from secretariat.accounts.twofactor import code_form_field
+from secretariat.kernel.formatting import eur
 from secretariat.kernel.forms import (
     CURRENCY_CHOICES,
     CommentedActionForm,
@@ -28,11 +29,11 @@ def categories_field(label=None):
 
 class CommitmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return _("%(ref)s %(purpose)s (%(pool)s; EUR %(remaining)s remaining)") % {
+        return _("%(ref)s %(purpose)s (%(pool)s; %(remaining)s remaining)") % {
             "ref": obj.reference,
             "purpose": obj.purpose,
             "pool": obj.pool.name,
-            "remaining": f"{obj.remaining_eur:,.2f}",
+            "remaining": eur(obj.remaining_eur),
         }
 
 

@@ -7,17 +7,25 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from djmoney.models.fields import MoneyField
 
+from secretariat.kernel.formatting import day_text, eur
 from secretariat.kernel.models import CapabilityCategory, Case
+from secretariat.kernel.workflow import Workflow
 
 
 class PoolKind(models.TextChoices):
     UNRESTRICTED = "unrestricted", _("Unrestricted")
     NON_LETHAL = "non_lethal", _("Non-lethal only")
     CATEGORIES = "categories", _("Earmarked categories")
+
+
+# The names of the pools the product creates (migration 0005), for the
+# translation catalogue: ``Pool.__str__`` and the pages translate them.
+POOL_NAMES = (gettext_noop("Unrestricted"), gettext_noop("Non-lethal only"))
 
 
 class Pool(models.Model):
@@ -63,7 +71,9 @@ class Pool(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        # The pools the product creates are named in English, and translated
+        # for the reader (an administrator's own names stay as typed).
+        return gettext(self.name)
 
     @property
     def available(self):
@@ -177,7 +187,7 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} EUR {self.amount_eur} ({self.pool})"
+        return f"{self.get_kind_display()} {eur(self.amount_eur)} ({self.pool})"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
@@ -240,6 +250,14 @@ class CommitmentStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# A commitment closes once it has nothing left to pay: its last payment, or
+# the release of what remains with no request in progress drawing on it.
+COMMITMENT_TRANSITIONS = {
+    CommitmentStatus.OPEN: {CommitmentStatus.CLOSED: _("Close")},
+    CommitmentStatus.CLOSED: {},
+}
+
+
 class Commitment(models.Model):
     """Money of a pool reserved for a contract or another approved purpose."""
 
@@ -268,6 +286,11 @@ class Commitment(models.Model):
         max_length=8,
         choices=CommitmentStatus.choices,
         default=CommitmentStatus.OPEN,
+    )
+    workflow = Workflow(
+        moves=COMMITMENT_TRANSITIONS,
+        labels=dict(CommitmentStatus.choices),
+        named_by="reference",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -339,8 +362,8 @@ class ApprovalPolicy(models.Model):
         ]
 
     def __str__(self):
-        limit = self.single_approver_limit_eur
-        return f"v{self.version}: one approver up to EUR {limit:,}"
+        limit = eur(self.single_approver_limit_eur)
+        return f"v{self.version}: one approver up to {limit}"
 
     @property
     def currency_list(self):
@@ -406,6 +429,20 @@ class DisbursementRequest(models.Model):
         max_length=12,
         choices=DisbursementStatus.choices,
         default=DisbursementStatus.DRAFT,
+    )
+    workflow = Workflow(
+        moves=DISBURSEMENT_TRANSITIONS,
+        labels=dict(DisbursementStatus.choices),
+        case="case",
+        mirrored=True,
+        closes=frozenset(
+            {
+                DisbursementStatus.RECONCILED,
+                DisbursementStatus.REJECTED,
+                DisbursementStatus.CANCELLED,
+            }
+        ),
+        named_by="case.reference",
     )
     payee_name = models.CharField(_("payee"), max_length=200)
     payee_country = CountryField(_("payee country"))
@@ -521,6 +558,18 @@ class AdjustmentStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+# Decided once, by someone other than its author; a rejected reversal is
+# proposed again as a new adjustment.
+ADJUSTMENT_TRANSITIONS = {
+    AdjustmentStatus.PENDING: {
+        AdjustmentStatus.APPROVED: _("Approve"),
+        AdjustmentStatus.REJECTED: _("Reject"),
+    },
+    AdjustmentStatus.APPROVED: {},
+    AdjustmentStatus.REJECTED: {},
+}
+
+
 class Adjustment(models.Model):
     """A correction of a pool's money in, proposed by one person and approved by
     another; reversing a mistaken entry is an adjustment of the opposite sign."""
@@ -542,6 +591,10 @@ class Adjustment(models.Model):
         max_length=10,
         choices=AdjustmentStatus.choices,
         default=AdjustmentStatus.PENDING,
+    )
+    workflow = Workflow(
+        moves=ADJUSTMENT_TRANSITIONS,
+        labels=dict(AdjustmentStatus.choices),
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -569,7 +622,7 @@ class Adjustment(models.Model):
         ]
 
     def __str__(self):
-        return f"Adjustment EUR {self.amount_eur} ({self.pool})"
+        return f"Adjustment {eur(self.amount_eur)} ({self.pool})"
 
 
 class BankStatement(models.Model):
@@ -584,7 +637,7 @@ class BankStatement(models.Model):
         ordering = ["-imported_at"]
 
     def __str__(self):
-        return f"{self.file_name} ({self.imported_at:%Y-%m-%d})"
+        return f"{self.file_name} ({day_text(self.imported_at)})"
 
     def get_absolute_url(self):
         return reverse("bank_statement", kwargs={"pk": self.pk})
@@ -597,6 +650,18 @@ class LineStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
 
 
+# A line's first status is how the import classified it, once, on creation
+# (matched to a paid request by reference and amount, mismatched, or
+# unmatched): not a move. A line is never matched later; a person settles a
+# mismatched or unmatched one, which is its only move.
+STATEMENT_LINE_TRANSITIONS = {
+    LineStatus.MISMATCHED: {LineStatus.RESOLVED: _("Resolve")},
+    LineStatus.UNMATCHED: {LineStatus.RESOLVED: _("Resolve")},
+    LineStatus.MATCHED: {},
+    LineStatus.RESOLVED: {},
+}
+
+
 class StatementLine(models.Model):
     statement = models.ForeignKey(
         BankStatement, on_delete=models.CASCADE, related_name="lines"
@@ -607,6 +672,10 @@ class StatementLine(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     reference = models.CharField(_("reference"), max_length=60)
     status = models.CharField(_("status"), max_length=10, choices=LineStatus.choices)
+    workflow = Workflow(
+        moves=STATEMENT_LINE_TRANSITIONS,
+        labels=dict(LineStatus.choices),
+    )
     request = models.ForeignKey(
         DisbursementRequest,
         on_delete=models.PROTECT,

@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from secretariat.accounts import audit, twofactor
 from secretariat.fund import selectors as fund_selectors
@@ -44,10 +44,18 @@ from secretariat.fund.models import (
     LineStatus,
     StatementLine,
 )
+from secretariat.fund.policy.disbursements import remember_last_moves
 from secretariat.fund.services import disbursements as dsb
 from secretariat.fund.services import ledger as fund
+from secretariat.fund.tables import (
+    ADJUSTMENT_TABLE,
+    COMMITMENT_TABLE,
+    DISBURSEMENT_TABLE,
+    LEDGER_TABLE,
+)
 from secretariat.kernel import policy
 from secretariat.kernel import selectors as kernel_selectors
+from secretariat.kernel.bulk import BulkAction, bulk_apply, bulk_offer
 from secretariat.kernel.formatting import day_text, eur, money
 from secretariat.kernel.forms import (
     ActionReasonForm,
@@ -70,6 +78,21 @@ def _disbursement_or_404(request, reference):
     )
 
 
+# What a finance officer does to many requests at once from the list: each
+# ticked request goes through the service, which asks the policy.
+DISBURSEMENT_BULK = (
+    BulkAction(
+        "disbursement.submit",
+        lambda obj, actor: dsb.disbursement_submit(request=obj, actor=actor),
+        ngettext_lazy(
+            "%(count)s request is submitted: a second finance officer checks it.",
+            "%(count)s requests are submitted: a second finance officer checks them.",
+            "n",
+        ),
+    ),
+)
+
+
 @login_required
 def disbursement_list(request):
     require_permission(request, "secretariat.view_disbursementrequest")
@@ -81,17 +104,29 @@ def disbursement_list(request):
         .select_related(None)
         .select_related("case", "commitment__pool", "prepared_by")
     )
+    if request.method == "POST":
+        return bulk_apply(request, requests, DISBURSEMENT_BULK)
     context = list_page(
         request,
         requests,
         filterset_class=DisbursementFilter,
         sorts=DISBURSEMENT_SORTS,
         default_sort="-opened",
+        table=DISBURSEMENT_TABLE,
     )
+    if download := context.get("download"):
+        return download
+    rows = list(context["page"].object_list)
+    # What a refused move would say, read for the whole page in one query.
+    remember_last_moves(rows)
     return render(
         request,
         "secretariat/disbursement_list.html",
-        {**context, "prepare": policy.decide("disbursement.prepare", request.user)},
+        {
+            **context,
+            "prepare": policy.decide("disbursement.prepare", request.user),
+            "bulk_actions": bulk_offer(request.user, rows, DISBURSEMENT_BULK),
+        },
     )
 
 
@@ -361,9 +396,12 @@ def _next_step(obj, approvals):
     if obj.status == S.CHECKED:
         given = len(approvals)
         if not given:
-            return _(
+            return ngettext(
                 "A co-lead approver of Latvia or the United Kingdom approves it "
-                "(%(needed)d approval(s) needed)."
+                "(%(needed)d approval needed).",
+                "A co-lead approver of Latvia or the United Kingdom approves it "
+                "(%(needed)d approvals needed).",
+                obj.approvals_needed,
             ) % {"needed": obj.approvals_needed}
         return _(
             "A co-lead approver of the other co-lead state than %(states)s approves "
@@ -530,7 +568,10 @@ def commitment_list(request):
         sorts=COMMITMENT_SORTS,
         default_sort="status",
         tiebreak=("-created_at", "-id"),
+        table=COMMITMENT_TABLE,
     )
+    if download := context.get("download"):
+        return download
     user = request.user
     for commitment in context["page"].object_list:
         commitment.actions = _row_actions(user, commitment, ["commitment.release"])
@@ -649,7 +690,10 @@ def adjustment_list(request):
         filterset_class=AdjustmentFilter,
         sorts=ADJUSTMENT_SORTS,
         default_sort="-proposed",
+        table=ADJUSTMENT_TABLE,
     )
+    if download := context.get("download"):
+        return download
     for adjustment in context["page"].object_list:
         adjustment.actions = _row_actions(
             user, adjustment, ["adjustment.approve", "adjustment.reject"]
@@ -759,7 +803,10 @@ def ledger_list(request):
         request,
         fund_selectors.ledger_entries_for(request.user).order_by("-created_at", "-id"),
         filterset_class=LedgerFilter,
+        table=LEDGER_TABLE,
     )
+    if download := context.get("download"):
+        return download
     return render(request, "secretariat/fund/ledger.html", context)
 
 
@@ -786,9 +833,12 @@ def bank_statements(request):
                 }
                 messages.success(
                     request,
-                    _(
-                        "Statement imported: %(matched)d line(s) reconciled, "
-                        "%(open)d to resolve."
+                    ngettext(
+                        "Statement imported: %(matched)d line reconciled, "
+                        "%(open)d to resolve.",
+                        "Statement imported: %(matched)d lines reconciled, "
+                        "%(open)d to resolve.",
+                        counts[LineStatus.MATCHED],
                     )
                     % {
                         "matched": counts[LineStatus.MATCHED],

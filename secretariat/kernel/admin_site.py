@@ -16,12 +16,14 @@ This module is loaded with the app registry (``AdminConfig`` below is in
 INSTALLED_APPS), so it imports no models.
 """
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.contrib.admin.filters import SimpleListFilter
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models.constants import LOOKUP_SEP
+from django.utils.translation import gettext_lazy as _
 
 _sealed_models: set = set()
 
@@ -121,5 +123,21 @@ class SecretariatAdminSite(admin.AdminSite):
         super().register(model_or_iterable, admin_class, **options)
 
 
+# The libraries' apps under names people know them by, instead of their labels
+# ("Otp_Totp"), wherever the admin names an app (index, breadcrumbs, titles).
+HUMAN_APP_NAMES = {
+    "otp_totp": _("Two-factor authentication"),
+    "axes": _("Sign-in lockouts"),
+    "knox": _("API tokens"),
+}
+
+
 class AdminConfig(DjangoAdminConfig):
     default_site = "secretariat.kernel.admin_site.SecretariatAdminSite"
+
+    def ready(self):
+        super().ready()
+        for label, name in HUMAN_APP_NAMES.items():
+            config = apps.app_configs.get(label)
+            if config is not None:
+                config.verbose_name = name

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from secretariat.kernel import policy, signals
@@ -45,15 +46,18 @@ def require_permission(request, perm: str, obj=None) -> None:
         raise PermissionDenied
 
 
+def _accepted_types() -> str:
+    return _("Accepted: %(types)s.") % {"types": allowed_extensions_display()}
+
+
 class DocumentField(forms.FileField):
     """A file field that applies the upload checks (size, type against content,
     name) so that the error appears next to the field."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "help_text",
-            _("Accepted: %(types)s.") % {"types": allowed_extensions_display()},
-        )
+        # Lazy: form classes are built at import, before anyone's language is
+        # known.
+        kwargs.setdefault("help_text", lazy(_accepted_types, str)())
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):

@@ -9,15 +9,28 @@ fields by name, ``sort`` (a column key, ``-`` first for descending) and ``page``
 
 The count and the page are two queries whatever the filters, so a list's query
 budget does not grow with its rows.
+
+A list may also declare a ``Table``: what its rows are called when counted
+("1,234 requests"), the money columns the database totals over the filtered
+rows (one aggregate, shown in the table's footer with their currency), and the
+columns of its download. ``?export=csv`` or ``?export=xlsx`` on the page's own
+address then answers with every row of the filtered view, read through the same
+queryset as the page (``secretariat.kernel.exports``), so a download can never
+hold a row the page would not show that person.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import django_filters
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from djmoney.money import Money
+
+from secretariat.kernel import exports, policy
 
 PER_PAGE = 50
 
@@ -86,6 +99,88 @@ def ordering(sort: str, sorts: dict[str, str], tiebreak) -> list[str]:
     return [*(f"{prefix}{f}" for f in fields), *tiebreak]
 
 
+@dataclass(frozen=True)
+class Total:
+    """A money column summed by the database over the filtered rows: ``field``
+    (a field's name, or an expression of fields) in the fixed ``currency``, or
+    one sum per currency when each row says its own in ``currency_field``. The
+    template finds it in ``totals[key]``, a list of ``Money``."""
+
+    key: str
+    field: object
+    currency: str = ""
+    currency_field: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """What a list counts, totals and downloads. ``count`` is an
+    ``ngettext_lazy`` of ``%(count)s`` keyed on ``"n"`` ("%(count)s request",
+    "%(count)s requests"); ``name`` names the downloaded file, ``title`` its
+    sheet. ``export_action``, if given, is the policy's action that decides who
+    may download the list (whoever may see the page, without one)."""
+
+    name: str
+    title: str
+    count: object
+    columns: tuple[exports.Column, ...]
+    totals: tuple[Total, ...] = ()
+    export_action: str | None = None
+
+    def may_export(self, user) -> bool:
+        return self.export_action is None or policy.may(self.export_action, user)
+
+    def count_text(self, n: int) -> str:
+        return self.count % {"n": n, "count": number_format(n, force_grouping=True)}
+
+    def download(self, fmt: str, rows):
+        return exports.export_response(
+            fmt,
+            self.columns,
+            rows.iterator(chunk_size=exports.CHUNK),
+            filename=self.name,
+            title=str(self.title),
+        )
+
+
+def totals_of(queryset, totals) -> dict[str, list[Money]]:
+    """The ``Total``s of the filtered rows, computed by the database: one query
+    for those of a fixed currency, one per total kept by currency."""
+    if not totals:
+        return {}
+    queryset = queryset.order_by()
+    if queryset.query.distinct:
+        # A row repeated by a join would be summed twice.
+        queryset = queryset.model._default_manager.filter(pk__in=queryset.values("pk"))
+    found = {}
+    fixed = [total for total in totals if not total.currency_field]
+    if fixed:
+        sums = queryset.aggregate(
+            **{f"total_{n}": Sum(total.field) for n, total in enumerate(fixed)}
+        )
+        for n, total in enumerate(fixed):
+            found[total.key] = [
+                Money(sums[f"total_{n}"] or Decimal("0"), total.currency)
+            ]
+    for total in totals:
+        if total.currency_field:
+            by_currency = (
+                queryset.values(total.currency_field)
+                .annotate(total=Sum(total.field))
+                .order_by(total.currency_field)
+            )
+            found[total.key] = [
+                Money(row["total"], row[total.currency_field]) for row in by_currency
+            ]
+    return found
+
+
+def export_format(request) -> str | None:
+    """The download the query string asks for (``export=csv`` or ``xlsx``)."""
+    fmt = request.GET.get("export")
+    return fmt if fmt in exports.FORMATS else None
+
+
 def list_page(
     request,
     queryset,
@@ -97,11 +192,16 @@ def list_page(
     tiebreak=("-id",),
     per_page: int = PER_PAGE,
     page_hint=None,
+    table: Table | None = None,
 ) -> dict:
     """The context every list template reads: ``page``, ``filters`` (a form),
     ``filtered`` (whether a filter narrows the list, for its empty state),
     ``sort`` (the header links) and ``sort_value``. ``page_hint``, if given,
-    applies to the page's query only (see ``CountedApart``)."""
+    applies to the page's query only (see ``CountedApart``).
+
+    With a ``table``, also ``count_text`` ("1,234 requests"), ``totals`` and
+    ``table``; and when the query string asks for a download, only
+    ``download``: the response the view returns instead of its page."""
     filters = None
     filtered = False
     if filterset_class is not None:
@@ -123,9 +223,22 @@ def list_page(
         queryset = queryset.order_by(*ordering(sort, sorts, tiebreak))
         context["sort"] = sort_links(sort, sorts)
         context["sort_value"] = sort
+    if table is not None and (fmt := export_format(request)):
+        if table.export_action:
+            policy.require(table.export_action, request.user)
+        rows = queryset if page_hint is None else page_hint(queryset)
+        context["download"] = table.download(fmt, rows)
+        return context
+    filtered_rows = queryset
     if page_hint is not None:
         queryset = CountedApart(queryset, page_hint)
-    context["page"] = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    context["page"] = page
+    if table is not None:
+        context["table"] = table
+        context["may_export"] = table.may_export(request.user)
+        context["count_text"] = table.count_text(page.paginator.count)
+        context["totals"] = totals_of(filtered_rows, table.totals)
     return context
 
 

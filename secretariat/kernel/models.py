@@ -9,6 +9,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,7 +35,9 @@ class CapabilityCategory(models.Model):
         verbose_name_plural = _("capability categories")
 
     def __str__(self):
-        return self.name
+        # Named in English by the reference data (gettext_noop there), and
+        # translated for the reader.
+        return gettext(self.name)
 
     @property
     def is_lethal(self):

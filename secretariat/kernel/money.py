@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from secretariat.kernel.exceptions import ApplicationError
+from secretariat.kernel.formatting import day_text
 from secretariat.kernel.models import ExchangeRate
 
 CENT = Decimal("0.01")
@@ -104,7 +105,7 @@ def recorded_rate(currency: str, on_date: date) -> ExchangeRate:
                 "No EUR exchange rate for %(currency)s is recorded on or before "
                 "%(date)s. Ask a finance officer to record it."
             )
-            % {"currency": currency, "date": on_date},
+            % {"currency": currency, "date": day_text(on_date)},
             field="fx_rate",
         )
     if (on_date - recorded.rate_date).days > settings.FX_RATE_MAX_AGE_DAYS:
@@ -115,9 +116,9 @@ def recorded_rate(currency: str, on_date: date) -> ExchangeRate:
             )
             % {
                 "currency": currency,
-                "rate_date": recorded.rate_date,
+                "rate_date": day_text(recorded.rate_date),
                 "days": settings.FX_RATE_MAX_AGE_DAYS,
-                "date": on_date,
+                "date": day_text(on_date),
             },
             field="fx_rate",
         )
@@ -163,7 +164,7 @@ def to_eur(
                     "rate": rate,
                     "currency": currency,
                     "recorded": recorded.units_per_eur,
-                    "rate_date": recorded.rate_date,
+                    "rate_date": day_text(recorded.rate_date),
                 },
                 field="fx_rate",
             )

@@ -25,6 +25,8 @@ from secretariat.kernel.models import (
 from secretariat.kernel.uploads import inspect_upload
 
 logger = logging.getLogger(__name__)
+# ``case_set_status``'s default: the case keeps its due date.
+KEEP = object()
 
 
 def require_perm(actor, perm: str, obj=None) -> None:
@@ -107,10 +109,16 @@ def case_open(
     )
 
 
-def case_set_status(*, case: Case, status: str, closed: bool = False) -> None:
+def case_set_status(
+    *, case: Case, status: str, closed: bool = False, due_date=KEEP
+) -> None:
     case.status = status
     case.closed_at = (case.closed_at or timezone.now()) if closed else None
-    case.save(update_fields=["status", "closed_at", "updated_at"])
+    fields = ["status", "closed_at", "updated_at"]
+    if due_date is not KEEP:
+        case.due_date = due_date
+        fields.append("due_date")
+    case.save(update_fields=fields)
 
 
 def check_transition(
@@ -184,6 +192,98 @@ def check_transition(
         )
         % values,
         field=field if current != target else None,
+    )
+
+
+def transition(
+    obj,
+    *,
+    to: str,
+    actor,
+    reason: str = "",
+    description: str | None = None,
+    case: Case | None = None,
+    occurred_at: datetime | None = None,
+    evidence: Attachment | None = None,
+    also: tuple[str, ...] = (),
+    field: str | None = None,
+    last_move=None,
+) -> TimelineEvent | None:
+    """Move ``obj`` to ``to`` along its model's ``workflow``: the one routine
+    every lifecycle's moves go through.
+
+    In the caller's transaction it locks the row (and reads the status the
+    database holds, so that a move made meanwhile by someone else is seen),
+    checks the move against the table, changes the status (saving ``also``,
+    fields the caller set for this move, with it), mirrors it on the case where
+    the case follows the object, and writes the timeline event: who, when,
+    from, to, why. Notifications the caller writes in the same transaction go
+    out after commit (``notify`` is an outbox). Whether ``actor`` may make the
+    move is the policy's question, asked before.
+
+    ``case`` overrides the workflow's own (an onboarding case is the member
+    state's only while it is open). ``field`` names the request's field that
+    chose the target, for the refusal; ``last_move``, if given, is the event
+    that moved the object into its status, already read. Returns the timeline
+    event, or None for a workflow that keeps its own trail.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("transition() runs inside the caller's transaction")
+    workflow = type(obj).workflow
+    status_field = workflow.status_field
+    locked = (
+        type(obj)
+        ._default_manager.select_for_update()
+        .values_list(status_field, flat=True)
+        .get(pk=obj.pk)
+    )
+    setattr(obj, status_field, locked)
+    current = locked
+    check_transition(
+        transitions=workflow.moves,
+        current=current,
+        target=to,
+        labels=workflow.labels,
+        what=workflow.name_of(obj),
+        subject=obj if workflow.timeline else None,
+        field=field,
+        last_move=last_move,
+    )
+    occurred_at = occurred_at or timezone.now()
+    setattr(obj, status_field, to)
+    fields = [status_field, *also]
+    if workflow.stamp:
+        setattr(obj, workflow.stamp, occurred_at)
+        fields.append(workflow.stamp)
+    obj.save(update_fields=list(dict.fromkeys(fields)))
+    if case is None:
+        case = workflow.case_of(obj)
+    if case is not None and workflow.mirrored:
+        case_set_status(
+            case=case,
+            status=to,
+            closed=to in workflow.closes,
+            due_date=workflow.due_date(obj) if workflow.due else KEEP,
+        )
+    if not workflow.timeline:
+        return None
+    return timeline_record(
+        subject=obj,
+        case=case,
+        actor=actor,
+        action="status_changed",
+        description=description
+        or _("%(what)s: %(from)s → %(to)s")
+        % {
+            "what": workflow.name_of(obj),
+            "from": workflow.labels[current],
+            "to": workflow.labels[to],
+        },
+        from_status=current,
+        to_status=to,
+        reason=reason,
+        evidence=evidence,
+        occurred_at=occurred_at,
     )
 
 

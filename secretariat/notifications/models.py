@@ -152,6 +152,7 @@ class NotificationDelivery(models.Model):
     last_error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name_plural = _("notification deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["notification", "channel"], name="delivery_once_per_channel"

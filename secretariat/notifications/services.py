@@ -32,7 +32,8 @@ out of the emails not yet sent."""
 import logging
 import smtplib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -44,8 +45,9 @@ from django.db.models import Q, QuerySet
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from secretariat.accounts.languages import speaking, speaking_to
 from secretariat.accounts.models import User
 from secretariat.kernel import signals
 from secretariat.notifications.models import (
@@ -76,8 +78,8 @@ def notify(
     *,
     recipients: Iterable[User],
     kind: str,
-    title: str,
-    body: str = "",
+    title: str | Callable[[], str],
+    body: str | Callable[[], str] = "",
     url: str = "",
     key: str | None = None,
     action: str = "",
@@ -97,29 +99,48 @@ def notify(
     task) writes one ``NotificationFanOut`` row instead, which a worker expands
     after commit (``fan_out_expand``); the notifications created are then
     returned by that, and this returns an empty list.
+
+    ``title`` and ``body`` given as functions (``lambda: _("...") % {...}``) are
+    written to each person in their own language and time zone: called once
+    for each language and time zone among the recipients.
     """
     if kind not in NotificationKind.values:
         raise ValueError(f"Unknown notification kind {kind!r}")
     if bool(action) != (subject is not None):
         raise ValueError("A task names both its action and its subject.")
-    people = _addresses(recipients)
-    if not people:
+    readers = _addresses(recipients)
+    if not readers:
         return []
     task = _task_fields(action, subject)
-    if not key and not task and len(people) >= FAN_OUT_FROM:
-        _fan_out_after_commit(
-            NotificationFanOut.objects.create(
-                kind=kind,
-                title=title[:200],
-                body=body,
-                url=url,
-                recipient_ids=list(people),
+    fan_out = not key and not task and len(readers) >= FAN_OUT_FROM
+    if not (callable(title) or callable(body)):
+        groups = {("", ""): readers}
+    else:
+        groups = {}
+        for pk, (email, language, zone) in readers.items():
+            groups.setdefault((language, zone), {})[pk] = (email, language, zone)
+    created = []
+    for (language, zone), group in groups.items():
+        people = {pk: email for pk, (email, _language, _zone) in group.items()}
+        with speaking(language, zone) if language else nullcontext():
+            text = {"title": _written(title), "body": _written(body)}
+        if fan_out:
+            _fan_out_after_commit(
+                NotificationFanOut.objects.create(
+                    kind=kind,
+                    title=text["title"][:200],
+                    body=text["body"],
+                    url=url,
+                    recipient_ids=list(people),
+                )
             )
-        )
-        return []
-    return _write(
-        people, kind=kind, title=title, body=body, url=url, key=key, task=task
-    )
+        else:
+            created += _write(people, kind=kind, url=url, key=key, task=task, **text)
+    return created
+
+
+def _written(text) -> str:
+    return str(text() if callable(text) else text)
 
 
 def _task_fields(action: str, subject) -> dict:
@@ -140,13 +161,21 @@ def _task_fields(action: str, subject) -> dict:
 FAN_OUT_FROM = 100
 
 
-def _addresses(recipients) -> dict[int, str]:
-    """{user id: email} of the active recipients. A queryset is read as two
-    columns: a published tender tells thousands, and loading them as users
-    would cost the request more than everything else it does."""
+def _addresses(recipients) -> dict[int, tuple[str, str, str]]:
+    """{user id: (email, language, time zone)} of the active recipients. A
+    queryset is read as those columns: a published tender tells thousands, and
+    loading them as users would cost the request more than everything else it
+    does."""
     if isinstance(recipients, QuerySet):
-        return dict(recipients.filter(is_active=True).values_list("pk", "email"))
-    return {u.pk: u.email for u in recipients if u is not None and u.is_active}
+        rows = recipients.filter(is_active=True).values_list(
+            "pk", "email", "language", "time_zone"
+        )
+        return {pk: (email, language, zone) for pk, email, language, zone in rows}
+    return {
+        u.pk: (u.email, u.language, u.time_zone)
+        for u in recipients
+        if u is not None and u.is_active
+    }
 
 
 def _write(people, *, kind, title, body, url, key, created_at=None, task=None):
@@ -327,6 +356,13 @@ def _absolute(url: str) -> str:
 
 
 def _email_for(notification: Notification) -> EmailMultiAlternatives:
+    """The email of a notification, written to its recipient: in their
+    language and time zone."""
+    with speaking_to(notification.recipient):
+        return _email_in_place(notification)
+
+
+def _email_in_place(notification: Notification) -> EmailMultiAlternatives:
     context = {
         "notification": notification,
         "user": notification.recipient,
@@ -505,31 +541,38 @@ def _digest_send(user_id: int, now: datetime) -> int:
             if not rows:
                 return 0
         user = rows[0].notification.recipient
-        notifications = [
-            {"n": row.notification, "link": _absolute(row.notification.url)}
-            for row in rows
-        ]
-        context = {
-            "user": user,
-            "items": notifications,
-            "preferences_link": _absolute("/notifications/preferences/"),
-        }
-        message = EmailMultiAlternatives(
-            subject=_("Your daily digest: %(n)d notification(s)") % {"n": len(rows)},
-            body=render_to_string("emails/digest.txt", context),
-            to=[user.email],
-            headers={
-                "Message-ID": f"<digest-{user.pk}-{rows[-1].pk}@{_site_domain()}>"
-            },
-        )
-        message.attach_alternative(
-            render_to_string("emails/digest.html", context), "text/html"
-        )
-        message.send()
+        with speaking_to(user):
+            _digest_email(user, rows).send()
         NotificationDelivery.objects.filter(pk__in=[r.pk for r in rows]).update(
             status=DeliveryStatus.SENT, sent_at=timezone.now()
         )
     return 1
+
+
+def _digest_email(user, rows) -> EmailMultiAlternatives:
+    notifications = [
+        {"n": row.notification, "link": _absolute(row.notification.url)} for row in rows
+    ]
+    context = {
+        "user": user,
+        "items": notifications,
+        "preferences_link": _absolute("/notifications/preferences/"),
+    }
+    message = EmailMultiAlternatives(
+        subject=ngettext(
+            "Your daily digest: %(n)d notification",
+            "Your daily digest: %(n)d notifications",
+            len(rows),
+        )
+        % {"n": len(rows)},
+        body=render_to_string("emails/digest.txt", context),
+        to=[user.email],
+        headers={"Message-ID": f"<digest-{user.pk}-{rows[-1].pk}@{_site_domain()}>"},
+    )
+    message.attach_alternative(
+        render_to_string("emails/digest.html", context), "text/html"
+    )
+    return message
 
 
 # ---------------------------------------------------------------- in the app
@@ -558,11 +601,27 @@ def unread_count(user) -> int:
 
 
 def notifications_mark_read(*, actor: User, ids: Iterable[int] | None = None) -> int:
-    """Mark the actor's own notifications read (all of them without ``ids``)."""
-    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    """Mark read those of the notifications (all of them without ``ids``) that
+    the policy lets the actor mark: their own, unread."""
+    from secretariat.kernel import policy
+
+    chosen = Notification.objects.all()
     if ids is not None:
-        unread = unread.filter(pk__in=list(ids))
+        chosen = chosen.filter(pk__in=list(ids))
+    unread = policy.pending("notification.mark_read", actor, chosen)
     return unread.update(read_at=timezone.now())
+
+
+def notification_mark_read(*, notification: Notification, actor: User) -> None:
+    """Mark one notification read (the bulk action of the notifications list
+    asks this for each one ticked): refused with the policy's reason if it is
+    someone else's, or already read."""
+    from secretariat.kernel import policy
+
+    policy.require("notification.mark_read", actor, notification)
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def preferences_for(user) -> dict[str, str]:

@@ -8,12 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
+from secretariat.kernel.bulk import BulkAction, bulk_apply, bulk_offer
 from secretariat.kernel.listing import list_page
 from secretariat.notifications import services as notifications
 from secretariat.notifications.models import DeliveryMode, NotificationKind
+from secretariat.notifications.tables import NOTIFICATION_TABLE
 
 
 class PreferencesForm(forms.Form):
@@ -25,17 +27,44 @@ class PreferencesForm(forms.Form):
             )
 
 
+# Ticked on the list, each marked read through the service (the policy lets a
+# person mark their own unread notifications, nobody else's).
+NOTIFICATION_BULK = (
+    BulkAction(
+        "notification.mark_read",
+        lambda notification, actor: notifications.notification_mark_read(
+            notification=notification, actor=actor
+        ),
+        ngettext_lazy(
+            "%(count)s notification marked as read.",
+            "%(count)s notifications marked as read.",
+            "n",
+        ),
+    ),
+)
+
+
 @login_required
 def notification_list(request):
     unread_only = request.GET.get("show") == "unread"
     items = notifications.notifications_for(request.user)
+    if request.method == "POST":
+        return bulk_apply(request, items, NOTIFICATION_BULK)
     if unread_only:
         items = items.filter(read_at__isnull=True, resolved_at__isnull=True)
-    context = list_page(request, items, per_page=25)
+    context = list_page(request, items, per_page=25, table=NOTIFICATION_TABLE)
+    if download := context.get("download"):
+        return download
     return render(
         request,
         "secretariat/notification_list.html",
-        {**context, "unread_only": unread_only},
+        {
+            **context,
+            "unread_only": unread_only,
+            "bulk_actions": bulk_offer(
+                request.user, context["page"].object_list, NOTIFICATION_BULK
+            ),
+        },
     )
 
 

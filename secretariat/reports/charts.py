@@ -11,25 +11,24 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from secretariat.kernel.formatting import eur, grouped
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 72, 16, 44, 44
 
 
 def format_eur(value) -> str:
-    """Money for people: EUR 1,250,000.00."""
-    value = Decimal(value or 0)
-    sign = "-" if value < 0 else ""
-    return f"{sign}EUR {abs(value):,.2f}"
+    """Money for people: EUR 1,250,000.00 (as everywhere)."""
+    return eur(value)
 
 
 def format_count(value) -> str:
-    """A count for people: 30,000."""
-    return f"{int(value or 0):,}"
+    """A count for people: 30,000 (30 000 in Ukrainian)."""
+    return grouped(int(value or 0))
 
 
 def _compact(value: float) -> str:

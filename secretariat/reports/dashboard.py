@@ -39,7 +39,10 @@ from secretariat.reports.charts import (
 from secretariat.reports.selectors import WorkItem, work_items_for
 
 ZERO = Decimal("0.00")
+# The charts span the last twelve months, or back to the fund's first money
+# when it is older, up to three years.
 MONTHS = 12
+MAX_MONTHS = 36
 
 # Tenders under way, in the order they move. Drafts are the procurement officer's
 # own business; contracted, cancelled and unsuccessful tenders are over.
@@ -290,18 +293,19 @@ FUND_FLOWS = {
 
 def fund_by_month(user, *, today: date | None = None) -> MonthlySeries:
     """Money received, newly committed and disbursed per month over the last
-    twelve months, in EUR, from the ledger's monthly sums (one query): each
+    twelve months (or since the first money, up to ``MAX_MONTHS``), in EUR,
+    from the ledger's monthly sums (one query): each
     amount in the month of its value date (received, paid), not of the day it
     was booked.
 
     Over a pool's whole life, received sums to its ``received``, disbursed to its
     ``disbursed``, and committed to its ``committed`` plus ``disbursed`` (a
     payment moves money from committed to disbursed)."""
-    months = last_months(today)
+    longest = last_months(today, MAX_MONTHS)
     found = defaultdict(int)
     # The monthly sums kept with the ledger (``LedgerMonth``), not the entries.
     rows = (
-        _scoped(LedgerMonth.objects.filter(month__gte=months[0]), user)
+        _scoped(LedgerMonth.objects.filter(month__gte=longest[0]), user)
         .order_by()
         .values("month", "kind")
         .annotate(total=Sum("total_eur"))
@@ -309,6 +313,9 @@ def fund_by_month(user, *, today: date | None = None) -> MonthlySeries:
     )
     for month, kind, total in rows:
         found[(month, kind)] += total or 0
+    first = min((month for month, _kind in found), default=longest[-1])
+    months = [m for m in longest if m >= first] if first < longest[-MONTHS] else []
+    months = months or longest[-MONTHS:]
     series = {
         name: [ZERO] * len(months) for name in ("received", "committed", "disbursed")
     }
@@ -318,11 +325,13 @@ def fund_by_month(user, *, today: date | None = None) -> MonthlySeries:
     return MonthlySeries(months=months, series=series)
 
 
-def drones_by_month(user, *, today: date | None = None) -> MonthlySeries:
+def drones_by_month(
+    user, *, today: date | None = None, months: list[date] | None = None
+) -> MonthlySeries:
     """Drones contracted (by signing date), delivered (by report date) and
-    accepted (by decision date) per month over the last twelve months (two
-    queries)."""
-    months = last_months(today)
+    accepted (by decision date) per month over ``months`` (the fund chart's)
+    or the last twelve (two queries)."""
+    months = months or last_months(today)
     since = _since(months[0])
     contracted = _by_month(
         _scoped(
@@ -370,14 +379,15 @@ class Dashboard:
 
 def dashboard_for(user) -> Dashboard:
     today = timezone.localdate()
+    fund_months = fund_by_month(user, today=today)
     return Dashboard(
         fund=fund_by_pool(user),
         drones=drones(user),
         tenders=open_tenders(user),
         onboarding=onboarding_pipeline(user, today=today),
         overdue=my_overdue_work(user, today=today),
-        fund_months=fund_by_month(user, today=today),
-        drone_months=drones_by_month(user, today=today),
+        fund_months=fund_months,
+        drone_months=drones_by_month(user, today=today, months=fund_months.months),
         as_of=timezone.now(),
     )
 

@@ -17,8 +17,10 @@ from django.core.files import File
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from secretariat.accounts.languages import speaking_to
 from secretariat.kernel import policy
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from secretariat.kernel.services import enqueue_after_commit
@@ -148,31 +150,34 @@ def report_build(report_id: int) -> Report | None:
     report = Report.objects.select_related("requested_by", "subscriber", "scope").get(
         pk=report_id
     )
-    try:
-        refusal = _access_refusal(report)
-        if refusal:
-            raise ApplicationError(refusal)
-        content = sources.report_content(report, reader=report.reader)
-        progress = _Progress(report.pk, content.estimate)
-        with tempfile.TemporaryDirectory(prefix="report-") as folder:
-            path = Path(folder) / f"report.{report.format}"
-            writers.write(report.format, content, path, progress)
-            with path.open("rb") as built, transaction.atomic():
-                report.file.save(report.download_name, File(built), save=False)
-                report.size = path.stat().st_size
-                report.status = ReportStatus.DONE
-                report.progress = 100
-                report.row_count = progress.rows
-                report.finished_at = timezone.now()
-                report.save(
-                    update_fields=[
-                        "file", "size", "status", "progress", "row_count",
-                        "finished_at",
-                    ]
-                )  # fmt: skip
-                _notify_ready(report)
-    except Exception as exc:  # noqa: BLE001 - any failure is the report's status
-        _fail(report, exc)
+    # Written for its reader: in their language and time zone (the worker has
+    # neither of its own).
+    with speaking_to(report.reader):
+        try:
+            refusal = _access_refusal(report)
+            if refusal:
+                raise ApplicationError(refusal)
+            content = sources.report_content(report, reader=report.reader)
+            progress = _Progress(report.pk, content.estimate)
+            with tempfile.TemporaryDirectory(prefix="report-") as folder:
+                path = Path(folder) / f"report.{report.format}"
+                writers.write(report.format, content, path, progress)
+                with path.open("rb") as built, transaction.atomic():
+                    report.file.save(report.download_name, File(built), save=False)
+                    report.size = path.stat().st_size
+                    report.status = ReportStatus.DONE
+                    report.progress = 100
+                    report.row_count = progress.rows
+                    report.finished_at = timezone.now()
+                    report.save(
+                        update_fields=[
+                            "file", "size", "status", "progress", "row_count",
+                            "finished_at",
+                        ]
+                    )  # fmt: skip
+                    _notify_ready(report)
+        except Exception as exc:  # noqa: BLE001 - any failure is the report's status
+            _fail(report, exc)
     return report
 
 
@@ -182,7 +187,10 @@ def _notify_ready(report: Report) -> None:
     title = _("Your report is ready: %(report)s") % {"report": report}
     body = (
         _("The %(report)s for %(month)s is ready to download.")
-        % {"report": report.get_kind_display(), "month": f"{report.period:%B %Y}"}
+        % {
+            "report": report.get_kind_display(),
+            "month": date_format(report.period, "YEAR_MONTH_FORMAT"),
+        }
         if report.period
         else _("The report you asked for is ready to download.")
     )

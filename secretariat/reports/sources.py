@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from secretariat.fund.models import LedgerEntry, LedgerKind
@@ -108,7 +109,7 @@ def fund_statement_sections(*, reader, scope_id, period) -> list[Section]:
 
     statement = fund_statement(reader)
     pool_rows = [
-        (row.pool.name, row.pool.get_kind_display(), row.received, row.committed,
+        (str(row.pool), row.pool.get_kind_display(), row.received, row.committed,
          row.disbursed, row.available)
         for row in statement.pools
     ]  # fmt: skip
@@ -201,12 +202,13 @@ def _ledger_movements(period: date) -> Section:
         .order_by()
     }
     rows = [
-        (pool.name, *(sums.get((pool.pk, kind), Decimal(0)) for kind in MOVEMENT_KINDS))
+        (str(pool), *(sums.get((pool.pk, kind), Decimal(0)) for kind in MOVEMENT_KINDS))
         for pool in Pool.objects.order_by("kind", "name")
     ]
     return _small(
         "movements",
-        _("Ledger movements in %(month)s") % {"month": f"{period:%B %Y}"},
+        _("Ledger movements in %(month)s")
+        % {"month": date_format(period, "YEAR_MONTH_FORMAT")},
         [
             Column(_("Pool")),
             *(
@@ -304,7 +306,7 @@ def tender_pipeline_sections(*, scope_id) -> list[Section]:
     }
     by_capability = [
         (
-            row["capability__name"],
+            _(row["capability__name"]),
             row["tenders"],
             row["live"],
             row["lots"],
@@ -503,8 +505,9 @@ def deliveries_sections(*, scope_id) -> list[Section]:
     add(Delivery.objects.filter(status=DeliveryStatus.ACCEPTED),
         "contract__award__lot__capability__name", "decided_at", 3,
         accepted=Sum("quantity_accepted"))  # fmt: skip
+    # The reference data's names, in the reader's language.
     monthly = [
-        (capability, month, units, value, delivered, accepted)
+        (_(capability), month, units, value, delivered, accepted)
         for (capability, month), (units, value, delivered, accepted) in sorted(
             figures.items()
         )

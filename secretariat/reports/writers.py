@@ -18,6 +18,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+# The formula-safe cell is the kernel's, shared with the lists' downloads.
+from secretariat.kernel.exports import safe_cell
+from secretariat.kernel.formatting import grouped
 from secretariat.reports.sources import (
     DATE,
     DATETIME,
@@ -30,9 +33,6 @@ from secretariat.reports.sources import (
     ReportContent,
 )
 
-# Characters that make a spreadsheet read a cell as a formula (or, for tab and
-# carriage return, shift it into one).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PDF_MAX_ROWS = 1000
 
 CONTENT_TYPES = {
@@ -40,15 +40,6 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-
-
-def safe_cell(value):
-    """A text that a spreadsheet shows as text: one starting with ``= + - @``, a
-    tab or a carriage return is prefixed with a single quote. Anything that is
-    not text is returned as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _naive_local(moment: datetime) -> datetime:
@@ -306,11 +297,11 @@ def display_value(column: Column, value) -> str:
     if value is None:
         return ""
     if column.type == MONEY:
-        return f"{Decimal(value):,.2f}"
+        return grouped(Decimal(value), 2)
     if column.type == RATE:
         return f"{Decimal(value).normalize():f}"
     if column.type == INT:
-        return f"{int(value):,}"
+        return grouped(int(value))
     if column.type == DATE:
         return value.isoformat()
     if column.type == MONTH:

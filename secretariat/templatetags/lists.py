@@ -1,4 +1,5 @@
-"""Sortable column headers for the list pages (see ``secretariat.kernel.listing``)."""
+"""Sortable column headers, page numbers and totals for the list pages (see
+``secretariat.kernel.listing``)."""
 
 from django import template
 from django.urls import Resolver404, resolve, reverse
@@ -22,6 +23,22 @@ def sort_header(context, key, label, css_class=""):
         "href": "?" + params.urlencode(),
         "css_class": css_class,
     }
+
+
+@register.simple_tag
+def page_numbers(page, on_each_side=2):
+    """The page numbers shown around the current one: ``None`` for a gap."""
+    numbers = page.paginator.get_elided_page_range(
+        page.number, on_each_side=on_each_side, on_ends=0
+    )
+    return [n if isinstance(n, int) else None for n in numbers]
+
+
+@register.inclusion_tag("includes/total_cell.html", takes_context=True)
+def total_cell(context, key, css_class="num"):
+    """A footer cell with the total of a money column over the filtered rows
+    (``listing.Total``), one line per currency."""
+    return {"sums": context.get("totals", {}).get(key, []), "css_class": css_class}
 
 
 @register.inclusion_tag("includes/breadcrumbs.html", takes_context=True)

@@ -23,3 +23,12 @@ def action_button(decision, label, url="", method="get", css=""):
         "method": method,
         "css": css,
     }
+
+
+@register.filter
+def may_move(obj, target):
+    """Whether ``obj``'s lifecycle table has a move from its status to
+    ``target``: which buttons a row offers at all; whether this person may
+    press one now is ``decide``'s answer."""
+    workflow = type(obj).workflow
+    return workflow.allows(workflow.status_of(obj), target)

@@ -26,3 +26,53 @@
     }
   });
 })();
+
+// Lists: "Select all on this page" ticks every row's box of the list's bulk
+// form (the boxes belong to it through their form attribute) and shows
+// whether all, some or none are ticked. Without this script the box stays
+// hidden and each row is ticked by itself; the form posts the same either way.
+(function () {
+  "use strict";
+  var SELECT_ALL = "input[data-select-all]";
+
+  function rowBoxes(select) {
+    var form = select.form;
+    var boxes = document.querySelectorAll('input[type="checkbox"][name="id"]');
+    var mine = [];
+    for (var i = 0; i < boxes.length; i++) {
+      if (form && boxes[i].form === form && !boxes[i].disabled) mine.push(boxes[i]);
+    }
+    return mine;
+  }
+
+  function reflect(select) {
+    var boxes = rowBoxes(select);
+    var ticked = 0;
+    for (var i = 0; i < boxes.length; i++) if (boxes[i].checked) ticked++;
+    select.checked = boxes.length > 0 && ticked === boxes.length;
+    select.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
+
+  function setUp() {
+    var selects = document.querySelectorAll(SELECT_ALL);
+    for (var i = 0; i < selects.length; i++) {
+      var label = selects[i].closest("label") || selects[i];
+      label.hidden = rowBoxes(selects[i]).length === 0;
+      reflect(selects[i]);
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches(SELECT_ALL)) {
+      var boxes = rowBoxes(target);
+      for (var i = 0; i < boxes.length; i++) boxes[i].checked = target.checked;
+      target.indeterminate = false;
+    } else if (target.type === "checkbox" && target.name === "id" && target.form) {
+      var select = target.form.querySelector(SELECT_ALL);
+      if (select) reflect(select);
+    }
+  });
+  setUp();
+  document.addEventListener("htmx:afterSettle", setUp);
+})();

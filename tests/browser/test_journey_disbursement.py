@@ -135,7 +135,7 @@ def test_disbursement_from_draft_to_reconciled(people, latvia, uk, sign_in):
         {"name": "statement.csv", "mimeType": "text/csv", "buffer": statement.encode()}
     )
     finance.get_by_role("button", name="Import").click()
-    expect(finance.locator("main")).to_contain_text("1 line(s) reconciled")
+    expect(finance.locator("main")).to_contain_text("1 line reconciled")
     open_request(finance, reference)
     expect(finance.locator("h1 .status")).to_have_text("Reconciled")
     screenshot(finance, "journey3-disbursement")

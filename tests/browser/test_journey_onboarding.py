@@ -97,7 +97,7 @@ def test_japan_becomes_a_member(people, japan, sign_in):
     officer.get_by_role("navigation", name="Breadcrumb").get_by_role(
         "link", name="Japan"
     ).click()
-    move_japan(officer, "Accession requested", "Japan's accession letter received")
+    move_japan(officer, "Request accession", "Japan's accession letter received")
     officer.get_by_role("link", name=reference).click()
     complete_step(officer, "Terms of participation signed", evidence="terms.pdf")
     complete_step(officer, "Liaisons appointed", note="Liaison for Japan appointed")

@@ -142,7 +142,7 @@ def test_the_same_bank_transfer_is_refused_the_second_time(people, pledge, check
     assert refused.value.field == "bank_reference"
     assert f"contribution {first.pk} of Latvia" in message
     assert "bank reference SEPA-2025-0310-LV" in message
-    assert "received on 2025-03-10" in message
+    assert "received on 10 Mar 2025" in message
     assert Contribution.objects.count() == 1
     assert refresh(pledge).received_amount == Decimal("1000000.00")
     # Another amount, date or reference is another transfer.
@@ -171,7 +171,7 @@ def test_the_api_names_the_earlier_record(people, pledge, checker, api_for):
     body = again.json()
     assert body["field"] == "bank_reference"
     assert f"contribution {first.json()['id']} of Latvia" in body["detail"]
-    assert "received on 2025-03-10" in body["detail"]
+    assert "received on 10 Mar 2025" in body["detail"]
     assert Contribution.objects.count() == 1
 
 

@@ -110,9 +110,13 @@ def test_a_contribution_records_the_pledge_status_change(people, latvia):
         pledge=pledge, actor=people.finance, amount=Decimal("40"), currency="EUR",
         received_on=pledge.fx_date,
     )  # fmt: skip
-    event = TimelineEvent.objects.get(action="contribution_recorded")
+    # The pledge's own move (the contribution's event says what was received).
+    event = TimelineEvent.objects.get(
+        action="status_changed", to_status="partly_received"
+    )
     assert (event.from_status, event.to_status) == ("pledged", "partly_received")
     assert event.actor == people.finance
+    assert event.reason.startswith("Contribution received: EUR 40.00")
 
 
 def test_admin_registers_a_state_through_the_service(client, people):

@@ -240,12 +240,15 @@ def test_a_tender_ended_before_its_opening_keeps_its_bids_sealed(
             )
         )
     else:
-        from procurement.services import _tender_move  # no service ends it so yet
+        from django.db import transaction
+
+        from secretariat.kernel.services import transition  # no service ends it so yet
 
         tender = past_deadline(tender)
         services.tenders_advance_by_deadlines()
         tender = refresh(tender)
-        _tender_move(tender, to_status=TenderStatus.UNSUCCESSFUL, actor=people.admin)
+        with transaction.atomic():
+            transition(tender, to=TenderStatus.UNSUCCESSFUL, actor=people.admin)
     tender = refresh(tender)
     assert tender.status == ending
     assert tender.opened_at is None

@@ -86,7 +86,16 @@ def test_an_upheld_complaint_cancels_the_award(people, evaluated):
     )  # fmt: skip
     assert refresh(award).status == AwardStatus.CANCELLED
     assert refresh(tender).status == TenderStatus.EVALUATION
-    assert TimelineEvent.objects.filter(action="complaint_decided").exists()
+    # The complaint's decision, the award's cancellation and the tender's return
+    # to evaluation: each its own move on the tender's timeline, with the reasons.
+    moves = TimelineEvent.objects.filter(
+        case=tender.case, action="status_changed", reason__startswith="The price"
+    ).order_by("id")
+    assert [(e.from_status, e.to_status) for e in moves] == [
+        ("pending", "upheld"),
+        ("approved", "cancelled"),
+        ("awarded", "evaluation"),
+    ]
     # A new award can be recommended for the lot.
     recommend(people, refresh(tender), bids["gb"])
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import timezone
 
 from procurement import services
@@ -99,3 +100,31 @@ def test_delivery_rules(people, contract, bidders):
             delivery=delivery, actor=people.procurement, quantity_accepted=150,
             test_site="Sēlia", tested_on=timezone.localdate(),
         )  # fmt: skip
+
+
+def test_an_accepted_deliverys_draft_is_in_finance_my_work(client, people, contract):
+    """The draft a procurement officer's acceptance made is a finance task: it is
+    on every finance officer's My work until one takes it over."""
+    contract, rep = contract
+    delivery = services.delivery_report(
+        contract=contract, milestone=contract.milestones.get(number=1), actor=rep,
+        quantity=150, note="Delivered",
+    )  # fmt: skip
+    delivery = services.delivery_decide(
+        delivery=delivery, actor=people.procurement, quantity_accepted=150,
+        test_site="Sēlia", tested_on=timezone.localdate(),
+        report_file=pdf("acceptance.pdf"), note="All passed",
+    )  # fmt: skip
+    reference = delivery.disbursement.case.reference
+    other = UserFactory(username="finance-2", roles=["finance_officer"])
+    for officer in (people.finance, other):
+        client.force_login(officer)
+        assert reference in client.get(reverse("my_work")).content.decode()
+    client.force_login(people.procurement)
+    assert reference not in client.get(reverse("my_work")).content.decode()
+
+    dsb.disbursement_adopt(request=delivery.disbursement, actor=people.finance)
+    client.force_login(other)
+    assert reference not in client.get(reverse("my_work")).content.decode()
+    client.force_login(people.finance)  # now theirs to revise and submit
+    assert reference in client.get(reverse("my_work")).content.decode()

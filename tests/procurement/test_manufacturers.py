@@ -47,7 +47,7 @@ def test_a_liaison_nominates_and_staff_vet(people, latvian_maker):
         reason="Registration and ownership checked",
     )  # fmt: skip
     assert refresh(latvian_maker).vetting_status == VettingStatus.VETTED
-    event = TimelineEvent.objects.get(action="vetting_changed")
+    event = TimelineEvent.objects.get(action="status_changed")
     assert (event.from_status, event.to_status) == ("applied", "vetted")
     assert event.actor == people.procurement
     assert event.reason == "Registration and ownership checked"

@@ -50,7 +50,7 @@ def test_from_requirement_to_the_opening_of_the_bids(people, bidders, tender):
     assert tender.status == TenderStatus.OPENED
     assert tender.opened_by == people.procurement
     assert TimelineEvent.objects.get(action="bids_opened").description == (
-        "2 bid(s) opened"
+        "2 bids opened"
     )
     offers = {
         b.manufacturer.name: services.bid_offer(b, user=people.procurement)

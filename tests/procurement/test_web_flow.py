@@ -237,5 +237,6 @@ def test_a_tender_from_requirement_to_payable_delivery(people, latvia, bidders, 
         .order_by("id")
         .values_list("to_status", flat=True)
     )
+    # The tender's moves, and those of its award and delivery, on its timeline.
     assert moves == ["published", "tendering", "closed", "opened", "evaluation",
-                     "awarded", "contracted"]  # fmt: skip
+                     "approved", "awarded", "contracted", "accepted"]  # fmt: skip

@@ -157,10 +157,13 @@ def test_the_fund_figures_are_the_pools(client, people, coalition):
     for pool in Pool.objects.all():
         assert by_name[pool.name].available == pool.available
 
-    assert shown(html, "fund-received") == "EUR 9,000,000.00"
-    assert shown(html, "fund-committed") == "EUR 2,100,000.00"
-    assert shown(html, "fund-disbursed") == "EUR 250,000.00"
-    assert shown(html, "fund-available") == "EUR 6,650,000.00"
+    # The cards at a glance; the exact totals in their titles and the table.
+    assert shown(html, "fund-received") == "EUR 9 M"
+    assert shown(html, "fund-committed") == "EUR 2.1 M"
+    assert shown(html, "fund-disbursed") == "EUR 250 k"
+    assert shown(html, "fund-available") == "EUR 6.7 M"
+    assert 'title="EUR 6,650,000.00" id="fund-available"' in html
+    assert '<td class="num">EUR 6,650,000.00</td>' in html  # the total row
     assert '<td class="num">EUR 3,650,000.00</td>' in html
 
 
@@ -291,7 +294,7 @@ def test_ledger_entries_fall_in_their_local_month(people):
     entry(LedgerKind.COMMITMENT, "80.00", dt.datetime(2026, 2, 11, 12))
     entry(LedgerKind.COMMITMENT_RELEASE, "30.00", dt.datetime(2026, 3, 1, 12))
     entry(LedgerKind.DISBURSEMENT, "40.00", dt.datetime(2026, 3, 2, 12))
-    entry(LedgerKind.CONTRIBUTION, "999.00", dt.datetime(2025, 3, 31, 12))  # too old
+    entry(LedgerKind.CONTRIBUTION, "999.00", dt.datetime(2023, 3, 31, 12))  # too old
 
     series = dashboard.fund_by_month(people.finance, today=dt.date(2026, 3, 15))
     assert series.months[0] == dt.date(2025, 4, 1)
@@ -304,6 +307,29 @@ def test_ledger_entries_fall_in_their_local_month(people):
     assert series.series["committed"][-3:] == [0, Decimal("80"), Decimal("-30")]
     assert series.series["disbursed"][-3:] == [0, 0, Decimal("40")]
     assert series.total("received") == Decimal("250.00")
+
+
+def test_the_charts_reach_back_to_the_first_money_up_to_three_years(people):
+    """Older money than twelve months widens the charts to its month, so a
+    coalition's history shows; money older than three years does not."""
+    pool = Pool.objects.get(code="unrestricted")
+    riga = timezone.get_current_timezone()
+
+    def entry(amount, when):
+        LedgerEntry.objects.create(
+            pool=pool, kind=LedgerKind.CONTRIBUTION, amount_eur=Decimal(amount),
+            memo="m", created_by=people.finance, created_at=when.replace(tzinfo=riga),
+        )  # fmt: skip
+
+    entry("500.00", dt.datetime(2024, 2, 10, 12))
+    entry("700.00", dt.datetime(2022, 1, 10, 12))  # beyond three years
+    series = dashboard.fund_by_month(people.finance, today=dt.date(2026, 3, 15))
+    assert series.months[0] == dt.date(2024, 2, 1)
+    assert series.months[-1] == dt.date(2026, 3, 1)
+    assert len(series.months) == 26
+    assert series.total("received") == Decimal("500.00")
+    made = dashboard.drones_by_month(people.officer, months=series.months)
+    assert made.months == series.months
 
 
 def test_drones_fall_in_the_month_they_happened(people, coalition):

@@ -146,7 +146,7 @@ def test_the_digest_gathers_a_day_in_one_email_once(people):
     assert send_digests() == 1
     assert len(mail.outbox) == 1
     digest = mail.outbox[0]
-    assert digest.subject == "Your daily digest: 2 notification(s)"
+    assert digest.subject == "Your daily digest: 2 notifications"
     assert "DSB-2026-0001" in digest.body and "DSB-2026-0002" in digest.body
     assert send_digests() == 0
     assert len(mail.outbox) == 1

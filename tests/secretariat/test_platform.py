@@ -219,8 +219,7 @@ def test_seed_demo_loads_the_coalition_and_is_idempotent():
     assert latvia_2024.contributions.get().amount.amount == 5_000_000
     assert Pledge.objects.filter(illustrative=True).exists()
     # A demo tender open for the `maker` login's bid.
-    tender = Tender.objects.get()
-    assert tender.status == "tendering"
+    tender = Tender.objects.get(status="tendering")
     assert tender.lots.get().max_unit_price == Decimal("6000.00")
     assert tender.submission_deadline > timezone.now()
     assert (

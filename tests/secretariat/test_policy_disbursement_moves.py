@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from secretariat.fund.models import DisbursementStatus
+from secretariat.fund.models import DisbursementRequest, DisbursementStatus
 from secretariat.fund.selectors import disbursement_detail
 from secretariat.fund.services import disbursements as dsb
 from secretariat.kernel import policy
@@ -110,20 +110,31 @@ def test_the_api_lists_taking_over_and_reconciling(
     people, draft, checker, payer, api_for
 ):
     other_draft = disbursement_detail(draft("1000.00", preparer=checker))
+    # An accepted delivery's draft: the procurement officer who accepted it
+    # drafted it, and nobody in finance prepares it yet.
+    orphan = disbursement_detail(draft("2000.00", preparer=checker))
+    DisbursementRequest.objects.filter(pk=orphan.pk).update(
+        prepared_by=people.procurement
+    )
     paid = _paid(people, draft, checker, payer)
 
     def allowed(user, request):
         url = f"/api/disbursements/{request.case.reference}/"
         return api_for(user).get(url).json()["allowed_actions"]
 
-    mine = allowed(people.finance, other_draft)
+    mine = allowed(people.finance, orphan)
     assert mine["adopt"] == {"allowed": True, "reason": ""}
     assert "reconcile" not in mine  # a draft is not reconciled
+    assert allowed(checker, orphan)["adopt"]["allowed"] is True
     theirs = allowed(checker, other_draft)
     assert theirs["adopt"] == {
         "allowed": False,
         "reason": "You already prepare this request.",
     }
+    # A colleague's draft stays theirs.
+    colleagues = allowed(people.finance, other_draft)
+    assert colleagues["adopt"]["allowed"] is False
+    assert "prepares this request" in colleagues["adopt"]["reason"]
     on_paid = allowed(people.finance, paid)
     assert on_paid["reconcile"] == {"allowed": True, "reason": ""}
     assert "adopt" not in on_paid  # only a draft is taken over

@@ -50,6 +50,7 @@ from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from secretariat.kernel.models import CapabilityCategory
 from secretariat.kernel.roles import Role
 from secretariat.kernel.services import case_comment_add
+from secretariat.notifications.services import notification_mark_read
 from secretariat.reports.services import report_request
 from tests.factories import UserFactory
 from tests.files import pdf
@@ -100,6 +101,8 @@ NO_API_DETAIL = {
     "secretariat.Case": "a case is read through its subject and its timeline "
     "(/api/cases/{reference}/timeline/)",
     "procurement.Lot": "a lot is shown inside its tender (/api/tenders/{reference}/)",
+    "secretariat.Notification": "a person's notifications are listed at "
+    "/api/notifications/ and marked read at /api/notifications/mark-read/",
 }
 
 # ---------------------------------------------------------------- the pages
@@ -632,6 +635,9 @@ SERVICES: dict[str, Callable] = {
         case=o, actor=a, body="A comment."
     ),
     "report.request": lambda w, o, a: report_request(actor=a, kind=o, format="csv"),
+    "notification.mark_read": lambda w, o, a: notification_mark_read(
+        notification=o, actor=a
+    ),
 }
 
 # Actions not walked (yet) one way or another, and why. The sets must be exactly
@@ -659,6 +665,8 @@ NO_PAGE: dict[str, str] = {
     "statement.import": "the upload form on the statements page",
     "manufacturer.nominate": "the list's link opens one form for whichever "
     "state the person may nominate for; the form offers those states",
+    "notification.mark_read": "a tick on the person's own notifications list "
+    "(tests/secretariat/test_list_exports.py), not a button on an object's page",
 }
 
 # Actions whose object is not one of their model's objects in the world: the

@@ -208,7 +208,7 @@ def disbursement_prepare(user, commitment=None):
 )
 def disbursement_adopt(user, request):
     """A finance officer takes over a draft made for them (by an accepted
-    delivery) and becomes its preparer."""
+    delivery) and becomes its preparer; a colleague's draft is not taken."""
     return first_refusal(
         _finance_only(user, _("Only a finance officer prepares disbursements.")),
         lambda: (
@@ -221,6 +221,25 @@ def disbursement_adopt(user, request):
             if request.prepared_by_id == user.pk
             else allow()
         ),
+        lambda: (
+            not_now(
+                _("%(who)s prepares this request; a colleague's draft stays theirs.")
+                % {"who": request.prepared_by}
+            )
+            if is_finance(request.prepared_by)
+            else allow()
+        ),
+    )
+
+
+@queue("disbursement.adopt")
+def drafts_to_adopt(user, queryset):
+    """Drafts nobody in finance prepares yet: an accepted delivery's, drafted
+    by the procurement officer who accepted it."""
+    if not is_finance(user):
+        return queryset.none()
+    return queryset.filter(status=S.DRAFT).exclude(
+        Q(prepared_by__groups__name__in=FINANCE) | Q(prepared_by__is_superuser=True)
     )
 
 

@@ -24,7 +24,6 @@ from secretariat.kernel.roles import Role, has_role
 
 FINANCE = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)
 ADJUSTMENT_DECIDERS = (*FINANCE, Role.CO_LEAD_APPROVER)
-SETTLED_LINES = frozenset({LineStatus.MATCHED, LineStatus.RESOLVED})
 
 
 def _finance(user, reason):
@@ -56,7 +55,8 @@ def commitment_release(user, commitment=None):
     who = _finance(user, _("Only a finance officer releases a commitment."))
     if not who or commitment is None:
         return who
-    if commitment.status == CommitmentStatus.CLOSED:
+    # Releasing is how a person closes a commitment: only an open one can be.
+    if not Commitment.workflow.allows(commitment.status, CommitmentStatus.CLOSED):
         return not_now(
             _("The commitment %(ref)s is already closed.")
             % {"ref": commitment.reference}
@@ -70,7 +70,9 @@ def commitment_release(user, commitment=None):
 def releasable_commitments(user, queryset):
     if not has_role(user, *FINANCE):
         return queryset.none()
-    return queryset.filter(status=CommitmentStatus.OPEN)
+    return queryset.filter(
+        status__in=Commitment.workflow.sources(CommitmentStatus.CLOSED)
+    )
 
 
 # ---------------------------------------------------------------- adjustments
@@ -86,7 +88,7 @@ def adjustment_request(user, adjustment=None):
     return _finance(user, _("Only a finance officer proposes an adjustment."))
 
 
-def _decide(user, adjustment):
+def _decide(user, adjustment, target):
     if not has_role(user, *ADJUSTMENT_DECIDERS):
         return refuse(
             _("Only a finance officer or a co-lead approver decides an adjustment."),
@@ -94,7 +96,7 @@ def _decide(user, adjustment):
         )
     if adjustment is None:
         return allow()
-    if adjustment.status != AdjustmentStatus.PENDING:
+    if not Adjustment.workflow.allows(adjustment.status, target):
         return not_now(_("The adjustment has already been decided."))
     if adjustment.requested_by_id == user.pk:
         return refuse(
@@ -113,22 +115,27 @@ def _decide(user, adjustment):
     perm="secretariat.decide_adjustment",
 )
 def adjustment_approve(user, adjustment=None):
-    return _decide(user, adjustment)
+    return _decide(user, adjustment, AdjustmentStatus.APPROVED)
 
 
 @action("adjustment.reject", label=gettext_lazy("Reject"), model=Adjustment)
 def adjustment_reject(user, adjustment=None):
-    return _decide(user, adjustment)
+    return _decide(user, adjustment, AdjustmentStatus.REJECTED)
 
 
-def _decidable(user, queryset):
-    if not has_role(user, *ADJUSTMENT_DECIDERS):
-        return queryset.none()
-    return queryset.filter(status=AdjustmentStatus.PENDING).exclude(requested_by=user)
+def _decidable(target):
+    def filter_(user, queryset):
+        if not has_role(user, *ADJUSTMENT_DECIDERS):
+            return queryset.none()
+        return queryset.filter(status__in=Adjustment.workflow.sources(target)).exclude(
+            requested_by=user
+        )
+
+    return filter_
 
 
-queue("adjustment.approve")(_decidable)
-queue("adjustment.reject")(_decidable)
+queue("adjustment.approve")(_decidable(AdjustmentStatus.APPROVED))
+queue("adjustment.reject")(_decidable(AdjustmentStatus.REJECTED))
 
 
 # ---------------------------------------------------------------- statements
@@ -144,7 +151,7 @@ def statement_line_resolve(user, line=None):
     who = _finance(user, _("Only a finance officer resolves a statement line."))
     if not who or line is None:
         return who
-    if line.status in SETTLED_LINES:
+    if not StatementLine.workflow.allows(line.status, LineStatus.RESOLVED):
         return not_now(_("Line %(n)d is already settled.") % {"n": line.line_number})
     return allow()
 
@@ -153,7 +160,9 @@ def statement_line_resolve(user, line=None):
 def lines_to_resolve(user, queryset):
     if not has_role(user, *FINANCE):
         return queryset.none()
-    return queryset.exclude(status__in=SETTLED_LINES)
+    return queryset.filter(
+        status__in=StatementLine.workflow.sources(LineStatus.RESOLVED)
+    )
 
 
 # ---------------------------------------------------------------- the ledger

@@ -15,6 +15,7 @@ import io
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
@@ -27,7 +28,6 @@ from schwifty.exceptions import SchwiftyException
 
 from secretariat.accounts import twofactor
 from secretariat.fund.models import (
-    DISBURSEMENT_TRANSITIONS,
     IN_FLIGHT_STATUSES,
     ApprovalPolicy,
     BankStatement,
@@ -50,22 +50,21 @@ from secretariat.fund.services.ledger import (
 )
 from secretariat.kernel import policy
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
+from secretariat.kernel.formatting import money
 from secretariat.kernel.models import CapabilityCategory, CaseKind
 from secretariat.kernel.money import money_error, money_errors, to_eur
 from secretariat.kernel.roles import Role
 from secretariat.kernel.services import (
     case_open,
-    case_set_status,
-    check_transition,
     require_reason,
     timeline_record,
+    transition,
 )
 from secretariat.notifications.models import NotificationKind
 from secretariat.notifications.services import notify, users_with_role
 
 S = DisbursementStatus
 LABELS = dict(DisbursementStatus.choices)
-CLOSED_STATUSES = {S.RECONCILED, S.REJECTED, S.CANCELLED}
 
 
 def clean_iban(value: str) -> str:
@@ -115,46 +114,19 @@ def _lock(request: DisbursementRequest, *, pool=False, commitment=False):
     return locked_pool, locked_commitment, request
 
 
-def _check_move(request, to_status) -> None:
-    """The transition table's refusal, which tells a caller on a stale page who
-    moved the request, and when."""
-    check_transition(
-        transitions=DISBURSEMENT_TRANSITIONS,
-        current=request.status,
-        target=to_status,
-        labels=LABELS,
-        what=request.case.reference,
-        subject=request,
-        field=None,
-    )
-
-
 def _move(request, *, to_status, actor, reason="", description=None) -> None:
-    current = request.status
-    _check_move(request, to_status)
     forget_last_moves(request)
-    request.status = to_status
-    request.save(update_fields=["status"])
-    case_set_status(
-        case=request.case, status=to_status, closed=to_status in CLOSED_STATUSES
-    )
-    timeline_record(
-        subject=request,
-        case=request.case,
-        actor=actor,
-        action="status_changed",
-        description=description
-        or _("%(ref)s: %(from)s → %(to)s")
-        % {
-            "ref": request.case.reference,
-            "from": LABELS[current],
-            "to": LABELS[to_status],
-        },
-        from_status=current,
-        to_status=to_status,
-        reason=reason,
+    transition(
+        request, to=to_status, actor=actor, reason=reason, description=description
     )
     _tell_who_acts_next(request, to_status=to_status, actor=actor, reason=reason)
+
+
+def _amount_to_payee(request) -> str:
+    return _("%(amount)s to %(payee)s") % {
+        "amount": money(request.amount.amount, request.amount.currency),
+        "payee": request.payee_name,
+    }
 
 
 def _tell_who_acts_next(request, *, to_status, actor, reason="") -> None:
@@ -162,16 +134,15 @@ def _tell_who_acts_next(request, *, to_status, actor, reason="") -> None:
     or whoever prepared it, hears of it."""
     ref = request.case.reference
     url = request.get_absolute_url()
-    amount = _("%(amount)s to %(payee)s") % {
-        "amount": request.amount, "payee": request.payee_name,
-    }  # fmt: skip
+    amount = partial(_amount_to_payee, request)
     if to_status == S.SUBMITTED:
         notify(
             recipients=policy.who_may(
                 "disbursement.check", request, users_with_role(Role.FINANCE_OFFICER)
             ),
             kind=NotificationKind.DISBURSEMENT_TO_CHECK,
-            title=_("%(ref)s awaits a check") % {"ref": ref}, body=amount, url=url,
+            title=lambda: _("%(ref)s awaits a check") % {"ref": ref}, body=amount,
+            url=url,
             action="disbursement.check", subject=request,
         )  # fmt: skip
     elif to_status == S.CHECKED:
@@ -183,15 +154,16 @@ def _tell_who_acts_next(request, *, to_status, actor, reason="") -> None:
             kind=NotificationKind.DISBURSEMENT_RETURNED
             if returned
             else NotificationKind.DISBURSEMENT_REJECTED,
-            title=(_("%(ref)s was returned for changes") if returned
-                   else _("%(ref)s was rejected")) % {"ref": ref},
+            title=lambda: (_("%(ref)s was returned for changes") if returned
+                           else _("%(ref)s was rejected")) % {"ref": ref},
             body=reason, url=url,
         )  # fmt: skip
     elif to_status == S.PAID:
         notify(
             recipients=[request.prepared_by, request.checked_by],
             kind=NotificationKind.DISBURSEMENT_PAID,
-            title=_("%(ref)s has been paid") % {"ref": ref}, body=amount, url=url,
+            title=lambda: _("%(ref)s has been paid") % {"ref": ref}, body=amount,
+            url=url,
         )  # fmt: skip
 
 
@@ -203,7 +175,9 @@ def _tell_approvers(request, *, body) -> None:
     notify(
         recipients=policy.who_may("disbursement.approve", request, candidates),
         kind=NotificationKind.DISBURSEMENT_TO_APPROVE,
-        title=_("%(ref)s awaits your approval") % {"ref": request.case.reference},
+        title=lambda: (
+            _("%(ref)s awaits your approval") % {"ref": request.case.reference}
+        ),
         body=body,
         url=request.get_absolute_url(),
         # A task: settled once the request is no longer theirs to approve.
@@ -353,7 +327,7 @@ def disbursement_draft(
             description=_("%(ref)s prepared: %(amount)s to %(payee)s")
             % {
                 "ref": case.reference,
-                "amount": f"{currency} {Decimal(amount):,.2f}",
+                "amount": money(amount, currency),
                 "payee": fields["payee_name"],
             },
         )
@@ -558,8 +532,10 @@ def disbursement_approve(
         else:
             _tell_approvers(
                 request,
-                body=_("Approved for %(state)s by %(who)s; one more approval needed.")
-                % {"state": actor.member_state.name, "who": actor},
+                body=lambda: (
+                    _("Approved for %(state)s by %(who)s; one more approval needed.")
+                    % {"state": actor.member_state.name, "who": actor}
+                ),
             )
     return request
 
@@ -677,8 +653,16 @@ def disbursement_mark_paid(
             ) from exc
         commitment.disbursed_eur += request.eur_amount
         if commitment.remaining_eur == 0:
-            commitment.status = CommitmentStatus.CLOSED
-        commitment.save(update_fields=["disbursed_eur", "status"])
+            # Paid in full: nothing is left to pay, the commitment closes.
+            transition(
+                commitment,
+                to=CommitmentStatus.CLOSED,
+                actor=actor,
+                reason=_("Paid in full by %(ref)s") % {"ref": request.case.reference},
+                also=("disbursed_eur",),
+            )
+        else:
+            commitment.save(update_fields=["disbursed_eur"])
         _post(
             pool=pool,
             kind=LedgerKind.DISBURSEMENT,
@@ -807,29 +791,35 @@ def statement_import(*, actor, file_name: str, content: bytes) -> BankStatement:
         }
         for row in rows:
             request = payments.get(row["reference"])
-            line = StatementLine(statement=statement, request=request, **row)
-            if request is None:
-                line.status = LineStatus.UNMATCHED
-            elif (
-                request.amount.amount == row["amount"]
-                and str(request.amount.currency) == row["currency"]
-                and request.status == S.PAID
-            ):
-                line.status = LineStatus.MATCHED
-            else:
-                line.status = LineStatus.MISMATCHED
-                line.note = _(
-                    "The bank shows %(bank)s; %(ref)s is %(ours)s (%(status)s)."
-                ) % {
-                    "bank": f"{row['currency']} {row['amount']:,.2f}",
-                    "ref": request.case.reference,
-                    "ours": f"{request.amount.currency} {request.amount.amount:,.2f}",
-                    "status": LABELS[request.status],
-                }
-            line.save()
-            if line.status == LineStatus.MATCHED:
+            status, note = _classify(row, request)
+            line = StatementLine.objects.create(
+                statement=statement, request=request, status=status, note=note, **row
+            )
+            if status == LineStatus.MATCHED:
                 _reconcile(request, actor=actor, line=line)
     return statement
+
+
+def _classify(row, request) -> tuple[str, str]:
+    """A new line's status, and the note that explains a mismatch: how the
+    import classifies it once, on creation, not a move
+    (``STATEMENT_LINE_TRANSITIONS``). Lines are matched here only."""
+    if request is None:
+        return LineStatus.UNMATCHED, ""
+    if (
+        request.amount.amount == row["amount"]
+        and str(request.amount.currency) == row["currency"]
+        and request.status == S.PAID
+    ):
+        return LineStatus.MATCHED, ""
+    return LineStatus.MISMATCHED, _(
+        "The bank shows %(bank)s; %(ref)s is %(ours)s (%(status)s)."
+    ) % {
+        "bank": money(row["amount"], row["currency"]),
+        "ref": request.case.reference,
+        "ours": money(request.amount.amount, request.amount.currency),
+        "status": LABELS[request.status],
+    }
 
 
 def _reconcile(request, *, actor, line) -> None:
@@ -859,17 +849,26 @@ def statement_line_resolve(
     if not note:
         raise ApplicationError(_("Say how the line was resolved."), field="note")
     with transaction.atomic():
-        line = StatementLine.objects.select_for_update().get(pk=line.pk)
+        line = (
+            StatementLine.objects.select_for_update(of=("self",))
+            .select_related("statement")
+            .get(pk=line.pk)
+        )
         policy.require("statementline.resolve", actor, line)
         if request is not None:
             _p, _c, request = _lock(request)
             policy.require("disbursement.reconcile", actor, request)
             line.request = request
             _reconcile(request, actor=actor, line=line)
-        line.status = LineStatus.RESOLVED
         line.note = note
         line.resolved_by = actor
-        line.save(update_fields=["status", "note", "resolved_by", "request"])
+        transition(
+            line,
+            to=LineStatus.RESOLVED,
+            actor=actor,
+            reason=note,
+            also=("note", "resolved_by", "request"),
+        )
     return line
 
 

@@ -27,16 +27,16 @@ from secretariat.fund.models import (
     Pool,
     PoolKind,
 )
-from secretariat.kernel import policy
+from secretariat.kernel import formatting, policy
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from secretariat.kernel.models import CapabilityCategory
-from secretariat.kernel.services import require_reason
+from secretariat.kernel.services import require_reason, transition
 
 CENT = Decimal("0.01")
 
 
-def eur(amount) -> str:
-    return f"EUR {Decimal(amount):,.2f}"
+# Money in messages as on the pages (EUR 1,250,000.00); imported from here too.
+eur = formatting.eur
 
 
 def _positive_eur(amount, field="amount_eur") -> Decimal:
@@ -270,8 +270,18 @@ def commitment_release(*, commitment: Commitment, actor, reason: str) -> Commitm
             )
         commitment.released_eur += releasable
         if spoken_for == 0:
-            commitment.status = CommitmentStatus.CLOSED
-        commitment.save(update_fields=["released_eur", "status"])
+            # Nothing left to pay: the release closes the commitment.
+            transition(
+                commitment,
+                to=CommitmentStatus.CLOSED,
+                actor=actor,
+                reason=reason,
+                description=_("%(ref)s closed: %(amount)s released to the pool")
+                % {"ref": commitment.reference, "amount": eur(releasable)},
+                also=("released_eur",),
+            )
+        else:
+            commitment.save(update_fields=["released_eur"])
         _post(
             pool=pool,
             kind=LedgerKind.COMMITMENT_RELEASE,
@@ -341,13 +351,17 @@ def adjustment_decide(*, adjustment: Adjustment, actor, approve: bool) -> Adjust
     with transaction.atomic():
         pool = _lock_pool(adjustment.pool)
         adjustment = Adjustment.objects.select_for_update().get(pk=adjustment.pk)
+        adjustment.pool = pool  # locked above; names the adjustment in its event
         policy.require(name, actor, adjustment)
-        adjustment.status = (
-            AdjustmentStatus.APPROVED if approve else AdjustmentStatus.REJECTED
-        )
         adjustment.decided_by = actor
         adjustment.decided_at = timezone.now()
-        adjustment.save(update_fields=["status", "decided_by", "decided_at"])
+        transition(
+            adjustment,
+            to=AdjustmentStatus.APPROVED if approve else AdjustmentStatus.REJECTED,
+            actor=actor,
+            occurred_at=adjustment.decided_at,
+            also=("decided_by", "decided_at"),
+        )
         if approve:
             reversed_entry = adjustment.reverses
             if reversed_entry is not None and reversed_entry.contribution_id:

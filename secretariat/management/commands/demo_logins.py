@@ -4,14 +4,14 @@ import base64
 
 from django.core.management.base import BaseCommand
 
-from secretariat.kernel.roles import Role
-from secretariat.management.commands.seed_demo import (
+from secretariat.demo.facts import (
     COMPANIES,
     DEMO_PASSWORD,
     DEMO_TOTP_KEY,
     LIAISONS,
     USERS,
 )
+from secretariat.kernel.roles import Role
 
 
 def demo_secret() -> str:
@@ -34,9 +34,10 @@ class Command(BaseCommand):
             (email, f"{Role.MEMBER_LIAISON.label} ({code})")
             for code, _first, _last, email in LIAISONS
         ]
-        rows.append(
-            ("maker", f"{Role.MANUFACTURER_REPRESENTATIVE.label} ({COMPANIES[0][0]})")
-        )
+        rows += [
+            (username, f"{Role.MANUFACTURER_REPRESENTATIVE.label} ({company})")
+            for company, _state, _number, _iban, _bic, username, *_name in COMPANIES
+        ]
         width = max(len(name) for name, _ in rows)
         out = [
             "",
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         out += [f"  {name.ljust(width)}  {what}" for name, what in rows]
         out += [
             "",
-            "  Staff accounts (all but the liaisons and maker) then ask for a code",
+            "  Staff accounts (all but the liaisons and makers) then ask for a code",
             "  from an authenticator app. Print the current one with",
             "    .venv/bin/python manage.py demo_code <user name>",
             f"  or add the demo key {demo_secret()} (time-based, 6 digits)",

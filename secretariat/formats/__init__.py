@@ -1,0 +1,1 @@
+"""The project's date and time formats (``FORMAT_MODULE_PATH``)."""
