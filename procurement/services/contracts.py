@@ -25,7 +25,7 @@ from secretariat.accounts.models import User
 from secretariat.fund.services.ledger import commitment_reserve
 from secretariat.kernel import policy
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
-from secretariat.kernel.formatting import eur
+from secretariat.kernel.formatting import day_text, eur
 from secretariat.kernel.services import (
     attachment_store,
     required_text,
@@ -186,6 +186,14 @@ def delivery_decide(
             raise ApplicationError(
                 _("The test date cannot be in the future."), field="tested_on"
             )
+        reported_on = timezone.localdate(delivery.reported_at)
+        if tested_on < reported_on:
+            raise ApplicationError(
+                _("The batch was reported delivered on %(day)s; it was tested on "
+                  "or after that day.")
+                % {"day": day_text(reported_on)},
+                field="tested_on",
+            )  # fmt: skip
         if not 0 <= int(quantity_accepted) <= delivery.quantity:
             raise ApplicationError(
                 _("Between 0 and %(n)d units can be accepted.")

@@ -266,6 +266,17 @@ class DisbursementAction:
 
 
 DISBURSEMENT_ACTIONS = {
+    "adopt": DisbursementAction(
+        form=ConfirmForm,
+        done=gettext_lazy(
+            "You now prepare %(ref)s: complete it and submit it for checking."
+        ),
+        explanation=gettext_lazy(
+            "The draft was made when the delivery was accepted. Taking it over "
+            "makes you its preparer: you complete and submit it, and you cannot "
+            "check, approve or pay it afterwards."
+        ),
+    ),
     "submit": DisbursementAction(
         form=ConfirmForm,
         done=gettext_lazy(
@@ -329,14 +340,16 @@ DISBURSEMENT_ACTIONS = {
 
 
 # The buttons of a request's page, in this order: "edit" has a page of its own.
-PAGE_ACTIONS = ("edit", "submit", "check", "approve", "return", "reject", "pay",
-                "cancel")  # fmt: skip
+PAGE_ACTIONS = ("adopt", "edit", "submit", "check", "approve", "return", "reject",
+                "pay", "cancel")  # fmt: skip
 
 
 SECONDARY_ACTIONS = {"edit", "cancel", "return"}
 
 
 def _call_disbursement_action(action, obj, actor, data, *, second_factor=None):
+    if action == "adopt":
+        return dsb.disbursement_adopt(request=obj, actor=actor)
     if action == "submit":
         return dsb.disbursement_submit(request=obj, actor=actor)
     if action == "check":
@@ -386,6 +399,12 @@ def _next_step(obj, approvals):
     """What happens next and who must act."""
     S = DisbursementStatus
     if obj.status == S.DRAFT:
+        if not policy.may("disbursement.edit", obj.prepared_by, obj):
+            # An accepted delivery's draft: nobody in finance prepares it yet.
+            return _(
+                "A finance officer takes the draft over, completes it and submits "
+                "it for checking."
+            )
         return _("%(who)s completes the draft and submits it for checking.") % {
             "who": obj.prepared_by
         }

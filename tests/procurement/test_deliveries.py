@@ -128,3 +128,84 @@ def test_an_accepted_deliverys_draft_is_in_finance_my_work(client, people, contr
     assert reference not in client.get(reverse("my_work")).content.decode()
     client.force_login(people.finance)  # now theirs to revise and submit
     assert reference in client.get(reverse("my_work")).content.decode()
+
+
+def test_a_finance_officer_takes_the_draft_over_on_its_page(client, people, contract):
+    contract, rep = contract
+    delivery = services.delivery_report(
+        contract=contract, milestone=contract.milestones.get(number=1), actor=rep,
+        quantity=150, note="Delivered",
+    )  # fmt: skip
+    delivery = services.delivery_decide(
+        delivery=delivery, actor=people.procurement, quantity_accepted=150,
+        test_site="Sēlia", tested_on=timezone.localdate(),
+        report_file=pdf("acceptance.pdf"), note="All passed",
+    )  # fmt: skip
+    request = delivery.disbursement
+    reference = request.case.reference
+    client.force_login(people.finance)
+    page = client.get(reverse("disbursement", args=[reference])).content.decode()
+    assert "Take over the draft" in page
+    assert "A finance officer takes the draft over" in page
+    url = reverse("disbursement_adopt", args=[reference])
+    assert f'href="{url}"' in page
+    response = client.post(url, {})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.prepared_by == people.finance
+    page = client.get(reverse("disbursement", args=[reference])).content.decode()
+    assert "Take over the draft" not in page
+    # The procurement officer who drafted it is offered nothing to take over.
+    client.force_login(people.procurement)
+    assert client.post(url, {}).status_code in (403, 404)
+    request.refresh_from_db()
+    assert request.prepared_by == people.finance
+
+
+def test_a_deliverys_payment_cannot_be_raised_or_redirected(client, people, contract):
+    """A milestone pays what was accepted, to the account on record: the draft's
+    amount and payee are refused if changed, on the page and in the service."""
+    contract, rep = contract
+    delivery = services.delivery_report(
+        contract=contract, milestone=contract.milestones.get(number=1), actor=rep,
+        quantity=150, note="Delivered",
+    )  # fmt: skip
+    delivery = services.delivery_decide(
+        delivery=delivery, actor=people.procurement, quantity_accepted=150,
+        test_site="Sēlia", tested_on=timezone.localdate(),
+        report_file=pdf("acceptance.pdf"), note="All passed",
+    )  # fmt: skip
+    request = delivery.disbursement
+    dsb.disbursement_adopt(request=request, actor=people.finance)
+    for change in ({"amount": Decimal("1000000.00")},
+                   {"payee_iban": "GB33BUKB20201555555555"}):  # fmt: skip
+        with pytest.raises(ApplicationError, match="cannot be changed") as refused:
+            dsb.disbursement_update(request=request, actor=people.finance, **change)
+        assert refused.value.field == next(iter(change))
+    # The same amount written another way, and the purpose, may be changed.
+    dsb.disbursement_update(
+        request=request, actor=people.finance, amount=Decimal("210000"),
+        purpose="Milestone 1, 150 units",
+    )  # fmt: skip
+    request.refresh_from_db()
+    assert request.amount.amount == Decimal("210000.00")  # 150 x 1,400.00
+    assert request.purpose == "Milestone 1, 150 units"
+
+
+def test_a_batch_is_not_tested_before_it_was_delivered(client, people, contract):
+    contract, rep = contract
+    delivery = services.delivery_report(
+        contract=contract, milestone=contract.milestones.get(number=1), actor=rep,
+        quantity=150, note="Delivered",
+    )  # fmt: skip
+    client.force_login(people.procurement)
+    url = reverse("procurement:delivery_decide", args=[delivery.pk])
+    response = client.post(url, {
+        "quantity_accepted": "150", "test_site": "Sēlia", "tested_on": "1990-01-01",
+        "note": "All passed",
+    })  # fmt: skip
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "it was tested on or after that day" in " ".join(form.errors["tested_on"])
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.REPORTED

@@ -59,12 +59,23 @@ def test_a_draft_whose_deadlines_passed_gets_new_ones_and_is_published(people, t
     )  # fmt: skip
     tender = refresh(tender)
     assert tender.submission_deadline > now + dt.timedelta(days=19)
-    assert tender.case.due_date == timezone.localdate(tender.submission_deadline)
+    # A draft is published before its clarification period ends: due then.
+    assert tender.case.due_date == timezone.localdate(tender.clarification_deadline)
     event = TimelineEvent.objects.get(action="edited")
     assert event.actor == people.procurement
     assert event.description == "Draft edited: deadlines"
     services.tender_publish(tender=tender, actor=people.procurement)
     assert refresh(tender).status == TenderStatus.PUBLISHED
+    # Each stage is due at its own deadline; past bidding, none.
+    assert refresh(tender).case.due_date == timezone.localdate(
+        tender.clarification_deadline
+    )
+    services.tenders_advance_by_deadlines(
+        now=tender.clarification_deadline + dt.timedelta(seconds=1)
+    )
+    tender = refresh(tender)
+    assert tender.status == TenderStatus.TENDERING
+    assert tender.case.due_date == timezone.localdate(tender.submission_deadline)
 
 
 def test_a_draft_may_hold_past_dates_but_is_not_published_with_them(people, tender):

@@ -21,6 +21,7 @@ from secretariat.fund.models import Pool
 from secretariat.kernel.roles import Role
 from tests.conftest import refresh
 from tests.factories import UserFactory
+from tests.files import pdf
 from tests.procurement.helpers import category, past_deadline, to_tendering
 from tests.procurement.web import (
     bid_form,
@@ -69,7 +70,8 @@ def test_a_price_above_the_lot_maximum_is_refused_next_to_the_price(
     (_m, rep_lv), _ = bidders
     tender = to_tendering(tender, people)
     response = web(rep_lv).post(
-        url("bid_submit", tender.case.reference, 1), bid_form(price="2500.00")
+        url("bid_submit", tender.case.reference, 1),
+        bid_form(price="2500.00", document_1=pdf("test-report.pdf")),
     )
     assert response.status_code == 200
     assert errors_of(response, "unit_price") == [
@@ -78,6 +80,11 @@ def test_a_price_above_the_lot_maximum_is_refused_next_to_the_price(
     html = html_of(response)
     assert 'value="2500.00"' in html
     assert "Night camera: yes" in html
+    # A browser does not send the file again: the bidder is told, by its name.
+    assert (
+        "Attach “test-report.pdf” again: a browser does not send a file a "
+        "second time." in html
+    )
     assert not Bid.objects.exists()
 
 

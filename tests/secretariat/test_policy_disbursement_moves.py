@@ -126,15 +126,13 @@ def test_the_api_lists_taking_over_and_reconciling(
     assert mine["adopt"] == {"allowed": True, "reason": ""}
     assert "reconcile" not in mine  # a draft is not reconciled
     assert allowed(checker, orphan)["adopt"]["allowed"] is True
-    theirs = allowed(checker, other_draft)
-    assert theirs["adopt"] == {
-        "allowed": False,
-        "reason": "You already prepare this request.",
-    }
-    # A colleague's draft stays theirs.
-    colleagues = allowed(people.finance, other_draft)
-    assert colleagues["adopt"]["allowed"] is False
-    assert "prepares this request" in colleagues["adopt"]["reason"]
+    # Nothing to take over from oneself, nor from a colleague: not offered.
+    assert "adopt" not in allowed(checker, other_draft)
+    assert "adopt" not in allowed(people.finance, other_draft)
+    with pytest.raises(ConflictError, match="You already prepare this request"):
+        dsb.disbursement_adopt(request=other_draft, actor=checker)
+    with pytest.raises(ConflictError, match="a colleague's draft stays theirs"):
+        dsb.disbursement_adopt(request=other_draft, actor=people.finance)
     on_paid = allowed(people.finance, paid)
     assert on_paid["reconcile"] == {"allowed": True, "reason": ""}
     assert "adopt" not in on_paid  # only a draft is taken over

@@ -284,8 +284,8 @@ PAGES: dict[str, Page] = {
     "disbursement.add_document": _disbursement_action("disbursement_document_add"),
     **{
         f"disbursement.{verb}": _disbursement_action(f"disbursement_{verb}")
-        for verb in ["submit", "check", "approve", "return", "reject", "cancel",
-                     "pay"]
+        for verb in ["adopt", "submit", "check", "approve", "return", "reject",
+                     "cancel", "pay"]
     },
     "commitment.create": Page(
         _fixed("commitment_list"), _fixed("commitment_create")),
@@ -659,7 +659,6 @@ NO_PAGE: dict[str, str] = {
     "buttons are inviting and deactivating",
     "tender.manage": "a permission for the tender's pages; each move has its own",
     "bid.read_offer": "reading is the bid's page itself",
-    "disbursement.adopt": "taken over from the draft's page by editing it",
     "disbursement.reconcile": "reconciled by resolving a statement line",
     "report.request": "a choice of the report form (the kinds offered), not a button",
     "statement.import": "the upload form on the statements page",

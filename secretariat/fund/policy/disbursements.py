@@ -217,14 +217,15 @@ def disbursement_adopt(user, request):
             else not_now(_("Only a draft can be taken over."), hidden=True)
         ),
         lambda: (
-            not_now(_("You already prepare this request."))
+            not_now(_("You already prepare this request."), hidden=True)
             if request.prepared_by_id == user.pk
             else allow()
         ),
         lambda: (
             not_now(
                 _("%(who)s prepares this request; a colleague's draft stays theirs.")
-                % {"who": request.prepared_by}
+                % {"who": request.prepared_by},
+                hidden=True,
             )
             if is_finance(request.prepared_by)
             else allow()

@@ -378,6 +378,7 @@ def disbursement_update(*, request: DisbursementRequest, actor, **changes):
             raise ApplicationError(
                 _("These fields cannot be changed: %(f)s") % {"f": ", ".join(unknown)}
             )
+        _refuse_changing_what_a_delivery_set(request, current, changes)
         fields = _validated_fields(**{**current, **changes})
         categories = fields.pop("categories")
         for name, value in fields.items():
@@ -393,6 +394,50 @@ def disbursement_update(*, request: DisbursementRequest, actor, **changes):
             % {"fields": ", ".join(sorted(changes))},
         )
     return request
+
+
+# What an accepted delivery's draft takes from the contract and the acceptance:
+# the units accepted at the contract's price, paid to the manufacturer's account
+# on record, from the contract's commitment.
+SET_BY_DELIVERY = ("commitment", "payee_name", "payee_country", "payee_iban",
+                   "payee_bic", "amount", "currency")  # fmt: skip
+
+
+def _same(new, old) -> bool:
+    """Whether a submitted value is the one held (an amount typed as 435000 is
+    435000.00; a commitment is its row)."""
+    if hasattr(old, "pk"):
+        return getattr(new, "pk", new) == old.pk
+    if isinstance(old, Decimal):
+        try:
+            return Decimal(str(new)) == old
+        except InvalidOperation:
+            return False
+    return str(new).strip() == str(old)
+
+
+def _refuse_changing_what_a_delivery_set(request, current, changes) -> None:
+    """A milestone's payment is what was accepted, to whom the contract names:
+    neither more money nor another account. (``delivery`` is the reverse of
+    procurement's link to the request it drafted.)"""
+    delivery = getattr(request, "delivery", None)
+    if delivery is None:
+        return
+    changed = [
+        name
+        for name in SET_BY_DELIVERY
+        if name in changes and not _same(changes[name], current[name])
+    ]
+    if changed:
+        raise ApplicationError(
+            _(
+                "%(ref)s pays the units accepted from a delivery: its amount, "
+                "currency, payee and bank account come from the contract and the "
+                "acceptance and cannot be changed."
+            )
+            % {"ref": request.case.reference},
+            field=changed[0],
+        )
 
 
 def policy_in_force(at=None) -> ApprovalPolicy:
