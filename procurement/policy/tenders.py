@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from procurement.models import (
     TENDER_TRANSITIONS,
+    Clarification,
     Requirement,
     Tender,
     TenderStatus,
@@ -239,3 +240,31 @@ def answer(user, tender=None):
     if runs_procurement(user):
         return allow()
     return refuse(_("Questions are answered by a procurement officer."), hidden=True)
+
+
+@action(
+    "tender.answer_questions",
+    label=_l("Answer the questions"),
+    model=Tender,
+    work_label=_l("Answer the bidders' questions"),
+)
+def answer_questions(user, tender):
+    """The task: questions of the tender that await their answer (each is
+    answered with ``clarification.answer``)."""
+    return first_refusal(
+        answer(user, tender),
+        lambda: (
+            allow()
+            if tender.clarifications.filter(answer="").exists()
+            else not_now(_("No question awaits an answer."), hidden=True)
+        ),
+    )
+
+
+@queue("tender.answer_questions")
+def tenders_with_questions(user, tenders: QuerySet) -> QuerySet:
+    if not runs_procurement(user):
+        return tenders.none()
+    return tenders.filter(
+        pk__in=Clarification.objects.filter(answer="").values("tender")
+    )

@@ -241,7 +241,7 @@ def delivery_decide(
                     "n": delivery.milestone.number,
                     "units": accepted,
                     "site": test_site,
-                    "date": tested_on,
+                    "date": day_text(tested_on),
                 },
                 categories=[lot.capability],
             )

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -391,3 +392,32 @@ def test_vetting_and_tests_are_for_procurement_officers(people, bidders):
             services.manufacturer_vet(
                 manufacturer=maker, actor=user, to_status="suspended", reason="r"
             )
+
+
+def test_unanswered_questions_are_the_procurement_officers_work(
+    client, people, bidders, tender
+):
+    """A bidder's question is on the officers' My work until it is answered."""
+    from procurement.models import Clarification
+
+    (_m, rep_lv), _ = bidders
+    services.tender_publish(tender=tender, actor=people.procurement)
+    reference = tender.case.reference
+
+    def my_work(user):
+        client.force_login(user)
+        return client.get(reverse("my_work")).content.decode()
+
+    assert reference not in my_work(people.procurement)
+    services.clarification_ask(
+        tender=tender, actor=rep_lv, question="Is a thermal camera required?"
+    )
+    work = my_work(people.procurement)
+    assert reference in work and "Answer the bidders&#x27; questions" in work
+    for other in (people.finance, people.evaluator, rep_lv):
+        assert "Answer the bidders" not in my_work(other)
+    services.clarification_answer(
+        clarification=Clarification.objects.get(), actor=people.procurement,
+        answer="Yes, for night operations.",
+    )  # fmt: skip
+    assert reference not in my_work(people.procurement)

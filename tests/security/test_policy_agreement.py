@@ -643,6 +643,8 @@ SERVICES: dict[str, Callable] = {
 # Actions not walked (yet) one way or another, and why. The sets must be exactly
 # the actions without an entry in the maps above.
 NOT_YET: dict[str, str] = {
+    "tender.answer_questions": "a task, not a service: each question is "
+    "answered with clarification.answer",
     "tender.manage": "a permission for the tender's pages, not an action with a "
     "service of its own (each move it covers has its own action)",
     "manufacturer.manage_representatives": "a permission for the "
@@ -653,6 +655,8 @@ NOT_YET: dict[str, str] = {
     "report.read": "reading a report is its download view; no service takes the reader",
 }
 NO_PAGE: dict[str, str] = {
+    "tender.answer_questions": "a task in My work; the tender page's Answer "
+    "links (clarification.answer) do it",
     "memberstate.register": "states are added to the register in the admin",
     "pledge.enter_rate": "a field of the pledge form, not a button",
     "manufacturer.manage_representatives": "a permission for the page; its "

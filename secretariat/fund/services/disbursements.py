@@ -50,7 +50,7 @@ from secretariat.fund.services.ledger import (
 )
 from secretariat.kernel import policy
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
-from secretariat.kernel.formatting import money
+from secretariat.kernel.formatting import day_text, money
 from secretariat.kernel.models import CapabilityCategory, CaseKind
 from secretariat.kernel.money import money_error, money_errors, to_eur
 from secretariat.kernel.roles import Role
@@ -663,7 +663,7 @@ def disbursement_mark_paid(
         if request.approved_at and paid_on < timezone.localdate(request.approved_at):
             raise ApplicationError(
                 _("The payment date cannot be before the approval (%(date)s).")
-                % {"date": timezone.localdate(request.approved_at)},
+                % {"date": day_text(timezone.localdate(request.approved_at))},
                 field="paid_on",
             )
         if request.eur_amount > commitment.remaining_eur:
@@ -727,7 +727,11 @@ def disbursement_mark_paid(
             to_status=S.PAID,
             actor=actor,
             reason=_("Payment order %(order)s, bank reference %(bank)s, %(date)s")
-            % {"order": payment_order, "bank": bank_reference, "date": paid_on},
+            % {
+                "order": payment_order,
+                "bank": bank_reference,
+                "date": day_text(paid_on),
+            },
         )
     return request
 
