@@ -8,6 +8,7 @@ from members.models import (
     OnboardingStep,
     ParticipationScope,
 )
+from members.services import earmark_allowed
 from secretariat.accounts.models import User
 from secretariat.kernel.forms import DocumentField, InvitationForm
 from secretariat.kernel.limits import MAX_YEAR, MIN_YEAR
@@ -155,12 +156,44 @@ class PledgeForm(MoneyFormMixin, forms.Form):
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, can_enter_rate=True, **kwargs):
-        kwargs.setdefault("initial", {}).setdefault("year", timezone.localdate().year)
+    def __init__(
+        self, *args, can_enter_rate=True, member_state=None, currency=None, **kwargs
+    ):
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("year", timezone.localdate().year)
+        if currency:
+            initial.setdefault("currency", currency)
         super().__init__(*args, **kwargs)
         if not can_enter_rate:
             # The recorded rate decides the EUR equivalent of a liaison's pledge.
             del self.fields["fx_rate"]
+        if member_state is not None:
+            self._offer_what_the_state_may_fund(member_state)
+
+    def _offer_what_the_state_may_fund(self, member_state):
+        """Only the earmarks and categories the state's participation
+        constraint allows (the service's rule, asked, not repeated), the first
+        of them chosen."""
+        categories = [
+            c
+            for c in self.fields["earmark_categories"].queryset
+            if earmark_allowed(member_state, Earmark.CATEGORIES, [c])
+        ]
+        self.fields["earmark_categories"].queryset = CapabilityCategory.objects.filter(
+            pk__in=[c.pk for c in categories]
+        )
+        earmarks = [
+            (value, label)
+            for value, label in Earmark.choices
+            if (
+                bool(categories)
+                if value == Earmark.CATEGORIES
+                else earmark_allowed(member_state, value)
+            )
+        ]
+        if earmarks:
+            self.fields["earmark"].choices = earmarks
+            self.initial.setdefault("earmark", earmarks[0][0])
 
 
 class ContributionForm(MoneyFormMixin, forms.Form):

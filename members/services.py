@@ -557,6 +557,17 @@ def liaison_invitation_resend(*, user: User, actor: User) -> User:
 # ---------------------------------------------------------------- pledges
 
 
+def earmark_allowed(member_state, earmark, categories=()) -> bool:
+    """Whether ``pledge_record`` lets the state pledge with this earmark and
+    these categories: its own rule, asked by the pledge form to offer only
+    what the state's participation constraint allows."""
+    try:
+        _check_earmark(member_state, earmark, list(categories))
+    except ApplicationError:
+        return False
+    return True
+
+
 def _check_earmark(member_state, earmark, categories) -> None:
     if earmark not in Earmark.values:
         raise ApplicationError(_("Choose an earmark."), field="earmark")

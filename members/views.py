@@ -1,6 +1,7 @@
 """Web pages for member states and onboarding: parse the form, call the service,
 redirect or render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -310,9 +311,20 @@ def pledge_create(request, code):
     )
     if refused:
         return refused
+    # The state's own currency: the one of its last pledge (a state records
+    # none), else the euro.
+    last_currency = (
+        selectors.pledges_for(request.user)
+        .filter(member_state=member)
+        .order_by("-pk")
+        .values_list("amount_currency", flat=True)
+        .first()
+    )
     form = PledgeForm(
         posted(request)[0],
         can_enter_rate=policy.may("pledge.enter_rate", request.user, member),
+        member_state=member,
+        currency=last_currency or settings.DEFAULT_CURRENCY,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -16,6 +16,7 @@ from procurement.models import (
     RequirementPriority,
     TestOutcome,
 )
+from procurement.services.bids import price_error, quantity_error
 from secretariat.accounts.models import User
 from secretariat.kernel.formatting import day_text
 from secretariat.kernel.forms import DocumentField, reason_field
@@ -334,10 +335,24 @@ class BidForm(forms.Form):
         label=_("Keep the documents already in the bid"), required=False, initial=True
     )
 
-    def __init__(self, *args, changing=False, **kwargs):
+    def __init__(self, *args, lot=None, changing=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.lot = lot
         if not changing:
             del self.fields["keep_documents"]
+
+    def clean(self):
+        """Report the lot's price and quantity limits together with the
+        missing fields. The rule is the service's, which checks it again."""
+        cleaned = super().clean()
+        if self.lot is not None:
+            checks = (("unit_price", price_error), ("quantity", quantity_error))
+            for name, check in checks:
+                if cleaned.get(name) is not None and (
+                    message := check(self.lot, cleaned[name])
+                ):
+                    self.add_error(name, message)
+        return cleaned
 
     def clean_compliance(self):
         answers = {}
@@ -401,6 +416,12 @@ class ScoreForm(forms.Form):
             )
         # The comment last.
         self.fields["comment"] = self.fields.pop("comment")
+
+
+class SubmitScoresForm(forms.Form):
+    confirm = confirm_field(
+        _("I have checked my scores: submit them; they can no longer change")
+    )
 
 
 class BidChoiceField(forms.ModelChoiceField):

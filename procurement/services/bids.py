@@ -29,6 +29,24 @@ from secretariat.kernel.services import (
 from secretariat.kernel.uploads import inspect_upload
 
 
+def price_error(lot: Lot, unit_price: Decimal) -> str | None:
+    """Why ``unit_price`` cannot be offered for the lot, or None. The rule of
+    ``bid_submit`` and ``bid_change``; the bid form asks it too, to report it
+    together with the form's own errors."""
+    if unit_price > lot.max_unit_price:
+        return _("The unit price is above the lot's maximum of %(max)s.") % {
+            "max": eur(lot.max_unit_price)
+        }
+    return None
+
+
+def quantity_error(lot: Lot, quantity: int) -> str | None:
+    """Why ``quantity`` units cannot be offered for the lot, or None."""
+    if not 0 < int(quantity) <= lot.quantity:
+        return _("Offer between 1 and %(n)d units.") % {"n": lot.quantity}
+    return None
+
+
 def _offer(lot: Lot, *, unit_price, quantity, delivery_schedule, compliance,
            documents) -> dict:  # fmt: skip
     try:
@@ -40,17 +58,10 @@ def _offer(lot: Lot, *, unit_price, quantity, delivery_schedule, compliance,
             _("The unit price must be a positive EUR amount with at most 2 decimals."),
             field="unit_price",
         )
-    if unit_price > lot.max_unit_price:
-        raise ApplicationError(
-            _("The unit price is above the lot's maximum of %(max)s.")
-            % {"max": eur(lot.max_unit_price)},
-            field="unit_price",
-        )
-    if not 0 < int(quantity) <= lot.quantity:
-        raise ApplicationError(
-            _("Offer between 1 and %(n)d units.") % {"n": lot.quantity},
-            field="quantity",
-        )
+    if message := price_error(lot, unit_price):
+        raise ApplicationError(message, field="unit_price")
+    if message := quantity_error(lot, quantity):
+        raise ApplicationError(message, field="quantity")
     delivery_schedule = required_text(
         delivery_schedule,
         field="delivery_schedule",

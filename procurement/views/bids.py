@@ -72,7 +72,7 @@ def bid_submit(request, reference, number):
     tender = _tender_or_404(request, reference)
     lot = _lot_or_404(tender, number)
     refusal = _action_refusal(request, "bid.submit", lot)
-    form = BidForm(*posted(request))
+    form = BidForm(*posted(request), lot=lot)
     shown, notice = _refused_form(request, form, refusal)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -176,7 +176,7 @@ def bid_change(request, public_id):
         "compliance": compliance_text(offer.compliance),
         "keep_documents": True,
     }
-    form = BidForm(*posted(request), initial=initial, changing=True)
+    form = BidForm(*posted(request), initial=initial, lot=bid.lot, changing=True)
     shown, notice = _refused_form(request, form, refusal)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -22,6 +22,7 @@ from procurement.forms import (
     AwardRecommendForm,
     DeclarationForm,
     ScoreForm,
+    SubmitScoresForm,
 )
 from procurement.models import (
     CRITERIA,
@@ -41,7 +42,6 @@ from procurement.views.common import (
 )
 from secretariat.kernel import policy
 from secretariat.kernel.forms import (
-    ConfirmForm,
     call_service,
     posted,
     require_permission,
@@ -228,9 +228,7 @@ def _committee_scores(scores, seat):
 
 
 @login_required
-def evaluation_detail(
-    request, pk, declaration_form=None, score_forms=None, submit_form=None
-):
+def evaluation_detail(request, pk, declaration_form=None, score_forms=None):
     seat = _seat_or_404(request, pk)
     user = request.user
     tender = seat.tender
@@ -308,7 +306,6 @@ def evaluation_detail(
             if scoring and rows
             else 0,
             "to_score": bids.filter(eligible=True).count() if rows else 0,
-            "submit_form": submit_form or (ConfirmForm() if submit else None),
             "submit": submit,
             "score": score,
         },
@@ -398,14 +395,44 @@ def evaluation_score(request, pk, bid_id):
     return evaluation_detail(request, pk, score_forms={bid.pk: form})
 
 
+def _missing_scores(seat, user) -> tuple[list[str], int]:
+    """The scores the evaluator has yet to give: one line per eligible bid
+    not scored on every criterion, naming the criteria, and their number."""
+    given = set(
+        selectors.scores_visible_to(user, seat.tender)
+        .filter(member=seat)
+        .values_list("bid_id", "criterion")
+    )
+    lines, unscored = [], 0
+    for bid in selectors.bids_to_score(seat).filter(eligible=True):
+        missing = [CRITERION_LABELS[c] for c in CRITERIA if (bid.pk, c) not in given]
+        unscored += len(missing)
+        if missing:
+            lines.append(
+                _("Lot %(n)d: %(name)s (%(criteria)s)")
+                % {
+                    "n": bid.lot.number,
+                    "name": bid.manufacturer.name,
+                    "criteria": ", ".join(str(label) for label in missing),
+                }
+            )
+    return lines, unscored
+
+
 @login_required
 def evaluation_submit(request, pk):
+    """Submitting the score sheet cannot be undone: a page of its own says
+    what is still unscored and asks to confirm."""
     seat = _seat_or_404(request, pk)
-    if request.method != "POST":
-        return _back_to_seat(seat)
-    form = ConfirmForm(request.POST)
-    if form.is_valid() and call_service(
-        form, lambda: services.scoresheet_submit(member=seat, actor=request.user)
+    refusal = _action_refusal(request, "scoresheet.submit", seat)
+    form = SubmitScoresForm(posted(request)[0])
+    shown, notice = _refused_form(request, form, refusal)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form, lambda: services.scoresheet_submit(member=seat, actor=request.user)
+        )
     ):
         messages.success(
             request,
@@ -413,4 +440,34 @@ def evaluation_submit(request, pk):
               "to you now."),
         )  # fmt: skip
         return _back_to_seat(seat)
-    return evaluation_detail(request, pk, submit_form=form)
+    missing, unscored = _missing_scores(seat, request.user)
+    bids = selectors.bids_to_score(seat).filter(eligible=True).count()
+    needed = bids * len(CRITERIA)
+    return _form_page(
+        request,
+        shown,
+        title=_("Submit your score sheet for %(ref)s")
+        % {"ref": seat.tender.case.reference},
+        tender=seat.tender,
+        facts=[
+            (_("Eligible bids"), bids),
+            (
+                _("Scores given"),
+                _("%(given)d of %(needed)d")
+                % {"given": needed - unscored, "needed": needed},
+            ),
+            (
+                _("Still missing"),
+                "\n".join(missing)
+                if missing
+                else _("Nothing: every eligible bid is scored."),
+            ),
+        ],
+        intro=_(
+            "Once submitted, your scores can no longer change, and you see the "
+            "other evaluators' scores."
+        ),
+        notice=notice,
+        submit=_("Submit my score sheet"),
+        back_url=reverse("procurement:evaluation", args=[seat.pk]),
+    )

@@ -29,10 +29,14 @@ def categories_field(label=None):
 
 class CommitmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return _("%(ref)s %(purpose)s (%(pool)s; %(remaining)s remaining)") % {
+        return _(
+            "%(ref)s %(purpose)s (%(pool)s; pays for %(categories)s; "
+            "%(remaining)s remaining)"
+        ) % {
             "ref": obj.reference,
             "purpose": obj.purpose,
             "pool": obj.pool.name,
+            "categories": ", ".join(c.name for c in obj.categories.all()),
             "remaining": eur(obj.remaining_eur),
         }
 

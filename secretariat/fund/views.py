@@ -134,6 +134,32 @@ def _open_commitments(user):
     return fund_selectors.commitments_for(user).filter(status=CommitmentStatus.OPEN)
 
 
+def _account_on_record(commitment):
+    """The payee a contract's commitment pays: the manufacturer's name, country
+    and bank account on record (``contract`` is procurement's reverse link to the
+    commitment it draws on; the fund does not import procurement). ``None`` for a
+    commitment that is no contract's."""
+    contract = getattr(commitment, "contract", None) if commitment else None
+    if contract is None:
+        return None
+    maker = contract.manufacturer
+    return {
+        "contract": contract,
+        "manufacturer": maker,
+        "payee_name": maker.name,
+        "payee_country": str(maker.member_state.country),
+        "payee_iban": maker.iban,
+        "payee_bic": maker.bic,
+    }
+
+
+def _compact(value) -> str:
+    """An IBAN or BIC as compared: no spaces, upper case, a BIC's XXX branch
+    code the same as none."""
+    value = "".join(str(value or "").split()).upper()
+    return value[:8] if len(value) == 11 and value.endswith("XXX") else value
+
+
 def _refused(request, name, obj=None):
     """The policy's answer to the person asking for an action's page: 403 for
     whoever may not even know of the action; the decision otherwise (the page
@@ -161,10 +187,23 @@ def _call(form, call):
 @login_required
 def disbursement_prepare(request):
     decision = _refused(request, "disbursement.prepare")
+    commitments = _open_commitments(request.user)
     initial = {"currency": "EUR", "commitment": request.GET.get("commitment")}
+    # A contract's commitment pays the manufacturer: the form starts with its
+    # name, country and bank account on record.
+    chosen = (
+        commitments.filter(pk=initial["commitment"]).first()
+        if str(initial["commitment"] or "").isdigit()
+        else None
+    )
+    on_record = _account_on_record(chosen)
+    if on_record:
+        initial.update(
+            {k: v for k, v in on_record.items() if k.startswith("payee_") and v}
+        )
     form = DisbursementForm(
         posted(request)[0],
-        commitments=_open_commitments(request.user),
+        commitments=commitments,
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
@@ -199,6 +238,7 @@ def disbursement_prepare(request):
             "form": form,
             "decision": decision,
             "title": _("Prepare a disbursement request"),
+            "on_record": on_record,
         },
     )
 
@@ -496,17 +536,25 @@ def disbursement_action(request, reference, action):
                 )
             messages.success(request, message)
             return redirect(obj)
-    return render(
-        request,
-        "secretariat/disbursement_action.html",
-        {
-            "disbursement": obj,
-            "form": form,
-            "spec": spec,
-            "label": policy.ACTIONS[spec.policy_name(action)].label,
-            "decision": decision,
-        },
-    )
+    context = {
+        "disbursement": obj,
+        "form": form,
+        "spec": spec,
+        "label": policy.ACTIONS[spec.policy_name(action)].label,
+        "decision": decision,
+    }
+    if action in ("check", "approve"):
+        # What the checker and the approvers judge: the documents the payment
+        # rests on, and the account it goes to against the one on record.
+        on_record = _account_on_record(obj.commitment)
+        context["documents"] = Attachment.objects.filter(case=obj.case)
+        context["show_evidence"] = True
+        context["on_record"] = on_record
+        context["account_mismatch"] = bool(on_record and on_record["payee_iban"]) and (
+            _compact(on_record["payee_iban"]) != _compact(obj.payee_iban)
+            or _compact(on_record["payee_bic"]) != _compact(obj.payee_bic)
+        )
+    return render(request, "secretariat/disbursement_action.html", context)
 
 
 @login_required

@@ -76,3 +76,11 @@
   setUp();
   document.addEventListener("htmx:afterSettle", setUp);
 })();
+
+// A page that comes back with errors: move focus to the summary of them at the
+// top of the form, so that it is read out and a keyboard user starts there.
+(function () {
+  "use strict";
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();

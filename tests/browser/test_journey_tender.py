@@ -135,6 +135,9 @@ def test_tender_to_accepted_delivery(people, latvia, sign_in):
         for criterion in CRITERIA:
             sheet.get_by_label(label_is(criterion)).fill(str(value))
         sheet.get_by_role("button", name="Save scores").click()
+        # Irreversible: a page of its own asks to confirm.
+        page.get_by_role("link", name="Submit my score sheet").click()
+        page.get_by_label("I have checked my scores", exact=False).check()
         page.get_by_role("button", name="Submit my score sheet").click()
         expect(page.locator("main")).to_contain_text("The committee's scores")
     screenshot(scorers[1], "journey2-evaluation")

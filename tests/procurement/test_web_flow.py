@@ -161,7 +161,7 @@ def test_a_tender_from_requirement_to_payable_delivery(people, latvia, bidders, 
                 url("evaluation_score", seat.pk, bid.public_id), score_form(bid, value)
             )
             assert response.status_code == 302
-        response = browser.post(url("evaluation_submit", seat.pk), {})
+        response = browser.post(url("evaluation_submit", seat.pk), {"confirm": "on"})
         assert response.status_code == 302
         assert refresh(seat).scores_submitted_at is not None
         after = html_of(browser.get(url("evaluation", seat.pk)))

@@ -518,9 +518,8 @@ def test_commitment_cannot_exceed_what_the_pool_has(
 
 
 def test_funds_are_checked_at_submission(api_for, people, draft):
-    first = draft("1500000.00")
+    first, second = draft("1500000.00"), draft("600000.00")
     submitted(first, people)
-    second = draft("600000.00")
     before = snapshot(second)
     response = post(api_for(people.finance), f"{URL}{second.case.reference}/submit/")
     assert response.status_code == 409

@@ -199,10 +199,14 @@ def test_earmarked_pool_pays_only_its_categories(people, latvia):
     )  # fmt: skip
 
 
-def test_funds_are_checked_at_submission(people, draft, commitment):
-    first = draft("1500000.00")
+def test_funds_are_checked_at_drafting_and_again_at_submission(
+    people, draft, commitment
+):
+    # Both fit while neither is in flight; the first one submitted takes the money.
+    first, second = draft("1500000.00"), draft("600000.00")
     dsb.disbursement_submit(request=first, actor=people.finance)
-    second = draft("600000.00")
+    with pytest.raises(ApplicationError, match="Not enough money at drafting"):
+        draft("600000.00")
     with pytest.raises(ConflictError, match="Not enough money at submission"):
         dsb.disbursement_submit(request=second, actor=people.finance)
     assert refresh(second).status == DisbursementStatus.DRAFT
@@ -261,12 +265,15 @@ def test_a_stale_object_submits_against_the_current_commitment(
     people, draft, funded, unrestricted
 ):
     small = fund.commitment_create(
-        pool=unrestricted, amount_eur=Decimal("100.00"), purpose="Small",
+        pool=unrestricted, amount_eur=Decimal("300000.00"), purpose="Small",
         categories=[category("reconnaissance")], actor=people.finance,
     )  # fmt: skip
     request = draft("250000.00")
     stale = DisbursementRequest.objects.get(pk=request.pk)
     dsb.disbursement_update(request=request, actor=people.finance, commitment=small)
+    # Another request then takes part of the small commitment.
+    other = draft("100000.00", commitment=small)
+    dsb.disbursement_submit(request=other, actor=people.finance)
     with pytest.raises(ConflictError, match="Not enough money at submission"):
         dsb.disbursement_submit(request=stale, actor=people.finance)
 

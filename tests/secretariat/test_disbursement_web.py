@@ -313,7 +313,8 @@ def test_bad_iban_bic_and_earmark_show_next_to_their_fields(people, commitment, 
 
 
 def test_submission_beyond_the_commitment_shows_the_funds_message(people, draft, web):
-    request = draft("2500000.00")
+    first, request = draft("1500000.00"), draft("600000.00")
+    dsb.disbursement_submit(request=first, actor=people.finance)
     refused = act(web(people.finance), request, "submit")
     assert refused.status_code == 200
     # The confirmation form has no amount field: the message shows above it.

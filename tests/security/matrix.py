@@ -116,6 +116,7 @@ WEB = parse("""
     GET/POST commitment_release                    L   403 403 200 403 404 404 404 404 404 200 404
     GET/POST dashboard                             L   200 200 200 200 403 403 403 403 403 200 403
     GET/POST disbursement                          L   200 200 200 200 404 404 404 404 404 200 404
+    GET/POST disbursement_adopt                    L   403 403 200 403 404 404 404 404 404 200 404
     GET/POST disbursement_approve                  L   403 403 403 200 404 404 404 404 404 403 404
     GET/POST disbursement_cancel                   L   403 403 200 403 404 404 404 404 404 200 404
     GET/POST disbursement_check                    L   403 403 200 403 404 404 404 404 404 200 404
@@ -179,7 +180,7 @@ WEB = parse("""
     GET/POST procurement:evaluation_declare        L   404 404 404 404 R   404 404 404 404 404 404
     GET/POST procurement:evaluation_queue          L   403 403 403 403 200 403 403 403 403 403 403
     GET/POST procurement:evaluation_score          L   404 404 404 404 R   404 404 404 404 404 404
-    GET/POST procurement:evaluation_submit         L   404 404 404 404 R   404 404 404 404 404 404
+    GET/POST procurement:evaluation_submit         L   404 404 404 404 200 404 404 404 404 404 404
     GET/POST procurement:lot_add                   L   403 200 403 403 404 403 403 403 403 200 404
     GET/POST procurement:manufacturer              L   200 200 200 200 404 200 404 200 404 200 404
    GET/POST procurement:manufacturer_bank_account L   403 200 403 403 404 403 404 200 404 200 404
@@ -388,7 +389,7 @@ WEB_OBJECTS = dict([
     _page("account_activate", "a forged invitation link",
           lambda w: "MTIz", lambda w: "bad-token"),
     *_pages(["disbursement", "disbursement_edit", "disbursement_document_add",
-             "disbursement_submit", "disbursement_cancel"],
+             "disbursement_submit", "disbursement_cancel", "disbursement_adopt"],
             "the draft disbursement", _draft),
     _page("disbursement_check", "the submitted disbursement",
           lambda w: _ref(w.submitted)),

@@ -200,26 +200,44 @@ def _check_earmark(commitment, categories) -> None:
         )
 
 
-def _check_funds(request, commitment, *, statuses, stage) -> None:
-    others = in_flight_eur(commitment, statuses=statuses, exclude=request)
+def funds_error(commitment, eur_amount, *, statuses, stage, exclude=None) -> str:
+    """Why ``eur_amount`` cannot be drawn on the commitment now, beside what the
+    requests in ``statuses`` (but ``exclude``) already draw on; "" if it can."""
+    others = in_flight_eur(commitment, statuses=statuses, exclude=exclude)
     free = commitment.remaining_eur - others
-    if request.eur_amount > free:
-        raise ConflictError(
-            _(
-                "Not enough money at %(stage)s: commitment %(ref)s has %(free)s free "
-                "(%(remaining)s remaining, %(others)s drawn on by other requests); "
-                "this request needs %(amount)s."
-            )
-            % {
-                "stage": stage,
-                "ref": commitment.reference,
-                "free": eur(free),
-                "remaining": eur(commitment.remaining_eur),
-                "others": eur(others),
-                "amount": eur(request.eur_amount),
-            },
-            field="amount",
-        )
+    if eur_amount <= free:
+        return ""
+    return _(
+        "Not enough money at %(stage)s: commitment %(ref)s has %(free)s free "
+        "(%(remaining)s remaining, %(others)s drawn on by other requests); "
+        "this request needs %(amount)s."
+    ) % {
+        "stage": stage,
+        "ref": commitment.reference,
+        "free": eur(free),
+        "remaining": eur(commitment.remaining_eur),
+        "others": eur(others),
+        "amount": eur(eur_amount),
+    }
+
+
+def _check_funds(request, commitment, *, statuses, stage) -> None:
+    error = funds_error(
+        commitment, request.eur_amount, statuses=statuses, stage=stage, exclude=request
+    )
+    if error:
+        raise ConflictError(error, field="amount")
+
+
+def _refuse_drafting_beyond_funds(fields, *, request=None) -> None:
+    """A draft asking for more than its commitment has free is refused as it is
+    typed, at today's recorded rate, as submission would refuse it."""
+    error = funds_error(
+        fields["commitment"], fields["eur_amount"], statuses=IN_FLIGHT_STATUSES,
+        stage=_("drafting"), exclude=request,
+    )  # fmt: skip
+    if error:
+        raise ApplicationError(error, field="amount")
 
 
 # ---------------------------------------------------------------- preparing
@@ -280,7 +298,7 @@ def disbursement_prepare(
         actor=actor, commitment=commitment, payee_name=payee_name,
         payee_country=payee_country, payee_iban=payee_iban, payee_bic=payee_bic,
         amount=amount, currency=currency, purpose=purpose, categories=categories,
-        due_date=due_date,
+        due_date=due_date, within_funds=True,
     )  # fmt: skip
 
 
@@ -297,15 +315,19 @@ def disbursement_draft(
     purpose: str,
     categories: Iterable[CapabilityCategory],
     due_date: date | None = None,
+    within_funds: bool = False,
 ) -> DisbursementRequest:
     """The draft itself, for callers whose own rule authorises it: a finance
     officer preparing a request, or an accepted delivery making its milestone
-    payable."""
+    payable. ``within_funds``: refuse more than the commitment has free (an
+    accepted delivery's draft is made whatever it finds; submission checks)."""
     fields = _validated_fields(
         commitment=commitment, payee_name=payee_name, payee_country=payee_country,
         payee_iban=payee_iban, payee_bic=payee_bic, amount=amount, currency=currency,
         purpose=purpose, categories=categories,
     )  # fmt: skip
+    if within_funds:
+        _refuse_drafting_beyond_funds(fields)
     categories = fields.pop("categories")
     with transaction.atomic():
         case = case_open(
@@ -380,6 +402,8 @@ def disbursement_update(*, request: DisbursementRequest, actor, **changes):
             )
         _refuse_changing_what_a_delivery_set(request, current, changes)
         fields = _validated_fields(**{**current, **changes})
+        if {"commitment", "amount", "currency"} & set(changes):
+            _refuse_drafting_beyond_funds(fields, request=request)
         categories = fields.pop("categories")
         for name, value in fields.items():
             setattr(request, name, value)
