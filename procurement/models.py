@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -884,6 +884,17 @@ class Contract(models.Model):
         return f"CTR-{self.pk:05d}"
 
 
+class MilestoneQuerySet(models.QuerySet):
+    def with_units_left(self):
+        """Each milestone with ``left``, its units still to deliver: a rejected
+        batch goes back and is delivered again, so it does not count."""
+        reported = Sum(
+            "deliveries__quantity",
+            filter=~Q(deliveries__status=DeliveryStatus.REJECTED),
+        )
+        return self.annotate(left=F("quantity") - Coalesce(reported, 0))
+
+
 class Milestone(models.Model):
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="milestones"
@@ -892,6 +903,8 @@ class Milestone(models.Model):
     due_on = models.DateField(_("due on"))
     quantity = models.PositiveIntegerField(_("quantity"))
     amount_eur = models.DecimalField(_("amount (EUR)"), max_digits=18, decimal_places=2)
+
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["contract", "number"]

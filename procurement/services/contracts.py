@@ -122,14 +122,11 @@ def delivery_report(
             raise ApplicationError(
                 _("That milestone is not in this contract."), field="milestone"
             )
-        already = sum(
-            d.quantity
-            for d in milestone.deliveries.exclude(status=DeliveryStatus.REJECTED)
-        )
-        if not 0 < int(quantity) <= milestone.quantity - already:
+        left = Milestone.objects.with_units_left().get(pk=milestone.pk).left
+        if not 0 < int(quantity) <= left:
             raise ApplicationError(
                 _("Milestone %(n)d has %(left)d units left to deliver.")
-                % {"n": milestone.number, "left": milestone.quantity - already},
+                % {"n": milestone.number, "left": left},
                 field="quantity",
             )
         delivery = Delivery.objects.create(

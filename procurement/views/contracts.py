@@ -204,7 +204,9 @@ def contract_detail(request, pk):
 def delivery_report(request, pk):
     contract = get_object_or_404(selectors.contracts_for(request.user), pk=pk)
     refused = _action_refusal(request, "delivery.report", contract)
-    form = DeliveryReportForm(posted(request)[0], milestones=contract.milestones.all())
+    # Only the milestones with units still to deliver are offered.
+    milestones = contract.milestones.with_units_left().filter(left__gt=0)
+    form = DeliveryReportForm(posted(request)[0], milestones=milestones)
     if not refused and request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if call_service(

@@ -209,3 +209,29 @@ def test_a_batch_is_not_tested_before_it_was_delivered(client, people, contract)
     assert "it was tested on or after that day" in " ".join(form.errors["tested_on"])
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.REPORTED
+
+
+def test_the_delivery_form_offers_only_milestones_with_units_left(
+    client, people, contract
+):
+    contract, rep = contract
+    first, second = contract.milestones.order_by("number")
+    url = reverse("procurement:delivery_report", args=[contract.pk])
+    client.force_login(rep)
+
+    def offered():
+        form = client.get(url).context["form"]
+        return list(form.fields["milestone"].queryset)
+
+    assert offered() == [first, second]
+    delivery = services.delivery_report(
+        contract=contract, milestone=first, actor=rep, quantity=first.quantity
+    )
+    assert offered() == [second]
+    # A rejected batch goes back: its units are to be delivered again.
+    services.delivery_decide(
+        delivery=delivery, actor=people.procurement, quantity_accepted=0,
+        test_site="Sēlia", tested_on=timezone.localdate(),
+        report_file=pdf("acceptance.pdf"), note="Failed the jamming test",
+    )  # fmt: skip
+    assert offered() == [first, second]

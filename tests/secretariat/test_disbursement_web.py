@@ -282,6 +282,25 @@ def test_only_the_preparer_edits_a_draft(people, draft, checker, web):
     assert refresh(request).amount.amount == Decimal("250000.00")
 
 
+def test_an_edit_shows_on_the_timeline_as_old_and_new_values(people, draft, web):
+    """Only what changed is recorded, each field from its old to its new value,
+    although the form sends every field."""
+    request = draft()
+    finance = web(people.finance)
+    url = reverse("disbursement_edit", args=[request.case.reference])
+    response = finance.post(
+        url, prepare_form(request.commitment, "240000.00", purpose="Milestone 2")
+    )
+    assert response.status_code == 302
+    event = TimelineEvent.objects.get(case=request.case, action="changed")
+    assert event.description == "Draft changed: amount, purpose"
+    assert "amount: EUR 250,000.00 → EUR 240,000.00" in event.reason
+    assert "→ Milestone 2" in event.reason
+    assert "payee" not in event.reason
+    page = finance.get(request.get_absolute_url()).content.decode()
+    assert "EUR 250,000.00 → EUR 240,000.00" in page
+
+
 def test_cancel_with_a_reason(people, draft, web):
     request = draft()
     cancelled = act(web(people.finance), request, "cancel", reason="Paid by Latvia")

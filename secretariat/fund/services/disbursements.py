@@ -404,20 +404,47 @@ def disbursement_update(*, request: DisbursementRequest, actor, **changes):
         fields = _validated_fields(**{**current, **changes})
         if {"commitment", "amount", "currency"} & set(changes):
             _refuse_drafting_beyond_funds(fields, request=request)
+        before = _as_shown(request, current["categories"])
         categories = fields.pop("categories")
         for name, value in fields.items():
             setattr(request, name, value)
         request.save()
         request.categories.set(categories)
-        timeline_record(
-            subject=request,
-            case=request.case,
-            actor=actor,
-            action="changed",
-            description=_("Draft changed: %(fields)s")
-            % {"fields": ", ".join(sorted(changes))},
-        )
+        after = _as_shown(request, categories)
+        changed = [name for name in before if before[name] != after[name]]
+        if changed:
+            timeline_record(
+                subject=request,
+                case=request.case,
+                actor=actor,
+                action="changed",
+                description=_("Draft changed: %(fields)s")
+                % {"fields": ", ".join(str(_label(name)) for name in changed)},
+                reason="\n".join(
+                    f"{_label(name)}: {before[name]} → {after[name]}"
+                    for name in changed
+                ),
+            )
     return request
+
+
+def _label(name: str) -> str:
+    return DisbursementRequest._meta.get_field(name).verbose_name
+
+
+def _as_shown(request, categories) -> dict[str, str]:
+    """A draft's editable fields as people read them, for its timeline's
+    old → new."""
+    return {
+        "commitment": request.commitment.reference,
+        "payee_name": request.payee_name,
+        "payee_country": str(request.payee_country.name or request.payee_country),
+        "payee_iban": request.payee_iban,
+        "payee_bic": request.payee_bic,
+        "amount": money(request.amount),
+        "purpose": request.purpose,
+        "categories": ", ".join(sorted(str(c) for c in categories)) or "—",
+    }
 
 
 # What an accepted delivery's draft takes from the contract and the acceptance:
