@@ -102,19 +102,25 @@ def test_delivery_rules(people, contract, bidders):
         )  # fmt: skip
 
 
-def test_an_accepted_deliverys_draft_is_in_finance_my_work(client, people, contract):
-    """The draft a procurement officer's acceptance made is a finance task: it is
-    on every finance officer's My work until one takes it over."""
+def _accepted(people, contract):
+    """Milestone 1's 150 units delivered and all accepted: a payment drafted by
+    the procurement officer who accepted them."""
     contract, rep = contract
     delivery = services.delivery_report(
         contract=contract, milestone=contract.milestones.get(number=1), actor=rep,
         quantity=150, note="Delivered",
     )  # fmt: skip
-    delivery = services.delivery_decide(
+    return services.delivery_decide(
         delivery=delivery, actor=people.procurement, quantity_accepted=150,
         test_site="Sēlia", tested_on=timezone.localdate(),
         report_file=pdf("acceptance.pdf"), note="All passed",
     )  # fmt: skip
+
+
+def test_an_accepted_deliverys_draft_is_in_finance_my_work(client, people, contract):
+    """The draft a procurement officer's acceptance made is a finance task: it is
+    on every finance officer's My work until one takes it over."""
+    delivery = _accepted(people, contract)
     reference = delivery.disbursement.case.reference
     other = UserFactory(username="finance-2", roles=["finance_officer"])
     for officer in (people.finance, other):
@@ -131,16 +137,7 @@ def test_an_accepted_deliverys_draft_is_in_finance_my_work(client, people, contr
 
 
 def test_a_finance_officer_takes_the_draft_over_on_its_page(client, people, contract):
-    contract, rep = contract
-    delivery = services.delivery_report(
-        contract=contract, milestone=contract.milestones.get(number=1), actor=rep,
-        quantity=150, note="Delivered",
-    )  # fmt: skip
-    delivery = services.delivery_decide(
-        delivery=delivery, actor=people.procurement, quantity_accepted=150,
-        test_site="Sēlia", tested_on=timezone.localdate(),
-        report_file=pdf("acceptance.pdf"), note="All passed",
-    )  # fmt: skip
+    delivery = _accepted(people, contract)
     request = delivery.disbursement
     reference = request.case.reference
     client.force_login(people.finance)
@@ -165,16 +162,7 @@ def test_a_finance_officer_takes_the_draft_over_on_its_page(client, people, cont
 def test_a_deliverys_payment_cannot_be_raised_or_redirected(client, people, contract):
     """A milestone pays what was accepted, to the account on record: the draft's
     amount and payee are refused if changed, on the page and in the service."""
-    contract, rep = contract
-    delivery = services.delivery_report(
-        contract=contract, milestone=contract.milestones.get(number=1), actor=rep,
-        quantity=150, note="Delivered",
-    )  # fmt: skip
-    delivery = services.delivery_decide(
-        delivery=delivery, actor=people.procurement, quantity_accepted=150,
-        test_site="Sēlia", tested_on=timezone.localdate(),
-        report_file=pdf("acceptance.pdf"), note="All passed",
-    )  # fmt: skip
+    delivery = _accepted(people, contract)
     request = delivery.disbursement
     dsb.disbursement_adopt(request=request, actor=people.finance)
     for change in ({"amount": Decimal("1000000.00")},
