@@ -31,7 +31,10 @@ SERIAL_GROUPS = {
 REDIS_FIXTURES = {"shared_redis", "own_redis"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    # tryfirst: xdist's own hook turns the mark into the item's group (a suffix
+    # of the node id), and must see the mark this hook adds.
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         group = next(
@@ -44,6 +47,23 @@ def pytest_collection_modifyitems(config, items):
         )
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_xdist_node_collection_finished(node, ids):
+    """With ``--dist loadgroup`` a grouped test's id ends in ``@group``: that is
+    how xdist keeps a group on one worker. Where it does not (pytest 9 ignores
+    the id that xdist 3.8 sets), tests that share Chromium or Redis and a Celery
+    worker would run at once and take each other's tasks, failing at random:
+    stop before any test runs, saying why."""
+    if node.config.getoption("dist", None) != "loadgroup":
+        return
+    prefixes = tuple(p for group in SERIAL_GROUPS.values() for p in group)
+    ungrouped = [i for i in ids if i.startswith(prefixes) and "@" not in i]
+    if ungrouped:
+        raise pytest.UsageError(
+            f"xdist did not group {len(ungrouped)} tests that must run one at a "
+            f"time (e.g. {ungrouped[0]}): check the pytest and pytest-xdist pins."
+        )
 
 
 @pytest.fixture(autouse=True)
