@@ -51,10 +51,13 @@ run: $(VENV)/.installed .env $(CATALOGUES)
 
 ## test: set up and run the whole suite (SQLite unless DATABASE_URL is set), in
 ## parallel: one pytest worker per core (TEST_WORKERS=0 runs in one process); a part
-## of it with PYTEST_ARGS, e.g. make test PYTEST_ARGS=tests/procurement
+## of it with PYTEST_ARGS, e.g. make test PYTEST_ARGS=tests/procurement.
+## Tests that share Chromium or Redis run as one group each; --no-loadscope-reorder
+## keeps pytest-django's order (transactional tests, which empty the tables that
+## migrations fill, last) instead of sending the biggest groups first.
 TEST_WORKERS ?= auto
 test: $(VENV)/.installed .env $(CATALOGUES)
-	DEBUG=on $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	DEBUG=on $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 ## bench: seed (or reuse) the scale database, serve it under gunicorn with production
 ## settings, measure, print the table and write BENCHMARKS.md (PostgreSQL, Redis)
