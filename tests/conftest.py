@@ -8,6 +8,7 @@ import kombu.pools
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from pytest_django.fixtures import validate_django_db
 from rest_framework.test import APIClient
 
 from members.models import MemberState, MemberStatus
@@ -33,8 +34,18 @@ REDIS_FIXTURES = {"shared_redis", "own_redis"}
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    # tryfirst: xdist's own hook turns the mark into the item's group (a suffix
-    # of the node id), and must see the mark this hook adds.
+    """Group the tests that share something (above), then make every test of a
+    group that empties the database transactional too.
+
+    tryfirst: xdist's own hook turns the mark into the item's group (a suffix
+    of the node id) and pytest-django's sorts the transactional tests after the
+    others: both must see what this hook adds. A transactional test ends by
+    emptying every table, the reference data that migrations wrote included,
+    and xdist runs a group where its first test stands: a group that mixed the
+    two kinds would run early and leave the tests after it on that worker
+    without their reference data. Made transactional (restoring the migrations'
+    data first), the whole group stands among the transactional tests, last."""
+    groups = {}
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         group = next(
@@ -47,6 +58,22 @@ def pytest_collection_modifyitems(config, items):
         )
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
+        marks = list(item.iter_markers("xdist_group"))
+        for mark in marks:
+            groups.setdefault(mark.args[0] if mark.args else "default", []).append(item)
+    transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+    for members in groups.values():
+        if not any(_empties_the_database(item) for item in members):
+            continue
+        for item in members:
+            if item.get_closest_marker("django_db") and not _empties_the_database(item):
+                item.add_marker(transactional, append=False)
+
+
+def _empties_the_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker) and validate_django_db(marker)[0]
+    return transactional or {"transactional_db", "live_server"} & set(item.fixturenames)
 
 
 def pytest_xdist_node_collection_finished(node, ids):
