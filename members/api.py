@@ -132,7 +132,7 @@ class OnboardingStepSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     onboarding = serializers.CharField(source="onboarding.case.reference")
     allowed_actions = AllowedActionsField(
-        ["onboardingstep.complete", "onboardingstep.assign"]
+        ["onboardingstep.complete", "onboardingstep.assign", "onboardingstep.provide"]
     )
 
     class Meta:

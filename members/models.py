@@ -1,10 +1,13 @@
 """Member states, their onboarding, pledges and contributions."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from djmoney.models.fields import MoneyField
@@ -33,7 +36,7 @@ MEMBER_TRANSITIONS = {
         S.DECLINED: _("Record that it declined"),
     },
     S.CONSIDERING: {
-        S.ACCESSION_REQUESTED: _("Request accession"),
+        S.ACCESSION_REQUESTED: _("Record accession request"),
         S.DECLINED: _("Record that it declined"),
     },
     S.ACCESSION_REQUESTED: {
@@ -144,6 +147,31 @@ class OnboardingCase(models.Model):
         """The case's own status (the state's status while the case was open)."""
         return MemberStatus(self.case.status).label
 
+    def progress(self) -> "ChecklistProgress":
+        """How far the checklist is, from its steps (prefetched by the page)."""
+        return ChecklistProgress.of(list(self.steps.all()))
+
+
+@dataclass(frozen=True)
+class ChecklistProgress:
+    done: int
+    total: int
+    # The required steps still open, in the checklist's order.
+    required_open: list
+
+    @classmethod
+    def of(cls, steps) -> "ChecklistProgress":
+        steps = sorted(steps, key=lambda step: step.position)
+        return cls(
+            done=sum(1 for step in steps if step.is_done),
+            total=len(steps),
+            required_open=[s for s in steps if s.required and not s.is_done],
+        )
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
 
 class StepKind(models.TextChoices):
     INVITATION_SENT = "invitation_sent", _("Invitation sent")
@@ -222,6 +250,10 @@ class OnboardingStep(models.Model):
     @property
     def is_done(self):
         return self.completed_at is not None
+
+    def is_overdue(self, today=None):
+        today = today or timezone.localdate()
+        return not self.is_done and self.due_date is not None and self.due_date < today
 
 
 class Earmark(models.TextChoices):

@@ -303,6 +303,43 @@ def steps_to_complete(user, queryset):
     return queryset.filter(completed_at__isnull=True, onboarding__is_open=True)
 
 
+@action(
+    "onboardingstep.provide",
+    label=_("Upload the document"),
+    model=OnboardingStep,
+    work_label=lambda step: (
+        _("Send the document for “%(step)s”") % {"step": step.get_kind_display()}
+    ),
+)
+def step_provide(user, step):
+    """The state's liaison sends the document an open step of its onboarding
+    needs, until one is there (the secretariat then completes the step). Its
+    queue is ``documents_awaited``."""
+    if not _own_liaison(user, step):
+        return _no_role()
+    if step is None:
+        return allow()
+    if not step.needs_document or step.kind == StepKind.INVITATION_SENT:
+        # The invitation's letter is the secretariat's own, not the state's.
+        return refuse(_("The state sends no document for this step."), hidden=True)
+    return first_refusal(
+        lambda: _step_open(step),
+        lambda: (
+            not_now(
+                _("The document for “%(step)s” was sent.")
+                % {"step": step.get_kind_display()}
+            )
+            if step.document_id
+            else allow()
+        ),
+    )
+
+
+@queue("onboardingstep.provide")
+def steps_to_provide(user, queryset):
+    return documents_awaited(user, queryset)
+
+
 def steps_awaiting(user, queryset):
     """The open steps that are the person's own to complete: assigned to them,
     or unassigned in a case they own. "My work" lists these (a subset of the
@@ -310,6 +347,22 @@ def steps_awaiting(user, queryset):
     return pending("onboardingstep.complete", user, queryset).filter(
         Q(owner=user) | Q(owner__isnull=True, onboarding__case__owner=user)
     )
+
+
+def documents_awaited(user, queryset):
+    """The open steps of an open case that need a document nobody has uploaded
+    yet, for the state's own liaison: what the state is to send (the
+    secretariat completes the step with it)."""
+    if not _own_liaison(user, None):
+        return queryset.none()
+    # The invitation's letter is the secretariat's own: not the state's to send.
+    return queryset.filter(
+        onboarding__member_state_id=user.member_state_id,
+        onboarding__is_open=True,
+        needs_document=True,
+        document__isnull=True,
+        completed_at__isnull=True,
+    ).exclude(kind=StepKind.INVITATION_SENT)
 
 
 @action(

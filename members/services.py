@@ -28,6 +28,7 @@ from members.policy import MOVE_ACTIONS, move_decision
 from secretariat.accounts.invitations import account_invite, invitation_resend
 from secretariat.accounts.models import User
 from secretariat.kernel import policy
+from secretariat.kernel.edits import changes, changes_text
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from secretariat.kernel.formatting import day_text, money
 from secretariat.kernel.models import CapabilityCategory, CaseKind
@@ -291,6 +292,7 @@ def onboarding_step_assign(
     with transaction.atomic():
         step = _lock_step(step)
         policy.require("onboardingstep.assign", actor, step)
+        before = {"owner": step.owner, "due_date": step.due_date}
         step.owner, step.due_date = owner, due_date
         step.save(update_fields=["owner", "due_date"])
         timeline_record(
@@ -304,6 +306,14 @@ def onboarding_step_assign(
                 "owner": owner or "—",
                 "due": day_text(due_date) or "—",
             },
+            # A reassignment says what it changed, old → new.
+            reason=changes_text(
+                changes(
+                    before,
+                    {"owner": owner, "due_date": due_date},
+                    {"owner": _("owner"), "due_date": _("due")},
+                )
+            ),
         )
         if owner is not None and owner != actor:
             onboarding = step.onboarding

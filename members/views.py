@@ -25,7 +25,12 @@ from members.forms import (
     TransitionForm,
 )
 from members.models import MemberStatus, OnboardingStep
-from members.policy import MOVE_ACTIONS, move_names
+from members.policy import (
+    MOVE_ACTIONS,
+    documents_awaited,
+    move_names,
+    steps_awaiting,
+)
 from members.tables import MEMBER_TABLE
 from secretariat.accounts import audit
 from secretariat.kernel import policy
@@ -58,6 +63,39 @@ def _onboarding_or_404(request, reference):
 DANGER_MOVES = frozenset(
     {MemberStatus.DECLINED, MemberStatus.SUSPENDED, MemberStatus.WITHDRAWN}
 )
+
+
+def _move_buttons(user, member, onboarding=None):
+    """The state's next moves as the policy answers them for ``user``, each
+    named by the lifecycle table's verb: (decision, label, url, css), allowed
+    or disabled with the reason, the hidden ones left out. The first move
+    forward is the primary button, the moves that end or pause a state's part
+    are dangers, any other is secondary. From the case page (``onboarding``),
+    the move's form comes back to the case."""
+    moves = member.allowed_transitions()
+    primary = next((s for s in moves if s not in DANGER_MOVES), None)
+    back = f"?case={onboarding.case.reference}" if onboarding is not None else ""
+    return _shown(
+        user,
+        member,
+        move_names(member),
+        labels={MOVE_ACTIONS[status]: label for status, label in moves.items()},
+        css={
+            MOVE_ACTIONS[status]: (
+                "danger"
+                if status in DANGER_MOVES
+                else ("" if status == primary else "secondary")
+            )
+            for status in moves
+        },
+        urls={
+            MOVE_ACTIONS[status]: reverse(
+                "members:transition", args=[member.country.code, status]
+            )
+            + back
+            for status in moves
+        },
+    )
 
 
 def _shown(user, obj, names, labels=None, urls=None, css=None):
@@ -100,27 +138,26 @@ def member_detail(request, code):
     member = _member_or_404(request, code)
     user = request.user
     code = member.country.code
-    moves = member.allowed_transitions()
+    moves = _move_buttons(user, member)
     actions = _shown(
         user,
         member,
-        [
-            *move_names(member),
-            "memberstate.set_constraints",
-            "memberstate.invite_liaison",
-        ],
-        labels={MOVE_ACTIONS[status]: label for status, label in moves.items()},
-        css={MOVE_ACTIONS[status]: "danger" for status in DANGER_MOVES},
+        ["memberstate.set_constraints", "memberstate.invite_liaison"],
+        css={
+            "memberstate.set_constraints": "secondary",
+            "memberstate.invite_liaison": "secondary",
+        },
         urls={
-            **{
-                MOVE_ACTIONS[status]: reverse("members:transition", args=[code, status])
-                for status in moves
-            },
             "memberstate.set_constraints": reverse("members:constraints", args=[code]),
             "memberstate.invite_liaison": reverse(
                 "members:liaison_invite", args=[code]
             ),
         },
+    )
+    onboarding_cases = list(
+        selectors.onboarding_cases_for(user)
+        .filter(member_state=member)
+        .prefetch_related("steps")
     )
     # The latest only: a state's contributions grow without end (the full list
     # is in the ledger export and the API).
@@ -131,12 +168,12 @@ def member_detail(request, code):
     )
     context = {
         "member": member,
+        "moves": moves,
         "actions": actions,
         "pledge_record": policy.decide("pledge.record", user, member),
         "allowed_categories": member.allowed_categories.all(),
-        "onboarding_cases": selectors.onboarding_cases_for(user).filter(
-            member_state=member
-        ),
+        "onboarding_cases": onboarding_cases,
+        "open_onboarding": next((o for o in onboarding_cases if o.is_open), None),
         "pledges": selectors.pledges_for(user).filter(member_state=member),
         "contributions": contributions[:RECENT_CONTRIBUTIONS],
         "more_contributions": len(contributions) > RECENT_CONTRIBUTIONS,
@@ -155,17 +192,31 @@ def member_transition(request, code, to_status):
     if to_status not in MemberStatus.values:
         raise Http404
     label = member.allowed_transitions().get(to_status)
+    # Pressed on the case page: the form goes back there.
+    reference = request.GET.get("case")
+    onboarding = reference and (
+        selectors.onboarding_cases_for(request.user)
+        .filter(member_state=member, case__reference=reference)
+        .first()
+    )
+    back = onboarding or member
     refused = refused_page(
         request,
         MOVE_ACTIONS[to_status],
         member,
-        back_url=member.get_absolute_url(),
+        back_url=back.get_absolute_url(),
         title=f"{member.name}: {label or MemberStatus(to_status).label}",
     )
     if refused:
         return refused
     opens_case = to_status == MemberStatus.INVITED
     form = TransitionForm(*posted(request), opens_case=opens_case)
+    if request.method == "POST" and not form.is_valid():
+        # What the state's status stands in the way of, with the form's own
+        # errors in the same round (the policy's words).
+        decision = policy.decide(MOVE_ACTIONS[to_status], request.user, member)
+        if not decision:
+            form.add_error(None, decision.reason)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if call_service(
@@ -185,12 +236,13 @@ def member_transition(request, code, to_status):
                 _("%(state)s is now %(status)s.")
                 % {"state": member.name, "status": MemberStatus(to_status).label},
             )
-            return redirect(member)
+            return redirect(back)
     return render(
         request,
         "members/transition_form.html",
         {
             "member": member,
+            "back_url": back.get_absolute_url(),
             "form": form,
             "to_status": MemberStatus(to_status),
             "label": label,
@@ -442,17 +494,43 @@ def onboarding_detail(request, reference, comment_form=None):
     )
     user = request.user
     reference = onboarding.case.reference
+    member = onboarding.member_state
     upload = policy.decide("onboardingcase.upload_document", user, onboarding)
     steps = list(onboarding.steps.all())
+    progress = onboarding.progress()
+    # Each step with its actions (the policy hides them on a completed step
+    # and in a closed case).
+    checklist = [(step, _row_actions(user, step, reference)) for step in steps]
+    mine = set(
+        steps_awaiting(user, onboarding.steps.all()).values_list("pk", flat=True)
+    )
+    to_send = set(
+        documents_awaited(user, onboarding.steps.all()).values_list("pk", flat=True)
+    )
+    upload_url = reverse("members:document_upload", args=[reference])
     context = {
         "onboarding": onboarding,
         "case": onboarding.case,
-        "member": onboarding.member_state,
+        "member": member,
         "steps": steps,
-        "open_required": [s for s in steps if s.required and not s.is_done],
-        # Each step with its actions (the policy hides them on a completed
-        # step and in a closed case).
-        "checklist": [(step, _row_actions(user, step, reference)) for step in steps],
+        "progress": progress,
+        "open_required": progress.required_open,
+        "checklist": checklist,
+        # What awaits the person, first: the steps that are theirs to
+        # complete, and those whose document their state is to send.
+        "your_steps": [
+            (step, _row_actions(user, step, reference, ["onboardingstep.complete"]))
+            for step in steps
+            if step.pk in mine
+        ],
+        "to_send": [
+            (step, f"{upload_url}?step={step.pk}")
+            for step in steps
+            if step.pk in to_send
+        ],
+        # The state's next moves while the case is open; afterwards they are
+        # the state's page's.
+        "moves": _move_buttons(user, member, onboarding) if onboarding.is_open else [],
         "upload": upload,
         "upload_form": DocumentUploadForm(onboarding=onboarding) if upload else None,
         "comment_form": comment_form or CommentForm(),
@@ -463,7 +541,7 @@ def onboarding_detail(request, reference, comment_form=None):
     return render(request, "members/onboarding_detail.html", context)
 
 
-def _row_actions(user, step, reference):
+def _row_actions(user, step, reference, names=None):
     urls = {
         "onboardingstep.complete": reverse(
             "members:step_complete", args=[reference, step.pk]
@@ -472,7 +550,7 @@ def _row_actions(user, step, reference):
             "members:step_assign", args=[reference, step.pk]
         ),
     }
-    return _shown(user, step, list(urls), urls=urls)
+    return _shown(user, step, names or list(urls), urls=urls)
 
 
 def _step_or_404(request, reference, step_pk) -> OnboardingStep:
@@ -567,7 +645,11 @@ def document_upload(request, reference):
     )
     if refused:
         return refused
-    form = DocumentUploadForm(*posted(request), onboarding=onboarding)
+    form = DocumentUploadForm(
+        *posted(request),
+        onboarding=onboarding,
+        initial={"step": request.GET.get("step")},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if call_service(

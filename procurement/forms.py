@@ -5,21 +5,27 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms import Script
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from members.models import MemberState
 from procurement.models import (
     CRITERIA,
+    PRICE,
+    TYPED_CRITERIA,
     Component,
+    PriceFormula,
     Procedure,
     RequirementPriority,
     TestOutcome,
 )
 from procurement.services.bids import price_error, quantity_error
+from procurement.services.tenders import WEIGHTS_TOTAL, weights_error
 from secretariat.accounts.models import User
 from secretariat.kernel.formatting import day_text
-from secretariat.kernel.forms import DocumentField, reason_field
+from secretariat.kernel.forms import DocumentField, LocalDateTimeField, reason_field
 from secretariat.kernel.limits import MAX_QUANTITY
 from secretariat.kernel.models import CapabilityCategory
 from secretariat.kernel.roles import Role
@@ -37,13 +43,6 @@ DEFAULT_EXCLUDED_ORIGINS = "RU, BY, IR, KP"
 
 class DateInput(forms.DateInput):
     input_type = "date"
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 def confirm_field(label):
@@ -181,12 +180,8 @@ class TenderForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Only for a restricted procedure."),
     )
-    clarification_deadline = forms.DateTimeField(
-        label=_("Clarifications until"), widget=DateTimeInput
-    )
-    submission_deadline = forms.DateTimeField(
-        label=_("Bids until"), widget=DateTimeInput
-    )
+    clarification_deadline = LocalDateTimeField(label=_("Clarifications until"))
+    submission_deadline = LocalDateTimeField(label=_("Bids until"))
     weight_price = forms.IntegerField(
         label=_("Weight of price (%)"), min_value=0, max_value=100, initial=40
     )
@@ -206,6 +201,17 @@ class TenderForm(forms.Form):
         initial=10,
         help_text=_("The five weights add up to 100."),
     )
+    price_formula = forms.ChoiceField(
+        label=_("Price score"),
+        choices=PriceFormula.choices,
+        initial=PriceFormula.LOWEST_RATIO,
+        # Left out, a new tender takes the first and an edited one keeps its own.
+        required=False,
+        help_text=_(
+            "Price is scored by this formula from the bids' unit prices, the "
+            "same for every evaluator; evaluators do not type it."
+        ),
+    )
     excluded_origins = forms.CharField(
         label=_("Excluded component origins"),
         required=False,
@@ -220,15 +226,41 @@ class TenderForm(forms.Form):
         label=_("Standstill days"), min_value=0, max_value=90, initial=10
     )
 
+    class Media:
+        # "Total: 95 of 100" as the weights are typed (static/js/weights.js);
+        # without it, the form says the same on submission.
+        js = [Script("js/weights.js", defer=True)]
+
     def __init__(self, *args, requirements, pools, manufacturers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["requirements"].queryset = requirements
         self.fields["pool"].queryset = pools
         self.fields["invited"].queryset = manufacturers
+        for name in CRITERIA:
+            self.fields[f"weight_{name}"].widget.attrs["data-weight"] = ""
+        self.fields[f"weight_{CRITERIA[-1]}"].widget.attrs.update(
+            {
+                "data-weights-total": gettext("Total: %(total)s of %(target)s")
+                % {"total": "{total}", "target": WEIGHTS_TOTAL},
+                "data-weights-target": WEIGHTS_TOTAL,
+            }
+        )
 
     def clean_excluded_origins(self):
         text = self.cleaned_data["excluded_origins"]
         return [code for code in text.replace(",", " ").upper().split() if code]
+
+    def clean(self):
+        """The weights' total (the service's rule, ``weights_error``), reported
+        together with the other fields' errors rather than in a second round.
+        It shows next to the first weight, where the service's refusal goes."""
+        cleaned = super().clean()
+        weights = [cleaned.get(f"weight_{name}") for name in CRITERIA]
+        if None not in weights and (
+            message := weights_error(dict(zip(CRITERIA, weights, strict=True)))
+        ):
+            self.add_error(f"weight_{CRITERIA[0]}", message)
+        return cleaned
 
     def weights(self):
         return {name: self.cleaned_data[f"weight_{name}"] for name in CRITERIA}
@@ -238,7 +270,8 @@ class TenderForm(forms.Form):
         data = self.cleaned_data
         names = (
             "title description requirements pool clarification_deadline "
-            "submission_deadline procedure excluded_origins standstill_days invited"
+            "submission_deadline procedure excluded_origins standstill_days invited "
+            "price_formula"
         )
         return {name: data[name] for name in names.split()} | {
             "weights": self.weights()
@@ -405,17 +438,81 @@ class DeclarationForm(forms.Form):
     )
 
 
-class ScoreForm(forms.Form):
-    comment = text_area(_("Comment"), rows=2, required=False, max_length=2000)
+class ScoreMatrixForm(forms.Form):
+    """An evaluator's scores of a page of bids: a box per bid and typed
+    criterion, 0 to 100, and a comment per bid. Every box of every bid is
+    checked in one round. A box left empty is not scored yet; a saved score
+    cannot be emptied, only changed. Price has no box: the tender's formula
+    scores it, and a price score sent anyway is refused.
 
-    def __init__(self, *args, **kwargs):
+    The boxes are named ``bid-<bid id>-<criterion>`` and
+    ``bid-<bid id>-comment``."""
+
+    def __init__(self, *args, bids, saved=None, **kwargs):
         super().__init__(*args, **kwargs)
-        for criterion in CRITERIA:
-            self.fields[criterion] = forms.IntegerField(
-                label=CRITERION_LABELS[criterion], min_value=0, max_value=100
+        self.bids = list(bids)
+        # {(bid pk, criterion): value} of the scores already saved.
+        self.saved = saved or {}
+        for bid in self.bids:
+            name = _("Lot %(n)d, %(name)s") % {
+                "n": bid.lot.number,
+                "name": bid.manufacturer.name,
+            }
+            for criterion in TYPED_CRITERIA:
+                self.fields[self.cell(bid, criterion)] = forms.IntegerField(
+                    label=f"{name}: {CRITERION_LABELS[criterion]}",
+                    min_value=0,
+                    max_value=100,
+                    required=False,
+                    widget=forms.NumberInput(
+                        attrs={"inputmode": "numeric", "step": 1, "class": "score"}
+                    ),
+                )
+            self.fields[self.cell(bid, "comment")] = forms.CharField(
+                label=_("%(name)s: comment") % {"name": name},
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 1}),
             )
-        # The comment last.
-        self.fields["comment"] = self.fields.pop("comment")
+
+    @staticmethod
+    def cell(bid, criterion) -> str:
+        return f"bid-{bid.public_id}-{criterion}"
+
+    def clean(self):
+        data = super().clean()
+        if any(key.endswith(f"-{PRICE}") for key in self.data):
+            self.add_error(
+                None,
+                _("The price is not typed: the tender's formula scores it."),
+            )
+        for bid in self.bids:
+            for criterion in TYPED_CRITERIA:
+                name = self.cell(bid, criterion)
+                if (
+                    name in data
+                    and data[name] is None
+                    and (bid.pk, criterion) in self.saved
+                ):
+                    self.add_error(
+                        name,
+                        _("A saved score cannot be emptied: give a whole number "
+                          "from 0 to 100."),
+                    )  # fmt: skip
+        return data
+
+    def scores(self) -> list[tuple]:
+        """(bid, {criterion: value}, comment) of each bid with a box filled."""
+        rows = []
+        for bid in self.bids:
+            values = {
+                criterion: self.cleaned_data[self.cell(bid, criterion)]
+                for criterion in TYPED_CRITERIA
+                if self.cleaned_data.get(self.cell(bid, criterion)) is not None
+            }
+            if values:
+                rows.append((bid, values, self.cleaned_data[self.cell(bid, "comment")]))
+        return rows
 
 
 class SubmitScoresForm(forms.Form):

@@ -97,6 +97,9 @@ class Requirement(models.Model):
     def __str__(self):
         return f"{self.reference} {self.title}"
 
+    def get_absolute_url(self):
+        return reverse("procurement:requirement", args=[self.reference])
+
     @property
     def reference(self):
         return f"REQ-{self.pk:05d}"
@@ -321,6 +324,28 @@ def opened_tenders(prefix: str = "") -> Q:
 
 
 CRITERIA = ["price", "technical", "delivery", "tests", "supply_chain"]
+# Price is objective: it is scored by the tender's formula (``price_formula``),
+# never typed by an evaluator. The evaluators score the others. Price scores
+# typed before the formula existed stay in the table but count for nothing.
+PRICE = "price"
+TYPED_CRITERIA = [c for c in CRITERIA if c != PRICE]
+
+
+class PriceFormula(models.TextChoices):
+    LOWEST_RATIO = (
+        "lowest_ratio",
+        _(
+            "The lot's lowest eligible unit price divided by the bid's unit "
+            "price, times 100"
+        ),
+    )
+    LINEAR_TO_MAX = (
+        "linear_to_max",
+        _(
+            "100 for the lowest eligible unit price of the lot, falling in a straight "
+            "line to 0 at the lot's maximum unit price"
+        ),
+    )
 
 
 class Tender(models.Model):
@@ -388,6 +413,14 @@ class Tender(models.Model):
     clarification_deadline = models.DateTimeField(_("clarifications until"))
     submission_deadline = models.DateTimeField(_("bids until"))
     standstill_days = models.PositiveSmallIntegerField(_("standstill days"), default=10)
+    price_formula = models.CharField(
+        _("price formula"),
+        max_length=16,
+        choices=PriceFormula.choices,
+        default=PriceFormula.LOWEST_RATIO,
+        # Also in the database: bulk loads (``seed_scale``) leave it out.
+        db_default=PriceFormula.LOWEST_RATIO,
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     opened_by = models.ForeignKey(
@@ -744,6 +777,30 @@ class Award(models.Model):
 
     def __str__(self):
         return f"Award of {self.lot} to {self.bid.manufacturer}"
+
+    @property
+    def is_contracted(self) -> bool:
+        """Whether its contract is signed. The award's status stays approved:
+        the contract (``Contract.status``) carries the rest of its story, and
+        every rule about a live, public award keeps reading one status."""
+        return self.status == AwardStatus.APPROVED and hasattr(self, "contract")
+
+    @property
+    def state_key(self) -> str:
+        """The award's state as a page's status badge shows it."""
+        return "contracted" if self.is_contracted else self.status
+
+    @property
+    def state_label(self) -> str:
+        """The award's state in words: a signed award is contracted, and an
+        approved one whose standstill is over is no longer in its standstill."""
+        if self.is_contracted:
+            return str(_("Contracted"))
+        if self.status == AwardStatus.APPROVED and (
+            self.standstill_until is None or timezone.now() >= self.standstill_until
+        ):
+            return str(_("Approved"))
+        return str(self.get_status_display())
 
     @property
     def title(self):

@@ -7,11 +7,23 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from procurement.models import (
     CRITERIA,
+    PRICE,
+    TYPED_CRITERIA,
     Award,
     AwardStatus,
     Bid,
@@ -21,6 +33,7 @@ from procurement.models import (
     CommitteeMember,
     Complaint,
     Contract,
+    ContractStatus,
     Delivery,
     Lot,
     Manufacturer,
@@ -33,6 +46,7 @@ from procurement.models import (
     TenderStatus,
     opened_tenders,
 )
+from procurement.pricing import price_scores
 from secretariat.accounts.models import User
 from secretariat.kernel import policy
 from secretariat.kernel import selectors as kernel_selectors
@@ -66,6 +80,50 @@ def requirements_for(user) -> QuerySet[Requirement]:
     if not is_staff_reader(user):
         return Requirement.objects.none()
     return Requirement.objects.select_related("capability", "recorded_by")
+
+
+def requirement_tenders(requirement: Requirement, user) -> QuerySet[Tender]:
+    """The tenders that answer a requirement, as far as ``user`` may see them,
+    each with the drones contracted for it (contracts not terminated) and those
+    accepted on delivery, over all its lots; newest first."""
+    tender = OuterRef("pk")
+    contracted = (
+        Contract.objects.filter(award__lot__tender=tender)
+        .exclude(status=ContractStatus.TERMINATED)
+        .order_by()
+        .values("award__lot__tender")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
+    accepted = (
+        Delivery.objects.filter(contract__award__lot__tender=tender)
+        .order_by()
+        .values("contract__award__lot__tender")
+        .annotate(n=Sum("quantity_accepted"))
+        .values("n")
+    )
+    return (
+        tenders_for(user, kind_hint=False)
+        .filter(requirements=requirement)
+        .annotate(
+            contracted=Coalesce(Subquery(contracted, output_field=IntegerField()), 0),
+            delivered=Coalesce(Subquery(accepted, output_field=IntegerField()), 0),
+        )
+        .order_by("-case__opened_at", "-id")
+    )
+
+
+def requirement_timeline(requirement: Requirement) -> QuerySet[TimelineEvent]:
+    """What happened to the requirement itself (recorded, put out to tender,
+    reopened, fulfilled)."""
+    return (
+        TimelineEvent.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Requirement),
+            subject_id=requirement.pk,
+        )
+        .select_related("actor", "evidence")
+        .order_by("-occurred_at", "-id")
+    )
 
 
 def tenders_for(user, *, kind_hint: bool = True) -> QuerySet[Tender]:
@@ -209,8 +267,9 @@ def ranking(tender: Tender, *, leaders: int | None = None, lot=None) -> Ranking:
 # Once the bids are opened, a ranking changes only when a score sheet is
 # submitted: the bids, their eligibility and the weights are settled at
 # opening, and a submitted sheet can no longer change. So it is kept under a
-# key made of the tender, its opening and weights and the submitted sheets
-# (who, when); a new sheet, or a member leaving the committee, is a new key.
+# key made of the tender, its opening, weights and price formula and the
+# submitted sheets (who, when); a new sheet, or a member leaving the committee,
+# is a new key.
 RANKING_CACHE_SECONDS = 24 * 60 * 60
 
 
@@ -221,10 +280,14 @@ def _mean(value) -> Decimal:
 def _ranked(tender: Tender, sheets) -> tuple[list, list]:
     """Every eligible bid as (lot number, total, bid id, its means in the order of
     ``CRITERIA``), best first in each lot, and the ineligible as (lot number, bid
-    id). The means stay as read (floats, or None for no score) until shown."""
+    id). The means stay as read (floats, or None for no score; the price score a
+    Decimal) until shown."""
     key = None
     if tender.opened_at is not None:
-        fingerprint = repr((tender.pk, tender.opened_at, tender.weights(), sheets))
+        fingerprint = repr(
+            (tender.pk, tender.opened_at, tender.weights(), tender.price_formula,
+             sheets)
+        )  # fmt: skip
         key = "ranking:" + hashlib.sha256(fingerprint.encode()).hexdigest()
         cached = cache.get(key)
         if cached is not None:
@@ -238,18 +301,23 @@ def _ranked(tender: Tender, sheets) -> tuple[list, list]:
         .annotate(
             **{
                 f"mean_{c}": Avg("scores__value", filter=sheet & Q(scores__criterion=c))
-                for c in CRITERIA
+                for c in TYPED_CRITERIA
             }
         )
         .order_by("lot__number", "pk")
     )
     weights = tender.weights()
+    # Price is scored by the tender's formula, the same for every evaluator;
+    # price scores typed before the formula existed are not read.
+    prices = price_scores(tender)
     ranked, ineligible = [], []
-    for pk, number, eligible, *means in rows:
+    for pk, number, eligible, *typed in rows:
         if eligible is False:
             ineligible.append((number, pk))
         if not eligible:
             continue
+        given = dict(zip(TYPED_CRITERIA, typed, strict=True))
+        means = [prices.get(pk) if c == PRICE else given[c] for c in CRITERIA]
         total = sum(
             (
                 _mean(mean) * weights[c] / 100

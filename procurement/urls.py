@@ -13,6 +13,8 @@ urlpatterns = [
     # Requirements of Ukraine's Armed Forces
     path("requirements/", views.requirement_list, name="requirement_list"),
     path("requirements/new/", views.requirement_create, name="requirement_create"),
+    # By its reference (REQ-00012) or its number (12).
+    path("requirements/<str:reference>/", views.requirement_detail, name="requirement"),
     # Manufacturers
     path("manufacturers/", views.manufacturer_list, name="manufacturer_list"),
     path(
@@ -139,6 +141,11 @@ urlpatterns = [
         "evaluation/<int:pk>/bids/<uuid:bid_id>/score/",
         views.evaluation_score,
         name="evaluation_score",
+    ),
+    path(
+        "evaluation/<int:pk>/scores/",
+        views.evaluation_scores,
+        name="evaluation_scores",
     ),
     path(
         "evaluation/<int:pk>/submit/",

@@ -23,6 +23,7 @@ from procurement.models import (
     Clarification,
     Lot,
     Manufacturer,
+    PriceFormula,
     Procedure,
     Requirement,
     Tender,
@@ -98,6 +99,7 @@ class TenderSerializer(serializers.ModelSerializer):
             "invited",
             "excluded_origins",
             "weights",
+            "price_formula",
             "clarification_deadline",
             "submission_deadline",
             "standstill_days",
@@ -160,6 +162,12 @@ class TenderInputSerializer(serializers.Serializer):
         help_text=_("A weight per criterion (%(list)s), adding up to 100.")
         % {"list": ", ".join(CRITERIA)},
     )
+    price_formula = serializers.ChoiceField(
+        choices=PriceFormula.choices,
+        required=False,
+        help_text=_("How the price is scored from the bids' unit prices (never "
+                    "typed by evaluators); lowest_ratio when left out."),
+    )  # fmt: skip
     excluded_origins = serializers.ListField(
         child=serializers.CharField(max_length=2), required=False, default=list
     )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from procurement.models import (
-    CRITERIA,
+    TYPED_CRITERIA,
     Award,
     AwardStatus,
     Bid,
@@ -312,9 +312,12 @@ def _eligible_bids(tender) -> QuerySet:
     work_label=gettext_lazy("Submit your score sheet"),
 )
 def submit(user, member) -> Decision:
+    # Every eligible bid on every typed criterion: price is the formula's.
     def complete() -> Decision:
-        needed = _eligible_bids(member.tender).count() * len(CRITERIA)
-        given = member.scores.filter(bid__eligible=True).count()
+        needed = _eligible_bids(member.tender).count() * len(TYPED_CRITERIA)
+        given = member.scores.filter(
+            bid__eligible=True, criterion__in=TYPED_CRITERIA
+        ).count()
         if given < needed:
             return not_now(
                 _("Score every eligible bid on every criterion first (%(given)d of "
@@ -336,7 +339,9 @@ def sheets_to_submit(user, members: QuerySet) -> QuerySet:
         .values("n")
     )
     given = (
-        Score.objects.filter(member=OuterRef("pk"), bid__eligible=True)
+        Score.objects.filter(
+            member=OuterRef("pk"), bid__eligible=True, criterion__in=TYPED_CRITERIA
+        )
         .order_by()
         .values("member")
         .annotate(n=Count("pk"))
@@ -346,7 +351,7 @@ def sheets_to_submit(user, members: QuerySet) -> QuerySet:
         seats_to_score(user, members)
         .annotate(
             _scores_given=Coalesce(Subquery(given), Value(0)),
-            _scores_needed=Coalesce(Subquery(eligible), Value(0)) * len(CRITERIA),
+            _scores_needed=Coalesce(Subquery(eligible), Value(0)) * len(TYPED_CRITERIA),
         )
         .filter(_scores_given__gte=F("_scores_needed"))
     )

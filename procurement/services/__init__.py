@@ -22,6 +22,7 @@ from procurement.services.evaluation import (  # noqa: F401
     committee_appoint,
     committee_declare,
     score_record,
+    scores_record,
     scoresheet_submit,
     tender_start_evaluation,
 )

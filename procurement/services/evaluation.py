@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 
 from procurement import notifications as tell
 from procurement.models import (
-    CRITERIA,
+    PRICE,
+    TYPED_CRITERIA,
     Award,
     Bid,
     BidStatus,
@@ -137,9 +138,16 @@ def score_record(
             raise ConflictError(
                 _("Ineligible or withdrawn bids are not scored."), field="bid"
             )
-        if criterion not in CRITERIA:
+        if criterion == PRICE:
             raise ApplicationError(
-                _("Criteria: %(list)s.") % {"list": ", ".join(CRITERIA)},
+                _("The price is not typed: it is scored by the tender's formula "
+                  "(%(formula)s).")
+                % {"formula": member.tender.get_price_formula_display()},
+                field="criterion",
+            )  # fmt: skip
+        if criterion not in TYPED_CRITERIA:
+            raise ApplicationError(
+                _("Criteria: %(list)s.") % {"list": ", ".join(TYPED_CRITERIA)},
                 field="criterion",
             )
         if not 0 <= int(value) <= 100:
@@ -153,6 +161,30 @@ def score_record(
             defaults={"value": int(value), "comment": comment.strip()},
         )
     return score
+
+
+def scores_record(
+    *,
+    member: CommitteeMember,
+    actor: User,
+    rows: list[tuple[Bid, dict[str, int], str]],
+) -> None:
+    """Record an evaluator's scores of several bids, as their matrix sends
+    them: ``rows`` of (bid, {criterion: value}, comment). All are saved or
+    none; the policy is asked even when nothing is sent, so that a page
+    saved by someone who may not score is refused rather than "saved"."""
+    with transaction.atomic():
+        policy.require("scoresheet.score", actor, _lock_seat(member))
+        for bid, values, comment in rows:
+            for criterion, value in values.items():
+                score_record(
+                    member=member,
+                    actor=actor,
+                    bid=bid,
+                    criterion=criterion,
+                    value=value,
+                    comment=comment,
+                )
 
 
 def scoresheet_submit(*, member: CommitteeMember, actor: User) -> CommitteeMember:

@@ -21,6 +21,7 @@ from procurement.models import (
     Clarification,
     Lot,
     Manufacturer,
+    PriceFormula,
     Procedure,
     Requirement,
     RequirementStatus,
@@ -32,6 +33,7 @@ from procurement.services.common import _lock_tender
 from secretariat.accounts.models import User
 from secretariat.fund.services.ledger import earmark_error
 from secretariat.kernel import policy
+from secretariat.kernel.edits import edit_record
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from secretariat.kernel.formatting import when_text
 from secretariat.kernel.models import CapabilityCategory, CaseKind
@@ -52,15 +54,29 @@ def _check_weights(weights: Mapping[str, int]) -> dict:
             % {"list": ", ".join(CRITERIA)},
             field="weights",
         )
-    total = sum(int(w) for w in weights.values())
-    if any(int(w) < 0 for w in weights.values()) or total != 100:
+    if any(int(w) < 0 for w in weights.values()):
         raise ApplicationError(
-            _("The weights must be whole numbers from 0 that add up to 100 "
-              "(they add up to %(total)d).")
-            % {"total": total},
-            field="weights",
-        )  # fmt: skip
+            _("The weights are whole numbers from 0 to 100."), field="weights"
+        )
+    if message := weights_error(weights):
+        raise ApplicationError(message, field="weights")
     return {f"weight_{name}": int(weights[name]) for name in CRITERIA}
+
+
+WEIGHTS_TOTAL = 100
+
+
+def weights_error(weights: Mapping[str, int]) -> str | None:
+    """Why the criteria's weights cannot be a tender's, or None: they must add
+    up to 100. The rule of ``tender_create`` and ``tender_update``; the tender
+    form asks it too, to report it together with its own errors."""
+    total = sum(int(w) for w in weights.values())
+    if total == WEIGHTS_TOTAL:
+        return None
+    return _("The weights add up to %(total)d; they must add up to %(target)d.") % {
+        "total": total,
+        "target": WEIGHTS_TOTAL,
+    }
 
 
 def _check_standstill(value) -> int:
@@ -84,6 +100,14 @@ def _check_standstill(value) -> int:
             field="standstill_days",
         )  # fmt: skip
     return days
+
+
+def _check_price_formula(formula: str) -> str:
+    if formula not in PriceFormula.values:
+        raise ApplicationError(
+            _("Choose how the price is scored."), field="price_formula"
+        )
+    return formula
 
 
 def _check_excluded_origins(codes) -> list[str]:
@@ -111,6 +135,7 @@ def tender_create(
     excluded_origins=(),
     standstill_days: int | None = None,
     invited=(),
+    price_formula: str | None = None,
 ) -> Tender:
     """Draft a tender (a case, TND-YYYY-NNNN) from open requirements. The
     standstill defaults to the minimum."""
@@ -147,6 +172,7 @@ def tender_create(
                     "supply_chain": 10}
     )  # fmt: skip
     excluded = _check_excluded_origins(excluded_origins)
+    price_formula = _check_price_formula(price_formula or PriceFormula.LOWEST_RATIO)
     standstill_days = _check_standstill(
         settings.AWARD_STANDSTILL_MIN_DAYS
         if standstill_days is None
@@ -165,7 +191,8 @@ def tender_create(
             case=case, title=title, description=description, pool=pool,
             procedure=procedure, clarification_deadline=clarification_deadline,
             submission_deadline=submission_deadline, excluded_origins=excluded,
-            standstill_days=standstill_days, **weight_fields,
+            standstill_days=standstill_days, price_formula=price_formula,
+            **weight_fields,
         )  # fmt: skip
         tender.requirements.set(requirements)
         tender.invited.set(invited)
@@ -335,6 +362,7 @@ def tender_update(
     excluded_origins=None,
     standstill_days: int | None = None,
     invited=None,
+    price_formula: str | None = None,
 ) -> Tender:
     """Edit a draft tender; what is not given stays as it is. The deadlines may
     be set to any dates in order (a draft whose deadlines passed gets new ones):
@@ -396,6 +424,8 @@ def tender_update(
             tender.excluded_origins = _check_excluded_origins(excluded_origins)
         if standstill_days is not None:
             tender.standstill_days = _check_standstill(standstill_days)
+        if price_formula:
+            tender.price_formula = _check_price_formula(price_formula)
         if (pool is not None or requirements is not None) and tender.lots.exists():
             # The lots already added must still fit: the pool's earmark and the
             # requirements they answer (publication checks it all again).
@@ -419,19 +449,18 @@ def tender_update(
             tender.requirements.set(requirements)
         if invited is not None:
             tender.invited.set(invited)
-        after = _editable_state(tender)
-        changed = [EDITED_LABELS[k] for k in before if before[k] != after[k]]
         case = tender.case
         case.title = tender.title
         case.due_date = Tender.workflow.due_date(tender)
         case.save(update_fields=["title", "due_date", "updated_at"])
-        timeline_record(
+        edit_record(
             subject=tender,
             case=case,
             actor=actor,
-            action="edited",
-            description=_("Draft edited: %(changed)s")
-            % {"changed": ", ".join(str(c) for c in changed) or _("nothing changed")},
+            before=before,
+            after=_editable_state(tender),
+            labels=EDITED_LABELS,
+            summary=_("Draft edited: %(fields)s"),
         )
     return tender
 
@@ -442,27 +471,38 @@ EDITED_LABELS = {
     "description": gettext_lazy("description"),
     "requirements": gettext_lazy("requirements"),
     "pool": gettext_lazy("funding pool"),
-    "deadlines": gettext_lazy("deadlines"),
+    "clarification_deadline": gettext_lazy("clarifications until"),
+    "submission_deadline": gettext_lazy("bids until"),
     "procedure": gettext_lazy("procedure"),
     "invited": gettext_lazy("invited manufacturers"),
-    "weights": gettext_lazy("weights"),
+    **{
+        f"weight_{name}": Tender._meta.get_field(f"weight_{name}").verbose_name
+        for name in CRITERIA
+    },
     "excluded_origins": gettext_lazy("excluded component origins"),
     "standstill_days": gettext_lazy("standstill"),
+    "price_formula": gettext_lazy("price formula"),
 }
 
 
 def _editable_state(tender: Tender) -> dict:
+    """A draft's editable fields as its timeline shows them, old → new."""
     return {
         "title": tender.title,
         "description": tender.description,
-        "requirements": sorted(tender.requirements.values_list("pk", flat=True)),
-        "pool": tender.pool_id,
-        "deadlines": (tender.clarification_deadline, tender.submission_deadline),
-        "procedure": tender.procedure,
-        "invited": sorted(tender.invited.values_list("pk", flat=True)),
-        "weights": tender.weights(),
-        "excluded_origins": list(tender.excluded_origins),
+        "requirements": [
+            Requirement(pk=pk).reference
+            for pk in tender.requirements.order_by("pk").values_list("pk", flat=True)
+        ],
+        "pool": _(tender.pool.name),
+        "clarification_deadline": tender.clarification_deadline,
+        "submission_deadline": tender.submission_deadline,
+        "procedure": str(tender.get_procedure_display()),
+        "invited": sorted(tender.invited.values_list("name", flat=True)),
+        **{f"weight_{name}": weight for name, weight in tender.weights().items()},
+        "excluded_origins": sorted(tender.excluded_origins),
         "standstill_days": tender.standstill_days,
+        "price_formula": str(tender.get_price_formula_display()),
     }
 
 

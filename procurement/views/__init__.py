@@ -34,6 +34,7 @@ from procurement.views.evaluation import (  # noqa: F401
     evaluation_detail,
     evaluation_queue,
     evaluation_score,
+    evaluation_scores,
     evaluation_submit,
 )
 from procurement.views.manufacturers import (  # noqa: F401
@@ -48,6 +49,7 @@ from procurement.views.manufacturers import (  # noqa: F401
     representative_deactivate,
     representative_invite,
     requirement_create,
+    requirement_detail,
     requirement_list,
 )
 from procurement.views.tenders import (  # noqa: F401

@@ -142,7 +142,7 @@ def _award_facts(award, user):
         (_("Offer"), _("%(units)d units at %(price)s, %(total)s in all")
          % {"units": offer.quantity, "price": eur(offer.unit_price),
             "total": eur(offer.total)}),
-        (_("Status"), award.get_status_display()),
+        (_("Status"), award.state_label),
         (_("Recommended by"),
          f"{award.recommended_by}, {when_text(award.recommended_at)}"),
         (_("Justification"), award.justification),

@@ -1,17 +1,18 @@
 """Pages of the evaluation: the committee, the evaluator's queue, declarations,
 scores, the recommendation."""
 
+from decimal import ROUND_HALF_UP
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from procurement import selectors, services
+from procurement import pricing, selectors, services
 from procurement.filters import (
     EVALUATION_SORTS,
     EvaluationSeatFilter,
@@ -21,11 +22,12 @@ from procurement.forms import (
     AppointForm,
     AwardRecommendForm,
     DeclarationForm,
-    ScoreForm,
+    ScoreMatrixForm,
     SubmitScoresForm,
 )
 from procurement.models import (
-    CRITERIA,
+    PRICE,
+    TYPED_CRITERIA,
     BidStatus,
     MemberStanding,
 )
@@ -174,16 +176,32 @@ def _seat_next_step(seat, actionable) -> str:
     return _("Wait for the evaluation to start.")
 
 
+# The queue's sorts: by default, what the evaluator may do now first, newest
+# first within each.
+QUEUE_SORTS = {"next": "waiting", **EVALUATION_SORTS}
+
+
 @login_required
 def evaluation_queue(request):
     require_permission(request, "procurement.evaluate")
-    seats = selectors.committee_seats_for(request.user)
+    # The seats where the evaluator may act now (declare, score, submit: the
+    # policies' queues) first, those waiting on someone else after.
+    seats = selectors.committee_seats_for(request.user).annotate(
+        waiting=Case(
+            When(
+                pk__in=selectors.seats_awaiting(request.user).values("pk"),
+                then=Value(0),
+            ),
+            default=Value(1),
+        )
+    )
     context = list_page(
         request,
         seats,
         filterset_class=EvaluationSeatFilter,
-        sorts=EVALUATION_SORTS,
-        default_sort="-opened",
+        sorts=QUEUE_SORTS,
+        default_sort="next",
+        tiebreak=("-tender__case__opened_at", "-id"),
     )
     shown = seats.filter(pk__in=[seat.pk for seat in context["page"].object_list])
     actionable = selectors.seat_actions_now(request.user, shown)
@@ -198,17 +216,9 @@ def _seat_or_404(request, pk):
     return get_object_or_404(selectors.committee_seats_for(request.user), pk=pk)
 
 
-def _score_initial(scores, bid):
-    initial = {}
-    for score in scores:
-        if score.bid_id == bid.pk:
-            initial[score.criterion] = score.value
-            initial["comment"] = score.comment
-    return initial
-
-
 def _committee_scores(scores, seat):
-    """The submitted sheets, per bid: one row per evaluator."""
+    """The submitted sheets, per bid: one row per evaluator (the typed
+    criteria; price is the formula's, the same for all)."""
     table = {}
     for score in scores:
         rows = table.setdefault(score.bid_id, {})
@@ -220,15 +230,75 @@ def _committee_scores(scores, seat):
         row["values"][score.criterion] = score.value
     return {
         bid_id: [
-            {**row, "values": [row["values"].get(c, "—") for c in CRITERIA]}
+            {**row, "values": [row["values"].get(c, "—") for c in TYPED_CRITERIA]}
             for row in rows.values()
         ]
         for bid_id, rows in table.items()
     }
 
 
+def _typed_value(form, name, saved):
+    """A box's value as the page shows it: what was typed if the form came
+    back refused and it is a score, else the saved score."""
+    if form is not None and form.is_bound:
+        raw = form.data.get(name, "")
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            return None
+        return value if 0 <= value <= 100 else None
+    return saved
+
+
+def _matrix_rows(page, forms, own, prices, weights, offers, committee):
+    """A row per bid of the page: its boxes (the fields of its form in
+    ``forms``), its price score, and the weighted total of its scores as they
+    stand."""
+    rows = []
+    for bid in page:
+        form = forms.get(bid.pk)
+        price_score = prices.get(bid.pk)
+        price_points = (
+            None
+            if price_score is None
+            # Rounded as the totals are (and as score_matrix.js reads it).
+            else (price_score * weights[PRICE] / 100).quantize(
+                pricing.CENT, ROUND_HALF_UP
+            )
+        )
+        cells, comment, values = [], None, {}
+        if form is not None and bid.eligible:
+            for criterion in TYPED_CRITERIA:
+                name = form.cell(bid, criterion)
+                cells.append((form[name], weights[criterion]))
+                values[criterion] = _typed_value(
+                    form, name, own.get((bid.pk, criterion))
+                )
+            comment = form[form.cell(bid, "comment")]
+        elif bid.eligible:
+            values = {c: own.get((bid.pk, c)) for c in TYPED_CRITERIA}
+        if bid.eligible:
+            values[PRICE] = price_score
+        rows.append(
+            {
+                "bid": bid,
+                "offer": offers[bid.pk],
+                "cells": cells,
+                "comment": comment,
+                "saved": [own.get((bid.pk, c), "—") for c in TYPED_CRITERIA],
+                "price_score": price_score,
+                "price_points": price_points,
+                "total": pricing.weighted_total(weights, values)
+                if bid.eligible
+                else None,
+                "committee": committee.get(bid.pk, []),
+            }
+        )
+    return rows
+
+
 @login_required
-def evaluation_detail(request, pk, declaration_form=None, score_forms=None):
+def evaluation_detail(request, pk, declaration_form=None, matrix_form=None, page=None):
     seat = _seat_or_404(request, pk)
     user = request.user
     tender = seat.tender
@@ -236,42 +306,53 @@ def evaluation_detail(request, pk, declaration_form=None, score_forms=None):
     score = policy.decide("scoresheet.score", user, seat)
     scoring = score.allowed
     submit = policy.decide("scoresheet.submit", user, seat) if scoring else None
-    score_forms = score_forms or {}
     bids = selectors.bids_to_score(seat)
     # A page of bids at a time: a tender may have hundreds, and each shown bid
-    # is unsealed and has a score form. A refused form is shown on its page.
-    refused = next(iter(score_forms), None)
-    page = Paginator(bids, BIDS_PER_PAGE).get_page(
-        _page_of_bid(bids, refused) if refused else request.GET.get("page")
-    )
+    # is unsealed and has its row of boxes. Refused scores are shown on the
+    # page they were sent from.
+    page = Paginator(bids, BIDS_PER_PAGE).get_page(page or request.GET.get("page"))
     # The scores of the bids shown only: the sheets of a tender with hundreds of
     # bids are thousands of scores.
-    scores = selectors.scores_visible_to(user, tender)
+    scores = selectors.scores_visible_to(user, tender).filter(
+        criterion__in=TYPED_CRITERIA
+    )
     visible = list(
         scores.filter(bid__in=[bid.pk for bid in page]).select_related(
             "member__evaluator"
         )
     )
     own_scores = [s for s in visible if s.member_id == seat.pk]
+    own = {(s.bid_id, s.criterion): s.value for s in own_scores}
+    comments = {s.bid_id: s.comment for s in own_scores if s.comment}
     # The others' scores once one's own are submitted (the selector decides;
     # before that it returns one's own only).
     committee = _committee_scores(visible, seat) if seat.scores_submitted_at else {}
-    rows = []
-    for bid in page:
-        form = score_forms.get(bid.pk)
-        if form is None and scoring and bid.eligible:
-            form = ScoreForm(
-                prefix=f"bid-{bid.public_id}",
-                initial=_score_initial(own_scores, bid),
-            )
-        rows.append(
-            {
-                "bid": bid,
-                "offer": _offer(bid, user),
-                "form": form,
-                "committee": committee.get(bid.pk, []),
-            }
-        )
+    # The boxes of each eligible bid: those sent and refused as they were
+    # typed, the others with the saved scores.
+    forms = {bid.pk: matrix_form for bid in (matrix_form.bids if matrix_form else [])}
+    rest = [bid for bid in page if bid.eligible and bid.pk not in forms]
+    if scoring and rest:
+        initial = {
+            ScoreMatrixForm.cell(bid, c): own[(bid.pk, c)]
+            for bid in rest for c in TYPED_CRITERIA if (bid.pk, c) in own
+        }  # fmt: skip
+        initial |= {
+            ScoreMatrixForm.cell(bid, "comment"): comments[bid.pk]
+            for bid in rest
+            if bid.pk in comments
+        }
+        fresh = ScoreMatrixForm(bids=rest, saved=own, initial=initial)
+        forms |= dict.fromkeys((bid.pk for bid in rest), fresh)
+    weights = tender.weights()
+    rows = _matrix_rows(
+        page,
+        forms,
+        own,
+        pricing.price_scores(tender) if len(page) else {},
+        weights,
+        {bid.pk: _offer(bid, user) for bid in page},
+        committee,
+    )
     return render(
         request,
         "procurement/evaluation_detail.html",
@@ -290,8 +371,12 @@ def evaluation_detail(request, pk, declaration_form=None, score_forms=None):
             ),
             "declare": declare,
             "lots": tender.lots.select_related("capability"),
-            "weights": [(CRITERION_LABELS[c], w) for c, w in tender.weights().items()],
-            "criteria": [CRITERION_LABELS[c] for c in CRITERIA],
+            "weights": [(CRITERION_LABELS[c], w) for c, w in weights.items()],
+            "typed_criteria": [
+                (CRITERION_LABELS[c], weights[c]) for c in TYPED_CRITERIA
+            ],
+            "price_weight": weights[PRICE],
+            "price_formula": tender.get_price_formula_display(),
             "bidders": selectors.bidders_to_declare_about(seat)
             if seat.standing == MemberStanding.APPOINTED
             else [],
@@ -299,6 +384,9 @@ def evaluation_detail(request, pk, declaration_form=None, score_forms=None):
             # to use it has passed.
             "declaration_form": declaration_form
             or (DeclarationForm() if declare else None),
+            # The form whose errors the summary lists; any form of the page's
+            # boxes otherwise (``scoring`` says whether there are boxes).
+            "matrix": matrix_form or next(iter(forms.values()), None),
             "rows": rows,
             "page": page,
             "scoring": scoring,
@@ -361,38 +449,52 @@ def evaluation_declare(request, pk):
     return evaluation_detail(request, pk, declaration_form=form)
 
 
-def _record_scores(seat, actor, bid, data):
-    # One bid's sheet is saved whole or not at all.
-    with transaction.atomic():
-        for criterion in CRITERIA:
-            services.score_record(
-                member=seat,
-                actor=actor,
-                bid=bid,
-                criterion=criterion,
-                value=data[criterion],
-                comment=data["comment"],
-            )
+def _save_matrix(request, seat, bids, *, page, anchor=""):
+    """Check every box of ``bids`` in one round, then save them all, or none
+    and show the page again with every error and what was typed."""
+    own = {
+        (bid_pk, criterion): value
+        for bid_pk, criterion, value in selectors.scores_visible_to(
+            request.user, seat.tender
+        )
+        .filter(member=seat, bid__in=[bid.pk for bid in bids])
+        .values_list("bid_id", "criterion", "value")
+    }
+    form = ScoreMatrixForm(request.POST, bids=bids, saved=own)
+    if form.is_valid() and call_service(
+        form,
+        lambda: services.scores_record(
+            member=seat, actor=request.user, rows=form.scores()
+        ),
+    ):
+        messages.success(request, _("Your scores are saved."))
+        return _back_to_seat(seat, anchor, page=page)
+    return evaluation_detail(request, seat.pk, matrix_form=form, page=page)
+
+
+@login_required
+def evaluation_scores(request, pk):
+    """Save the scores of the page of bids the evaluator's matrix shows."""
+    seat = _seat_or_404(request, pk)
+    if request.method != "POST":
+        return _back_to_seat(seat)
+    bids = selectors.bids_to_score(seat)
+    page = Paginator(bids, BIDS_PER_PAGE).get_page(request.POST.get("page"))
+    eligible = [bid for bid in page if bid.eligible]
+    return _save_matrix(
+        request, seat, eligible, page=page.number, anchor="#score-matrix"
+    )
 
 
 @login_required
 def evaluation_score(request, pk, bid_id):
+    """Save the scores of one bid (its row of the matrix)."""
     seat = _seat_or_404(request, pk)
     bid = get_object_or_404(selectors.bids_to_score(seat), public_id=bid_id)
     if request.method != "POST":
         return _back_to_seat(seat)
-    form = ScoreForm(request.POST, prefix=f"bid-{bid.public_id}")
-    if form.is_valid() and call_service(
-        form, lambda: _record_scores(seat, request.user, bid, form.cleaned_data)
-    ):
-        messages.success(
-            request,
-            _("Your scores of %(name)s's bid are saved.")
-            % {"name": bid.manufacturer.name},
-        )
-        page = _page_of_bid(selectors.bids_to_score(seat), bid.pk)
-        return _back_to_seat(seat, f"#bid-{bid.public_id}", page=page)
-    return evaluation_detail(request, pk, score_forms={bid.pk: form})
+    page = _page_of_bid(selectors.bids_to_score(seat), bid.pk)
+    return _save_matrix(request, seat, [bid], page=page, anchor=f"#bid-{bid.public_id}")
 
 
 def _missing_scores(seat, user) -> tuple[list[str], int]:
@@ -405,7 +507,9 @@ def _missing_scores(seat, user) -> tuple[list[str], int]:
     )
     lines, unscored = [], 0
     for bid in selectors.bids_to_score(seat).filter(eligible=True):
-        missing = [CRITERION_LABELS[c] for c in CRITERIA if (bid.pk, c) not in given]
+        missing = [
+            CRITERION_LABELS[c] for c in TYPED_CRITERIA if (bid.pk, c) not in given
+        ]
         unscored += len(missing)
         if missing:
             lines.append(
@@ -442,7 +546,7 @@ def evaluation_submit(request, pk):
         return _back_to_seat(seat)
     missing, unscored = _missing_scores(seat, request.user)
     bids = selectors.bids_to_score(seat).filter(eligible=True).count()
-    needed = bids * len(CRITERIA)
+    needed = bids * len(TYPED_CRITERIA)
     return _form_page(
         request,
         shown,

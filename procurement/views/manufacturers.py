@@ -3,9 +3,11 @@ tests, representatives, bank accounts."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from procurement import selectors, services
@@ -25,6 +27,7 @@ from procurement.forms import (
 )
 from procurement.models import (
     Component,
+    Requirement,
     VettingStatus,
 )
 from procurement.policy.manufacturers import nomination_state
@@ -43,6 +46,7 @@ from secretariat.kernel.forms import (
     require_permission,
 )
 from secretariat.kernel.listing import list_page
+from secretariat.kernel.models import Attachment
 
 
 def _manufacturer_or_404(request, pk):
@@ -71,6 +75,49 @@ def requirement_list(request):
     )
 
 
+def _requirement_or_404(request, reference) -> Requirement:
+    """A requirement by its reference (REQ-00012) or its number; whoever may not
+    read requirements at all is refused (403), one they may not see or that
+    does not exist is 404."""
+    require_permission(request, "procurement.view_requirement")
+    number = reference.upper().removeprefix("REQ-")
+    # Digits only, and few enough for the database's integer.
+    if not (number.isascii() and number.isdigit() and len(number) <= 9):
+        raise Http404
+    requirement = get_object_or_404(
+        selectors.requirements_for(request.user), pk=int(number)
+    )
+    require_permission(request, "procurement.view_requirement", requirement)
+    return requirement
+
+
+@login_required
+def requirement_detail(request, reference):
+    requirement = _requirement_or_404(request, reference)
+    user = request.user
+    if reference != requirement.reference:
+        return redirect("procurement:requirement", requirement.reference)
+    return render(
+        request,
+        "procurement/requirement_detail.html",
+        {
+            "requirement": requirement,
+            "tenders": selectors.requirement_tenders(requirement, user),
+            # Who may draft tenders; the page offers it for an open requirement
+            # only (the tender form lists open ones).
+            "draft_tender": policy.decide("tender.create", user),
+            "draft_tender_url": reverse("procurement:tender_create")
+            + "?"
+            + urlencode({"requirement": requirement.pk}),
+            "documents": Attachment.objects.filter(
+                subject_type=ContentType.objects.get_for_model(Requirement),
+                subject_id=requirement.pk,
+            ).select_related("uploaded_by"),
+            "events": selectors.requirement_timeline(requirement)[:50],
+        },
+    )
+
+
 @login_required
 def requirement_create(request):
     _action_refusal(request, "requirement.record", None)
@@ -86,7 +133,7 @@ def requirement_create(request):
                 _("%(ref)s is recorded; it can now be answered by a tender.")
                 % {"ref": created.reference},
             )
-            return redirect("procurement:requirement_list")
+            return redirect("procurement:requirement", created.reference)
     return _form_page(
         request,
         form,

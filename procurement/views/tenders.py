@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from procurement import selectors, services
+from procurement import pricing, selectors, services
 from procurement.filters import (
     TENDER_SORTS,
     TenderFilter,
@@ -58,7 +58,7 @@ from procurement.views.common import (
 )
 from secretariat.fund.selectors import pools_for
 from secretariat.kernel import policy
-from secretariat.kernel.formatting import when_text
+from secretariat.kernel.formatting import day_text, grouped, when_text
 from secretariat.kernel.forms import (
     CommentForm,
     ConfirmForm,
@@ -124,18 +124,21 @@ def tender_list(request):
 def tender_create(request):
     _action_refusal(request, "tender.create", None)
     user = request.user
+    open_requirements = selectors.requirements_for(user).filter(
+        status=RequirementStatus.OPEN
+    )
+    chosen = [pk for pk in request.GET.getlist("requirement") if pk.isdigit()]
     form = TenderForm(
         posted(request)[0],
-        requirements=selectors.requirements_for(user).filter(
-            status=RequirementStatus.OPEN
-        ),
+        requirements=open_requirements,
         pools=pools_for(user),
         manufacturers=selectors.manufacturers_for(user).filter(
             vetting_status=VettingStatus.VETTED
         ),
         initial={
-            "requirements": request.GET.getlist("requirement"),
+            "requirements": chosen,
             "standstill_days": settings.AWARD_STANDSTILL_MIN_DAYS,
+            **_from_requirements(list(open_requirements.filter(pk__in=chosen))),
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -166,6 +169,26 @@ def tender_create(request):
     )
 
 
+def _from_requirements(requirements) -> dict:
+    """A tender drafted from one requirement ("Draft a tender from this
+    requirement") starts with its title and what it asks for."""
+    if len(requirements) != 1:
+        return {}
+    (requirement,) = requirements
+    asked = _(
+        "Answers %(ref)s: %(quantity)s units of %(capability)s, needed by %(day)s."
+    ) % {
+        "ref": requirement.reference,
+        "quantity": grouped(requirement.quantity),
+        "capability": _(requirement.capability.name),
+        "day": day_text(requirement.needed_by),
+    }
+    return {
+        "title": requirement.title,
+        "description": f"{asked}\n\n{requirement.specification}",
+    }
+
+
 def _tender_initial(tender) -> dict:
     return {
         "title": tender.title,
@@ -179,6 +202,7 @@ def _tender_initial(tender) -> dict:
         **{f"weight_{name}": weight for name, weight in tender.weights().items()},
         "excluded_origins": ", ".join(tender.excluded_origins),
         "standstill_days": tender.standstill_days,
+        "price_formula": tender.price_formula,
     }
 
 
@@ -452,6 +476,10 @@ def _staff_tender_context(request, tender, can_manage, comment_form, *, awards):
         )
         page = Paginator(bids, OPENED_BIDS_PER_PAGE).get_page(request.GET.get("page"))
         context["bids"] = [(bid, _offer(bid, user)) for bid in page]
+        # The price criterion's score, by the tender's formula (eligible bids).
+        prices = pricing.price_scores(tender)
+        for bid, _shown in context["bids"]:
+            bid.price_score = prices.get(bid.pk)
         context["bids_page"] = page
     if tender.status in {T.EVALUATION, T.AWARDED, T.CONTRACTED}:
         ranking = selectors.ranking(tender, leaders=RANKING_SHOWN_PER_LOT)
@@ -632,11 +660,28 @@ def tender_action(request, reference, action):
     )
 
 
+def _first_lot_initial(tender) -> dict:
+    """A tender's first lot starts as what its (first) requirement asks for:
+    its title, capability and quantity."""
+    if tender.lots.exists():
+        return {}
+    requirement = (
+        tender.requirements.select_related("capability").order_by("pk").first()
+    )
+    if requirement is None:
+        return {}
+    return {
+        "title": requirement.title,
+        "capability": requirement.capability_id,
+        "quantity": requirement.quantity,
+    }
+
+
 @login_required
 def lot_add(request, reference):
     tender = _tender_or_404(request, reference)
     refused = _action_refusal(request, "tender.add_lot", tender)
-    form = LotForm(posted(request)[0])
+    form = LotForm(posted(request)[0], initial=_first_lot_initial(tender))
     if request.method == "POST" and form.is_valid():
         created = call_service(
             form,

@@ -25,7 +25,7 @@ from members import services as members
 from members.models import MemberState, OnboardingCase, ParticipationScope, StepKind
 from members.models import MemberStatus as MS
 from procurement import services as procurement
-from procurement.models import CRITERIA, Bid, Contract, Delivery, Tender
+from procurement.models import TYPED_CRITERIA, Bid, Contract, Delivery, Tender
 from secretariat.accounts.models import User
 from secretariat.accounts.twofactor import FreshCode
 from secretariat.demo.clock import DemoClock
@@ -399,7 +399,8 @@ class Story:
         """Score bids ({bid: base score}) on every criterion."""
         for bid, base in scores.items():
             bid = Bid.objects.get(pk=bid.pk)  # eligible since the opening
-            for offset, criterion in enumerate(CRITERIA):
+            # Price is not typed: the tender's formula scores it.
+            for offset, criterion in enumerate(TYPED_CRITERIA):
                 procurement.score_record(
                     member=seat, actor=seat.evaluator, bid=bid,
                     criterion=criterion, value=base + (offset * 3) % 7 - 3,

@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from secretariat.fund.models import Commitment, CommitmentStatus, Pool, PoolKind
+from secretariat.kernel.edits import edit_record
 from secretariat.kernel.exceptions import ConflictError
 from secretariat.kernel.models import CapabilityCategory
-from secretariat.kernel.services import require_perm, timeline_record
+from secretariat.kernel.services import require_perm
 
 # Fields whose change would undo a check already made against them.
 LOCKED_FIELDS = ("lethality", "code")
@@ -112,23 +113,29 @@ def capability_category_change(
         if refusal:
             locked = [f for f in LOCKED_FIELDS if f in changes]
             raise ConflictError(refusal, field=locked[0])
-        before = {field: getattr(category, field) for field in changes}
+        before = _category_state(category, changes)
         for field, value in changes.items():
             setattr(category, field, value)
         category.full_clean()
         category.save()
-        changed = [f for f in changes if before[f] != getattr(category, f)]
-        if changed:
-            timeline_record(
-                subject=category,
-                actor=actor,
-                action="capability_changed",
-                description=_("%(name)s changed: %(changes)s")
-                % {
-                    "name": category.name,
-                    "changes": ", ".join(
-                        f"{f} {before[f]} → {getattr(category, f)}" for f in changed
-                    ),
-                },
-            )
+        edit_record(
+            subject=category,
+            actor=actor,
+            action="capability_changed",
+            before=before,
+            after=_category_state(category, changes),
+            labels={
+                f: CapabilityCategory._meta.get_field(f).verbose_name for f in changes
+            },
+            summary=_("%(name)s changed: %(fields)s"),
+            summary_args={"name": category.name},
+        )
     return category
+
+
+def _category_state(category, fields) -> dict:
+    """The category's changed fields as people read them, old → new."""
+    state = {field: getattr(category, field) for field in fields}
+    if "lethality" in state:
+        state["lethality"] = str(category.get_lethality_display())
+    return state

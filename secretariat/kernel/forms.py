@@ -5,7 +5,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from secretariat.kernel import policy, signals
@@ -90,6 +92,46 @@ class InvitationForm(forms.Form):
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date and time picker (no zone of its own: the field reads
+    the value in the person's time zone)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+def time_zone_shown() -> str:
+    """The time zone a date-time typed now is read in and shown in: the
+    person's own, which ``TimeZoneMiddleware`` activates for their requests
+    (the project's default zone otherwise)."""
+    return timezone.get_current_timezone_name().replace("_", " ")
+
+
+def _in_time_zone(label) -> str:
+    return gettext("%(label)s (%(zone)s time)") % {
+        "label": label,
+        "zone": time_zone_shown(),
+    }
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date-time typed in the person's own time zone, named in its label
+    ("Bids until (Europe/Riga time)"), so that nobody has to guess which
+    zone 14:00 means. Every form field that takes a date-time is one of these
+    (tests/secretariat/test_time_zone_inputs.py checks)."""
+
+    widget = DateTimeInput
+
+    def __init__(self, *, label=None, **kwargs):
+        if label is not None:
+            # Lazy: the zone is the one active when the form is rendered (or
+            # its errors listed), not when the form class is built.
+            label = lazy(_in_time_zone, str)(label)
+        super().__init__(label=label, **kwargs)
 
 
 def reason_field(label=None, **kwargs):

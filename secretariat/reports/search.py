@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from members import selectors as member_selectors
@@ -154,9 +153,7 @@ def search_for(user, query: str) -> list[Group]:
             )
             .order_by("-recorded_at", "-id"),
             lambda r: {
-                "url": reverse("procurement:requirement_list")
-                + "?"
-                + urlencode({"q": r.title}),
+                "url": r.get_absolute_url(),
                 "reference": r.reference,
                 "name": r.title,
                 "status": r.get_status_display(),

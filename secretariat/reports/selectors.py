@@ -1,10 +1,14 @@
 """Reads of the read side: what awaits each person (My work), and the reports a
 person may read."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 
 @dataclass(frozen=True)
@@ -14,6 +18,15 @@ class WorkItem:
     what: str
     due_date: date | None
     url: str
+    # The action (its policy's name), the button that leads to it, named by
+    # what it does, and the page where it is done (the object's page if it has
+    # no page of its own).
+    action: str = ""
+    button: str = ""
+    action_url: str = ""
+
+    def overdue(self, today: date) -> bool:
+        return self.due_date is not None and self.due_date < today
 
 
 def work_items_for(user) -> list[WorkItem]:
@@ -65,16 +78,94 @@ def _work_item(act, obj, path: str | None) -> WorkItem:
         (o.get_absolute_url() for o in chain if hasattr(o, "get_absolute_url")), ""
     )
     what = act.work_text(obj)
-    if path != "case" and not callable(act.work_label):
-        # Not the case's own object (an onboarding step, a delivery): say which.
-        what = f"{what}: {obj}"
+    named = str(obj)
+    if (
+        path != "case"
+        and not callable(act.work_label)
+        and not (case and case.reference in named)
+    ):
+        # Not the case's own object (an onboarding step, a delivery): say which,
+        # unless its name is only the case's again (a seat on its committee).
+        what = f"{what}: {named}"
+    page = WORK_PAGES.get(act.name)
     return WorkItem(
         reference=case.reference if case else str(obj),
         title=case.title if case else "",
         what=what,
         due_date=getattr(obj, "due_date", None) or (case.due_date if case else None),
         url=url,
+        action=act.name,
+        button=str(page.button if page and page.button else act.label),
+        action_url=(page.url(obj) if page and page.url else "") or url,
     )
+
+
+@dataclass(frozen=True)
+class WorkPage:
+    """Where an action of a queue is done, if not on its object's page, and its
+    button's name, if not the action's label."""
+
+    url: Callable[[object], str] | None = None
+    button: str | Promise | None = None
+
+
+def _named(name: str, *args: Callable[[object], object]) -> Callable[[object], str]:
+    return lambda obj: reverse(name, args=[arg(obj) for arg in args])
+
+
+def _case_reference(obj) -> str:
+    return obj.case.reference
+
+
+def _pk(obj) -> int:
+    return obj.pk
+
+
+# Each page reads only what the queue's ``select_related`` of the case path
+# already loaded (the object, the links up to its case): no query per item.
+WORK_PAGES: dict[str, WorkPage] = {
+    "disbursement.adopt": WorkPage(_named("disbursement_adopt", _case_reference)),
+    "disbursement.edit": WorkPage(_named("disbursement_edit", _case_reference)),
+    "disbursement.check": WorkPage(
+        _named("disbursement_check", _case_reference), gettext_lazy("Check")
+    ),
+    "disbursement.approve": WorkPage(_named("disbursement_approve", _case_reference)),
+    "disbursement.pay": WorkPage(
+        _named("disbursement_pay", _case_reference),
+        gettext_lazy("Record the payment"),
+    ),
+    "statementline.resolve": WorkPage(
+        _named("statement_line_resolve", lambda line: line.statement_id, _pk)
+    ),
+    "onboardingstep.complete": WorkPage(
+        _named(
+            "members:step_complete",
+            lambda step: step.onboarding.case.reference,
+            _pk,
+        )
+    ),
+    "onboardingstep.provide": WorkPage(
+        lambda step: (
+            reverse("members:document_upload", args=[step.onboarding.case.reference])
+            + f"?step={step.pk}"
+        )
+    ),
+    "tender.open": WorkPage(_named("procurement:tender_open", _case_reference)),
+    "tender.start_evaluation": WorkPage(
+        _named("procurement:tender_start_evaluation", _case_reference)
+    ),
+    "award.recommend": WorkPage(
+        _named(
+            "procurement:award_recommend",
+            lambda lot: lot.tender.case.reference,
+            lambda lot: lot.number,
+        )
+    ),
+    "award.approve": WorkPage(_named("procurement:award_approve", _pk)),
+    "contract.sign": WorkPage(_named("procurement:contract_sign", _pk)),
+    "complaint.decide": WorkPage(_named("procurement:complaint_decide", _pk)),
+    "delivery.decide": WorkPage(_named("procurement:delivery_decide", _pk)),
+}
 
 
 def reports_for(user):

@@ -1,7 +1,6 @@
 """The reports page (ask for a report, follow its progress, download it, manage
 monthly subscriptions), the download, and the ledger's streaming CSV export."""
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -20,6 +19,7 @@ from secretariat.reports import selectors as reports_selectors
 from secretariat.reports import services, sources, writers
 from secretariat.reports.filters import REPORT_SORTS, ReportFilter
 from secretariat.reports.forms import ReportChoiceForm
+from secretariat.reports.landing import landing_for
 from secretariat.reports.models import ReportStatus
 
 # While a report is being built the page asks the browser to reload it this
@@ -176,29 +176,14 @@ def ledger_export(request):
 
 @login_required
 def start(request):
-    """Where a person lands: where what awaits them is.
-
-    A member state's liaison lands on the state's page (its onboarding steps,
-    documents and pledges are there). Anyone else with something to do now (a
-    queue of the policy gives them an object) lands on My work, so that an
-    approver with approvals waiting sees them first. Otherwise the first of
-    their places they may open: the dashboard, the evaluation queue, the
-    tenders."""
-    user = request.user
-    may = rules.has_perm
-    state = user.member_state if user.member_state_id else None
-    staff = may("secretariat.view_dashboard", user)
-    if state is not None and not staff and may("members.view_memberstate", user, state):
-        return redirect(state)
-    if reports_selectors.work_items_for(user):
-        return redirect("my_work")
-    if staff:
-        return redirect("dashboard")
-    if may("procurement.evaluate", user):
-        return redirect("procurement:evaluation_queue")
-    if user.manufacturer_id and may("procurement.list_tenders", user):
-        return redirect("procurement:tender_list")
-    return render(request, "secretariat/start.html", {})
+    """Where every signed-in person lands: what waits for them (the policies'
+    queues, the same list as My work), overdue first, each with the button to
+    where it is done, then the overview of their role."""
+    return render(
+        request,
+        "secretariat/start.html",
+        {"landing": landing_for(request.user)},
+    )
 
 
 @login_required

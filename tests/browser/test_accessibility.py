@@ -142,6 +142,9 @@ PAGES = {
     "onboarding-case": Page(
         "officer", japan_onboarding, lambda case: case.get_absolute_url()
     ),
+    "onboarding-case-liaison": Page(
+        "liaison_jp", japan_onboarding, lambda case: case.get_absolute_url()
+    ),
     "tender-list": Page(
         "procurement",
         tender_in_evaluation,
@@ -169,6 +172,17 @@ PAGES = {
         lambda r: r.getfixturevalue("contract")[0],
         lambda contract: reverse("procurement:contract", args=[contract.pk]),
     ),
+    "requirement-page": Page(
+        "procurement",
+        lambda r: r.getfixturevalue("tender").requirements.get(),
+        lambda req: reverse("procurement:requirement", args=[req.reference]),
+    ),
+    # Prefilled from the requirement, with the weights' running total.
+    "tender-form": Page(
+        "procurement",
+        lambda r: r.getfixturevalue("tender").requirements.get(),
+        lambda req: reverse("procurement:tender_create") + f"?requirement={req.pk}",
+    ),
     "disbursement-list": Page(
         "finance", disbursement, lambda _: reverse("disbursement_list")
     ),
@@ -185,6 +199,20 @@ PAGES = {
         "officer", japan_onboarding, lambda _: reverse("notification_list")
     ),
     "reports": Page("officer", nothing, lambda _: reverse("report_list")),
+    # The landing page, as each role sees it (its overview differs).
+    "landing-officer": Page("officer", japan_onboarding, lambda _: reverse("start")),
+    "landing-approver": Page(
+        "approver_lv",
+        disbursement_awaiting_two_approvers,
+        lambda _: reverse("start"),
+    ),
+    "landing-liaison": Page("liaison_jp", japan_onboarding, lambda _: reverse("start")),
+    "landing-evaluator": Page(
+        "evaluator", tender_in_evaluation, lambda _: reverse("start")
+    ),
+    "landing-manufacturer": Page(
+        "manufacturer_lv", tendering, lambda _: reverse("start")
+    ),
     "search": Page("officer", japan_onboarding, lambda _: "/search/?q=Japan"),
 }
 

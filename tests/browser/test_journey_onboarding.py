@@ -72,8 +72,11 @@ def test_japan_becomes_a_member(people, japan, sign_in):
     reference = onboarding.case.reference
     enrol_staff(people.officer)
 
-    # Japan's liaison signs in, lands on Japan's page and uploads the letter.
+    # Japan's liaison signs in, lands on what waits for Japan, goes to Japan's
+    # page and uploads the letter.
     liaison = sign_in(people.liaison_jp)
+    expect(liaison.get_by_role("heading", level=1)).to_contain_text("Waiting for you")
+    liaison.get_by_role("link", name="Open Japan's page").click()
     expect(liaison.get_by_role("heading", level=1)).to_contain_text("Japan")
     liaison.get_by_role("link", name=reference).click()
     liaison.get_by_label(label_is("Document")).set_input_files(
@@ -97,7 +100,7 @@ def test_japan_becomes_a_member(people, japan, sign_in):
     officer.get_by_role("navigation", name="Breadcrumb").get_by_role(
         "link", name="Japan"
     ).click()
-    move_japan(officer, "Request accession", "Japan's accession letter received")
+    move_japan(officer, "Record accession request", "Japan's accession letter received")
     officer.get_by_role("link", name=reference).click()
     complete_step(officer, "Terms of participation signed", evidence="terms.pdf")
     complete_step(officer, "Liaisons appointed", note="Liaison for Japan appointed")

@@ -26,7 +26,8 @@ from tests.procurement.helpers import (
 from tests.secretariat.fund_fixtures import receive
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-CRITERIA = ["Price", "Technical merit", "Delivery", "Test results", "Supply chain"]
+# Price has no box: the tender's formula scores it.
+CRITERIA = ["Technical merit", "Delivery", "Test results", "Supply chain"]
 
 
 def time_passes(tender, **deadlines):
@@ -131,10 +132,12 @@ def test_tender_to_accepted_delivery(people, latvia, sign_in):
     # Each scores the bid and submits the score sheet.
     for page, value in zip(scorers, (85, 75), strict=True):
         page.reload()
-        sheet = page.get_by_role("article").filter(has_text="SIA Baltic UAV")
+        matrix = page.locator("#score-matrix")
         for criterion in CRITERIA:
-            sheet.get_by_label(label_is(criterion)).fill(str(value))
-        sheet.get_by_role("button", name="Save scores").click()
+            matrix.get_by_label(f"Lot 1, SIA Baltic UAV: {criterion}", exact=True).fill(
+                str(value)
+            )
+        matrix.get_by_role("button", name="Save scores").click()
         # Irreversible: a page of its own asks to confirm.
         page.get_by_role("link", name="Submit my score sheet").click()
         page.get_by_label("I have checked my scores", exact=False).check()
@@ -144,7 +147,8 @@ def test_tender_to_accepted_delivery(people, latvia, sign_in):
 
     # The officer recommends the award from the ranking; an approver approves.
     officer.reload()
-    expect(officer.get_by_role("region", name="Ranking")).to_contain_text("80.00")
+    # The only bid's price scores 100 (40%), its typed mean 80 (60%).
+    expect(officer.get_by_role("region", name="Ranking")).to_contain_text("88.00")
     officer.get_by_role("link", name="Recommend the award of lot 1").click()
     officer.get_by_label("SIA Baltic UAV").check()
     officer.get_by_label("Justification").fill("Best weighted score")

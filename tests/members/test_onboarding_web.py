@@ -53,7 +53,8 @@ def test_japan_onboarding_through_the_web(client, people, japan, jpy_rate):
     liaison = Client()
     liaison.force_login(people.liaison_jp)
     landing = liaison.get(reverse("start"))
-    assert landing["Location"] == japan.get_absolute_url()
+    assert landing.status_code == 200
+    assert f'href="{japan.get_absolute_url()}"' in landing.content.decode()
     letter_step = onboarding.steps.get(kind=StepKind.ACCESSION_LETTER)
     uploaded = liaison.post(
         reverse("members:document_upload", args=[reference]),

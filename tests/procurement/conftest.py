@@ -1,12 +1,13 @@
 """Fixtures for procurement tests."""
 
 import datetime as dt
+import logging
 
 import pytest
 from django.utils import timezone
 
 from procurement import services
-from procurement.models import CRITERIA, Award
+from procurement.models import TYPED_CRITERIA, Award
 from tests.conftest import refresh
 from tests.procurement.helpers import (
     BIC,
@@ -47,7 +48,7 @@ def evaluated(people, bidders, tender):
     services.committee_declare(member=member, actor=people.evaluator, conflict=False)
     services.tender_start_evaluation(tender=tender, actor=people.procurement)
     for key, value in (("lv", 90), ("gb", 70)):
-        for criterion in CRITERIA:
+        for criterion in TYPED_CRITERIA:
             services.score_record(
                 member=member, actor=people.evaluator, bid=refresh(bids[key]),
                 criterion=criterion, value=value,
@@ -89,3 +90,14 @@ def web():
         return browser
 
     return login
+
+
+@pytest.fixture
+def server_log(caplog):
+    """What the development server's logger writes: it does not propagate to
+    the root logger (Django gives it its own handler), where caplog listens."""
+    server = logging.getLogger("django.server")
+    server.addHandler(caplog.handler)
+    caplog.set_level(logging.INFO, logger="django.server")
+    yield caplog
+    server.removeHandler(caplog.handler)

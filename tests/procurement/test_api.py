@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from procurement import services
 from procurement.models import (
-    CRITERIA,
+    TYPED_CRITERIA,
     Award,
     AwardStatus,
     Bid,
@@ -167,7 +167,7 @@ def test_from_requirement_to_a_drafted_payment_through_the_api(
         offer = ok(api.get(f"/api/bids/{bid_lv['id']}/offer/"))
         assert offer["unit_price"] == "1400.00"
         for key, bid in (("lv", bid_lv), ("gb", bid_gb)):
-            for criterion in CRITERIA:
+            for criterion in TYPED_CRITERIA:
                 ok(
                     post(
                         api,
@@ -186,8 +186,8 @@ def test_from_requirement_to_a_drafted_payment_through_the_api(
     ranking = ok(procurement.get(f"/api/tenders/{ref}/ranking/"))
     assert ranking["sheets"] == 2
     assert [(r["manufacturer"], r["total"]) for r in ranking["ranked"]] == [
-        ("SIA Baltic UAV", "85.00"),
-        ("UK Drones Ltd", "65.00"),
+        ("SIA Baltic UAV", "91.00"),
+        ("UK Drones Ltd", "74.00"),
     ]
     assert ranking["ineligible"] == []
 
@@ -199,7 +199,7 @@ def test_from_requirement_to_a_drafted_payment_through_the_api(
             {
                 "lot": lot["id"],
                 "bid": bid_lv["id"],
-                "justification": "Highest weighted score (85.00)",
+                "justification": "Highest weighted score (91.00)",
             },
         ),
         201,
@@ -438,7 +438,7 @@ def test_a_conflict_of_interest_removes_the_evaluator(people, opened, api_for):
         post(
             api,
             f"{url}scores/",
-            {"bid": str(bids["lv"].public_id), "criterion": "price", "value": 50},
+            {"bid": str(bids["lv"].public_id), "criterion": "technical", "value": 50},
         ),
         403,
         "You declared a conflict of interest with a bidder of",
@@ -466,7 +466,7 @@ def test_scores_are_independent_until_submitted(people, opened, api_for):
         )
     )
 
-    def score(api, seat, value, bid="lv", criterion="price"):
+    def score(api, seat, value, bid="lv", criterion="technical"):
         return post(
             api,
             f"/api/committee-members/{seat.pk}/scores/",
@@ -475,7 +475,7 @@ def test_scores_are_independent_until_submitted(people, opened, api_for):
 
     for api, seat, value in zip(apis, seats, (80, 40), strict=True):
         for key in bids:
-            for criterion in CRITERIA:
+            for criterion in TYPED_CRITERIA:
                 ok(score(api, seat, value, key, criterion), 201)
 
     def seen_by(api, seat):
@@ -523,7 +523,7 @@ def test_an_incomplete_scoresheet_is_refused(people, opened, api_for):
         post(
             api,
             f"/api/committee-members/{seats[0].pk}/scores/",
-            {"bid": str(bids["lv"].public_id), "criterion": "price", "value": 70},
+            {"bid": str(bids["lv"].public_id), "criterion": "technical", "value": 70},
         ),
         201,
     )
@@ -531,7 +531,7 @@ def test_an_incomplete_scoresheet_is_refused(people, opened, api_for):
         post(
             api,
             f"/api/committee-members/{seats[0].pk}/scores/",
-            {"bid": str(bids["lv"].public_id), "criterion": "price", "value": 101},
+            {"bid": str(bids["lv"].public_id), "criterion": "technical", "value": 101},
         ),
         400,
         "A score is a whole number from 0 to 100.",
@@ -539,7 +539,7 @@ def test_an_incomplete_scoresheet_is_refused(people, opened, api_for):
     refused(
         post(api, f"/api/committee-members/{seats[0].pk}/submit/"),
         409,
-        "Score every eligible bid on every criterion first (1 of 10).",
+        "Score every eligible bid on every criterion first (1 of 8).",
     )
 
 
@@ -706,7 +706,7 @@ def test_weights_and_deadlines_are_checked_by_the_service(people, tender, api_fo
             tender_body(requirement.pk, weights=weights),
         ),
         400,
-        "add up to 100 (they add up to 110)",
+        "The weights add up to 110; they must add up to 100.",
     )
     refused(
         post(
@@ -870,7 +870,7 @@ def test_workflow_fields_cannot_be_set_by_the_caller(people, latvia, bidders,
     services.committee_declare(member=seat, actor=people.evaluator, conflict=False)
     services.tender_start_evaluation(tender=tender, actor=people.procurement)
     for each in Bid.objects.all():
-        for criterion in CRITERIA:
+        for criterion in TYPED_CRITERIA:
             services.score_record(
                 member=seat, actor=people.evaluator, bid=each, criterion=criterion,
                 value=80,

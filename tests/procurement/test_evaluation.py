@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from procurement import selectors, services
-from procurement.models import CRITERIA, MemberStanding, TenderStatus
+from procurement.models import TYPED_CRITERIA, MemberStanding, TenderStatus
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from secretariat.kernel.roles import Role
 from tests.conftest import refresh
@@ -97,7 +97,7 @@ def test_a_declared_conflict_removes_the_evaluator(people, opened, committee):
     # A conflict of interest is who the evaluator is (403), with the reason.
     with pytest.raises(PermissionDenied, match="declared a conflict of interest"):
         services.score_record(
-            member=committee[1], actor=evaluator, bid=bids["lv"], criterion="price",
+            member=committee[1], actor=evaluator, bid=bids["lv"], criterion="technical",
             value=50,
         )  # fmt: skip
 
@@ -115,7 +115,7 @@ def test_declarations_wait_for_the_opening(people, bidders, tender):
 
 def _score_all(member, actor, bids, values):
     for key, by_criterion in values.items():
-        for criterion in CRITERIA:
+        for criterion in TYPED_CRITERIA:
             services.score_record(
                 member=member, actor=actor, bid=bids[key], criterion=criterion,
                 value=by_criterion[criterion],
@@ -135,10 +135,16 @@ def test_independent_scores_and_the_weighted_ranking(
     with pytest.raises(ConflictError, match="Ineligible or withdrawn"):
         services.score_record(
             member=committee[0], actor=evaluators[0], bid=bids["x"],
-            criterion="price", value=90,
+            criterion="technical", value=90,
         )  # fmt: skip
-    first = {"lv": dict.fromkeys(CRITERIA, 80), "gb": dict.fromkeys(CRITERIA, 60)}
-    second = {"lv": dict.fromkeys(CRITERIA, 60), "gb": dict.fromkeys(CRITERIA, 100)}
+    first = {
+        "lv": dict.fromkeys(TYPED_CRITERIA, 80),
+        "gb": dict.fromkeys(TYPED_CRITERIA, 60),
+    }
+    second = {
+        "lv": dict.fromkeys(TYPED_CRITERIA, 60),
+        "gb": dict.fromkeys(TYPED_CRITERIA, 100),
+    }
     _score_all(committee[0], evaluators[0], bids, first)
     _score_all(committee[1], evaluators[1], bids, second)
 
@@ -148,9 +154,11 @@ def test_independent_scores_and_the_weighted_ranking(
     } == {committee[0].pk}
     services.scoresheet_submit(member=committee[0], actor=evaluators[0])
     # Only submitted sheets are ranked: the second evaluator's scores are not yet.
+    # Price (40%) is the formula's: the lowest eligible price (1,400, not the
+    # ineligible 1,000) scores 100, 1,600 scores 87.50.
     assert [
         (r.bid.manufacturer.name, r.total) for r in selectors.ranking(tender).ranked
-    ] == [("SIA Baltic UAV", Decimal("80.00")), ("UK Drones Ltd", Decimal("60.00"))]
+    ] == [("SIA Baltic UAV", Decimal("88.00")), ("UK Drones Ltd", Decimal("71.00"))]
     # Evaluator 1 now sees every submitted sheet, but evaluator 2's is not yet.
     assert {
         s.member_id for s in selectors.scores_visible_to(evaluators[0], tender)
@@ -161,7 +169,7 @@ def test_independent_scores_and_the_weighted_ranking(
     with pytest.raises(ConflictError, match="can no longer change"):
         services.score_record(
             member=committee[0], actor=evaluators[0], bid=bids["lv"],
-            criterion="price", value=10,
+            criterion="technical", value=10,
         )  # fmt: skip
     services.scoresheet_submit(member=committee[1], actor=evaluators[1])
     visible = selectors.scores_visible_to(evaluators[0], tender)
@@ -170,8 +178,8 @@ def test_independent_scores_and_the_weighted_ranking(
     result = selectors.ranking(tender)
     assert result.sheets == 2
     assert [(r.bid.manufacturer.name, r.total) for r in result.ranked] == [
-        ("UK Drones Ltd", Decimal("80.00")),
-        ("SIA Baltic UAV", Decimal("70.00")),
+        ("UK Drones Ltd", Decimal("83.00")),
+        ("SIA Baltic UAV", Decimal("82.00")),
     ]
     assert [b.manufacturer.name for b in result.ineligible] == ["SIA Suspended"]
     lot = bids["lv"].lot
@@ -183,7 +191,7 @@ def test_independent_scores_and_the_weighted_ranking(
     with django_assert_num_queries(2):
         leaders = selectors.ranking(tender, leaders=1)
     assert [(r.bid.manufacturer.name, r.total) for r in leaders.ranked] == [
-        ("UK Drones Ltd", Decimal("80.00"))
+        ("UK Drones Ltd", Decimal("83.00"))
     ]
     assert leaders.per_lot == {lot.number: 2}
     assert [b.manufacturer.name for b in leaders.ineligible] == ["SIA Suspended"]
@@ -191,7 +199,7 @@ def test_independent_scores_and_the_weighted_ranking(
     assert [
         (r.bid.manufacturer.name, r.total)
         for r in selectors.ranking(tender, lot=lot).ranked
-    ] == [("UK Drones Ltd", Decimal("80.00")), ("SIA Baltic UAV", Decimal("70.00"))]
+    ] == [("UK Drones Ltd", Decimal("83.00")), ("SIA Baltic UAV", Decimal("82.00"))]
 
 
 def test_a_scoresheet_must_be_complete(people, opened, committee):
@@ -202,9 +210,9 @@ def test_a_scoresheet_must_be_complete(people, opened, committee):
     services.tender_start_evaluation(tender=tender, actor=people.procurement)
     services.score_record(
         member=committee[0], actor=people.evaluator, bid=bids["lv"],
-        criterion="price", value=70,
+        criterion="technical", value=70,
     )  # fmt: skip
-    with pytest.raises(ConflictError, match="1 of 10"):
+    with pytest.raises(ConflictError, match="1 of 8"):
         services.scoresheet_submit(member=committee[0], actor=people.evaluator)
 
 
@@ -217,10 +225,10 @@ def test_only_the_evaluator_scores_for_themselves(people, opened, committee):
     with pytest.raises(PermissionDenied):
         services.score_record(
             member=committee[0], actor=people.procurement, bid=bids["lv"],
-            criterion="price", value=70,
+            criterion="technical", value=70,
         )  # fmt: skip
     with pytest.raises(ApplicationError, match="from 0 to 100"):
         services.score_record(
             member=committee[0], actor=people.evaluator, bid=bids["lv"],
-            criterion="price", value=101,
+            criterion="technical", value=101,
         )  # fmt: skip

@@ -81,11 +81,13 @@ def test_the_page_reads_the_scores_of_the_bids_it_shows(client, people, scoring)
     client.post(
         url("evaluation_score", seat.pk, second.public_id), score_form(second, 80)
     )
+    # The price scores are computed once (the sealed offers opened), then kept.
+    client.get(page_one)
     one_scored, html = _queries(client, page_one)
     # The count covers every page; the form shows this page's bid only.
     assert "1 of 2 bids scored" in html
-    assert f'name="bid-{second.public_id}-price"' not in html
-    assert f'name="bid-{first.public_id}-price"' in html
+    assert f'name="bid-{second.public_id}-technical"' not in html
+    assert f'name="bid-{first.public_id}-technical"' in html
     assert 'value="80"' not in html
 
     client.post(
@@ -93,7 +95,7 @@ def test_the_page_reads_the_scores_of_the_bids_it_shows(client, people, scoring)
     )
     both_scored, html = _queries(client, page_one)
     assert "2 of 2 bids scored" in html
-    assert f'name="bid-{first.public_id}-price" value="70"' in html
+    assert f'name="bid-{first.public_id}-technical" value="70"' in html
     # More scores, the same queries: none per score or per bid.
     assert both_scored == one_scored <= 20
 

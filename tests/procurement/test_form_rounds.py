@@ -111,7 +111,7 @@ def test_a_score_of_120_is_reported_next_to_its_box_and_in_the_summary(
     box = f"id_bid-{first.public_id}-technical"
     # Next to the box: in the field that holds it.
     field = re.search(
-        rf'<div class="field has-error">\s*<label for="{box}">.*?</div>\s*</div>',
+        rf'<td class="num has-error"[^>]*>\s*<label [^>]*for="{box}">.*?</td>',
         html,
         re.DOTALL,
     )
@@ -133,9 +133,10 @@ def test_submitting_the_score_sheet_is_confirmed_naming_what_is_missing(
     )
     # One bid scored of two: the page says which scores are missing.
     page = html_of(client.get(url("evaluation_submit", seat.pk)))
-    assert "5 of 10" in page
-    assert "Lot 1: UK Drones Ltd (Price, Technical merit, Delivery" in page
-    assert "Score every eligible bid on every criterion first (5 of 10)." in page
+    # Price is the tender's formula: four typed criteria per bid.
+    assert "4 of 8" in page
+    assert "Lot 1: UK Drones Ltd (Technical merit, Delivery" in page
+    assert "Score every eligible bid on every criterion first (4 of 8)." in page
     # Sent anyway, it is refused with the same words, and nothing is submitted.
     refused = client.post(url("evaluation_submit", seat.pk), {"confirm": "on"})
     assert refused.status_code == 200
@@ -151,7 +152,7 @@ def test_submitting_the_score_sheet_is_confirmed_naming_what_is_missing(
         client.get(url("evaluation", seat.pk))
     )
     page = html_of(client.get(url("evaluation_submit", seat.pk)))
-    assert "10 of 10" in page
+    assert "8 of 8" in page
     assert "Nothing: every eligible bid is scored." in page
     unconfirmed = client.post(url("evaluation_submit", seat.pk), {})
     assert "Tick the box to confirm." in summary_of(html_of(unconfirmed))

@@ -77,7 +77,7 @@ def test_json_lines_of_a_refused_bid_request_name_no_bid(
     assert tender.case.reference not in written
 
 
-def test_a_path_filtered_twice_keeps_its_route(caplog):
+def test_a_path_filtered_twice_keeps_its_route(server_log):
     """Logging configured twice puts the filter on a logger twice: the second
     pass leaves the route as the first wrote it."""
     from secretariat.kernel.redaction import SealedPathFilter
@@ -86,13 +86,12 @@ def test_a_path_filtered_twice_keeps_its_route(caplog):
     extra = SealedPathFilter()
     server.addFilter(extra)
     try:
-        caplog.set_level(logging.INFO, logger="django.server")
         server.info(
             '"%s" %s %s', "POST /tenders/TND-2026-0042/lots/3/bid/ HTTP/1.1", 302, 0
         )
     finally:
         server.removeFilter(extra)
-    (record,) = caplog.records
+    (record,) = server_log.records
     assert record.getMessage() == (
         '"POST /tenders/<reference>/lots/<number>/bid/ HTTP/1.1" 302 0'
     )

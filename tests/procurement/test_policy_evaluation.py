@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from procurement import selectors, services
-from procurement.models import CRITERIA, Bid, CommitteeMember
+from procurement.models import TYPED_CRITERIA, Bid, CommitteeMember
 from secretariat.kernel import policy
 from secretariat.kernel.exceptions import ConflictError
 from secretariat.kernel.roles import Role
@@ -175,7 +175,7 @@ def test_a_superuser_or_administrator_never_scores(
         assert not decision and decision.hidden
         with pytest.raises(PermissionDenied):
             services.score_record(
-                member=seat, actor=admin, bid=bids[0], criterion="price", value=50
+                member=seat, actor=admin, bid=bids[0], criterion="technical", value=50
             )
         with pytest.raises(PermissionDenied):
             services.scoresheet_submit(member=seat, actor=admin)
@@ -187,7 +187,7 @@ def test_a_superuser_or_administrator_never_scores(
         response = post(
             api_for(admin),
             f"/api/committee-members/{seat.pk}/scores/",
-            {"bid": str(bids[0].public_id), "criterion": "price", "value": 50},
+            {"bid": str(bids[0].public_id), "criterion": "technical", "value": 50},
         )
         assert response.status_code == 403
         # Nor may an administrator be appointed to score.
@@ -207,7 +207,7 @@ def test_a_conflicted_evaluator_is_refused_with_the_reason(people, evaluation, a
     assert tender.case.reference in decision.reason
     with pytest.raises(PermissionDenied, match="declared a conflict of interest"):
         services.score_record(
-            member=seat, actor=evaluator, bid=bids[0], criterion="price", value=50
+            member=seat, actor=evaluator, bid=bids[0], criterion="technical", value=50
         )
     answer = api_for(evaluator).get(f"/api/committee-members/{seat.pk}/").json()
     assert answer["allowed_actions"]["score"] == {
@@ -217,7 +217,7 @@ def test_a_conflicted_evaluator_is_refused_with_the_reason(people, evaluation, a
     response = post(
         api_for(evaluator),
         f"/api/committee-members/{seat.pk}/scores/",
-        {"bid": str(bids[0].public_id), "criterion": "price", "value": 50},
+        {"bid": str(bids[0].public_id), "criterion": "technical", "value": 50},
     )
     refused(response, 403, "declared a conflict of interest")
 
@@ -230,7 +230,7 @@ def test_an_evaluator_acts_only_on_their_own_seat(people, evaluation, api_for):
         assert not decision and decision.hidden
     with pytest.raises(PermissionDenied):
         services.score_record(
-            member=seats["declared"], actor=other, bid=bids[0], criterion="price",
+            member=seats["declared"], actor=other, bid=bids[0], criterion="technical",
             value=50,
         )  # fmt: skip
 
@@ -239,16 +239,16 @@ def test_the_submit_button_says_what_is_missing(people, evaluation, web, api_for
     _tender, bids, seats = evaluation
     seat = seats["declared"]
     decision = policy.decide("scoresheet.submit", people.evaluator, seat)
-    assert not decision and "(0 of 10)" in decision.reason
+    assert not decision and "(0 of 8)" in decision.reason
     page = html_of(web(people.evaluator).get(url("evaluation", seat.pk)))
-    assert "(0 of 10)" in page
+    assert "(0 of 8)" in page
     assert url("evaluation_submit", seat.pk) not in page
     answer = api_for(people.evaluator).get(f"/api/committee-members/{seat.pk}/")
     assert answer.json()["allowed_actions"]["submit"]["reason"] == decision.reason
-    with pytest.raises(ConflictError, match=r"\(0 of 10\)"):
+    with pytest.raises(ConflictError, match=r"\(0 of 8\)"):
         services.scoresheet_submit(member=seat, actor=people.evaluator)
     for each in bids:
-        for criterion in CRITERIA:
+        for criterion in TYPED_CRITERIA:
             services.score_record(
                 member=seat, actor=people.evaluator, bid=each, criterion=criterion,
                 value=60,
@@ -283,7 +283,7 @@ def test_the_queue_lists_what_the_evaluator_may_do_now(people, evaluation, web):
     assert "Your turn" in page and "1 committee awaits you now." in page
     # Once the sheet is complete, submitting is what the evaluator does next.
     for each in bids:
-        for criterion in CRITERIA:
+        for criterion in TYPED_CRITERIA:
             services.score_record(
                 member=seats["declared"], actor=people.evaluator, bid=each,
                 criterion=criterion, value=60,
@@ -309,7 +309,7 @@ def test_officer_actions_agree_with_their_queues(people, evaluation, bidders):
         in policy.decide("award.recommend", officer, lot).reason
     )
     for each in bids:
-        for criterion in CRITERIA:
+        for criterion in TYPED_CRITERIA:
             services.score_record(
                 member=seats["declared"], actor=people.evaluator, bid=each,
                 criterion=criterion, value=60,

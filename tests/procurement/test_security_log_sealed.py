@@ -124,12 +124,11 @@ def test_only_paths_under_a_tender_lot_or_bid_are_reduced_to_their_route():
     assert safe_path(reverse("login")) == reverse("login")
 
 
-def test_the_development_server_log_keeps_the_route_only(caplog):
-    caplog.set_level(logging.INFO, logger="django.server")
+def test_the_development_server_log_keeps_the_route_only(server_log):
     logging.getLogger("django.server").info(
         '"%s" %s %s', "POST /tenders/TND-2026-0042/lots/3/bid/?x=1 HTTP/1.1", 302, 0
     )
-    (record,) = caplog.records
+    (record,) = server_log.records
     assert record.getMessage() == (
         '"POST /tenders/<reference>/lots/<number>/bid/ HTTP/1.1" 302 0'
     )

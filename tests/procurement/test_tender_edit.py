@@ -63,7 +63,7 @@ def test_a_draft_whose_deadlines_passed_gets_new_ones_and_is_published(people, t
     assert tender.case.due_date == timezone.localdate(tender.clarification_deadline)
     event = TimelineEvent.objects.get(action="edited")
     assert event.actor == people.procurement
-    assert event.description == "Draft edited: deadlines"
+    assert event.description == "Draft edited: clarifications until, bids until"
     services.tender_publish(tender=tender, actor=people.procurement)
     assert refresh(tender).status == TenderStatus.PUBLISHED
     # Each stage is due at its own deadline; past bidding, none.
@@ -159,7 +159,10 @@ def test_the_procurement_officer_edits_a_draft_on_its_page(people, tender, web):
     assert tender.title == tender.case.title == "Reconnaissance drones 2027"
     assert tender.clarification_deadline > now
     assert tender.excluded_origins == ["BY", "RU"]
-    assert "title, deadlines" in TimelineEvent.objects.get(action="edited").description
+    assert (
+        "title, clarifications until, bids until"
+        in TimelineEvent.objects.get(action="edited").description
+    )
 
 
 def test_a_refused_edit_shows_next_to_its_field(people, tender, web):

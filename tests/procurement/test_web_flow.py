@@ -168,7 +168,8 @@ def test_a_tender_from_requirement_to_payable_delivery(people, latvia, bidders, 
         assert "The committee's scores" in after
     # The second to submit sees the first one's scores.
     assert str(people.evaluator) in after
-    assert Score.objects.count() == 2 * 2 * 5
+    # Four typed criteria: price is the tender's formula.
+    assert Score.objects.count() == 2 * 2 * 4
 
     # The award: recommended from the ranking, approved by a co-lead approver.
     ranked = html_of(officer.get(tender_url(tender)))

@@ -7,7 +7,7 @@ import re
 from django.urls import reverse
 from django.utils import timezone
 
-from procurement.models import CRITERIA
+from procurement.models import TYPED_CRITERIA
 from tests.procurement.helpers import SECRET_PRICE
 
 
@@ -55,6 +55,7 @@ def bid_form(price=SECRET_PRICE, quantity=250, **extra):
 
 
 def score_form(bid, value, comment="Scored"):
-    data = {f"bid-{bid.public_id}-{criterion}": value for criterion in CRITERIA}
+    # Price is not typed: the tender's formula scores it.
+    data = {f"bid-{bid.public_id}-{criterion}": value for criterion in TYPED_CRITERIA}
     data[f"bid-{bid.public_id}-comment"] = comment
     return data

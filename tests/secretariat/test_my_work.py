@@ -45,7 +45,15 @@ def test_each_person_sees_what_awaits_them(people, japan, draft):
     assert (checked.case.reference, "Record the payment") in what(payer)
     assert (checked.case.reference, "Record the payment") not in what(checker)
     assert (checked.case.reference, "Record the payment") not in what(people.finance)
-    assert what(people.liaison_jp) == []
+    # Japan's liaison is asked only for the documents Japan is to send.
+    assert {ref for ref, _ in what(people.liaison_jp)} == {
+        japan.onboarding_cases.get().case.reference
+    }
+    assert all(
+        label.startswith("Send the document for")
+        for _, label in what(people.liaison_jp)
+    )
+    assert what(people.liaison_lv) == []
 
 
 def test_overdue_first(people, draft):

@@ -135,28 +135,31 @@ def test_case_references_count_per_kind_and_year():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("who", "landing"),
+    ("who", "overview"),
     [
-        ("officer", "/dashboard/"),
-        ("finance", "/dashboard/"),
-        ("approver_lv", "/dashboard/"),
-        ("liaison_jp", "/members/JP/"),
-        ("liaison_lv", "/members/LV/"),
-        ("manufacturer", None),
+        ("officer", 'class="overview overview-staff"'),
+        ("finance", 'class="overview overview-staff"'),
+        ("approver_lv", 'class="overview overview-staff"'),
+        ("liaison_jp", 'href="/members/JP/"'),
+        ("liaison_lv", 'href="/members/LV/"'),
+        ("manufacturer", None),  # a representative bound to no company yet
         ("outsider", None),
     ],
 )
-def test_each_role_lands_on_its_start_page(client, people, password, who, landing):
+def test_each_role_lands_on_its_start_page(client, people, password, who, overview):
+    """Everyone lands on "Waiting for you", then their role's overview (none
+    for a person without a role)."""
     user = getattr(people, who)
     if role_requires(user):
         enrol(user)
     start = sign_in(client, user, password)
-    if landing:
-        assert start.status_code == 302
-        assert start["Location"] == landing
+    assert start.status_code == 200
+    page = start.content.decode()
+    assert "Waiting for you (" in page
+    if overview:
+        assert overview in page
     else:
-        assert start.status_code == 200
-        assert b"Welcome" in start.content
+        assert 'class="overview' not in page
 
 
 @pytest.mark.django_db

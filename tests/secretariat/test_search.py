@@ -202,6 +202,12 @@ def test_procurement_staff_find_a_requirement_by_reference_or_title(
     assert found(search(client_for, people.officer, "REQ-99999"), "requirements") == (
         set()
     )
+    response = search(client_for, people.procurement, requirement.reference)
+    hits = {group.key: group for group in response.context["groups"]}["requirements"]
+    # A hit opens the requirement's own page.
+    assert [hit["url"] for hit in hits.hits] == [
+        f"/requirements/{requirement.reference}/"
+    ]
 
 
 def test_nobody_outside_the_secretariat_finds_requirements(

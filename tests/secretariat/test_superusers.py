@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from procurement import services as procurement
-from procurement.models import CRITERIA
+from procurement.models import TYPED_CRITERIA
 from secretariat.accounts.twofactor import role_requires
 from secretariat.fund.services import disbursements as dsb
 from secretariat.kernel import policy
@@ -116,14 +116,14 @@ def test_superuser_does_not_score(superuser, evaluated, client_for, api_for):  #
     _refused(policy.decide("scoresheet.score", superuser, seat))
     with pytest.raises(PermissionDenied):
         procurement.score_record(
-            member=seat, actor=superuser, bid=bids["lv"], criterion=CRITERIA[0],
+            member=seat, actor=superuser, bid=bids["lv"], criterion=TYPED_CRITERIA[0],
             value=10,
         )  # fmt: skip
     page = client_for(superuser).get(reverse("procurement:evaluation", args=[seat.pk]))
     assert page.status_code == 404
     answer = api_for(superuser).post(
         f"/api/committee-members/{seat.pk}/scores/",
-        {"bid": str(bids["lv"].public_id), "criterion": "price", "value": 10},
+        {"bid": str(bids["lv"].public_id), "criterion": "technical", "value": 10},
         format="json",
     )
     assert answer.status_code in {403, 404}, answer.content

@@ -180,6 +180,7 @@ WEB = parse("""
     GET/POST procurement:evaluation_declare        L   404 404 404 404 R   404 404 404 404 404 404
     GET/POST procurement:evaluation_queue          L   403 403 403 403 200 403 403 403 403 403 403
     GET/POST procurement:evaluation_score          L   404 404 404 404 R   404 404 404 404 404 404
+    GET/POST procurement:evaluation_scores         L   404 404 404 404 R   404 404 404 404 404 404
     GET/POST procurement:evaluation_submit         L   404 404 404 404 200 404 404 404 404 404 404
     GET/POST procurement:lot_add                   L   403 200 403 403 404 403 403 403 403 200 404
     GET/POST procurement:manufacturer              L   200 200 200 200 404 200 404 200 404 200 404
@@ -192,6 +193,7 @@ WEB = parse("""
     GET      procurement:ocds_release_package      200 200 200 200 200 200 200 200 200 200 200 200
    GET/POST procurement:representative_deactivate L   403 200 403 403 404 200 404 403 404 200 404
     GET/POST procurement:representative_invite     L   403 200 403 403 404 200 404 403 404 200 404
+    GET/POST procurement:requirement               L   200 200 200 200 403 403 403 403 403 200 403
     GET/POST procurement:requirement_create        L   403 200 403 403 403 403 403 403 403 200 403
     GET/POST procurement:requirement_list          L   200 200 200 200 403 403 403 403 403 200 403
     GET/POST procurement:tender                    L   200 200 200 200 404 200 200 200 200 200 404
@@ -209,7 +211,7 @@ WEB = parse("""
     POST     report_subscribe                      L   200 200 200 200 403 200 200 403 403 200 403
     POST     report_unsubscribe                    L   404 404 404 404 404 R   404 404 404 404 404
     GET/POST search                                L   200 200 200 200 200 200 200 200 200 200 200
-    GET/POST start                                 L   R   R   R   R   R   R   R   R   R   R   200
+    GET/POST start                                 L   200 200 200 200 200 200 200 200 200 200 200
     GET/POST statement_line_resolve                L   403 403 200 403 403 403 403 403 403 200 403
     GET/POST two_factor_setup                      L   200 200 200 200 200 200 200 200 200 200 200
     GET/POST two_factor_verify                     L   R   R   R   R   R   R   R   R   R   R   R
@@ -418,6 +420,8 @@ WEB_OBJECTS = dict([
     *_pages(["members:step_complete", "members:step_assign"],
             "a step of Japan's case", _japans_case, lambda w: w.step.pk),
     _page("procurement:ocds_release_package", "the contracted tender", _tender),
+    _page("procurement:requirement", "the contracted tender's requirement",
+          lambda w: w.tender.requirements.first().reference),
     *_pages(["procurement:manufacturer", "procurement:manufacturer_supply_chain",
              "procurement:manufacturer_test_record",
              "procurement:manufacturer_bank_account"], "SIA Baltic UAV", _maker),
@@ -455,7 +459,7 @@ WEB_OBJECTS = dict([
     _page("procurement:delivery_decide", "SIA Baltic UAV's delivery",
           lambda w: w.delivery.pk),
     *_pages(["procurement:evaluation", "procurement:evaluation_declare",
-             "procurement:evaluation_submit"],
+             "procurement:evaluation_scores", "procurement:evaluation_submit"],
             "the evaluator's seat", lambda w: w.seat.pk),
     _page("procurement:evaluation_score", "the evaluator's seat, the Latvian bid",
           lambda w: w.seat.pk, lambda w: w.lv_bid.public_id),

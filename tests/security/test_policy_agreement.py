@@ -40,7 +40,7 @@ from django.utils.html import escape
 from members import services as members
 from members.policy import MOVE_ACTIONS
 from procurement import services as procurement
-from procurement.models import CRITERIA, Bid, BidStatus, Clarification
+from procurement.models import TYPED_CRITERIA, Bid, BidStatus, Clarification
 from secretariat.accounts.models import User
 from secretariat.fund.models import Pool
 from secretariat.fund.services import disbursements as dsb
@@ -528,7 +528,7 @@ SERVICES: dict[str, Callable] = {
         member=o, actor=a, conflict=False
     ),
     "scoresheet.score": lambda w, o, a: procurement.score_record(
-        member=o, actor=a, bid=_bid_of_seat(o), criterion=CRITERIA[0], value=3
+        member=o, actor=a, bid=_bid_of_seat(o), criterion=TYPED_CRITERIA[0], value=3
     ),
     "scoresheet.submit": lambda w, o, a: procurement.scoresheet_submit(
         member=o, actor=a
@@ -643,6 +643,8 @@ SERVICES: dict[str, Callable] = {
 # Actions not walked (yet) one way or another, and why. The sets must be exactly
 # the actions without an entry in the maps above.
 NOT_YET: dict[str, str] = {
+    "onboardingstep.provide": "a task of the state's liaison (Waiting for you): "
+    "the document is sent with onboardingcase.upload_document",
     "tender.answer_questions": "a task, not a service: each question is "
     "answered with clarification.answer",
     "tender.manage": "a permission for the tender's pages, not an action with a "
@@ -655,6 +657,8 @@ NOT_YET: dict[str, str] = {
     "report.read": "reading a report is its download view; no service takes the reader",
 }
 NO_PAGE: dict[str, str] = {
+    "onboardingstep.provide": "a task on the landing page; it links to the "
+    "upload form (onboardingcase.upload_document)",
     "tender.answer_questions": "a task in My work; the tender page's Answer "
     "links (clarification.answer) do it",
     "memberstate.register": "states are added to the register in the admin",

@@ -49,6 +49,7 @@ from secretariat.fund.services.ledger import (
     in_flight_eur,
 )
 from secretariat.kernel import policy
+from secretariat.kernel.edits import edit_record
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from secretariat.kernel.formatting import day_text, money
 from secretariat.kernel.models import CapabilityCategory, CaseKind
@@ -410,21 +411,16 @@ def disbursement_update(*, request: DisbursementRequest, actor, **changes):
             setattr(request, name, value)
         request.save()
         request.categories.set(categories)
-        after = _as_shown(request, categories)
-        changed = [name for name in before if before[name] != after[name]]
-        if changed:
-            timeline_record(
-                subject=request,
-                case=request.case,
-                actor=actor,
-                action="changed",
-                description=_("Draft changed: %(fields)s")
-                % {"fields": ", ".join(str(_label(name)) for name in changed)},
-                reason="\n".join(
-                    f"{_label(name)}: {before[name]} → {after[name]}"
-                    for name in changed
-                ),
-            )
+        edit_record(
+            subject=request,
+            case=request.case,
+            actor=actor,
+            action="changed",
+            before=before,
+            after=_as_shown(request, categories),
+            labels={name: _label(name) for name in before},
+            summary=_("Draft changed: %(fields)s"),
+        )
     return request
 
 
