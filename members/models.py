@@ -9,6 +9,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 from djmoney.models.fields import MoneyField
 
@@ -24,7 +25,7 @@ class MemberStatus(models.TextChoices):
     MEMBER = "member", _("Member")
     DECLINED = "declined", _("Declined")
     SUSPENDED = "suspended", _("Suspended")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("member state status", "Withdrawn")
 
 
 S = MemberStatus

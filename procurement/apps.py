@@ -8,6 +8,7 @@ class ProcurementConfig(AppConfig):
 
     def ready(self):
         from procurement import policy  # noqa: F401 (declares the actions)
+        from procurement.services import ocds  # noqa: F401 (a payment's release)
         from secretariat.kernel.cases import register_case_kind
         from secretariat.kernel.models import CaseKind
 

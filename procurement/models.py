@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from secretariat.kernel.models import AppendOnlyModel
@@ -26,10 +27,10 @@ class RequirementPriority(models.TextChoices):
 
 
 class RequirementStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("requirement status", "Open")
     IN_TENDER = "in_tender", _("In a tender")
     FULFILLED = "fulfilled", _("Fulfilled")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("requirement status", "Withdrawn")
 
 
 R = RequirementStatus
@@ -537,7 +538,7 @@ class Clarification(models.Model):
 
 class BidStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("bid status", "Withdrawn")
 
 
 # A bid's moves. Its trail is its own (``BidEvent``), never the tender's case:
@@ -617,7 +618,7 @@ class Bid(models.Model):
 class BidEventAction(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     CHANGED = "changed", _("Changed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("bid event", "Withdrawn")
 
 
 class BidEvent(AppendOnlyModel):
@@ -1134,3 +1135,36 @@ class DeliveryMonth(models.Model):
             cls.objects.bulk_create(
                 cls(month=month, **counts) for month, counts in months.items()
             )
+
+
+# ==================================================================== open data
+
+
+class OcdsRelease(AppendOnlyModel):
+    """One OCDS release of a tender, kept as it was published: written once by
+    ``procurement.services.ocds_release_record`` at each public change of the
+    tender, never changed or deleted (on PostgreSQL a trigger refuses it too,
+    migration 0014). ``body`` is the release's JSON text exactly as served, so
+    that a consumer fetching it again gets the same bytes."""
+
+    tender = models.ForeignKey(
+        Tender, on_delete=models.PROTECT, related_name="ocds_releases"
+    )
+    # 1, 2, 3... within the tender: the order of publication.
+    sequence = models.PositiveIntegerField()
+    ocid = models.CharField(max_length=100)
+    release_id = models.CharField(max_length=120, unique=True)
+    date = models.DateTimeField()
+    tag = models.JSONField(default=list)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["tender", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tender", "sequence"], name="ocds_release_sequence_once"
+            )
+        ]
+
+    def __str__(self):
+        return self.release_id

@@ -1,6 +1,7 @@
 """Reads of procurement records, already scoped to what the user may see."""
 
 import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -39,6 +40,7 @@ from procurement.models import (
     Manufacturer,
     MemberStanding,
     Milestone,
+    OcdsRelease,
     Procedure,
     Requirement,
     Score,
@@ -564,3 +566,30 @@ def open_tenders_of_capability(category) -> list[str]:
     if len(references) > 5:
         shown += _(" and %(n)d more") % {"n": len(references) - 5}
     return [_("open tenders %(list)s") % {"list": shown}]
+
+
+# ------------------------------------------------------------------ open data
+
+
+def ocds_releases_of(tender: Tender) -> list[dict]:
+    """The releases a tender published, as published, oldest first (public:
+    a draft has none)."""
+    return [
+        json.loads(body)
+        for body in tender.ocds_releases.order_by("sequence").values_list(
+            "body", flat=True
+        )
+    ]
+
+
+def ocds_releases_after(cursor: int, *, size: int) -> tuple[list[dict], int | None]:
+    """Every tender's releases in the order they were published, ``size`` at a
+    time after the release numbered ``cursor`` (0 for the first page), and the
+    cursor of the next page (None on the last)."""
+    rows = list(
+        OcdsRelease.objects.filter(pk__gt=cursor)
+        .order_by("pk")
+        .values_list("pk", "body")[: size + 1]
+    )
+    following = rows[size - 1][0] if len(rows) > size else None
+    return [json.loads(body) for _pk, body in rows[:size]], following

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from procurement import views
+from procurement.views.open_data import open_data_policy
 
 app_name = "procurement"
 
@@ -9,6 +10,19 @@ urlpatterns = [
         "ocds/tenders/<str:reference>.json",
         views.ocds_release_package,
         name="ocds_release_package",
+    ),
+    path(
+        "ocds/tenders/<str:reference>/record.json",
+        views.ocds_record_package,
+        name="ocds_record_package",
+    ),
+    # Every published tender's releases, a page at a time (?cursor=).
+    path("ocds/tenders.json", views.ocds_bulk_package, name="ocds_bulk_package"),
+    # The open data's publication policy (the packages' publicationPolicy), public.
+    path(
+        "open-data/policy/",
+        open_data_policy,
+        name="open_data_policy",
     ),
     # Requirements of Ukraine's Armed Forces
     path("requirements/", views.requirement_list, name="requirement_list"),
@@ -93,6 +107,8 @@ urlpatterns = [
         )
         for action in views.TENDER_ACTIONS
     ],
+    # Integrity red flags over every tender
+    path("red-flags/", views.red_flag_list, name="red_flags"),
     # Sealed bids
     path("bids/", views.bid_list, name="bid_list"),
     # Bids by their public id: the integer pk would count the bids.

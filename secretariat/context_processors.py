@@ -46,6 +46,11 @@ def _nav_items(user):
             reverse("procurement:manufacturer_list"),
             "procurement.view_manufacturer",
         )
+        add(
+            _("Red flags"),
+            reverse("procurement:red_flags"),
+            "procurement.view_red_flags",
+        )
     else:
         # Everyone may have something to do (a liaison's onboarding steps, a
         # representative's deliveries): the policy's queues say what.

@@ -375,6 +375,31 @@ FX_RATE_MAX_AGE_DAYS = env.int("FX_RATE_MAX_AGE_DAYS", default=92)
 
 # The prefix of the Open Contracting IDs of our tenders (ocds-xxxxxx).
 OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-dcsec1")
+# The licence of the open data and the page that says what is published when (the
+# package's ``license`` and ``publicationPolicy``). An empty policy URL means the
+# project's own page, /open-data/policy/.
+OCDS_LICENSE = env.str(
+    "OCDS_LICENSE", default="https://creativecommons.org/licenses/by/4.0/"
+)
+OCDS_PUBLICATION_POLICY = env.str("OCDS_PUBLICATION_POLICY", default="")
+# The Coalition's own identifier scheme (org-id.guide style: XI = international)
+# for the secretariat and for manufacturers with no known national register.
+OCDS_ORGANIZATION_SCHEME = env.str(
+    "OCDS_ORGANIZATION_SCHEME", default="XI-DRONECOALITION"
+)
+# The scheme of the items' classification: the Coalition's capability codes.
+OCDS_ITEM_CLASSIFICATION_SCHEME = env.str(
+    "OCDS_ITEM_CLASSIFICATION_SCHEME", default="XI-DRONECOALITION-CAPABILITY"
+)
+# A manufacturer's registration number is published with its country's company
+# register (the org-id.guide list code); countries not named here fall back to
+# the Coalition's scheme and the manufacturer's number with us.
+OCDS_REGISTRATION_SCHEMES = {
+    "AU": "AU-ABN", "BE": "BE-BCE_KBO", "CZ": "CZ-ICO", "DE": "DE-CR",
+    "DK": "DK-CVR", "EE": "EE-RIK", "FR": "FR-RCS", "GB": "GB-COH",
+    "JP": "JP-JCN", "LT": "LT-RC", "LV": "LV-RE", "NL": "NL-KVK",
+    "NO": "NO-BRC", "PL": "PL-KRS", "SE": "SE-BLV", "UA": "UA-EDR",
+}  # fmt: skip
 
 # A tender changed after publication gives bidders at least this many days.
 TENDER_AMENDMENT_MIN_DAYS = env.int("TENDER_AMENDMENT_MIN_DAYS", default=7)
@@ -387,6 +412,17 @@ if not 1 <= AWARD_STANDSTILL_MIN_DAYS <= AWARD_STANDSTILL_MAX_DAYS:
     raise ImproperlyConfigured(
         f"AWARD_STANDSTILL_MIN_DAYS must be from 1 to {AWARD_STANDSTILL_MAX_DAYS}."
     )
+
+# Integrity red flags (procurement/red_flags.py): the thresholds of the
+# indicators, as their definitions on the red-flags page state them.
+RED_FLAG_SHORT_SUBMISSION_DAYS = env.int("RED_FLAG_SHORT_SUBMISSION_DAYS", default=15)
+RED_FLAG_DISQUALIFIED_PERCENT = env.int("RED_FLAG_DISQUALIFIED_PERCENT", default=50)
+RED_FLAG_NEAR_ESTIMATE_PERCENT = env.str("RED_FLAG_NEAR_ESTIMATE_PERCENT", default="2")
+RED_FLAG_REPEAT_WINNER_PERCENT = env.int("RED_FLAG_REPEAT_WINNER_PERCENT", default=50)
+RED_FLAG_REPEAT_WINNER_MIN_WINS = env.int("RED_FLAG_REPEAT_WINNER_MIN_WINS", default=2)
+RED_FLAG_REPEAT_WINNER_DAYS = env.int("RED_FLAG_REPEAT_WINNER_DAYS", default=365)
+# An opened bid's unit price, kept so that its seal is not opened on every page.
+RED_FLAG_PRICE_CACHE_SECONDS = 24 * 60 * 60
 
 
 # Sealed bids are encrypted with these Fernet keys (comma-separated; the first

@@ -5,6 +5,7 @@ from procurement.api.bids import BidViewSet
 from procurement.api.contracts import ContractViewSet, DeliveryViewSet
 from procurement.api.evaluation import CommitteeMemberViewSet
 from procurement.api.manufacturers import ManufacturerViewSet, RequirementViewSet
+from procurement.api.red_flags import RedFlagsView
 from procurement.api.tenders import TenderViewSet
 
 
@@ -20,3 +21,4 @@ def register(router) -> None:
     router.register("complaints", ComplaintViewSet, basename="complaint")
     router.register("contracts", ContractViewSet, basename="contract")
     router.register("deliveries", DeliveryViewSet, basename="delivery")
+    router.add_view("red-flags", RedFlagsView.as_view(), name="red-flags")

@@ -7,5 +7,6 @@ from procurement.policy import (  # noqa: F401
     contracts,
     evaluation,
     manufacturers,
+    red_flags,
     tenders,
 )

@@ -54,7 +54,7 @@ def award_contract_blocker(award: Award, *, now=None) -> str | None:
     "contract.sign",
     label=gettext_lazy("Sign the contract"),
     model=Award,
-    work_label=gettext_lazy("Sign the contract"),
+    work_label=gettext_lazy("Sign the contract for the approved award"),
 )
 def contract_sign(user, award):
     if not is_procurement_officer(user):

@@ -92,6 +92,7 @@ def _has_declared_member(tender: Tender) -> Decision:
     "tender.start_evaluation",
     label=gettext_lazy("Start the evaluation"),
     model=Tender,
+    work_label=gettext_lazy("Start the committee's evaluation of the bids"),
 )
 def start_evaluation(user, tender) -> Decision:
     def from_status() -> Decision:

@@ -200,7 +200,12 @@ def _openable(tender):
     return allow()
 
 
-@action("tender.open", label=_l("Open the bids"), model=Tender)
+@action(
+    "tender.open",
+    label=_l("Open the bids"),
+    model=Tender,
+    work_label=_l("Open the bids received by the deadline"),
+)
 def open_bids(user, tender=None):
     return _managed(user, tender, lambda: _openable(tender))
 

@@ -36,6 +36,7 @@ from procurement.services.manufacturers import (  # noqa: F401
     requirement_record,
     supply_chain_declare,
 )
+from procurement.services.ocds import ocds_release_record  # noqa: F401
 from procurement.services.tenders import (  # noqa: F401
     EDITED_LABELS,
     clarification_answer,

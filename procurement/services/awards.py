@@ -18,6 +18,7 @@ from procurement.models import (
     TenderStatus,
 )
 from procurement.services.common import _lock_tender
+from procurement.services.ocds import ocds_release_record
 from secretariat.accounts.models import User
 from secretariat.kernel import policy
 from secretariat.kernel.formatting import when_text
@@ -70,6 +71,7 @@ def award_approve(*, award: Award, actor: User, comment: str = "") -> Award:
         ).values_list("lot_id", flat=True)
         if set(lots_to_award.values_list("pk", flat=True)) <= set(awarded):
             transition(tender, to=TenderStatus.AWARDED, actor=actor)
+        ocds_release_record(tender=tender, tag="award")
         tell.tell_award_approved(award)
     return award
 
@@ -159,4 +161,5 @@ def complaint_decide(
                     )
                     % {**lot, "ref": tender.case.reference},
                 )
+            ocds_release_record(tender=tender, tag="awardUpdate")
     return complaint

@@ -21,6 +21,7 @@ from procurement.models import (
 )
 from procurement.sealing import unseal
 from procurement.services.common import _lock_tender
+from procurement.services.ocds import ocds_release_record
 from secretariat.accounts.models import User
 from secretariat.fund.services.ledger import commitment_reserve
 from secretariat.kernel import policy
@@ -106,6 +107,7 @@ def contract_sign(
         approved = Award.objects.filter(lot__tender=tender, status=AwardStatus.APPROVED)
         if not approved.filter(contract__isnull=True).exists():
             transition(tender, to=TenderStatus.CONTRACTED, actor=actor)
+        ocds_release_record(tender=tender, tag="contract")
     return contract
 
 
@@ -265,4 +267,5 @@ def delivery_decide(
         else:
             # A rejected batch is delivered again: it no longer counts.
             DeliveryMonth.add(delivery.reported_at, delivered=-delivery.quantity)
+        ocds_release_record(tender=contract.award.lot.tender, tag="implementation")
     return delivery

@@ -30,6 +30,7 @@ from procurement.models import (
 )
 from procurement.policy import bids as bid_policy
 from procurement.services.common import _lock_tender
+from procurement.services.ocds import ocds_release_record
 from secretariat.accounts.models import User
 from secretariat.fund.services.ledger import earmark_error
 from secretariat.kernel import policy
@@ -535,6 +536,7 @@ def tender_publish(*, tender: Tender, actor: User) -> Tender:
                 % {"req": requirement.reference, "ref": tender.case.reference},
             )
         transition(tender, to=TenderStatus.PUBLISHED, actor=actor)
+        ocds_release_record(tender=tender, tag="tender")
         tell.tell_tender_published(tender)
     return tender
 
@@ -571,6 +573,7 @@ def tender_amend(
             ),
             reason=reason,
         )
+        ocds_release_record(tender=tender, tag="tenderAmendment")
         tell.tell_tender_amended(tender, reason)
     return tender
 
@@ -624,6 +627,7 @@ def tender_cancel(*, tender: Tender, actor: User, reason: str) -> Tender:
                     description=_("%(req)s open again: %(ref)s was cancelled")
                     % {"req": requirement.reference, "ref": tender.case.reference},
                 )
+            ocds_release_record(tender=tender, tag="tenderCancellation")
     return tender
 
 
@@ -661,6 +665,7 @@ def tender_open(*, tender: Tender, actor: User) -> Tender:
             description=ngettext("%(n)d bid opened", "%(n)d bids opened", count)
             % {"n": count},
         )
+        ocds_release_record(tender=tender, tag="tenderUpdate")
         tell.tell_bids_opened(tender)
     return tender
 
@@ -702,6 +707,7 @@ def clarification_answer(
             action="clarification_answered",
             description=_("Clarification answered"),
         )
+        ocds_release_record(tender=clarification.tender, tag="tenderUpdate")
         tell.tell_clarification_answered(clarification.tender)
     return clarification
 

@@ -52,6 +52,9 @@ from procurement.views.manufacturers import (  # noqa: F401
     requirement_detail,
     requirement_list,
 )
+from procurement.views.red_flags import (  # noqa: F401
+    red_flag_list,
+)
 from procurement.views.tenders import (  # noqa: F401
     AWARD_BUTTONS,
     OPENED_BIDS_PER_PAGE,
@@ -63,6 +66,8 @@ from procurement.views.tenders import (  # noqa: F401
     clarification_answer,
     clarification_ask,
     lot_add,
+    ocds_bulk_package,
+    ocds_record_package,
     ocds_release_package,
     tender_action,
     tender_create,

@@ -102,6 +102,16 @@ def award_recommend(request, reference, number):
         ranked = selectors.ranking(tender, lot=lot).ranked
     totals = {row.bid.pk: row.total for row in ranked}
     best = max(ranked, key=lambda row: row.total, default=None)
+    # The choices in the ranking's order, best first, as the page says.
+    by_rank = sorted(ranked, key=lambda row: row.total, reverse=True)
+    if by_rank:
+        bids = bids.order_by(
+            Case(
+                *[When(pk=row.bid.pk, then=Value(i)) for i, row in enumerate(by_rank)],
+                default=Value(len(by_rank)),
+            ),
+            "pk",
+        )
     form = AwardRecommendForm(
         posted(request)[0],
         bids=bids,

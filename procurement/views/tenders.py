@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from procurement import pricing, selectors, services
+from procurement import ocds, pricing, selectors, services
 from procurement.filters import (
     TENDER_SORTS,
     TenderFilter,
@@ -39,10 +39,8 @@ from procurement.models import (
     Lot,
     RequirementStatus,
     Tender,
-    TenderStatus,
     VettingStatus,
 )
-from procurement.ocds import release_package_for
 from procurement.policy.evaluation import LOT_AWARD_FACTS
 from procurement.tables import TENDER_TABLE
 from procurement.views.common import (
@@ -70,17 +68,79 @@ from secretariat.kernel.listing import list_page
 from secretariat.kernel.models import Attachment
 from secretariat.kernel.roles import is_staff_reader
 
+# Releases per page of the bulk package (``ocds/tenders.json``).
+OCDS_RELEASES_PER_PAGE = 100
+
+
+def _published_releases(reference) -> list[dict]:
+    """A tender's releases as published; a draft published none (404)."""
+    tender = get_object_or_404(Tender, case__reference=reference)
+    releases = selectors.ocds_releases_of(tender)
+    if not releases:
+        raise Http404
+    return releases
+
+
+def _json(data) -> JsonResponse:
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
 
 @require_GET
 def ocds_release_package(request, reference):
-    """The OCDS release package of a published tender, open to everyone."""
-    tender = get_object_or_404(
-        Tender.objects.select_related("case"), case__reference=reference
+    """The OCDS release package of a published tender, open to everyone: every
+    release it published, oldest first, each as it was published."""
+    releases = _published_releases(reference)
+    return _json(
+        ocds.package_for(
+            uri=request.build_absolute_uri(),
+            releases=releases,
+            published_date=releases[-1]["date"],
+        )
     )
-    if tender.status == TenderStatus.DRAFT:
+
+
+@require_GET
+def ocds_record_package(request, reference):
+    """The OCDS record of a published tender, open to everyone: its releases
+    linked in the release package, and compiled into its current state."""
+    releases = _published_releases(reference)
+    package_uri = request.build_absolute_uri(
+        reverse("procurement:ocds_release_package", args=[reference])
+    )
+    return _json(
+        ocds.record_package_for(
+            uri=request.build_absolute_uri(),
+            package_uri=package_uri,
+            releases=releases,
+            compiled=ocds.compiled_release(releases),
+        )
+    )
+
+
+@require_GET
+def ocds_bulk_package(request):
+    """Every release of every published tender, in the order they were
+    published, a page at a time: ``links.next`` gives the next page, and a
+    harvester that keeps the last one gets only what is new."""
+    cursor = request.GET.get("cursor", "0")
+    if not cursor.isdigit():
         raise Http404
-    package = release_package_for(tender, uri=request.build_absolute_uri())
-    return JsonResponse(package, json_dumps_params={"ensure_ascii": False})
+    releases, following = selectors.ocds_releases_after(
+        int(cursor), size=OCDS_RELEASES_PER_PAGE
+    )
+    newest = max((r["date"] for r in releases), default=None)
+    package = ocds.package_for(
+        uri=request.build_absolute_uri(),
+        releases=releases,
+        published_date=newest or timezone.now().isoformat(),
+    )
+    if following is not None:
+        package["links"] = {
+            "next": request.build_absolute_uri(
+                f"{reverse('procurement:ocds_bulk_package')}?cursor={following}"
+            )
+        }
+    return _json(package)
 
 
 @login_required
@@ -163,6 +223,14 @@ def tender_create(request):
         intro=_(
             "A tender answers open requirements. It stays a draft, visible to the "
             "secretariat only, until it is published."
+        ),
+        # Said before the form is filled in, not after: the form asks for at
+        # least one open requirement.
+        notice=None
+        if open_requirements.exists()
+        else _(
+            "No requirement is open: each one already has its tender. Record "
+            "a requirement first, then draft a tender from its page."
         ),
         submit=_("Draft tender"),
         back_url=reverse("procurement:tender_list"),

@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from secretariat.fund.models import LedgerEntry, LedgerKind
 from secretariat.reports.models import Report, ReportKind
@@ -439,7 +440,10 @@ def _tender_list() -> Section:
         ),
     ).order_by("submission_deadline", "id")
     statuses = dict(TenderStatus.choices)
-    procedures = {Procedure.OPEN: _("Open"), Procedure.RESTRICTED: _("Restricted")}
+    procedures = {
+        Procedure.OPEN: pgettext("procedure", "Open"),
+        Procedure.RESTRICTED: _("Restricted"),
+    }
 
     def rows() -> Iterator[tuple]:
         for values in tenders.values_list(

@@ -101,6 +101,13 @@ def _label_of(match):
         return kwargs["code"].upper()
     if match.view_name == "procurement:contract":
         return f"CTR-{kwargs['pk']:05d}"
+    if match.view_name == "procurement:evaluation":
+        # A committee seat's page is named by its tender, as its own trail is.
+        from procurement.models import CommitteeMember
+
+        return CommitteeMember.objects.filter(pk=kwargs["pk"]).values_list(
+            "tender__case__reference", flat=True
+        ).first() or str(kwargs["pk"])
     if match.view_name == "procurement:manufacturer":
         from procurement.models import Manufacturer
 

@@ -128,6 +128,9 @@ class Page:
 
 PAGES = {
     "login": Page(None, nothing, lambda _: reverse("login")),
+    "open-data-policy": Page(
+        None, nothing, lambda _: reverse("procurement:open_data_policy")
+    ),
     "two-factor-verify": Page(
         "officer", nothing, lambda _: reverse("two_factor_verify"), True
     ),
@@ -154,6 +157,12 @@ PAGES = {
         "procurement",
         tender_in_evaluation,
         lambda seat: reverse("procurement:tender", args=[seat.tender.case.reference]),
+    ),
+    # A co-lead approver watching the integrity red flags (short periods).
+    "red-flags": Page(
+        "approver_lv",
+        tender_in_evaluation,
+        lambda _: reverse("procurement:red_flags"),
     ),
     "bid-form": Page(
         "manufacturer_lv",

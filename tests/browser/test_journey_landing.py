@@ -1,6 +1,8 @@
 """Each person's job first, in a real browser: a co-lead approver, a finance
-officer who checks, Japan's liaison and an evaluator each sign in, land on
-"Waiting for you" and reach their task from it in one click."""
+officer who checks, Japan's liaison, an evaluator and a procurement officer
+each sign in, land on "Waiting for you" and reach their task from it in one
+click; a manufacturer's representative, whom nothing waits on, reaches a tender
+open for bids from their company's overview in one click."""
 
 import re
 from dataclasses import dataclass
@@ -100,11 +102,39 @@ def to_evaluate(request):
     return people.evaluator, seat.get_absolute_url()
 
 
+def to_open(request):
+    """The procurement officer, and the opening of a tender whose deadline has
+    passed with a bid in."""
+    people = request.getfixturevalue("people")
+    (_m1, rep_lv), _ = request.getfixturevalue("bidders")
+    tender = to_tendering(request.getfixturevalue("tender"), people)
+    bid(rep_lv, tender)
+    tender = past_deadline(tender)
+    return people.procurement, reverse(
+        "procurement:tender_open", args=[tender.case.reference]
+    )
+
+
+def to_bid(request):
+    """Latvia's manufacturer's representative, and a tender open for bids."""
+    people = request.getfixturevalue("people")
+    (_m1, rep_lv), _ = request.getfixturevalue("bidders")
+    tender = to_tendering(request.getfixturevalue("tender"), people)
+    return rep_lv, tender.get_absolute_url()
+
+
+WAITING = "tr.work-item"
+
+
 @dataclass(frozen=True)
 class Journey:
     world: object  # request -> (the person, the address of their first task)
     button: str  # the first item's action
     task: str  # what the task's page says
+    # Where the task is offered: the first item waiting for the person, else
+    # (a representative bids or not as the company chooses: nothing waits on
+    # them) the first row of their overview.
+    row: str = WAITING
 
 
 JOURNEYS = {
@@ -112,6 +142,10 @@ JOURNEYS = {
     "finance": Journey(to_check, "Check", "Mark checked"),
     "liaison": Journey(to_send_a_document, "Upload the document", "Upload a document"),
     "evaluator": Journey(to_evaluate, "Declare", "conflict of interest"),
+    "procurement": Journey(to_open, "Open the bids", "Confirm: Open the bids"),
+    "representative": Journey(
+        to_bid, "TND", "Bid for lot 1", row=".overview-representative tbody tr"
+    ),
 }
 
 
@@ -123,11 +157,12 @@ def test_the_task_is_one_click_from_landing(role, request, sign_in):
 
     page = sign_in(person)
     assert path_of(page) == "/", f"{person} signed in to {page.url}"
+    waiting = r"[1-9]\d*" if journey.row == WAITING else r"\d+"
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile(r"^Waiting for you \([1-9]\d*\)$")
+        re.compile(rf"^Waiting for you \({waiting}\)$")
     )
     screenshot(page, f"landing-{role}")
-    first = page.locator("tr.work-item").first
+    first = page.locator(journey.row).first
     first.get_by_role(
         "link", name=re.compile(rf"^{re.escape(journey.button)}\b")
     ).click()

@@ -95,6 +95,7 @@ def build_world(request) -> World:
 
 # (name, who opens it, its address); who: an attribute of ``people`` or "rep".
 PAGES = [
+    ("landing", "officer", lambda w: reverse("start")),
     ("dashboard", "officer", lambda w: reverse("dashboard")),
     ("my-work", "officer", lambda w: reverse("my_work")),
     ("member-list", "officer", lambda w: reverse("members:list")),
@@ -285,6 +286,31 @@ def test_main_pages_fit_the_screen(viewport, request, live_server, browse):
             problems.append("axe:\n" + describe(blocking))
         failures += [f"{where}: {problem}" for problem in problems]
     assert not failures, "\n".join(failures)
+
+
+def test_the_buttons_of_what_waits_are_in_view_on_a_phone(request, live_server, browse):
+    """What waits for a person (the landing page), a case's checklist and a
+    tender's lots are a card per row on a phone: each row's buttons are within
+    the screen, not off to the right of a table that scrolls sideways."""
+    onboarding = japan_onboarding(request)
+    people = request.getfixturevalue("people")
+    (_maker, rep), _ = request.getfixturevalue("bidders")
+    tender = to_tendering(draft_tender(people), people)
+    context = browse(PHONE)
+    world = World(people, onboarding, None, None, None, rep, None, tender)
+    sessions = Sessions(context, live_server, world)
+    page = context.new_page()
+    for who, url, buttons in (
+        ("officer", reverse("start"), "tr.work-item a.button"),
+        ("officer", onboarding.get_absolute_url(), "table.checklist a.button"),
+        ("rep", tender.get_absolute_url(), "#lots-heading + table a.button"),
+    ):
+        sessions.be(who)
+        assert page.goto(url).status == 200
+        boxes = [b.bounding_box() for b in page.locator(buttons).all()]
+        assert boxes, f"{url}: no {buttons}"
+        outside = [box for box in boxes if box["x"] + box["width"] > PHONE["width"]]
+        assert not outside, f"{url}: {len(outside)} of {len(boxes)} buttons off screen"
 
 
 # ------------------------------------------------------------------ on paper

@@ -139,7 +139,7 @@ def test_progress_counts_the_steps_done(client, people, japan):
     page = page_of(client, people.officer, onboarding)
     assert "3 of 7 steps done" in page
     assert '<progress max="7" value="3"' in page
-    assert "4 required steps open: National decision" in page
+    assert "4 required steps open; the next is “National decision”" in page
     # The state's page sums it up and leads to the case.
     state_page = client.get(japan.get_absolute_url()).content.decode()
     assert "3 of 7 steps done" in state_page

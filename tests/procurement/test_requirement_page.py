@@ -218,6 +218,22 @@ def test_a_requirement_already_in_a_tender_is_not_offered_again(people, web):
     assert "title" not in form.context["form"].initial
 
 
+def test_the_tender_form_says_first_when_no_requirement_is_open(people, web):
+    """A tender answers at least one open requirement: with none open, the
+    form says so before it is filled in, not only once it is sent."""
+    requirement = _requirement(people)
+    browser = web(people.procurement)
+    assert "No requirement is open" not in html_of(browser.get(url("tender_create")))
+    Requirement.objects.filter(pk=requirement.pk).update(
+        status=RequirementStatus.IN_TENDER
+    )
+    page = html_of(browser.get(url("tender_create")))
+    assert (
+        "No requirement is open: each one already has its tender. Record a "
+        "requirement first, then draft a tender from its page."
+    ) in page
+
+
 def test_the_page_shows_the_requirements_history(people, web):
     requirement = _requirement(people)
     page = html_of(web(people.officer).get(page_url(requirement)))

@@ -314,6 +314,34 @@ def test_every_task_page_is_of_an_action_with_a_queue():
         assert act.queue is not None and act.my_work, name
 
 
+def test_no_item_says_only_what_its_button_says():
+    """An item reading "Waiting: Approve [Approve]" tells the person nothing
+    the button does not: what waits is the task (its work label), the button
+    its verb."""
+    from secretariat.kernel.cases import case_path
+    from secretariat.reports.selectors import WORK_PAGES
+
+    for name, act in policy.ACTIONS.items():
+        if act.queue is None or not act.my_work or callable(act.work_label):
+            continue
+        if case_path(act.model) != "case":
+            continue  # the item names its object: "Complete: National decision"
+        page = WORK_PAGES.get(name)
+        button = str(page.button if page and page.button else act.label)
+        assert str(act.work_label or act.label) != button, name
+
+
+def test_the_items_are_cards_on_a_phone(client, people, draft, checker):
+    """Each item keeps its button in view on a phone (a card per row, each
+    cell named by its column) instead of off to the right of a scrolling
+    table."""
+    dsb.disbursement_check(request=submitted(people, draft), actor=checker)
+    page = landing(client, people.approver_lv)
+    assert '<table class="work-items stacks">' in page.html
+    assert '<td data-label="Waiting">Approve the payment</td>' in page.html
+    assert '<td data-label="Due">' in page.html
+
+
 def test_anonymous_is_sent_to_sign_in(client):
     response = client.get(reverse("start"))
     assert response.status_code == 302

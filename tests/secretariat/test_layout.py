@@ -99,6 +99,17 @@ def test_a_form_page_trail_leads_back_to_its_page(client_for, people):
     assert reverse("members:detail", args=["LV"]) in trail
 
 
+def test_a_disbursement_actions_trail_ends_with_the_action(client_for, people, draft):
+    request = draft("1000.00")
+    url = reverse("disbursement_submit", args=[request.case.reference])
+    page = html(client_for(people.finance).get(url))
+    trail = page.split('<nav class="breadcrumbs"', 1)[1].split("</nav>", 1)[0]
+    assert request.get_absolute_url() in trail
+    assert '<li aria-current="page">Submit for checking</li>' in trail
+    # An amount in euros is not followed by its own "EUR equivalent".
+    assert "<dd>EUR 1,000.00</dd>" in page
+
+
 # ------------------------------------------------------------- lists
 
 

@@ -12,6 +12,11 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+# What My work says awaits each person: the task, not only its button's verb.
+CHECK = "Check the payment request against its documents"
+APPROVE = "Approve the payment"
+PAY = "Pay the approved request"
+
 
 def test_each_person_sees_what_awaits_them(people, japan, draft):
     checker = UserFactory(username="checker", roles=["finance_officer"])
@@ -34,17 +39,17 @@ def test_each_person_sees_what_awaits_them(people, japan, draft):
         japan.onboarding_cases.get().case.reference
     }
 
-    assert (submitted.case.reference, "Check") in what(checker)
-    assert (submitted.case.reference, "Check") not in what(people.finance)  # preparer
-    assert (checked.case.reference, "Approve") in what(people.approver_lv)
-    assert (checked.case.reference, "Approve") not in what(people.finance)
+    assert (submitted.case.reference, CHECK) in what(checker)
+    assert (submitted.case.reference, CHECK) not in what(people.finance)  # preparer
+    assert (checked.case.reference, APPROVE) in what(people.approver_lv)
+    assert (checked.case.reference, APPROVE) not in what(people.finance)
 
     dsb.disbursement_approve(request=checked, actor=people.approver_lv)
     # A third finance officer pays: neither its preparer nor its checker.
     payer = UserFactory(username="payer", roles=["finance_officer"])
-    assert (checked.case.reference, "Record the payment") in what(payer)
-    assert (checked.case.reference, "Record the payment") not in what(checker)
-    assert (checked.case.reference, "Record the payment") not in what(people.finance)
+    assert (checked.case.reference, PAY) in what(payer)
+    assert (checked.case.reference, PAY) not in what(checker)
+    assert (checked.case.reference, PAY) not in what(people.finance)
     # Japan's liaison is asked only for the documents Japan is to send.
     assert {ref for ref, _ in what(people.liaison_jp)} == {
         japan.onboarding_cases.get().case.reference

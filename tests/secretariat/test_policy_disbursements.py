@@ -31,8 +31,10 @@ TODAY = timezone.localdate()
 VERBS = ("edit", "submit", "check", "approve", "return", "reject", "pay", "cancel",
          "add_document")  # fmt: skip
 QUEUED = ("edit", "check", "approve", "pay")
-WORK_TEXT = {"edit": "Revise and submit", "check": "Check", "approve": "Approve",
-             "pay": "Record the payment"}  # fmt: skip
+WORK_TEXT = {"edit": "Revise and submit",
+             "check": "Check the payment request against its documents",
+             "approve": "Approve the payment",
+             "pay": "Pay the approved request"}  # fmt: skip
 
 
 class Rollback(Exception):
@@ -242,7 +244,8 @@ def test_my_work_offers_no_approval_that_the_service_refuses(
     ref = checked.case.reference
 
     def approvals(user):
-        return {i.reference for i in work_items_for(user) if i.what == "Approve"}
+        items = work_items_for(user)
+        return {i.reference for i in items if i.what == WORK_TEXT["approve"]}
 
     assert ref not in approvals(approver_jp)
     with pytest.raises(PermissionDenied, match="Only co-lead approvers"):

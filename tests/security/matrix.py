@@ -190,9 +190,13 @@ WEB = parse("""
    GET/POST procurement:manufacturer_supply_chain L   403 200 403 403 404 403 404 200 404 200 404
     GET/POST procurement:manufacturer_test_record  L   403 200 403 403 404 403 404 403 404 200 404
     GET/POST procurement:manufacturer_vet          L   403 200 403 403 404 403 404 403 404 200 404
+    GET      procurement:ocds_bulk_package         200 200 200 200 200 200 200 200 200 200 200 200
+    GET      procurement:ocds_record_package       200 200 200 200 200 200 200 200 200 200 200 200
     GET      procurement:ocds_release_package      200 200 200 200 200 200 200 200 200 200 200 200
+    GET      procurement:open_data_policy          200 200 200 200 200 200 200 200 200 200 200 200
    GET/POST procurement:representative_deactivate L   403 200 403 403 404 200 404 403 404 200 404
     GET/POST procurement:representative_invite     L   403 200 403 403 404 200 404 403 404 200 404
+    GET      procurement:red_flags                 L   403 200 403 200 403 403 403 403 403 200 403
     GET/POST procurement:requirement               L   200 200 200 200 403 403 403 403 403 200 403
     GET/POST procurement:requirement_create        L   403 200 403 403 403 403 403 403 403 200 403
     GET/POST procurement:requirement_list          L   200 200 200 200 403 403 403 403 403 200 403
@@ -324,6 +328,7 @@ API_TABLE = """
     POST   /reports/                                      403 201 201 201 201 403 201 201 403 403 201 403
     GET    /reports/{id}/                                 403 404 404 404 404 403 200 404 403 403 404 403
     GET    /reports/{id}/download/                        403 404 404 404 404 403 200 404 403 403 404 403
+    GET    /red-flags/                                    403 403 200 403 200 403 403 403 403 403 200 403
     GET    /requirements/                                 403 200 200 200 200 403 403 403 403 403 200 403
     POST   /requirements/                                 403 403 201 403 403 403 403 403 403 403 201 403
     GET    /requirements/{id}/                            403 200 200 200 200 403 403 403 403 403 200 403
@@ -419,7 +424,8 @@ WEB_OBJECTS = dict([
             "Japan's onboarding case", _japans_case),
     *_pages(["members:step_complete", "members:step_assign"],
             "a step of Japan's case", _japans_case, lambda w: w.step.pk),
-    _page("procurement:ocds_release_package", "the contracted tender", _tender),
+    *_pages(["procurement:ocds_release_package", "procurement:ocds_record_package"],
+            "the contracted tender", _tender),
     _page("procurement:requirement", "the contracted tender's requirement",
           lambda w: w.tender.requirements.first().reference),
     *_pages(["procurement:manufacturer", "procurement:manufacturer_supply_chain",

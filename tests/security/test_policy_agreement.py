@@ -228,6 +228,9 @@ PAGES: dict[str, Page] = {
         _fixed("procurement:requirement_create")),
     "tender.create": Page(
         _fixed("procurement:tender_list"), _fixed("procurement:tender_create")),
+    # The menu's link, on every page (the tender list's among them).
+    "tender.view_red_flags": Page(
+        _fixed("procurement:tender_list"), _fixed("procurement:red_flags")),
     "tender.edit": _tender_action("tender_edit"),
     "tender.add_lot": _tender_action("lot_add"),
     "tender.publish": _tender_action("tender_publish"),
@@ -655,6 +658,8 @@ NOT_YET: dict[str, str] = {
     "rate), asked by pledge.record's service, not a service of its own",
     "ledger.export": "a download (the report view), no service",
     "report.read": "reading a report is its download view; no service takes the reader",
+    "tender.view_red_flags": "reading the red flags is their page and endpoint; "
+    "no service takes the reader",
 }
 NO_PAGE: dict[str, str] = {
     "onboardingstep.provide": "a task on the landing page; it links to the "
@@ -684,7 +689,7 @@ OBJECTS: dict[str, Callable] = {
     **{name: lambda w: NOTHING for name in [
         "memberstate.register", "requirement.record", "tender.create",
         "commitment.create", "adjustment.request", "statement.import",
-        "ledger.export",
+        "ledger.export", "tender.view_red_flags",
     ]},
     "memberstate.resend_liaison_invitation": lambda w: [
         ("Latvia's invited liaison", w.pending_liaison)

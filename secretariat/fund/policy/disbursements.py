@@ -205,6 +205,7 @@ def disbursement_prepare(user, commitment=None):
     "disbursement.adopt",
     label=gettext_lazy("Take over the draft"),
     model=DisbursementRequest,
+    work_label=gettext_lazy("Prepare the payment for an accepted delivery"),
 )
 def disbursement_adopt(user, request):
     """A finance officer takes over a draft made for them (by an accepted
@@ -330,7 +331,7 @@ def disbursement_add_document(user, request):
     label=gettext_lazy("Mark checked"),
     model=DisbursementRequest,
     perm="secretariat.check_disbursement",
-    work_label=gettext_lazy("Check"),
+    work_label=gettext_lazy("Check the payment request against its documents"),
 )
 def disbursement_check(user, request):
     who = _finance_only(user, _("Only a finance officer checks disbursements."))
@@ -356,6 +357,7 @@ def disbursements_to_check(user, queryset):
     label=gettext_lazy("Approve"),
     model=DisbursementRequest,
     perm="secretariat.approve_disbursement",
+    work_label=gettext_lazy("Approve the payment"),
 )
 def disbursement_approve(user, request):
     who = _approver_only(user)
@@ -467,7 +469,7 @@ def _payer_duties(user, request) -> Decision:
     label=gettext_lazy("Mark paid"),
     model=DisbursementRequest,
     perm="secretariat.pay_disbursement",
-    work_label=gettext_lazy("Record the payment"),
+    work_label=gettext_lazy("Pay the approved request"),
 )
 def disbursement_pay(user, request):
     who = _finance_only(user, _("Only a finance officer records payments."))

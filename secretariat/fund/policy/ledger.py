@@ -113,12 +113,18 @@ def _decide(user, adjustment, target):
     label=gettext_lazy("Approve"),
     model=Adjustment,
     perm="secretariat.decide_adjustment",
+    work_label=gettext_lazy("Approve the adjustment"),
 )
 def adjustment_approve(user, adjustment=None):
     return _decide(user, adjustment, AdjustmentStatus.APPROVED)
 
 
-@action("adjustment.reject", label=gettext_lazy("Reject"), model=Adjustment)
+@action(
+    "adjustment.reject",
+    label=gettext_lazy("Reject"),
+    model=Adjustment,
+    work_label=gettext_lazy("Reject the adjustment"),
+)
 def adjustment_reject(user, adjustment=None):
     return _decide(user, adjustment, AdjustmentStatus.REJECTED)
 
