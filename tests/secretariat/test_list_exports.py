@@ -190,8 +190,9 @@ def test_every_formula_start_is_neutralised_in_both_formats(
     (title,) = column(as_csv, "Title")
     assert title == "'" + payload
     (title,) = column(as_xlsx, "Title")
-    # A workbook's XML reads a carriage return back as a line feed.
-    assert title == "'" + payload.replace("\r", "\n")
+    # A workbook read back without lxml turns a carriage return into a line
+    # feed (with lxml, which the OCDS review's tools install, it keeps it).
+    assert title.replace("\r", "\n") == "'" + payload.replace("\r", "\n")
     for rows in (as_csv, as_xlsx):
         for row in rows:
             for cell in row:
