@@ -27,6 +27,9 @@ class RequirementPriority(models.TextChoices):
 
 
 class RequirementStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted for review")
+    CLARIFY = "clarify", _("Clarification asked")
+    DECLINED = "declined", _("Declined")
     OPEN = "open", pgettext_lazy("requirement status", "Open")
     IN_TENDER = "in_tender", _("In a tender")
     FULFILLED = "fulfilled", _("Fulfilled")
@@ -34,9 +37,19 @@ class RequirementStatus(models.TextChoices):
 
 
 R = RequirementStatus
-# A requirement goes out to tender with the tender that answers it (when that
-# tender is published) and is open again if the tender is cancelled.
+# A requirement submitted by Ukraine's end users is reviewed by the secretariat
+# first: accepted (open), sent back with a question, or declined. It goes out
+# to tender with the tender that answers it (when that tender is published) and
+# is open again if the tender is cancelled.
 REQUIREMENT_TRANSITIONS = {
+    R.SUBMITTED: {
+        R.OPEN: _("Accept"),
+        R.CLARIFY: _("Ask for clarification"),
+        R.DECLINED: _("Decline"),
+        R.WITHDRAWN: _("Withdraw"),
+    },
+    R.CLARIFY: {R.SUBMITTED: _("Answer and resubmit"), R.WITHDRAWN: _("Withdraw")},
+    R.DECLINED: {},
     R.OPEN: {R.IN_TENDER: _("Put out to tender"), R.WITHDRAWN: _("Withdraw")},
     R.IN_TENDER: {R.OPEN: _("Reopen"), R.FULFILLED: _("Fulfilled")},
     R.FULFILLED: {},
@@ -45,8 +58,39 @@ REQUIREMENT_TRANSITIONS = {
 del R
 
 
+class MilitaryUnit(models.Model):
+    """A unit or command of a member state's armed forces (Ukraine's) whose
+    people, the end users, state requirements, receive deliveries and report
+    from the field. Reference data kept by administrators."""
+
+    member_state = models.ForeignKey(
+        "members.MemberState",
+        verbose_name=_("member state"),
+        on_delete=models.PROTECT,
+        related_name="units",
+    )
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    people = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("end users"),
+        related_name="units",
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("unit or command")
+        verbose_name_plural = _("units and commands")
+
+    def __str__(self):
+        return self.name
+
+
 class Requirement(models.Model):
-    """A need stated by Ukraine's Armed Forces, recorded by a procurement officer."""
+    """A need stated by Ukraine's Armed Forces: submitted by one of its units'
+    end users and reviewed by the secretariat, or recorded by a procurement
+    officer from a request received outside the system."""
 
     title = models.CharField(_("title"), max_length=200)
     source_reference = models.CharField(
@@ -82,6 +126,18 @@ class Requirement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    # The unit that stated it, when one of its end users submitted it.
+    unit = models.ForeignKey(
+        MilitaryUnit,
+        verbose_name=_("unit or command"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requirements",
+    )
+    # The secretariat's last question or reason, and the submitter's answer.
+    review_note = models.TextField(_("review note"), blank=True)
+    submitter_answer = models.TextField(_("answer"), blank=True)
 
     class Meta:
         ordering = ["needed_by", "id"]
@@ -1069,6 +1125,158 @@ class Delivery(models.Model):
             "n": self.quantity,
             "ref": self.contract.reference,
         }
+
+
+class ReceiptCondition(models.TextChoices):
+    GOOD = "good", _("Good")
+    DAMAGED = "damaged", _("Some units damaged")
+    UNUSABLE = "unusable", _("Unusable")
+
+
+class Receipt(models.Model):
+    """Ukraine's confirmation that an accepted batch arrived at the handover:
+    how many, when, where, which serials, in what condition."""
+
+    delivery = models.OneToOneField(
+        Delivery,
+        verbose_name=_("delivery"),
+        on_delete=models.PROTECT,
+        related_name="receipt",
+    )
+    unit = models.ForeignKey(
+        MilitaryUnit,
+        verbose_name=_("unit or command"),
+        on_delete=models.PROTECT,
+        related_name="receipts",
+    )
+    quantity_received = models.PositiveIntegerField(_("quantity received"))
+    quantity_damaged = models.PositiveIntegerField(_("of them damaged"), default=0)
+    received_on = models.DateField(_("date of handover"))
+    place = models.CharField(_("place of handover"), max_length=200)
+    serials = models.TextField(_("serial ranges or lot numbers"))
+    condition = models.CharField(
+        _("condition"), max_length=10, choices=ReceiptCondition.choices
+    )
+    note = models.TextField(_("note"), blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_damaged__lte=F("quantity_received")),
+                name="receipt_damaged_at_most_received",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Receipt of %(n)d units under %(ref)s") % {
+            "n": self.quantity_received,
+            "ref": self.delivery.contract.reference,
+        }
+
+
+class DiscrepancyStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("discrepancy status", "Open")
+    RESOLVED = "resolved", _("Resolved")
+
+
+DISCREPANCY_TRANSITIONS = {
+    DiscrepancyStatus.OPEN: {DiscrepancyStatus.RESOLVED: _("Resolve")},
+    DiscrepancyStatus.RESOLVED: {},
+}
+
+
+class Discrepancy(models.Model):
+    """A receipt that found fewer units than accepted, or damaged ones: a case
+    for the procurement officer, holding the milestone's unpaid money until it
+    is resolved."""
+
+    case = models.OneToOneField(
+        "secretariat.Case", on_delete=models.PROTECT, related_name="discrepancy"
+    )
+    receipt = models.OneToOneField(
+        Receipt, on_delete=models.PROTECT, related_name="discrepancy"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=DiscrepancyStatus.choices,
+        default=DiscrepancyStatus.OPEN,
+    )
+    workflow = Workflow(
+        moves=DISCREPANCY_TRANSITIONS,
+        labels=dict(DiscrepancyStatus.choices),
+        case="case",
+        mirrored=True,
+        closes=frozenset({DiscrepancyStatus.RESOLVED}),
+        named_by="case.reference",
+        stamp="resolved_at",
+    )
+    units_missing = models.PositiveIntegerField(_("units missing"), default=0)
+    units_damaged = models.PositiveIntegerField(_("units damaged"), default=0)
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-case__opened_at"]
+        verbose_name_plural = _("discrepancies")
+
+    def __str__(self):
+        return f"{self.case.reference} {self.case.title}"
+
+    def get_absolute_url(self):
+        return reverse("procurement:discrepancy", args=[self.case.reference])
+
+
+class FieldReport(models.Model):
+    """How a received batch performed at the front. Its detail stays with the
+    secretariat and the manufacturer concerned (without the submitter's name);
+    only aggregates leave that circle."""
+
+    receipt = models.ForeignKey(
+        Receipt,
+        verbose_name=_("received batch"),
+        on_delete=models.PROTECT,
+        related_name="field_reports",
+    )
+    unit = models.ForeignKey(
+        MilitaryUnit,
+        verbose_name=_("unit or command"),
+        on_delete=models.PROTECT,
+        related_name="field_reports",
+    )
+    # Ratings from 1 to 5 on the tender's own criteria (CRITERIA, without price).
+    ratings = models.JSONField(_("ratings"), default=dict)
+    units_failed = models.PositiveIntegerField(_("units failed"), default=0)
+    units_lost = models.PositiveIntegerField(_("units lost"), default=0)
+    failures = models.TextField(_("failures"), blank=True)
+    lessons = models.TextField(_("lessons learned"))
+    sensitive_detail = models.TextField(
+        _("sensitive detail"),
+        blank=True,
+        help_text=_("Seen only by the secretariat and the manufacturer concerned."),
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+
+    def __str__(self):
+        return _("Field report on %(receipt)s") % {"receipt": self.receipt}
 
 
 class DeliveryMonth(models.Model):

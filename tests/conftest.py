@@ -215,6 +215,52 @@ def japan(db):
     )
 
 
+@pytest.fixture
+def ukraine(db):
+    return MemberStateFactory(country="UA", name="Ukraine")
+
+
+@dataclass
+class Front:
+    """Ukraine's end users: two in one brigade, one in another unit."""
+
+    unit: object
+    other_unit: object
+    enduser: object
+    enduser_same_unit: object
+    enduser_other_unit: object
+
+
+@pytest.fixture
+def front(db, ukraine) -> Front:
+    from procurement.models import MilitaryUnit
+
+    unit = MilitaryUnit.objects.create(
+        member_state=ukraine, code="UA-47", name="47th Mechanized Brigade"
+    )
+    other_unit = MilitaryUnit.objects.create(
+        member_state=ukraine, code="UA-UNC", name="Unmanned Systems Forces Command"
+    )
+    people = {
+        name: UserFactory(
+            username=name,
+            roles=[Role.END_USER],
+            member_state=ukraine,
+            language="uk",
+        )
+        for name in ("enduser-ua", "enduser-ua-2", "enduser-ua-unc")
+    }
+    unit.people.add(people["enduser-ua"], people["enduser-ua-2"])
+    other_unit.people.add(people["enduser-ua-unc"])
+    return Front(
+        unit=unit,
+        other_unit=other_unit,
+        enduser=people["enduser-ua"],
+        enduser_same_unit=people["enduser-ua-2"],
+        enduser_other_unit=people["enduser-ua-unc"],
+    )
+
+
 @dataclass
 class People:
     officer: object

@@ -499,6 +499,9 @@ class DisbursementRequest(models.Model):
         related_name="+",
     )
     reconciled_at = models.DateTimeField(null=True, blank=True)
+    # Why it may not move towards payment now (a receipt discrepancy's case
+    # reference and reason); empty when nothing holds it.
+    hold = models.CharField(_("payment hold"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-case__opened_at", "-id"]

@@ -74,12 +74,14 @@ class CaseKind(models.TextChoices):
     ONBOARDING = "onboarding", _("Onboarding")
     TENDER = "tender", _("Tender")
     DISBURSEMENT = "disbursement", _("Disbursement request")
+    DISCREPANCY = "discrepancy", _("Receipt discrepancy")
 
 
 CASE_PREFIXES = {
     CaseKind.ONBOARDING: "ONB",
     CaseKind.TENDER: "TND",
     CaseKind.DISBURSEMENT: "DSB",
+    CaseKind.DISCREPANCY: "DSC",
 }
 
 

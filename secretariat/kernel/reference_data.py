@@ -12,6 +12,7 @@ ROLES = [
     "evaluator",
     "member_liaison",
     "manufacturer_representative",
+    "end_user",
 ]
 
 # (code, name, lethality, description)

@@ -16,6 +16,7 @@ class Role(models.TextChoices):
         "manufacturer_representative",
         _("Manufacturer representative"),
     )
+    END_USER = "end_user", _("Ukrainian end user")
 
 
 # Roles that read every member's records (the secretariat and the co-leads).
