@@ -246,7 +246,6 @@ def front(db, ukraine) -> Front:
             username=name,
             roles=[Role.END_USER],
             member_state=ukraine,
-            language="uk",
         )
         for name in ("enduser-ua", "enduser-ua-2", "enduser-ua-unc")
     }
