@@ -138,7 +138,28 @@ LOT_AWARD_FACTS = {
             tender=OuterRef("tender"), scores_submitted_at__isnull=False
         )
     ),
+    # A member who declared no conflict (and so is scoring) but has not
+    # submitted their sheet yet.
+    "committee_pending": Exists(
+        CommitteeMember.objects.filter(
+            tender=OuterRef("tender"),
+            standing=MemberStanding.DECLARED,
+            scores_submitted_at__isnull=True,
+        )
+    ),
 }
+
+
+def _sheets_pending_anywhere() -> QuerySet:
+    return CommitteeMember.objects.filter(
+        standing=MemberStanding.DECLARED, scores_submitted_at__isnull=True
+    )
+
+
+def _sheets_pending(tender) -> QuerySet:
+    return tender.committee.filter(
+        standing=MemberStanding.DECLARED, scores_submitted_at__isnull=True
+    )
 
 
 @action("award.recommend", label=gettext_lazy("Recommend the award"), model=Lot)
@@ -159,13 +180,23 @@ def recommend(user, lot) -> Decision:
             return not_now(_("Lot %(n)d already has an award.") % {"n": lot.number})
         return allow()
 
+    # The award follows the whole committee's judgement: every member who
+    # declared no conflict (and so scores) has submitted their sheet. A member
+    # who never declared does not hold the tender up.
     def scored() -> Decision:
         sheets = getattr(lot, "committee_scored", None)
         if sheets is None:
             sheets = tender.committee.filter(scores_submitted_at__isnull=False).exists()
-        if sheets:
-            return allow()
-        return not_now(_("The committee has not submitted any scores yet."))
+        if not sheets:
+            return not_now(_("The committee has not submitted any scores yet."))
+        pending = getattr(lot, "committee_pending", None)
+        if pending is None:
+            pending = _sheets_pending(tender).exists()
+        if pending:
+            return not_now(
+                _("Not every member of the committee has submitted their scores yet.")
+            )
+        return allow()
 
     return first_refusal(
         _officer(user, _("Only a procurement officer recommends awards.")),
@@ -179,12 +210,16 @@ def recommend(user, lot) -> Decision:
 def lots_to_recommend(user, lots: QuerySet) -> QuerySet:
     if not runs_procurement(user):
         return lots.none()
-    return lots.filter(
-        tender__status=T.EVALUATION,
-        tender__in=CommitteeMember.objects.filter(
-            scores_submitted_at__isnull=False
-        ).values("tender"),
-    ).exclude(awards__status__in=LIVE_AWARD)
+    return (
+        lots.filter(
+            tender__status=T.EVALUATION,
+            tender__in=CommitteeMember.objects.filter(
+                scores_submitted_at__isnull=False
+            ).values("tender"),
+        )
+        .exclude(tender__in=_sheets_pending_anywhere().values("tender"))
+        .exclude(awards__status__in=LIVE_AWARD)
+    )
 
 
 # ---------------------------------------------------------------- the evaluator

@@ -334,3 +334,50 @@ def test_officer_actions_agree_with_their_queues(people, evaluation, bidders):
         services.award_recommend(
             lot=lot, bid=bids[0], actor=rep_lv, justification="Best score"
         )
+
+
+def test_the_award_waits_for_every_member_who_declared(people, evaluation, web):
+    """One submitted sheet is not the committee's judgement: while another
+    member who declared no conflict is still scoring, the award is refused
+    everywhere (policy, queue, service, page); a recused member and one who
+    never declared do not hold it up."""
+    from procurement.models import Lot
+
+    tender, bids, seats = evaluation
+    second = UserFactory(username="ev-second", roles=[Role.EVALUATOR])
+    seat_two = services.committee_appoint(
+        tender=tender, actor=people.procurement, evaluator=second
+    )
+    services.committee_declare(member=seat_two, actor=second, conflict=False)
+
+    def score_and_submit(seat, user):
+        for each in bids:
+            for criterion in TYPED_CRITERIA:
+                services.score_record(
+                    member=seat, actor=user, bid=each, criterion=criterion,
+                    value=70,
+                )  # fmt: skip
+        services.scoresheet_submit(member=refresh(seat), actor=user)
+
+    score_and_submit(seats["declared"], people.evaluator)
+    lot = refresh(tender.lots.get())
+    officer = people.procurement
+    decision = policy.decide("award.recommend", officer, lot)
+    assert not decision
+    assert "Not every member of the committee" in decision.reason
+    assert lot not in set(policy.pending("award.recommend", officer, Lot.objects))
+    with pytest.raises(ConflictError, match="Not every member"):
+        services.award_recommend(
+            lot=lot, bid=bids[0], actor=officer, justification="Best score"
+        )
+    page = html_of(web(officer).get(tender_url(tender)))
+    assert "Not every member of the committee has submitted their scores yet." in page
+
+    score_and_submit(seat_two, second)
+    lot = refresh(lot)
+    assert policy.may("award.recommend", officer, lot)
+    assert lot in set(policy.pending("award.recommend", officer, Lot.objects))
+    award = services.award_recommend(
+        lot=lot, bid=bids[0], actor=officer, justification="Best score"
+    )
+    assert award.bid == bids[0]
