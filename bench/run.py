@@ -4,8 +4,9 @@
 Seeds (or reuses) the scale database, migrates, starts gunicorn with production
 settings (DEBUG off, generated secrets kept in ``bench/.secrets.env``), logs in as
 seeded people of each role and measures pages and endpoints, throughput, the
-ledger export, the fund statement, a tender publication's fan-out and racing
-disbursement approvals. Prints one table and writes ``BENCHMARKS.md``.
+ledger export, the fund statement, a tender publication's fan-out, racing
+disbursement approvals and the ledger's write rate with and without the hash
+chain (``bench/chain_rate.py``, which also runs alone). Prints one table and writes ``BENCHMARKS.md``.
 
 Environment: ``BENCH_DATABASE_URL`` (default the local ``secretariat_bench``),
 ``BENCH_REDIS_URL`` (default Redis db 9), ``BENCH_SCALE`` (default 100),
@@ -89,6 +90,9 @@ def production_env():
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         BENCH_INSTRUMENTS="on",
         LOG_LEVEL="WARNING",
+        # The seeded tenders (and the fan-out's) have no opening committee; its
+        # cost is measured apart (``measure_opening_rate``).
+        OPENING_COMMITTEE="off",
     )
     return env
 
@@ -859,6 +863,55 @@ def measure_pool_balance(cookies_or_token):
         f"{n2} entries {q2} queries p50 {p50_2:.1f} ms")  # fmt: skip
 
 
+def measure_chain_rate():
+    """The ledger's write rate with the hash chain (issue 19) and without it,
+    side by side in the same run (``bench/chain_rate.py``, rolled back)."""
+    out = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "chain_rate.py"), "250"],
+        cwd=ROOT, env=ENV, text=True, capture_output=True, check=False,
+    )  # fmt: skip
+    result = _result(out)
+    if not result:
+        rows.append(("ledger", "write rate with the hash chain", "failed", "", "", "",
+                     "", "not measured"))  # fmt: skip
+        return
+    with_chain, without_chain, total = float(result[0]), float(result[1]), result[2]
+    slower = 100 * (1 - with_chain / without_chain)
+    rows.append(("ledger", "writes with the hash chain", f"{total} entries",
+                 f"{with_chain:.0f}/s", "", "", "", "measured"))  # fmt: skip
+    rows.append(("ledger", "writes without the chain (before)", f"{total} entries",
+                 f"{without_chain:.0f}/s", f"chain costs {slower:.0f}%", "", "",
+                 "measured"))  # fmt: skip
+    log(f"ledger writes: {with_chain:.0f}/s chained, {without_chain:.0f}/s not")
+
+
+def measure_opening_rate():
+    """Sealing and opening 400 bids with the opening committee (issue 19) and
+    with the servers' bid keys, side by side (``bench/opening_rate.py``)."""
+    out = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "opening_rate.py"), "400"],
+        cwd=ROOT, env=ENV, text=True, capture_output=True, check=False,
+    )  # fmt: skip
+    result = _result(out)
+    if not result:
+        rows.append(("bids", "sealing and opening with the committee", "failed", "",
+                     "", "", "", "not measured"))  # fmt: skip
+        return
+    c_seal, c_open, s_seal, s_open, kdf = (float(x) for x in result[:4] + result[5:])
+    bids = result[4]
+    rows.append(("bids", "seal with the committee's key", f"{bids} bids",
+                 f"{c_seal:.0f} ms", "", "", "", "measured"))  # fmt: skip
+    rows.append(("bids", "seal with the server key (before)", f"{bids} bids",
+                 f"{s_seal:.0f} ms", "", "", "", "measured"))  # fmt: skip
+    rows.append(("bids", "open with 2 of 3 members' passphrases", f"{bids} bids",
+                 f"{c_open:.0f} ms", f"Argon2id {kdf:.0f} ms per member", "", "",
+                 "measured"))  # fmt: skip
+    rows.append(("bids", "open with the server key (before)", f"{bids} bids",
+                 f"{s_open:.0f} ms", "", "", "", "measured"))  # fmt: skip
+    log(f"{bids} bids: committee seal {c_seal:.0f} ms open {c_open:.0f} ms; "
+        f"server key seal {s_seal:.0f} ms open {s_open:.0f} ms")  # fmt: skip
+
+
 # ------------------------------------------------------------------ report
 
 
@@ -951,6 +1004,8 @@ def main():
         measure_fan_out(api_token("scale-procurement"))
         measure_race()
         measure_pool_balance(logins["scale-finance"])
+        measure_chain_rate()
+        measure_opening_rate()
     finally:
         stop(master)
     if os.environ.get("BENCH_SCALE_OUT", "on") != "off":

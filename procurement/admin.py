@@ -14,9 +14,13 @@ from procurement.models import (
     Complaint,
     Contract,
     Delivery,
+    Discrepancy,
+    FieldReport,
     Lot,
     Manufacturer,
     Milestone,
+    MilitaryUnit,
+    Receipt,
     Requirement,
     Score,
     SupplyChainDeclaration,
@@ -25,6 +29,7 @@ from procurement.models import (
     VettingStatus,
     opened_tenders,
 )
+from secretariat.accounts.models import User
 from secretariat.kernel.admin import (
     ReadOnlyAdmin,
     ReadOnlyInline,
@@ -32,6 +37,7 @@ from secretariat.kernel.admin import (
     run_service_action,
 )
 from secretariat.kernel.admin_site import seal_admin_lookups
+from secretariat.kernel.roles import Role
 
 # Until its tender is opened a bid's existence is sealed: no other admin list may
 # filter, search, sort or count through a bid or its trail (the Bid admin lists
@@ -112,20 +118,67 @@ class ManufacturerAdmin(ReadOnlyAdmin):
         )
 
 
+class MilitaryUnitForm(forms.ModelForm):
+    class Meta:
+        model = MilitaryUnit
+        fields = ["member_state", "code", "name", "people"]
+
+    def clean(self):
+        cleaned = super().clean()
+        state = cleaned.get("member_state")
+        strangers = [
+            str(person)
+            for person in cleaned.get("people") or []
+            if state is not None and person.member_state_id != state.pk
+        ]
+        if strangers:
+            self.add_error(
+                "people",
+                _("Only end users of the unit's member state belong to it: %(names)s.")
+                % {"names": ", ".join(strangers)},
+            )
+        return cleaned
+
+
+@admin.register(MilitaryUnit)
+class MilitaryUnitAdmin(admin.ModelAdmin):
+    """Reference data the administrators keep: Ukraine's units and commands
+    and who among the end users belongs to each."""
+
+    form = MilitaryUnitForm
+    list_display = ["name", "code", "member_state"]
+    list_filter = ["member_state"]
+    search_fields = ["name", "code"]
+    list_select_related = ["member_state"]
+    filter_horizontal = ["people"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "people":
+            kwargs["queryset"] = User.objects.filter(
+                groups__name=Role.END_USER
+            ).order_by("last_name", "first_name", "username")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        # Requirements, receipts and field reports name their unit.
+        return False
+
+
 @admin.register(Requirement)
 class RequirementAdmin(ReadOnlyAdmin):
     list_display = [
         "reference",
         "title",
+        "unit",
         "capability",
         "quantity",
         "priority",
         "needed_by",
         "status",
     ]
-    list_filter = ["status", "priority", "capability"]
+    list_filter = ["status", "priority", "capability", "unit"]
     search_fields = ["title", "source_reference", "specification"]
-    list_select_related = ["capability"]
+    list_select_related = ["capability", "unit"]
 
 
 class LotInline(ReadOnlyInline):
@@ -317,3 +370,33 @@ class DeliveryAdmin(ScopedAdmin):
     ]
     list_filter = ["status"]
     list_select_related = ["contract__manufacturer", "milestone", "disbursement__case"]
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ScopedAdmin):
+    selector = selectors.receipts_for
+    list_display = [
+        "delivery",
+        "unit",
+        "quantity_received",
+        "quantity_damaged",
+        "condition",
+        "received_on",
+    ]
+    list_filter = ["condition"]
+    list_select_related = ["delivery__contract__manufacturer", "unit"]
+
+
+@admin.register(Discrepancy)
+class DiscrepancyAdmin(ScopedAdmin):
+    selector = selectors.discrepancies_for
+    list_display = ["case", "status", "units_missing", "units_damaged", "resolved_at"]
+    list_filter = ["status"]
+    list_select_related = ["case"]
+
+
+@admin.register(FieldReport)
+class FieldReportAdmin(ScopedAdmin):
+    selector = selectors.field_reports_for
+    list_display = ["receipt", "unit", "units_failed", "units_lost", "filed_at"]
+    list_select_related = ["receipt__delivery__contract__manufacturer", "unit"]

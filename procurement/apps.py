@@ -18,6 +18,12 @@ class ProcurementConfig(AppConfig):
             page="procurement.views.tender_detail",
             scope="procurement.selectors.tenders_for",
         )
+        register_case_kind(
+            CaseKind.DISCREPANCY,
+            "discrepancy",
+            page="procurement.views.receipts.discrepancy_detail",
+            scope="procurement.selectors.discrepancies_for",
+        )
         # A capability's lethality is locked while an open tender relies on it.
         from procurement.selectors import open_tenders_of_capability
         from secretariat.fund.reference import capability_dependents_register

@@ -16,8 +16,10 @@ from procurement.models import (
     PRICE,
     TYPED_CRITERIA,
     Component,
+    MilitaryUnit,
     PriceFormula,
     Procedure,
+    ReceiptCondition,
     RequirementPriority,
     TestOutcome,
 )
@@ -83,6 +85,90 @@ class RequirementForm(forms.Form):
         label=_("Priority"), choices=RequirementPriority.choices
     )
     needed_by = forms.DateField(label=_("Needed by"), widget=DateInput)
+
+
+class RequirementSubmitForm(forms.Form):
+    """An end user states a requirement of one of their units. The unit's
+    and the dates' rules (``services.requirement_problems``) come with the
+    field checks, all in one round."""
+
+    unit = forms.ModelChoiceField(
+        label=_("Unit or command"), queryset=MilitaryUnit.objects.all()
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    capability = forms.ModelChoiceField(
+        label=_("Capability"), queryset=CapabilityCategory.objects.all()
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY
+    )
+    specification = text_area(_("Technical specification"), rows=5)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=RequirementPriority.choices
+    )
+    needed_by = forms.DateField(label=_("Needed by"), widget=DateInput)
+    source_reference = forms.CharField(
+        label=_("Your reference"),
+        max_length=60,
+        required=False,
+        help_text=_("Optional: the number of the request in your unit's records."),
+    )
+    document_1 = DocumentField(label=_("Document"), required=False)
+    document_2 = DocumentField(label=_("Another document"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        # Offered: the person's own units; any other sent is refused with the
+        # policy's reason, not as an unknown choice.
+        own = list(MilitaryUnit.objects.filter(people=user).order_by("name"))
+        self.fields["unit"].widget.choices = [
+            ("", "---------"),
+            *((u.pk, u.name) for u in own),
+        ]
+        if len(own) == 1:
+            self.fields["unit"].initial = own[0].pk
+
+    def clean(self):
+        from procurement.services.requirements import requirement_problems
+
+        data = super().clean()
+        problems = requirement_problems(
+            actor=self.user,
+            unit=data.get("unit"),
+            quantity=None,
+            needed_by=data.get("needed_by"),
+        )
+        for field, message in problems.items():
+            self.add_error(field, message)
+        return data
+
+    def documents(self) -> list:
+        return [
+            self.cleaned_data[name]
+            for name in ("document_1", "document_2")
+            if self.cleaned_data.get(name)
+        ]
+
+
+class RequirementQuestionForm(forms.Form):
+    question = text_area(_("Question for the unit"), rows=4, max_length=2000)
+
+
+class RequirementDeclineForm(forms.Form):
+    reason = reason_field(_("Reason for declining"))
+
+
+class RequirementAcceptForm(forms.Form):
+    note = text_area(_("Note"), rows=2, required=False, max_length=2000)
+
+
+class RequirementAnswerForm(forms.Form):
+    answer = text_area(_("Your answer"), rows=4, max_length=5000)
+
+
+class RequirementWithdrawForm(forms.Form):
+    reason = text_area(_("Reason"), rows=2, required=False, max_length=2000)
 
 
 # ---------------------------------------------------------------- manufacturers
@@ -647,3 +733,302 @@ class DeliveryDecisionForm(forms.Form):
     tested_on = forms.DateField(label=_("Tested on"), widget=DateInput)
     note = text_area(_("Note"), rows=2, required=False, max_length=2000)
     report = DocumentField(label=_("Acceptance report"), required=False)
+
+
+# ---------------------------------------------------------------- receipts
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.code})"
+
+
+class ReceiptForm(forms.Form):
+    unit = UnitChoiceField(label=_("Receiving unit"), queryset=None)
+    quantity_received = forms.IntegerField(
+        label=_("Units received"), min_value=0, max_value=MAX_QUANTITY
+    )
+    quantity_damaged = forms.IntegerField(
+        label=_("Of them damaged"),
+        min_value=0,
+        max_value=MAX_QUANTITY,
+        initial=0,
+        required=False,
+    )
+    received_on = forms.DateField(label=_("Date of handover"), widget=DateInput)
+    place = forms.CharField(label=_("Place of handover"), max_length=200)
+    serials = text_area(
+        _("Serial ranges or lot numbers"),
+        rows=3,
+        max_length=5000,
+        help_text=_("One range or lot per line, e.g. “SN-1001 to SN-1150”."),
+    )
+    condition = forms.ChoiceField(
+        label=_("Condition"),
+        choices=ReceiptCondition.choices,
+        widget=forms.RadioSelect,
+    )
+    note = text_area(_("Note"), rows=3, required=False, max_length=2000)
+    document_1 = DocumentField(label=_("Document"), required=False)
+    document_2 = DocumentField(label=_("Another document"), required=False)
+
+    def __init__(self, *args, delivery, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.delivery = delivery
+        self.fields["unit"].queryset = units
+        if len(units) == 1:
+            self.fields["unit"].initial = units[0].pk
+
+    def clean(self):
+        """Report the batch's limits together with the form's own errors. The
+        rule is the service's, which checks it again."""
+        from procurement.services.receipts import receipt_errors
+
+        cleaned = super().clean()
+        errors = receipt_errors(
+            self.delivery,
+            quantity_received=cleaned.get("quantity_received"),
+            quantity_damaged=cleaned.get("quantity_damaged"),
+            received_on=cleaned.get("received_on"),
+            condition=cleaned.get("condition"),
+        )
+        for name, message in errors.items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
+
+    def documents(self):
+        return [
+            self.cleaned_data[name]
+            for name in ("document_1", "document_2")
+            if self.cleaned_data.get(name)
+        ]
+
+
+class DiscrepancyResolveForm(forms.Form):
+    resolution = text_area(
+        _("Resolution"),
+        rows=4,
+        max_length=5000,
+        help_text=_(
+            "How it was settled: units replaced or found, a credit, a claim. "
+            "Recorded on the case; the payment it held may then go on."
+        ),
+    )
+
+
+RATING_CHOICES = [("", "—")] + [(str(n), str(n)) for n in range(1, 6)]
+
+
+class FieldReportForm(forms.Form):
+    unit = UnitChoiceField(label=_("Reporting unit"), queryset=None)
+
+    def __init__(self, *args, receipt, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.receipt = receipt
+        self.fields["unit"].queryset = units
+        if len(units) == 1:
+            self.fields["unit"].initial = units[0].pk
+        for criterion in TYPED_CRITERIA:
+            self.fields[f"rating_{criterion}"] = forms.TypedChoiceField(
+                label=CRITERION_LABELS[criterion],
+                choices=RATING_CHOICES,
+                coerce=int,
+                help_text=_("1 (poor) to 5 (excellent)."),
+                error_messages={
+                    "required": _("Rate it from 1 (poor) to 5 (excellent)."),
+                    "invalid_choice": _("Rate it from 1 (poor) to 5 (excellent)."),
+                },
+            )
+        self.fields["units_failed"] = forms.IntegerField(
+            label=_("Units failed"), min_value=0, max_value=MAX_QUANTITY, initial=0
+        )
+        self.fields["units_lost"] = forms.IntegerField(
+            label=_("Units lost"), min_value=0, max_value=MAX_QUANTITY, initial=0
+        )
+        self.fields["failures"] = text_area(
+            _("Failures"),
+            rows=3,
+            required=False,
+            help_text=_("What failed, how often, in what conditions."),
+        )
+        self.fields["lessons"] = text_area(_("Lessons learned"), rows=4)
+        self.fields["sensitive_detail"] = text_area(
+            _("Sensitive detail"),
+            rows=3,
+            required=False,
+            help_text=_("Seen only by the secretariat and the manufacturer concerned."),
+        )
+        self.fields["document_1"] = DocumentField(label=_("Document"), required=False)
+        self.fields["document_2"] = DocumentField(
+            label=_("Another document"), required=False
+        )
+
+    def ratings(self) -> dict:
+        return {
+            c: self.cleaned_data.get(f"rating_{c}")
+            for c in TYPED_CRITERIA
+            if self.cleaned_data.get(f"rating_{c}") is not None
+        }
+
+    def clean(self):
+        from procurement.services.receipts import field_report_errors
+
+        cleaned = super().clean()
+        errors = field_report_errors(
+            self.receipt,
+            ratings=self.ratings(),
+            units_failed=cleaned.get("units_failed"),
+            units_lost=cleaned.get("units_lost"),
+        )
+        for name, message in errors.items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
+
+    def documents(self):
+        return [
+            self.cleaned_data[name]
+            for name in ("document_1", "document_2")
+            if self.cleaned_data.get(name)
+        ]
+
+
+# ---------------------------------------------------------------- opening committee
+
+
+class PassphraseInput(forms.PasswordInput):
+    """A passphrase is never sent back into the page, and the browser is asked
+    not to offer a saved password for it."""
+
+    def __init__(self):
+        super().__init__(attrs={"autocomplete": "off", "spellcheck": "false"})
+
+
+class OpeningCommitteeForm(forms.Form):
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "At least three people who may open bids: procurement officers, "
+            "secretariat officers or evaluators, none of them bound to a "
+            "manufacturer. Each accepts with a passphrase only they know."
+        ),
+    )
+    threshold = forms.IntegerField(
+        label=_("Members needed to open the bids"),
+        min_value=2,
+        max_value=99,
+        initial=2,
+        help_text=_(
+            "Any this many members together open the bids; fewer cannot, and "
+            "neither can the secretariat's servers."
+        ),
+    )
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = people
+
+    def clean(self):
+        from procurement.services.opening import committee_problems
+
+        cleaned = super().clean()
+        if "members" in cleaned and cleaned.get("threshold") is not None:
+            problems = committee_problems(cleaned["members"], cleaned["threshold"])
+            for name, message in problems.items():
+                self.add_error(name, message)
+        return cleaned
+
+
+class OpenerAcceptForm(forms.Form):
+    passphrase = forms.CharField(
+        label=_("Your passphrase"),
+        strip=False,
+        max_length=200,
+        widget=PassphraseInput(),
+        help_text=_(
+            "At least 12 characters; a few words are easier to remember than "
+            "symbols. Nobody can recover it: if you lose it, the other members "
+            "re-issue a share to a replacement."
+        ),
+    )
+    passphrase_again = forms.CharField(
+        label=_("The same passphrase again"),
+        strip=False,
+        max_length=200,
+        widget=PassphraseInput(),
+    )
+
+    def clean(self):
+        from procurement.services.opening import MIN_PASSPHRASE_LENGTH
+
+        cleaned = super().clean()
+        first = cleaned.get("passphrase")
+        if first is not None and len(first) < MIN_PASSPHRASE_LENGTH:
+            self.add_error(
+                "passphrase",
+                gettext("The passphrase has at least %(n)d characters.")
+                % {"n": MIN_PASSPHRASE_LENGTH},
+            )
+        again = cleaned.get("passphrase_again")
+        if first is not None and again is not None and first != again:
+            self.add_error(
+                "passphrase_again",
+                gettext("The two passphrases differ; type the same one twice."),
+            )
+        return cleaned
+
+
+class CommitteePassphrasesForm(forms.Form):
+    """One passphrase field per member who holds a share; at least
+    ``threshold`` of them filled in. The service says nothing of whose
+    passphrase was wrong, and neither does this form."""
+
+    def __init__(self, *args, openers=(), threshold=2, confirm=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.threshold = threshold
+        self.openers = list(openers)
+        for opener in self.openers:
+            self.fields[f"passphrase_{opener.pk}"] = forms.CharField(
+                label=_("Passphrase of %(name)s") % {"name": opener.person},
+                required=False,
+                strip=False,
+                max_length=200,
+                widget=PassphraseInput(),
+            )
+        if confirm:
+            self.fields["confirm"] = confirm_field(confirm)
+
+    def passphrases(self) -> dict[int, str]:
+        return {
+            opener.pk: self.cleaned_data[f"passphrase_{opener.pk}"]
+            for opener in self.openers
+            if self.cleaned_data.get(f"passphrase_{opener.pk}")
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        given = len(self.passphrases())
+        if given < self.threshold:
+            self.add_error(
+                None,
+                gettext(
+                    "The passphrases of at least %(k)d members are needed; %(n)d given."
+                )
+                % {"k": self.threshold, "n": given},
+            )
+        return cleaned
+
+
+class OpenerReplaceForm(forms.Form):
+    replaced = forms.ModelChoiceField(
+        label=_("Member who lost their passphrase"), queryset=None
+    )
+    person = forms.ModelChoiceField(label=_("Replacement"), queryset=None)
+
+    def __init__(self, *args, members=None, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["replaced"].queryset = members
+        self.fields["person"].queryset = people

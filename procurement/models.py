@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
+from secretariat.kernel.chain import ChainedModel
 from secretariat.kernel.models import AppendOnlyModel
 from secretariat.kernel.workflow import Workflow
 
@@ -637,6 +638,12 @@ class Bid(models.Model):
         timeline=False,
     )
     sealed = models.BinaryField(_("sealed offer"))
+    # A bid of a tender with an opening committee is sealed to the tender's
+    # public key. At the opening its token moves here, as the bidder sealed it
+    # (the receipts are digests of these bytes), and ``sealed`` holds the offer
+    # sealed again with the bid keys, so that every later stage reads it as any
+    # other opened bid.
+    committee_sealed = models.BinaryField(null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -677,7 +684,7 @@ class BidEventAction(models.TextChoices):
     WITHDRAWN = "withdrawn", pgettext_lazy("bid event", "Withdrawn")
 
 
-class BidEvent(AppendOnlyModel):
+class BidEvent(ChainedModel, AppendOnlyModel):
     """The audit trail of one bid: who submitted, changed or withdrew it, and
     when. It is kept apart from the tender's case timeline, which everyone on the
     case reads, because before opening even the number of these events would tell
@@ -698,9 +705,95 @@ class BidEvent(AppendOnlyModel):
 
     class Meta:
         ordering = ["bid", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain", "chain_seq"], name="bid_event_chain_seq"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    def chain_name(self) -> str:
+        # One chain per lot, published once the lot's bids are opened.
+        return f"bids/lot-{self.bid.lot_id}"
+
+
+# ============================================================ opening committee
+
+
+class OpeningCommittee(models.Model):
+    """The people named to open a tender's bids: any ``threshold`` of them
+    together can, fewer cannot, and neither can the servers alone
+    (``procurement.opening_keys``). The tender's key pair is made at
+    publication: its public half seals the bids; its private half is kept
+    only wrapped under a secret split among the members."""
+
+    tender = models.OneToOneField(
+        Tender, on_delete=models.CASCADE, related_name="opening_committee"
+    )
+    threshold = models.PositiveSmallIntegerField(_("members needed to open"))
+    public_key = models.BinaryField(null=True, blank=True)
+    wrapped_private_key = models.BinaryField(null=True, blank=True)
+    named_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    named_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gte=2), name="opening_threshold_at_least_2"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Opening committee of {self.tender}"
+
+    @property
+    def has_keys(self) -> bool:
+        return self.public_key is not None
+
+
+class Opener(models.Model):
+    """A member of an opening committee. Their key pair is made when they
+    accept the appointment, its private half boxed under their passphrase;
+    their share of the tender's key is sealed to it at publication (or when
+    the members re-issue one to them as a replacement)."""
+
+    committee = models.ForeignKey(
+        OpeningCommittee, on_delete=models.CASCADE, related_name="openers"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Named after publication in place of a member who lost their passphrase.
+    replaces = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    public_key = models.BinaryField(null=True, blank=True)
+    sealed_private_key = models.JSONField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    sealed_share = models.BinaryField(null=True, blank=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["committee", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "person"], name="opener_once_per_committee"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.person)
+
+    def get_absolute_url(self):
+        return reverse("procurement:opener_accept", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.replaced_at is None
 
 
 # ==================================================================== evaluation
@@ -1118,6 +1211,9 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.quantity} units under {self.contract}"
+
+    def get_absolute_url(self):
+        return reverse("procurement:delivery", args=[self.pk])
 
     @property
     def title(self):

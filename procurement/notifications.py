@@ -265,3 +265,138 @@ def tender_deadline_reminders(*, now=None) -> int:
                 )
             )
     return told
+
+
+# ---------------------------------------------------------------- requirements
+
+REQUIREMENT_TO_REVIEW = NotificationKind.REQUIREMENT_TO_REVIEW
+REQUIREMENT_REVIEWED = NotificationKind.REQUIREMENT_REVIEWED
+
+
+def tell_requirement_to_review(requirement, *, answered: bool = False) -> None:
+    """The procurement officers whom the policy lets review it: a unit has
+    submitted it, or answered their question."""
+    from secretariat.kernel.policy import who_may
+
+    officers = who_may(
+        "requirement.review",
+        requirement,
+        users_with_role(Role.PROCUREMENT_OFFICER),
+    )
+    unit = requirement.unit.name if requirement.unit_id else ""
+    notify(
+        recipients=officers,
+        kind=REQUIREMENT_TO_REVIEW,
+        title=lambda: (
+            (
+                _("%(ref)s: %(unit)s answered your question")
+                if answered
+                else _("%(ref)s submitted by %(unit)s awaits review")
+            )
+            % {"ref": requirement.reference, "unit": unit}
+        ),
+        body=requirement.title,
+        url=requirement.get_absolute_url(),
+        action="requirement.review",
+        subject=requirement,
+    )
+
+
+def tell_requirement_reviewed(requirement) -> None:
+    """The end users of the unit that submitted it: accepted, a question to
+    answer (a task of theirs), or declined with the reason."""
+    from procurement.models import RequirementStatus
+
+    if not requirement.unit_id:
+        return
+    people = users_with_role(Role.END_USER, units=requirement.unit_id)
+    status = requirement.status
+    ref = requirement.reference
+    if status == RequirementStatus.CLARIFY:
+        title = lambda: _("%(ref)s: the secretariat asks a question") % {"ref": ref}  # noqa: E731
+    elif status == RequirementStatus.OPEN:
+        title = lambda: _("%(ref)s accepted: it can now be tendered") % {"ref": ref}  # noqa: E731
+    else:
+        title = lambda: _("%(ref)s declined") % {"ref": ref}  # noqa: E731
+    task = status == RequirementStatus.CLARIFY
+    notify(
+        recipients=people,
+        kind=REQUIREMENT_REVIEWED,
+        title=title,
+        body=requirement.review_note,
+        url=requirement.get_absolute_url(),
+        action="requirement.answer" if task else "",
+        subject=requirement if task else None,
+    )
+
+
+# ---------------------------------------------------------------- receipts
+
+DISCREPANCY_OPENED = NotificationKind.DISCREPANCY_OPENED
+DISCREPANCY_RESOLVED = NotificationKind.DISCREPANCY_RESOLVED
+
+
+def tell_discrepancy_opened(discrepancy) -> None:
+    """Every procurement officer whom the policy lets resolve it: a task."""
+    from secretariat.kernel.policy import who_may
+
+    officers = who_may(
+        "discrepancy.resolve",
+        discrepancy,
+        users_with_role(Role.PROCUREMENT_OFFICER),
+    )
+    case = discrepancy.case
+    notify(
+        recipients=officers,
+        kind=DISCREPANCY_OPENED,
+        title=lambda: (
+            _("%(ref)s: a receipt does not match its delivery")
+            % {"ref": case.reference}
+        ),
+        body=case.title,
+        url=discrepancy.get_absolute_url(),
+        action="discrepancy.resolve",
+        subject=discrepancy,
+    )
+
+
+def tell_discrepancy_resolved(discrepancy) -> None:
+    """The end users of the unit that received the batch, and the finance
+    officers, whose payment may go on."""
+    unit_people = users_with_role(Role.END_USER, units=discrepancy.receipt.unit_id)
+    finance = users_with_role(Role.FINANCE_OFFICER)
+    case = discrepancy.case
+    notify(
+        recipients=User.objects.filter(
+            Q(pk__in=unit_people.values("pk")) | Q(pk__in=finance.values("pk"))
+        ),
+        kind=DISCREPANCY_RESOLVED,
+        title=lambda: (
+            _("%(ref)s resolved: the payment it held may go on")
+            % {"ref": case.reference}
+        ),
+        body=discrepancy.resolution,
+        url=discrepancy.get_absolute_url(),
+    )
+
+
+# ---------------------------------------------------------------- opening committee
+
+
+def tell_openers_named(openers) -> None:
+    """Each person named to an opening committee (or as a replacement): their
+    appointment awaits their acceptance with a passphrase of their own."""
+    for opener in openers:
+        tender = opener.committee.tender
+        notify(
+            recipients=[opener.person],
+            kind=NotificationKind.OPENER_NAMED,
+            title=lambda tender=tender: (
+                _("Accept your appointment to the opening committee of %(ref)s")
+                % {"ref": tender.case.reference}
+            ),
+            body=tender.title,
+            url=opener.get_absolute_url(),
+            action="opener.accept",
+            subject=opener,
+        )

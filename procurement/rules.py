@@ -2,8 +2,9 @@
 
 Staff read every manufacturer; a member liaison reads and nominates their own
 state's; a manufacturer representative reads and declares for their own company
-only. Requirements of Ukraine's Armed Forces are for staff. Who may act on
-requirements, manufacturers and tenders is decided by ``procurement.policy``."""
+only. Requirements of Ukraine's Armed Forces are for staff and Ukraine's end
+users. Who may act on requirements, manufacturers and tenders is decided by
+``procurement.policy``."""
 
 import rules
 
@@ -43,7 +44,17 @@ rules.add_perm("procurement.view_bank_account", is_staff | represents)
 
 rules.add_perm("procurement.view_tender", is_staff)
 
-rules.add_perm("procurement.view_requirement", is_staff)
+
+# Every requirement is Ukraine's: its end users read them all (and act on
+# their own units', ``procurement.policy.requirements``).
+@rules.predicate
+def is_front_user(user):
+    from procurement.policy.requirements import is_front_user as front
+
+    return front(user)
+
+
+rules.add_perm("procurement.view_requirement", is_staff | is_front_user)
 
 
 # The web pages. A liaison and a manufacturer's representative read published

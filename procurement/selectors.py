@@ -10,6 +10,8 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Avg,
+    BooleanField,
+    Case,
     Exists,
     IntegerField,
     OuterRef,
@@ -17,6 +19,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -36,12 +40,16 @@ from procurement.models import (
     Contract,
     ContractStatus,
     Delivery,
+    DeliveryStatus,
+    Discrepancy,
+    FieldReport,
     Lot,
     Manufacturer,
     MemberStanding,
     Milestone,
     OcdsRelease,
     Procedure,
+    Receipt,
     Requirement,
     Score,
     Tender,
@@ -79,39 +87,112 @@ def representatives_for(user, manufacturer: Manufacturer) -> QuerySet[User]:
 
 
 def requirements_for(user) -> QuerySet[Requirement]:
-    if not is_staff_reader(user):
-        return Requirement.objects.none()
-    return Requirement.objects.select_related("capability", "recorded_by")
+    """Staff read every requirement; Ukraine's end users too (every
+    requirement is Ukraine's), each marked ``mine`` if one of their units
+    submitted it. Liaisons and manufacturers' representatives read none."""
+    from procurement.policy.requirements import is_front_user, unit_ids
+
+    requirements = Requirement.objects.select_related(
+        "capability", "recorded_by", "unit"
+    )
+    if is_staff_reader(user):
+        return requirements
+    if is_front_user(user):
+        return requirements.annotate(
+            mine=Case(
+                When(unit_id__in=list(unit_ids(user)), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    return Requirement.objects.none()
 
 
-def requirement_tenders(requirement: Requirement, user) -> QuerySet[Tender]:
-    """The tenders that answer a requirement, as far as ``user`` may see them,
-    each with the drones contracted for it (contracts not terminated) and those
-    accepted on delivery, over all its lots; newest first."""
+@dataclass(frozen=True)
+class FollowThrough:
+    """Where a requirement went: the tenders that answer it (each with the
+    drones contracted and accepted over all its lots), and the contracts of
+    its lots (those of the requirement's capability) with the drones
+    contracted, delivered, accepted and received by Ukraine."""
+
+    tenders: list
+    contracts: list
+    contracted: int
+    delivered: int
+    accepted: int
+    received: int
+
+
+def _summed(queryset, group: str, field: str) -> Subquery:
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(group).annotate(n=Sum(field)).values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def requirement_follow_through(requirement: Requirement, user) -> FollowThrough:
+    """Two queries, however many tenders, contracts and deliveries. Staff see
+    every tender that answers the requirement; whoever else may read it (its
+    end users) the published ones, not the secretariat's drafts."""
+    if is_staff_reader(user):
+        tenders = tenders_for(user, kind_hint=False)
+    else:
+        tenders = Tender.objects.select_related("case").exclude(
+            status=TenderStatus.DRAFT
+        )
     tender = OuterRef("pk")
-    contracted = (
-        Contract.objects.filter(award__lot__tender=tender)
-        .exclude(status=ContractStatus.TERMINATED)
-        .order_by()
-        .values("award__lot__tender")
-        .annotate(n=Sum("quantity"))
-        .values("n")
-    )
-    accepted = (
-        Delivery.objects.filter(contract__award__lot__tender=tender)
-        .order_by()
-        .values("contract__award__lot__tender")
-        .annotate(n=Sum("quantity_accepted"))
-        .values("n")
-    )
-    return (
-        tenders_for(user, kind_hint=False)
-        .filter(requirements=requirement)
+    tenders = list(
+        tenders.filter(requirements=requirement)
         .annotate(
-            contracted=Coalesce(Subquery(contracted, output_field=IntegerField()), 0),
-            delivered=Coalesce(Subquery(accepted, output_field=IntegerField()), 0),
+            contracted=_summed(
+                Contract.objects.filter(award__lot__tender=tender).exclude(
+                    status=ContractStatus.TERMINATED
+                ),
+                "award__lot__tender",
+                "quantity",
+            ),
+            delivered=_summed(
+                Delivery.objects.filter(contract__award__lot__tender=tender),
+                "contract__award__lot__tender",
+                "quantity_accepted",
+            ),
         )
         .order_by("-case__opened_at", "-id")
+    )
+    contract = OuterRef("pk")
+    deliveries = Delivery.objects.filter(contract=contract)
+    contracts = list(
+        Contract.objects.filter(
+            award__lot__tender__in=[t.pk for t in tenders],
+            award__lot__capability_id=requirement.capability_id,
+        )
+        .exclude(status=ContractStatus.TERMINATED)
+        .select_related("manufacturer", "award__lot__tender__case")
+        .annotate(
+            delivered=_summed(
+                deliveries.exclude(status=DeliveryStatus.REJECTED),
+                "contract",
+                "quantity",
+            ),
+            accepted=_summed(deliveries, "contract", "quantity_accepted"),
+            received=_summed(
+                Receipt.objects.filter(delivery__contract=contract),
+                "delivery__contract",
+                "quantity_received",
+            ),
+        )
+        .order_by("signed_at", "id")
+    )
+    return FollowThrough(
+        tenders=tenders,
+        contracts=contracts,
+        contracted=sum(c.quantity for c in contracts),
+        delivered=sum(c.delivered for c in contracts),
+        accepted=sum(c.accepted for c in contracts),
+        received=sum(c.received for c in contracts),
     )
 
 
@@ -582,6 +663,22 @@ def ocds_releases_of(tender: Tender) -> list[dict]:
     ]
 
 
+def ocds_chain_heads(tender: Tender) -> list[dict]:
+    """The heads of the hash chains behind a tender's open data
+    (``secretariat.kernel.chain``): its case's timeline and, once its bids are
+    opened, each lot's bid trail (before that even the number of bid events
+    would tell how many bids there are)."""
+    from secretariat.kernel.models import ChainHead
+
+    names = [f"timeline/case-{tender.case_id}"]
+    if not tender.is_sealed:
+        names += [f"bids/lot-{pk}" for pk in tender.lots.values_list("pk", flat=True)]
+    return [
+        {"chain": head.chain, "entries": head.seq, "hash": head.head_hash}
+        for head in ChainHead.objects.filter(chain__in=names).order_by("chain")
+    ]
+
+
 def ocds_releases_after(cursor: int, *, size: int) -> tuple[list[dict], int | None]:
     """Every tender's releases in the order they were published, ``size`` at a
     time after the release numbered ``cursor`` (0 for the first page), and the
@@ -593,3 +690,154 @@ def ocds_releases_after(cursor: int, *, size: int) -> tuple[list[dict], int | No
     )
     following = rows[size - 1][0] if len(rows) > size else None
     return [json.loads(body) for _pk, body in rows[:size]], following
+
+
+# ------------------------------------------------------------------ receiving
+
+
+def delivery_records_for(user) -> QuerySet[Delivery]:
+    """The batches whose page a person may open: staff and the contractor's
+    representatives those of the contracts they see (``deliveries_for``);
+    Ukraine's end users every batch the secretariat accepted, which is handed
+    over to Ukraine (without its price or payment)."""
+    from procurement.policy.receipts import is_receiving_end_user
+
+    if is_receiving_end_user(user):
+        return Delivery.objects.filter(status=DeliveryStatus.ACCEPTED).select_related(
+            "contract__award__lot__tender__case",
+            "contract__award__lot__capability",
+            "contract__manufacturer",
+            "milestone",
+        )
+    return deliveries_for(user).select_related("contract__award__lot__capability")
+
+
+def receipts_for(user) -> QuerySet[Receipt]:
+    """Staff read every receipt; Ukraine's end users their state's; a
+    manufacturer's representatives those of their company's batches."""
+    from procurement.policy.receipts import is_receiving_end_user
+
+    receipts = Receipt.objects.select_related(
+        "delivery__contract__manufacturer",
+        "delivery__contract__award__lot__tender__case",
+        "delivery__milestone",
+        "unit",
+        "received_by",
+    )
+    if is_staff_reader(user):
+        return receipts
+    if is_receiving_end_user(user):
+        return receipts.filter(unit__member_state_id=user.member_state_id)
+    if has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id:
+        return receipts.filter(delivery__contract__manufacturer_id=user.manufacturer_id)
+    return receipts.none()
+
+
+def discrepancies_for(user) -> QuerySet[Discrepancy]:
+    """Staff read every receipt discrepancy; Ukraine's end users their
+    state's."""
+    from procurement.policy.receipts import is_receiving_end_user
+
+    discrepancies = Discrepancy.objects.select_related(
+        "case__owner",
+        "receipt__unit",
+        "receipt__delivery__contract__manufacturer",
+        "receipt__delivery__milestone",
+        "receipt__delivery__disbursement__case",
+        "resolved_by",
+    )
+    if is_staff_reader(user):
+        return discrepancies
+    if is_receiving_end_user(user):
+        return discrepancies.filter(receipt__unit__member_state_id=user.member_state_id)
+    return discrepancies.none()
+
+
+def field_reports_for(user) -> QuerySet[FieldReport]:
+    """The field reports whose detail a person reads: staff all of them,
+    Ukraine's end users their state's, a manufacturer's representatives those
+    about their company's batches (without who filed them: the page asks
+    ``procurement.view_submitter``). Nobody else reads one."""
+    from procurement.policy.receipts import is_receiving_end_user
+
+    reports = FieldReport.objects.select_related(
+        "receipt__delivery__contract__manufacturer",
+        "receipt__delivery__contract__award__lot__tender__case",
+        "receipt__delivery__milestone",
+        "unit",
+        "filed_by",
+    )
+    if is_staff_reader(user):
+        return reports
+    if is_receiving_end_user(user):
+        return reports.filter(unit__member_state_id=user.member_state_id)
+    if has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id:
+        return reports.filter(
+            receipt__delivery__contract__manufacturer_id=user.manufacturer_id
+        )
+    return reports.none()
+
+
+@dataclass(frozen=True)
+class FieldSummary:
+    """What the field says of one manufacturer's batches, without any text."""
+
+    manufacturer: str
+    reports: int
+    units_failed: int
+    units_lost: int
+    # Criterion -> average rating (1 to 5), or None if never rated.
+    ratings: dict
+
+
+def field_report_summaries_for(user) -> list[FieldSummary]:
+    """Counts and average ratings by manufacturer (one query): what leaves the
+    circle of the secretariat and the manufacturer concerned. Every state's
+    liaisons and Ukraine's end users read them all; a manufacturer's
+    representatives their own company's only; anyone else nothing."""
+    from procurement.policy.receipts import is_receiving_end_user
+
+    reports = FieldReport.objects.all()
+    if has_role(user, Role.MANUFACTURER_REPRESENTATIVE) and user.manufacturer_id:
+        reports = reports.filter(
+            receipt__delivery__contract__manufacturer_id=user.manufacturer_id
+        )
+    elif not (
+        is_staff_reader(user)
+        or is_receiving_end_user(user)
+        or (has_role(user, Role.MEMBER_LIAISON) and user.member_state_id)
+    ):
+        return []
+    rows = reports.order_by().values_list(
+        "receipt__delivery__contract__manufacturer__name",
+        "ratings",
+        "units_failed",
+        "units_lost",
+    )
+    by_maker: dict[str, dict] = {}
+    for name, ratings, failed, lost in rows:
+        entry = by_maker.setdefault(
+            name, {"reports": 0, "failed": 0, "lost": 0, "given": {}}
+        )
+        entry["reports"] += 1
+        entry["failed"] += failed
+        entry["lost"] += lost
+        for criterion, value in (ratings or {}).items():
+            entry["given"].setdefault(criterion, []).append(int(value))
+    return [
+        FieldSummary(
+            manufacturer=name,
+            reports=entry["reports"],
+            units_failed=entry["failed"],
+            units_lost=entry["lost"],
+            ratings={
+                c: (
+                    round(sum(entry["given"][c]) / len(entry["given"][c]), 1)
+                    if entry["given"].get(c)
+                    else None
+                )
+                for c in TYPED_CRITERIA
+            },
+        )
+        for name, entry in sorted(by_maker.items())
+    ]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from procurement import views
+from procurement.views import opening, receipts
 from procurement.views.open_data import open_data_policy
 
 app_name = "procurement"
@@ -27,6 +28,13 @@ urlpatterns = [
     # Requirements of Ukraine's Armed Forces
     path("requirements/", views.requirement_list, name="requirement_list"),
     path("requirements/new/", views.requirement_create, name="requirement_create"),
+    # Submitted by one of Ukraine's units, then reviewed by the secretariat.
+    path("requirements/submit/", views.requirement_submit, name="requirement_submit"),
+    path(
+        "requirements/<str:reference>/<str:move>/",
+        views.requirement_move,
+        name="requirement_move",
+    ),
     # By its reference (REQ-00012) or its number (12).
     path("requirements/<str:reference>/", views.requirement_detail, name="requirement"),
     # Manufacturers
@@ -77,6 +85,28 @@ urlpatterns = [
         "tenders/<str:reference>/committee/new/",
         views.committee_appoint,
         name="committee_appoint",
+    ),
+    # The opening committee: named on the draft, accepted by each member,
+    # a member replaced and a share re-issued before the opening.
+    path(
+        "tenders/<str:reference>/opening-committee/",
+        opening.opening_committee_name,
+        name="opening_committee_name",
+    ),
+    path(
+        "tenders/<str:reference>/opening-committee/replace/",
+        opening.opener_replace,
+        name="opener_replace",
+    ),
+    path(
+        "tenders/<str:reference>/opening-committee/reissue/",
+        opening.opener_reissue,
+        name="opener_reissue",
+    ),
+    path(
+        "opening-committee/<int:pk>/accept/",
+        opening.opener_accept,
+        name="opener_accept",
     ),
     path(
         "tenders/<str:reference>/clarifications/new/",
@@ -145,6 +175,32 @@ urlpatterns = [
         views.delivery_decide,
         name="delivery_decide",
     ),
+    # Receipt at the handover, discrepancies, field reports
+    path("deliveries/", receipts.delivery_list, name="delivery_list"),
+    path("deliveries/<int:pk>/", receipts.delivery_detail, name="delivery"),
+    path(
+        "deliveries/<int:pk>/receipt/",
+        receipts.receipt_confirm,
+        name="receipt_confirm",
+    ),
+    path(
+        "deliveries/<int:pk>/field-reports/new/",
+        receipts.field_report_file,
+        name="field_report_file",
+    ),
+    path("discrepancies/", receipts.discrepancy_list, name="discrepancy_list"),
+    path(
+        "discrepancies/<str:reference>/",
+        receipts.discrepancy_detail,
+        name="discrepancy",
+    ),
+    path(
+        "discrepancies/<str:reference>/resolve/",
+        receipts.discrepancy_resolve,
+        name="discrepancy_resolve",
+    ),
+    path("field-reports/", receipts.field_report_list, name="field_report_list"),
+    path("field-reports/<int:pk>/", receipts.field_report_detail, name="field_report"),
     # Evaluation
     path("evaluation/", views.evaluation_queue, name="evaluation_queue"),
     path("evaluation/<int:pk>/", views.evaluation_detail, name="evaluation"),

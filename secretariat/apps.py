@@ -17,6 +17,9 @@ class SecretariatConfig(AppConfig):
             sessions,  # noqa: F401 (starts session clocks)
             twofactor,  # noqa: F401 (records second-factor changes)
         )
+        from secretariat.accounts import (
+            policy as accounts_policy,  # noqa: F401 (declares the role actions)
+        )
         from secretariat.fund import policy as fund_policy  # noqa: F401
         from secretariat.fund.services import (  # noqa: F401 (credits contributions)
             ledger as fund_ledger,
@@ -29,6 +32,9 @@ class SecretariatConfig(AppConfig):
         from secretariat.kernel.cases import register_case_kind
         from secretariat.kernel.models import CaseKind
         from secretariat.notifications import policy as notification_policy  # noqa: F401
+        from secretariat.notifications import (  # noqa: F401 (tells administrators)
+            security as notification_security,
+        )
         from secretariat.notifications import (  # noqa: F401 (settles tasks)
             services as notification_services,
         )

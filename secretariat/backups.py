@@ -309,7 +309,9 @@ def verify(manifest: dict, *, alias: str = DEFAULT_DB_ALIAS) -> list[str]:
 
 def _bid_receipts(alias: str) -> list[str]:
     """The tamper-evident trail of bids: each bid's sealed offer as restored
-    has the SHA-256 its last event gave the bidder as a receipt."""
+    has the SHA-256 its last event gave the bidder as a receipt (for a bid an
+    opening committee opened, the token the bidder sealed, kept in
+    ``committee_sealed``)."""
     from django.apps import apps
     from django.db.models import OuterRef, Subquery
 
@@ -324,11 +326,12 @@ def _bid_receipts(alias: str) -> list[str]:
             receipt=Subquery(last.order_by("-at", "-id").values("sealed_digest")[:1])
         )
         .order_by("pk")
-        .values_list("public_id", "sealed", "receipt")
+        .values_list("public_id", "sealed", "committee_sealed", "receipt")
         .iterator()
     )
     return [
         f"bid {public_id}: its sealed offer does not match its receipt"
-        for public_id, sealed, receipt in bids
-        if receipt is not None and hashlib.sha256(bytes(sealed)).hexdigest() != receipt
+        for public_id, sealed, committee_sealed, receipt in bids
+        if receipt is not None
+        and hashlib.sha256(bytes(committee_sealed or sealed)).hexdigest() != receipt
     ]

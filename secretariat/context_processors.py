@@ -42,6 +42,16 @@ def _nav_items(user):
             "procurement.view_contract",
         )
         add(
+            _("Discrepancies"),
+            reverse("procurement:discrepancy_list"),
+            "procurement.list_discrepancies",
+        )
+        add(
+            _("Field reports"),
+            reverse("procurement:field_report_list"),
+            "procurement.list_field_reports",
+        )
+        add(
             _("Manufacturers"),
             reverse("procurement:manufacturer_list"),
             "procurement.view_manufacturer",
@@ -94,6 +104,31 @@ def _nav_items(user):
                 _("My company"),
                 reverse("procurement:manufacturer", args=[user.manufacturer_id]),
             )
+        # Ukraine's end users: the requirements they state and follow.
+        if has_role(user, Role.END_USER):
+            add(
+                _("Requirements"),
+                reverse("procurement:requirement_list"),
+                "procurement.view_requirement",
+            )
+            add(
+                _("Submit a requirement"),
+                reverse("procurement:requirement_submit"),
+                "procurement.submit_requirement",
+            )
+    if not staff:
+        # Receiving batches (Ukraine's end users), and what the field says of
+        # them (end users, liaisons and representatives, each their share).
+        add(
+            _("Deliveries to receive"),
+            reverse("procurement:delivery_list"),
+            "procurement.receive_deliveries",
+        )
+        add(
+            _("Field reports"),
+            reverse("procurement:field_report_list"),
+            "procurement.list_field_reports",
+        )
     add(
         _("Evaluation queue"),
         reverse("procurement:evaluation_queue"),

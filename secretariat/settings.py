@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from members import schedule as members_schedule
 from procurement import schedule as procurement_schedule
+from secretariat.accounts import schedule as accounts_schedule
 from secretariat.notifications import schedule as notifications_schedule
 from secretariat.reports import schedule as reports_schedule
 
@@ -299,6 +300,7 @@ CELERY_BEAT_SCHEDULE = {
     **procurement_schedule.PERIODIC,
     **notifications_schedule.PERIODIC,
     **reports_schedule.PERIODIC,
+    **accounts_schedule.PERIODIC,
 }
 
 # REST API
@@ -445,6 +447,17 @@ if not BID_ENCRYPTION_KEYS:
         "python -c 'from cryptography.fernet import Fernet; "
         "print(Fernet.generate_key().decode())')."
     )
+
+# Whether a new tender needs an opening committee (k of n members, each with a
+# passphrase only they know) before it is published; its bids are then sealed
+# to the tender's own key, which the servers never hold (procurement.
+# opening_keys). On in production; off in development, where tenders keep the
+# server's bid keys.
+OPENING_COMMITTEE = env.bool("OPENING_COMMITTEE", default=not DEBUG)
+# Argon2id's cost for a member's passphrase key: libsodium's interactive limits
+# by default (64 MiB, ~0.1 s per member); the tests use the minimum.
+OPENER_KDF_OPSLIMIT = env.int("OPENER_KDF_OPSLIMIT", default=2)
+OPENER_KDF_MEMLIMIT = env.int("OPENER_KDF_MEMLIMIT", default=64 * 1024 * 1024)
 
 # Security: production values by default; development relaxes only what plain HTTP
 # on localhost needs.

@@ -163,7 +163,11 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProcurementVi
     # same offer again, a second withdrawal is refused.
     @extend_schema(request=BidInputSerializer, responses={201: BidSerializer})
     def create(self, request, *args, **kwargs):
-        """Submit a sealed bid for a lot, with its documents (multipart)."""
+        """Submit a sealed bid for a lot, with its documents (multipart). A
+        tender with an opening committee seals it to the committee's key:
+        nobody, not even the servers, can read it back before the opening
+        (``offer`` answers 409), so keep what you send; a change replaces the
+        whole offer."""
         data = _validated(BidInputSerializer, request)
         bid = services.bid_submit(actor=request.user, **data)
         return self.answer(bid, status.HTTP_201_CREATED)

@@ -17,6 +17,7 @@ from procurement.api.common import (
 )
 from procurement.models import (
     Manufacturer,
+    MilitaryUnit,
     Requirement,
     RequirementPriority,
     SupplyChainDeclaration,
@@ -55,9 +56,54 @@ class RequirementSerializer(serializers.ModelSerializer):
             "status",
             "recorded_by",
             "recorded_at",
+            "unit",
+            "review_note",
+            "submitter_answer",
             "allowed_actions",
         ]
         read_only_fields = fields
+
+
+class RequirementSubmitSerializer(serializers.Serializer):
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=MilitaryUnit.objects.all(),
+        help_text="One of your units or commands (its id).",
+    )
+    title = serializers.CharField(max_length=200)
+    source_reference = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, default=""
+    )
+    capability = _capability_code()
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    specification = serializers.CharField()
+    priority = serializers.ChoiceField(choices=RequirementPriority.choices)
+    needed_by = serializers.DateField()
+    document_1 = serializers.FileField(required=False, validators=[_check_file])
+    document_2 = serializers.FileField(required=False, validators=[_check_file])
+
+
+class RequirementNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default=""
+    )
+
+
+class RequirementQuestionSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=2000)
+
+
+class RequirementReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class RequirementAnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=5000)
+
+
+class RequirementWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default=""
+    )
 
 
 class RequirementInputSerializer(serializers.Serializer):
@@ -246,9 +292,12 @@ class RequirementViewSet(
     """Requirements stated by Ukraine's Armed Forces."""
 
     list_permission = "procurement.view_requirement"
-    action_permissions = {"create": "procurement.add_requirement"}
+    action_permissions = {
+        "create": "procurement.add_requirement",
+        "submit": "procurement.submit_requirement",
+    }
     serializer_class = RequirementSerializer
-    filterset_fields = ["status", "priority"]
+    filterset_fields = ["status", "priority", "unit"]
     search_fields = ["title", "source_reference"]
     ordering_fields = ["needed_by", "recorded_at"]
 
@@ -264,6 +313,80 @@ class RequirementViewSet(
         data = _validated(RequirementInputSerializer, request)
         requirement = services.requirement_record(actor=request.user, **data)
         return self.answer(requirement, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=RequirementSubmitSerializer, responses={201: RequirementSerializer}
+    )
+    @action(detail=False, methods=["post"], parser_classes=DOCS_PARSERS)
+    @idempotent
+    def submit(self, request):
+        """Submit a requirement of one of your units (Ukraine's end users), with
+        up to two documents (multipart); it waits for the secretariat's
+        review."""
+        data = dict(_validated(RequirementSubmitSerializer, request))
+        documents = [
+            data.pop(name) for name in ("document_1", "document_2") if name in data
+        ]
+        requirement = services.requirement_submit(
+            actor=request.user, documents=documents, **data
+        )
+        return self.answer(requirement, status.HTTP_201_CREATED)
+
+    def _move(self, request, serializer_class, service):
+        requirement = self.get_object()
+        data = _validated(serializer_class, request)
+        service(requirement=requirement, actor=request.user, **data)
+        return self.answer(requirement)
+
+    @extend_schema(request=RequirementNoteSerializer, responses=RequirementSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def accept(self, request, pk=None):
+        """Accept a submitted requirement: it is open for a tender."""
+        return self._move(
+            request, RequirementNoteSerializer, services.requirement_accept
+        )
+
+    @extend_schema(
+        request=RequirementQuestionSerializer, responses=RequirementSerializer
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def ask(self, request, pk=None):
+        """Send a submitted requirement back to its unit with a question."""
+        return self._move(
+            request, RequirementQuestionSerializer, services.requirement_ask
+        )
+
+    @extend_schema(request=RequirementReasonSerializer, responses=RequirementSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def decline(self, request, pk=None):
+        """Decline a submitted requirement, with the reason."""
+        return self._move(
+            request, RequirementReasonSerializer, services.requirement_decline
+        )
+
+    @extend_schema(request=RequirementAnswerSerializer, responses=RequirementSerializer)
+    @action(detail=True, methods=["post"], url_path="answer")
+    @idempotent
+    def answer_question(self, request, pk=None):
+        """Answer the secretariat's question (the submitting unit's end users);
+        the requirement is submitted again."""
+        return self._move(
+            request, RequirementAnswerSerializer, services.requirement_answer
+        )
+
+    @extend_schema(
+        request=RequirementWithdrawSerializer, responses=RequirementSerializer
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def withdraw(self, request, pk=None):
+        """Withdraw the unit's requirement before a tender takes it up."""
+        return self._move(
+            request, RequirementWithdrawSerializer, services.requirement_withdraw
+        )
 
 
 class ManufacturerViewSet(

@@ -1,6 +1,7 @@
 """REST endpoints of tenders, their lots and clarifications."""
 
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -17,25 +18,38 @@ from procurement.api.common import (
     _validated,
 )
 from procurement.api.evaluation import RankingSerializer
+from procurement.api.opening import (
+    CommitteeInputSerializer,
+    OpeningCommitteeSerializer,
+    PassphrasesSerializer,
+    ReplaceSerializer,
+)
 from procurement.models import (
     CRITERIA,
     BidStatus,
     Clarification,
     Lot,
     Manufacturer,
+    Opener,
     PriceFormula,
     Procedure,
     Requirement,
     Tender,
     opened_tenders,
 )
+from procurement.policy.opening import committee_of
 from secretariat.fund.models import Pool
 from secretariat.fund.selectors import pools_for
 from secretariat.kernel.api import (
     ReasonSerializer,
 )
 from secretariat.kernel.api_fields import ModelActionsField
-from secretariat.kernel.idempotency import idempotent
+from secretariat.kernel.exceptions import ApplicationError
+from secretariat.kernel.idempotency import (
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_PARAMETER,
+    idempotent,
+)
 from secretariat.kernel.limits import MAX_QUANTITY, MAX_STANDSTILL_DAYS
 from secretariat.kernel.listing import CountedApart
 
@@ -246,6 +260,9 @@ class TenderViewSet(
         "amend": "procurement.manage_tender",
         "cancel": "procurement.manage_tender",
         "open": "procurement.manage_tender",
+        "name_opening_committee": "procurement.manage_tender",
+        "replace_opener": "procurement.manage_tender",
+        "reissue_share": "procurement.manage_tender",
         "start_evaluation": "procurement.manage_tender",
         "ask": "procurement.submit_bid",
         "answer_clarification": "procurement.manage_tender",
@@ -356,12 +373,91 @@ class TenderViewSet(
         data = _validated(ReasonSerializer, request)
         return self._move(services.tender_cancel, reason=data["reason"])
 
-    @extend_schema(request=None, responses=TenderSerializer)
+    @extend_schema(
+        request=PassphrasesSerializer,
+        responses=TenderSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
     @action(detail=True, methods=["post"])
-    @idempotent
     def open(self, request, reference=None):
-        """Open every bid at once, after the submission deadline."""
+        """Open every bid at once, after the submission deadline. A tender whose
+        bids are sealed to an opening committee opens with ``passphrases``: at
+        least the committee's threshold of its members' passphrases, by member
+        id. That request takes no Idempotency-Key (the stored fingerprint of its
+        body would be a fast digest of the passphrases); a repeat is refused as
+        the bids are already opened."""
+        if "passphrases" not in request.data:
+            return self._open_replayable(request)
+        if request.headers.get(IDEMPOTENCY_HEADER):
+            raise ApplicationError(
+                _("An opening with passphrases takes no Idempotency-Key: its "
+                  "fingerprint would be stored. Send it without one."),
+                field=IDEMPOTENCY_HEADER,
+            )  # fmt: skip
+        data = _validated(PassphrasesSerializer, request)
+        return self._move(services.tender_open, passphrases=data["passphrases"])
+
+    @idempotent
+    def _open_replayable(self, request, reference=None):
         return self._move(services.tender_open)
+
+    def _committee(self, tender):
+        committee = committee_of(tender)
+        if committee is None:
+            raise Http404
+        return committee
+
+    @extend_schema(responses=OpeningCommitteeSerializer)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="opening-committee",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def opening_committee(self, request, reference=None):
+        """The opening committee: its threshold and members (never a key or a
+        share), and whether the bids are sealed to it."""
+        committee = self._committee(self.get_object())
+        return Response(OpeningCommitteeSerializer(committee).data)
+
+    @extend_schema(
+        request=CommitteeInputSerializer, responses=OpeningCommitteeSerializer
+    )
+    @opening_committee.mapping.post
+    def name_opening_committee(self, request, reference=None):
+        """Name (or name again) a draft tender's opening committee."""
+        tender = self.get_object()
+        data = _validated(CommitteeInputSerializer, request)
+        committee = services.opening_committee_name(
+            tender=tender, actor=request.user, **data
+        )
+        return Response(OpeningCommitteeSerializer(committee).data)
+
+    @extend_schema(request=ReplaceSerializer, responses=OpeningCommitteeSerializer)
+    @action(detail=True, methods=["post"], url_path="opening-committee/replace")
+    def replace_opener(self, request, reference=None):
+        """Name a replacement for a member who lost their passphrase."""
+        tender = self.get_object()
+        data = ReplaceSerializer(data=request.data)
+        _scope(data, "replaced", Opener.objects.filter(committee__tender=tender))
+        data.is_valid(raise_exception=True)
+        services.opener_replace(
+            tender=tender, actor=request.user, **data.validated_data
+        )
+        return Response(OpeningCommitteeSerializer(self._committee(tender)).data)
+
+    @extend_schema(request=PassphrasesSerializer, responses=OpeningCommitteeSerializer)
+    @action(detail=True, methods=["post"], url_path="opening-committee/reissue")
+    def reissue_share(self, request, reference=None):
+        """With at least the threshold of members' passphrases, re-issue a
+        share to the accepted replacement; the member replaced loses theirs."""
+        tender = self.get_object()
+        data = _validated(PassphrasesSerializer, request)
+        services.opener_shares_reissue(
+            tender=tender, actor=request.user, passphrases=data["passphrases"]
+        )
+        return Response(OpeningCommitteeSerializer(self._committee(tender)).data)
 
     @extend_schema(request=None, responses=TenderSerializer)
     @action(detail=True, methods=["post"], url_path="start-evaluation")

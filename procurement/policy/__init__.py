@@ -7,6 +7,9 @@ from procurement.policy import (  # noqa: F401
     contracts,
     evaluation,
     manufacturers,
+    opening,
+    receipts,
     red_flags,
+    requirements,
     tenders,
 )

@@ -27,6 +27,7 @@ from procurement.models import (
     TenderStatus,
     VettingStatus,
 )
+from procurement.opening_keys import is_committee_token
 from secretariat.kernel.formatting import when_text
 from secretariat.kernel.policy import (
     Decision,
@@ -38,6 +39,12 @@ from secretariat.kernel.policy import (
     refuse,
 )
 from secretariat.kernel.roles import Role, is_staff_reader, role_names
+
+COMMITTEE_SEALED = gettext_lazy(
+    "This offer is sealed to the tender's opening committee: nobody, not even "
+    "the secretariat's servers, can read it before the committee opens the "
+    "bids. Your copy is the file you downloaded when you submitted it."
+)
 
 
 def bidder_company_id(user) -> int | None:
@@ -226,6 +233,10 @@ def read_offer(user, bid) -> Decision:
     know the bid exists."""
     company = bidder_company_id(user)
     if company is not None and company == bid.manufacturer_id:
+        if is_committee_token(bid.sealed):
+            # Sealed to the opening committee's key, which the servers do not
+            # hold: nobody reads it before the committee opens the bids.
+            return not_now(COMMITTEE_SEALED)
         return allow()
     tender = bid.lot.tender
     if tender.is_sealed:

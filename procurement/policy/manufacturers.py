@@ -21,7 +21,7 @@ from secretariat.kernel.policy import (
     queue,
     refuse,
 )
-from secretariat.kernel.roles import Role, has_role
+from secretariat.kernel.roles import Role, has_role, is_staff_reader
 
 
 def runs_procurement(user) -> bool:
@@ -239,3 +239,79 @@ def _may_have_representatives(manufacturer):
 )
 def deactivate_representative(user, manufacturer=None):
     return manage_representatives(user, manufacturer)
+
+
+# ---------------------------------------------------------------- track record
+
+
+def _declared_on_committee(user, bid) -> bool:
+    """Whether ``user`` sits on the bid's tender committee having declared no
+    conflict of interest. A page of bids loads it for all of them
+    (``procurement.track_record.beside_bids``); otherwise it is asked here."""
+    declared = getattr(bid, "viewer_declared", None)
+    if declared is None:
+        from procurement.models import CommitteeMember, MemberStanding
+
+        declared = CommitteeMember.objects.filter(
+            tender_id=bid.lot.tender_id,
+            evaluator=user,
+            standing=MemberStanding.DECLARED,
+        ).exists()
+    return declared
+
+
+_RECORD_IS_FOR = _l(
+    "A manufacturer's track record is shown to the secretariat, to the company "
+    "itself, and to evaluators beside its opened bids."
+)
+
+
+def _company_record(user, manufacturer) -> object:
+    if is_staff_reader(user):
+        return allow()
+    own = _represented_id(user)
+    if own is not None and own == manufacturer.pk:
+        return allow()
+    if own is not None:
+        return refuse(
+            _("A company's track record is shown to the company itself, not to "
+              "other manufacturers."),
+            hidden=True,
+        )  # fmt: skip
+    return refuse(_RECORD_IS_FOR, hidden=True)
+
+
+@action(
+    "manufacturer.view_track_record",
+    label=_l("Track record"),
+    perm="procurement.view_track_record",
+)
+def view_track_record(user, obj=None):
+    """``obj``: a manufacturer (its page) or a bid (beside it, on the tender's
+    page and the evaluation page).
+
+    The secretariat's staff see any company's record, and a company's
+    representatives their own, on its page. Beside a bid, only once the
+    tender's bids are opened (never before: it would tell who bid), to the
+    secretariat's staff, the company itself, and the evaluators of that tender
+    who declared no conflict of interest. Other manufacturers, member liaisons,
+    Ukraine's end users and anyone else see none."""
+    from procurement.models import Bid
+
+    if isinstance(obj, Bid):
+        tender = obj.lot.tender
+        if tender.is_sealed:
+            return not_now(
+                _("A track record is shown beside a bid only once the bids are "
+                  "opened."),
+                hidden=True,
+            )  # fmt: skip
+        if has_role(user, Role.EVALUATOR) and _declared_on_committee(user, obj):
+            return allow()
+        return _company_record(user, obj.manufacturer)
+    if obj is None:
+        # Whether the person sees any track record on a company's page.
+        if is_staff_reader(user) or _represented_id(user) is not None:
+            return allow()
+        return refuse(_RECORD_IS_FOR, hidden=True)
+    return _company_record(user, obj)

@@ -23,6 +23,7 @@ from procurement.models import (
     TenderStatus,
 )
 from procurement.policy.manufacturers import runs_procurement
+from procurement.policy.opening import publication_refusal
 from secretariat.kernel.formatting import when_text
 from secretariat.kernel.policy import (
     STATE,
@@ -152,7 +153,7 @@ def _publishable(tender):
             _("The clarification deadline has passed; edit the draft to set new "
               "deadlines first.")
         )  # fmt: skip
-    return allow()
+    return publication_refusal(tender)
 
 
 @action("tender.publish", label=_l("Publish"), model=Tender)

@@ -37,6 +37,26 @@ from procurement.services.manufacturers import (  # noqa: F401
     supply_chain_declare,
 )
 from procurement.services.ocds import ocds_release_record  # noqa: F401
+from procurement.services.opening import (  # noqa: F401
+    opener_accept,
+    opener_replace,
+    opener_shares_reissue,
+    opening_committee_name,
+)
+from procurement.services.receipts import (  # noqa: F401
+    discrepancy_resolve,
+    field_report_file,
+    receipt_confirm,
+)
+from procurement.services.requirements import (  # noqa: F401
+    requirement_accept,
+    requirement_answer,
+    requirement_ask,
+    requirement_decline,
+    requirement_problems,
+    requirement_submit,
+    requirement_withdraw,
+)
 from procurement.services.tenders import (  # noqa: F401
     EDITED_LABELS,
     clarification_answer,

@@ -16,8 +16,11 @@ from procurement.models import (
     Lot,
     Tender,
 )
+from procurement.opening_keys import is_committee_token
+from procurement.opening_keys import seal as committee_seal
 from procurement.sealing import encode_document, seal, unseal
 from procurement.services.common import _lock_tender
+from procurement.services.opening import sealing_key_of
 from secretariat.accounts.models import User
 from secretariat.kernel import policy
 from secretariat.kernel.exceptions import ApplicationError
@@ -86,6 +89,22 @@ def _offer(lot: Lot, *, unit_price, quantity, delivery_schedule, compliance,
     }
 
 
+def _seal_for(tender: Tender, offer: dict) -> bytes:
+    """Sealed to the tender's opening committee if it has one (the servers
+    cannot open it), else with the bid keys."""
+    public_key = sealing_key_of(tender)
+    if public_key is not None:
+        return committee_seal(public_key, offer)
+    return seal(offer)
+
+
+def _own_copy(bid: Bid, offer: dict) -> dict | None:
+    """What the bidder is handed back of an offer sealed to the opening
+    committee, which nobody can read back before the opening (kept in memory
+    for the response only, never stored); ``None`` for the bid keys' seal."""
+    return offer if is_committee_token(bid.sealed) else None
+
+
 def _lock_for_bidding(lot: Lot) -> Tender:
     """Lock the lot's tender and read it again: the policy decides on the
     locked row."""
@@ -107,10 +126,11 @@ def bid_submit(*, lot: Lot, actor: User, unit_price, quantity, delivery_schedule
         bid = Bid.objects.create(
             lot=lot,
             manufacturer_id=actor.manufacturer_id,
-            sealed=seal(offer),
+            sealed=_seal_for(lot.tender, offer),
             submitted_by=actor,
         )
         _bid_event(bid, BidEventAction.SUBMITTED, actor)
+        bid.own_copy = _own_copy(bid, offer)
         return bid
 
 
@@ -151,11 +171,20 @@ def bid_change(*, bid: Bid, actor: User, unit_price, quantity, delivery_schedule
             documents=documents,
         )  # fmt: skip
         if keep_documents:
+            if is_committee_token(bid.sealed):
+                raise ApplicationError(
+                    _("This bid is sealed to the opening committee: nobody can "
+                      "read its documents before the opening, so they cannot be "
+                      "kept. A change replaces the whole offer: upload the "
+                      "documents again."),
+                    field="keep_documents",
+                )  # fmt: skip
             offer["documents"] = unseal(bid.sealed)["documents"] + offer["documents"]
-        bid.sealed = seal(offer)
+        bid.sealed = _seal_for(bid.lot.tender, offer)
         bid.changed_at = timezone.now()
         bid.save(update_fields=["sealed", "changed_at"])
         _bid_event(bid, BidEventAction.CHANGED, actor)
+    bid.own_copy = _own_copy(bid, offer)
     return bid
 
 
@@ -181,6 +210,6 @@ def opened_bid_offer(bid: Bid) -> dict:
     """The content of a bid of an opened tender, for what is published about
     its award (the OCDS release); refused while the tender is sealed, as a
     tender cancelled before its opening stays."""
-    if bid.lot.tender.is_sealed:
+    if bid.lot.tender.is_sealed or is_committee_token(bid.sealed):
         raise PermissionDenied(_("This bid is sealed until the tender is opened."))
     return unseal(bid.sealed)

@@ -11,6 +11,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.debug import sensitive_variables
 from django_countries import countries
 
 from procurement import notifications as tell
@@ -31,6 +32,11 @@ from procurement.models import (
 from procurement.policy import bids as bid_policy
 from procurement.services.common import _lock_tender
 from procurement.services.ocds import ocds_release_record
+from procurement.services.opening import (
+    committee_bids_open,
+    committee_keys_issue,
+    sealing_key_of,
+)
 from secretariat.accounts.models import User
 from secretariat.fund.services.ledger import earmark_error
 from secretariat.kernel import policy
@@ -527,6 +533,8 @@ def tender_publish(*, tender: Tender, actor: User) -> Tender:
             )  # fmt: skip
         tender.published_at = timezone.now()
         tender.save(update_fields=["published_at"])
+        # The tender's own key pair, if its bids are sealed to a committee.
+        committee_keys_issue(tender)
         for requirement in requirements:
             transition(
                 requirement,
@@ -631,11 +639,18 @@ def tender_cancel(*, tender: Tender, actor: User, reason: str) -> Tender:
     return tender
 
 
-def tender_open(*, tender: Tender, actor: User) -> Tender:
-    """Open every bid at once, after the deadline: who, when, and how many."""
+@sensitive_variables("passphrases")
+def tender_open(*, tender: Tender, actor: User, passphrases=None) -> Tender:
+    """Open every bid at once, after the deadline: who, when, and how many.
+    A tender whose bids are sealed to an opening committee opens with the
+    passphrases of at least ``threshold`` of its members (``passphrases``: a
+    passphrase by member id); before the deadline none is even tried."""
     with transaction.atomic():
         tender = _lock_tender(tender)
         policy.require("tender.open", actor, tender)
+        committee = sealing_key_of(tender) is not None
+        if committee:
+            present = committee_bids_open(tender, passphrases=passphrases)
         if tender.status == TenderStatus.TENDERING:
             # The deadline has passed before the periodic task closed tendering.
             transition(tender, to=TenderStatus.CLOSED, actor=None)
@@ -665,6 +680,15 @@ def tender_open(*, tender: Tender, actor: User) -> Tender:
             description=ngettext("%(n)d bid opened", "%(n)d bids opened", count)
             % {"n": count},
         )
+        if committee:
+            timeline_record(
+                subject=tender,
+                case=tender.case,
+                actor=actor,
+                action="opened_by_committee",
+                description=_("Bids opened by the committee: %(names)s")
+                % {"names": ", ".join(str(opener.person) for opener in present)},
+            )
         ocds_release_record(tender=tender, tag="tenderUpdate")
         tell.tell_bids_opened(tender)
     return tender

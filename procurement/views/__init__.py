@@ -55,6 +55,11 @@ from procurement.views.manufacturers import (  # noqa: F401
 from procurement.views.red_flags import (  # noqa: F401
     red_flag_list,
 )
+from procurement.views.requirements import (  # noqa: F401
+    REQUIREMENT_MOVES,
+    requirement_move,
+    requirement_submit,
+)
 from procurement.views.tenders import (  # noqa: F401
     AWARD_BUTTONS,
     OPENED_BIDS_PER_PAGE,

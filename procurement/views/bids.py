@@ -2,6 +2,8 @@
 
 import base64
 import binascii
+import hashlib
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from procurement import selectors, services
+from procurement import selectors, services, track_record
 from procurement.filters import (
     BID_SORTS,
     BidFilter,
@@ -28,12 +30,13 @@ from procurement.views.common import (
     _form_page,
     _is_bidder,
     _lot_or_404,
-    _offer,
+    _offer_unless_committee_sealed,
     _refused_form,
     _tender_or_404,
     _tender_url,
 )
 from secretariat.fund.services.ledger import eur
+from secretariat.kernel.exceptions import ConflictError
 from secretariat.kernel.formatting import day_text, when_text
 from secretariat.kernel.forms import (
     call_service,
@@ -95,6 +98,8 @@ def bid_submit(request, reference, number):
                   "opened after %(deadline)s; you may change or withdraw it until "
                   "then.") % {"deadline": when_text(tender.submission_deadline)},
             )  # fmt: skip
+            if getattr(created, "own_copy", None) is not None:
+                return _own_copy_page(request, created)
             return redirect(created)
     return _form_page(
         request,
@@ -133,7 +138,7 @@ def _readable_bid_or_404(request, public_id):
         selectors.readable_bids_for(request.user), public_id=public_id
     )
     try:
-        offer = _offer(bid, request.user)
+        offer = _offer_unless_committee_sealed(bid, request.user)
     except PermissionDenied as exc:
         raise Http404 from exc
     return bid, offer
@@ -154,6 +159,9 @@ def bid_detail(request, public_id):
             "offer": offer,
             "own": own,
             "events": selectors.bid_events_for(user).filter(bid=bid),
+            # The bidder's track record, once the bids are opened (the policy
+            # decides who sees it).
+            "track_record": track_record.beside_bids(user, [bid]).get(bid.pk),
         },
     )
 
@@ -169,18 +177,24 @@ def _own_bid_or_404(request, public_id, name):
 def bid_change(request, public_id):
     bid, offer, refusal = _own_bid_or_404(request, public_id, "bid.change")
     tender = bid.lot.tender
-    initial = {
-        "unit_price": offer.unit_price,
-        "quantity": offer.quantity,
-        "delivery_schedule": offer.delivery_schedule,
-        "compliance": compliance_text(offer.compliance),
-        "keep_documents": True,
-    }
+    initial = {}
+    if offer is not None:
+        initial = {
+            "unit_price": offer.unit_price,
+            "quantity": offer.quantity,
+            "delivery_schedule": offer.delivery_schedule,
+            "compliance": compliance_text(offer.compliance),
+            "keep_documents": True,
+        }
     form = BidForm(*posted(request), initial=initial, lot=bid.lot, changing=True)
+    if offer is None:
+        # Sealed to the opening committee: nothing of it can be read back,
+        # so the change replaces the whole offer, documents included.
+        del form.fields["keep_documents"]
     shown, notice = _refused_form(request, form, refusal)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if call_service(
+        if changed := call_service(
             form,
             lambda: services.bid_change(
                 bid=bid,
@@ -190,10 +204,12 @@ def bid_change(request, public_id):
                 delivery_schedule=data["delivery_schedule"],
                 compliance=data["compliance"],
                 documents=form.documents(),
-                keep_documents=data["keep_documents"],
+                keep_documents=data.get("keep_documents", False),
             ),
         ):
             messages.success(request, _("Your bid is changed and sealed again."))
+            if getattr(changed, "own_copy", None) is not None:
+                return _own_copy_page(request, changed)
             return redirect(bid)
     return _form_page(
         request,
@@ -206,10 +222,19 @@ def bid_change(request, public_id):
             (_("Lot quantity"), bid.lot.quantity),
             (
                 _("Documents in the bid"),
-                ", ".join(d["name"] for d in offer.documents) or "—",
+                ", ".join(d["name"] for d in offer.documents) or "—"
+                if offer is not None
+                else _("Sealed to the opening committee"),
             ),
             (_("Bids until"), when_text(tender.submission_deadline)),
         ],
+        intro=None
+        if offer is not None
+        else _(
+            "This bid is sealed to the tender's opening committee: nothing of it "
+            "can be read back before the opening. A change replaces the whole "
+            "offer: enter every field again and upload the documents again."
+        ),
         notice=notice,
         submit=_("Seal the changed bid"),
         back_url=bid.get_absolute_url(),
@@ -244,7 +269,9 @@ def bid_withdraw(request, public_id):
         facts=[
             (_("Unit price"), eur(offer.unit_price)),
             (_("Quantity"), offer.quantity),
-        ],
+        ]
+        if offer is not None
+        else [(_("Offer"), _("Sealed to the opening committee"))],
         notice=notice,
         submit=_("Withdraw bid"),
         danger=True,
@@ -262,6 +289,10 @@ def bid_document(request, public_id, index):
         documents = services.bid_offer(bid, user=request.user).get("documents") or []
     except PermissionDenied as exc:
         raise Http404 from exc
+    except ConflictError as exc:  # sealed to the opening committee
+        return HttpResponse(
+            exc.message, status=409, content_type="text/plain; charset=utf-8"
+        )
     if not 0 <= index < len(documents):
         raise Http404
     document = documents[index]
@@ -274,3 +305,31 @@ def bid_document(request, public_id, index):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def _own_copy_page(request, bid):
+    """The answer to a bid sealed to the opening committee: the servers cannot
+    read it back, so the bidder's own copy is offered here, once, as a file
+    to download (a data link: nothing of it is stored)."""
+    copy = {
+        "bid": str(bid.public_id),
+        "tender": bid.lot.tender.case.reference,
+        "lot": bid.lot.number,
+        "receipt_sha256": hashlib.sha256(bytes(bid.sealed)).hexdigest(),
+        "offer": bid.own_copy,
+    }
+    encoded = base64.b64encode(
+        json.dumps(copy, indent=2, sort_keys=True, default=str).encode()
+    ).decode()
+    return render(
+        request,
+        "procurement/bid_own_copy.html",
+        {
+            "bid": bid,
+            "tender": bid.lot.tender,
+            "receipt": copy["receipt_sha256"],
+            "download": f"data:application/json;base64,{encoded}",
+            "file_name": f"bid-{bid.lot.tender.case.reference}-lot-{bid.lot.number}"
+            f"-{bid.public_id}.json",
+        },
+    )

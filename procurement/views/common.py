@@ -15,7 +15,7 @@ from procurement.models import (
 )
 from secretariat.fund.services.ledger import eur
 from secretariat.kernel import policy
-from secretariat.kernel.exceptions import ApplicationError
+from secretariat.kernel.exceptions import ApplicationError, ConflictError
 from secretariat.kernel.formatting import when_text
 
 T = TenderStatus
@@ -39,8 +39,11 @@ def _is_bidder(user) -> bool:
 
 def _tender_or_404(request, reference) -> Tender:
     return get_object_or_404(
-        # The owner and who opened the bids are shown on the tender's page.
-        selectors.tenders_for(request.user).select_related("case__owner", "opened_by"),
+        # The owner and who opened the bids are shown on the tender's page; the
+        # opening committee (if any) is asked by its actions' policies.
+        selectors.tenders_for(request.user).select_related(
+            "case__owner", "opened_by", "opening_committee"
+        ),
         case__reference=reference,
     )
 
@@ -122,6 +125,16 @@ def _offer(bid, user) -> Offer:
             for index, doc in enumerate(content.get("documents") or [])
         ],
     )
+
+
+def _offer_unless_committee_sealed(bid, user) -> Offer | None:
+    """The offer, or ``None`` for a bid sealed to the tender's opening
+    committee, which nobody reads before the opening (the policy
+    ``bid.read_offer`` says so; its pages show that reason instead)."""
+    try:
+        return _offer(bid, user)
+    except ConflictError:
+        return None
 
 
 def _lot_or_404(tender, number):

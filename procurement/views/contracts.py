@@ -178,6 +178,7 @@ def contract_detail(request, pk):
     deliveries = list(
         selectors.deliveries_for(user)
         .filter(contract=contract)
+        .select_related("receipt")
         .order_by("-reported_at", "-id")
     )
     _milestone_progress(milestones, deliveries)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from procurement import pricing, selectors, services
+from procurement import pricing, selectors, services, track_record
 from procurement.filters import (
     EVALUATION_SORTS,
     EvaluationSeatFilter,
@@ -260,7 +260,7 @@ def _typed_value(form, name, saved):
     return saved
 
 
-def _matrix_rows(page, forms, own, prices, weights, offers, committee):
+def _matrix_rows(page, forms, own, prices, weights, offers, committee, records):
     """A row per bid of the page: its boxes (the fields of its form in
     ``forms``), its price score, and the weighted total of its scores as they
     stand."""
@@ -302,6 +302,8 @@ def _matrix_rows(page, forms, own, prices, weights, offers, committee):
                 if bid.eligible
                 else None,
                 "committee": committee.get(bid.pk, []),
+                # Shown once the bids are opened (the policy decides).
+                "track_record": records.get(bid.pk),
             }
         )
     return rows
@@ -362,6 +364,9 @@ def evaluation_detail(request, pk, declaration_form=None, matrix_form=None, page
         weights,
         {bid.pk: _offer(bid, user) for bid in page},
         committee,
+        # The page's bids are those of the seat's tender, shown to a declared
+        # evaluator only (``bids_to_score``).
+        track_record.beside_bids(user, page, declared_tenders={tender.pk}),
     )
     return render(
         request,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from procurement import selectors, services
+from procurement import selectors, services, track_record
 from procurement.filters import (
     MANUFACTURER_SORTS,
     REQUIREMENT_SORTS,
@@ -31,6 +31,7 @@ from procurement.models import (
     VettingStatus,
 )
 from procurement.policy.manufacturers import nomination_state
+from procurement.policy.requirements import is_front_user, unit_ids
 from procurement.views.common import (
     _action_refusal,
     _form_page,
@@ -48,6 +49,15 @@ from secretariat.kernel.forms import (
 from secretariat.kernel.listing import list_page
 from secretariat.kernel.models import Attachment
 
+# The moves of a requirement its page offers, in this order.
+REVIEW_MOVES = (
+    "requirement.accept",
+    "requirement.ask",
+    "requirement.decline",
+    "requirement.answer",
+    "requirement.withdraw",
+)
+
 
 def _manufacturer_or_404(request, pk):
     return get_object_or_404(selectors.manufacturers_for(request.user), pk=pk)
@@ -56,21 +66,34 @@ def _manufacturer_or_404(request, pk):
 @login_required
 def requirement_list(request):
     require_permission(request, "procurement.view_requirement")
-    context = list_page(
-        request,
-        selectors.requirements_for(request.user),
-        filterset_class=RequirementFilter,
-        sorts=REQUIREMENT_SORTS,
-        default_sort="needed_by",
-        tiebreak=("id",),
-    )
+    user = request.user
+    requirements = selectors.requirements_for(user)
+    front = is_front_user(user)
+    if front:
+        # Their units' first, the soonest needed first; no other order.
+        context = list_page(
+            request,
+            requirements.order_by("-mine", "needed_by", "id"),
+            filterset_class=RequirementFilter,
+        )
+    else:
+        context = list_page(
+            request,
+            requirements,
+            filterset_class=RequirementFilter,
+            sorts=REQUIREMENT_SORTS,
+            default_sort="needed_by",
+            tiebreak=("id",),
+        )
     return render(
         request,
         "procurement/requirement_list.html",
         {
             **context,
-            "record": policy.decide("requirement.record", request.user),
-            "can_tender": policy.may("tender.create", request.user),
+            "front": front,
+            "record": policy.decide("requirement.record", user),
+            "submit": policy.decide("requirement.submit", user),
+            "can_tender": policy.may("tender.create", user),
         },
     )
 
@@ -97,12 +120,29 @@ def requirement_detail(request, reference):
     user = request.user
     if reference != requirement.reference:
         return redirect("procurement:requirement", requirement.reference)
+    follow = selectors.requirement_follow_through(requirement, user)
     return render(
         request,
         "procurement/requirement_detail.html",
         {
             "requirement": requirement,
-            "tenders": selectors.requirement_tenders(requirement, user),
+            "follow": follow,
+            "tenders": follow.tenders,
+            "moves": [
+                (
+                    act,
+                    decision,
+                    reverse(
+                        "procurement:requirement_move",
+                        args=[requirement.reference, act.verb],
+                    ),
+                )
+                for act, decision in policy.offered(user, requirement, REVIEW_MOVES)
+            ],
+            "mine": requirement.unit_id is not None
+            and requirement.unit_id in unit_ids(user),
+            "may_open_tenders": user.has_perm("procurement.view_tender"),
+            "may_open_contracts": user.has_perm("procurement.view_contract"),
             # Who may draft tenders; the page offers it for an open requirement
             # only (the tender form lists open ones).
             "draft_tender": policy.decide("tender.create", user),
@@ -231,6 +271,8 @@ def manufacturer_detail(request, pk):
         .order_by("-submitted_at", "-id"),
         "contracts": selectors.contracts_for(user).filter(manufacturer=manufacturer),
         "timeline": selectors.manufacturer_timeline(manufacturer, user)[:50],
+        # None for whoever may not see it (the policy decides).
+        "track_record": track_record.track_record_for(user, manufacturer),
     }
     if policy.may("manufacturer.manage_representatives", user, manufacturer):
         context["representatives"] = selectors.representatives_for(user, manufacturer)

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
-from procurement import ocds, pricing, selectors, services
+from procurement import ocds, pricing, selectors, services, track_record
 from procurement.filters import (
     TENDER_SORTS,
     TenderFilter,
@@ -28,6 +29,7 @@ from procurement.forms import (
     CancelForm,
     ClarificationAnswerForm,
     ClarificationAskForm,
+    CommitteePassphrasesForm,
     LotForm,
     OpenBidsForm,
     TenderForm,
@@ -42,6 +44,7 @@ from procurement.models import (
     VettingStatus,
 )
 from procurement.policy.evaluation import LOT_AWARD_FACTS
+from procurement.policy.opening import committee_of
 from procurement.tables import TENDER_TABLE
 from procurement.views.common import (
     T,
@@ -49,6 +52,7 @@ from procurement.views.common import (
     _form_page,
     _is_bidder,
     _offer,
+    _offer_unless_committee_sealed,
     _pointing,
     _tender_or_404,
     _tender_url,
@@ -72,42 +76,57 @@ from secretariat.kernel.roles import is_staff_reader
 OCDS_RELEASES_PER_PAGE = 100
 
 
-def _published_releases(reference) -> list[dict]:
+def _published_releases(reference) -> tuple[Tender, list[dict]]:
     """A tender's releases as published; a draft published none (404)."""
     tender = get_object_or_404(Tender, case__reference=reference)
     releases = selectors.ocds_releases_of(tender)
     if not releases:
         raise Http404
-    return releases
+    return tender, releases
 
 
 def _json(data) -> JsonResponse:
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
+# The tender's hash chain heads go in a response header: the OCDS package
+# schema has no field for them, and a field of our own would be an additional
+# field that the standard's review tool reports.
+CHAIN_HEADS_HEADER = "Chain-Heads"
+
+
+def _with_chain_heads(response, tender: Tender):
+    response[CHAIN_HEADS_HEADER] = ", ".join(
+        f"{head['chain']}={head['entries']}:{head['hash']}"
+        for head in selectors.ocds_chain_heads(tender)
+    )
+    return response
+
+
 @require_GET
 def ocds_release_package(request, reference):
     """The OCDS release package of a published tender, open to everyone: every
     release it published, oldest first, each as it was published."""
-    releases = _published_releases(reference)
-    return _json(
+    tender, releases = _published_releases(reference)
+    response = _json(
         ocds.package_for(
             uri=request.build_absolute_uri(),
             releases=releases,
             published_date=releases[-1]["date"],
         )
     )
+    return _with_chain_heads(response, tender)
 
 
 @require_GET
 def ocds_record_package(request, reference):
     """The OCDS record of a published tender, open to everyone: its releases
     linked in the release package, and compiled into its current state."""
-    releases = _published_releases(reference)
+    tender, releases = _published_releases(reference)
     package_uri = request.build_absolute_uri(
         reverse("procurement:ocds_release_package", args=[reference])
     )
-    return _json(
+    response = _json(
         ocds.record_package_for(
             uri=request.build_absolute_uri(),
             package_uri=package_uri,
@@ -115,6 +134,7 @@ def ocds_record_package(request, reference):
             compiled=ocds.compiled_release(releases),
         )
     )
+    return _with_chain_heads(response, tender)
 
 
 @require_GET
@@ -376,6 +396,9 @@ TENDER_BUTTONS = {
     "tender.amend": ("procurement:tender_amend", False),
     "tender.open": ("procurement:tender_open", False),
     "committee.appoint": ("procurement:committee_appoint", False),
+    "tender.name_opening_committee": ("procurement:opening_committee_name", False),
+    "tender.replace_opener": ("procurement:opener_replace", False),
+    "tender.reissue_share": ("procurement:opener_reissue", False),
     "tender.start_evaluation": ("procurement:tender_start_evaluation", False),
     "tender.cancel": ("procurement:tender_cancel", True),
 }
@@ -455,7 +478,7 @@ def tender_detail(request, reference, comment_form=None):
     own_bids = []
     if bidder:
         own_bids = [
-            (bid, _offer(bid, user))
+            (bid, _offer_unless_committee_sealed(bid, user))
             for bid in selectors.bids_for(user)
             .filter(lot__tender=tender)
             .order_by("lot__number", "-submitted_at")
@@ -524,6 +547,7 @@ def _staff_tender_context(request, tender, can_manage, comment_form, *, awards):
         "actions": _tender_actions(tender, user),
         "requirements": tender.requirements.select_related("capability"),
         "committee": tender.committee.select_related("evaluator"),
+        "opening_committee": committee_of(tender),
         # Sealed: no list, no count, nothing about the bids at all.
         "bids": None,
         "ended_unopened": tender.opened_at is None
@@ -540,14 +564,20 @@ def _staff_tender_context(request, tender, can_manage, comment_form, *, awards):
         bids = (
             selectors.bids_for(user)
             .filter(lot__tender=tender)
+            # Each bidder's track record, read with the page of bids.
+            .annotate(**track_record.record_facts("manufacturer_id"))
             .order_by("lot__number", "manufacturer__name", "id")
         )
         page = Paginator(bids, OPENED_BIDS_PER_PAGE).get_page(request.GET.get("page"))
         context["bids"] = [(bid, _offer(bid, user)) for bid in page]
         # The price criterion's score, by the tender's formula (eligible bids).
         prices = pricing.price_scores(tender)
+        # Each bidder's track record beside its bid (the policy decides).
+        shown_bids = [bid for bid, _shown in context["bids"]]
+        records = track_record.beside_bids(user, shown_bids, quarters=False)
         for bid, _shown in context["bids"]:
             bid.price_score = prices.get(bid.pk)
+            bid.track_record = records.get(bid.pk)
         context["bids_page"] = page
     if tender.status in {T.EVALUATION, T.AWARDED, T.CONTRACTED}:
         ranking = selectors.ranking(tender, leaders=RANKING_SHOWN_PER_LOT)
@@ -654,7 +684,9 @@ def _call_tender_action(action, tender, actor, data):
             description=data["description"],
         )
     if action == "open":
-        return services.tender_open(tender=tender, actor=actor)
+        return services.tender_open(
+            tender=tender, actor=actor, passphrases=data.get("passphrases")
+        )
     if action == "start_evaluation":
         return services.tender_start_evaluation(tender=tender, actor=actor)
     return services.tender_cancel(tender=tender, actor=actor, reason=data["reason"])
@@ -686,19 +718,42 @@ def _tender_facts(tender):
     ]
 
 
+def _committee_opening_form(request, tender):
+    """The opening of bids sealed to a committee: a passphrase field per
+    member, at least the threshold filled in, and the confirmation."""
+    committee = committee_of(tender)
+    if committee is None or not committee.has_keys:
+        return None
+    return CommitteePassphrasesForm(
+        posted(request)[0],
+        openers=committee.openers.filter(
+            replaced_at__isnull=True, sealed_share__isnull=False
+        ).select_related("person"),
+        threshold=committee.threshold,
+        confirm=_(
+            "Open every bid now; the opening is recorded with my name and "
+            "the names of the members who typed their passphrases"
+        ),
+    )
+
+
 @login_required
+@sensitive_post_parameters()
 def tender_action(request, reference, action):
     tender = _tender_or_404(request, reference)
     refused = _action_refusal(request, TENDER_ACTION_POLICIES[action], tender)
     spec = TENDER_ACTIONS[action]
     initial = {"description": tender.description} if action == "amend" else None
-    form = spec.form(posted(request)[0], initial=initial)
+    form = _committee_opening_form(request, tender) if action == "open" else None
+    if form is None:
+        form = spec.form(posted(request)[0], initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if isinstance(form, CommitteePassphrasesForm):
+            data["passphrases"] = form.passphrases()
         done = call_service(
             form,
-            lambda: _call_tender_action(
-                action, tender, request.user, form.cleaned_data
-            ),
+            lambda: _call_tender_action(action, tender, request.user, data),
         )
         if done:
             messages.success(

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from secretariat.accounts.languages import speaking_to
 from secretariat.accounts.models import User
 from secretariat.kernel.exceptions import ApplicationError, ConflictError
-from secretariat.kernel.roles import Role
+from secretariat.kernel.roles import SENSITIVE_ROLES, Role
 
 
 def _email_in_use(email: str) -> ApplicationError:
@@ -47,6 +47,10 @@ def account_invite(
     from secretariat.accounts.tasks import send_account_invitation
     from secretariat.kernel.services import enqueue_after_commit
 
+    if role in SENSITIVE_ROLES:
+        # Two people for privilege: a sensitive role is asked for by one
+        # administrator and confirmed by another (``accounts.grants``).
+        raise ValueError(f"An invitation never gives the role {role}.")
     email = (email or "").strip().lower()
     if not email:
         raise ApplicationError(_("Enter the email address."), field="email")

@@ -3,11 +3,15 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from secretariat.kernel.chain import ChainedModel
 from secretariat.kernel.models import AppendOnlyModel
+from secretariat.kernel.roles import Role
 from secretariat.kernel.timezones import time_zone_choices
+from secretariat.kernel.workflow import Workflow
 
 
 class User(AbstractUser):
@@ -88,9 +92,15 @@ class SecurityEventKind(models.TextChoices):
     TWO_FACTOR_FAILED = "two_factor_failed", _("Second factor refused")
     TWO_FACTOR_RESET = "two_factor_reset", _("Second factor removed")
     REAUTHENTICATED = "reauthenticated", _("Confirmed with a second factor")
+    ROLE_GRANT_REQUESTED = "role_grant_requested", _("Role grant requested")
+    ROLE_GRANT_CONFIRMED = "role_grant_confirmed", _("Role grant confirmed")
+    ROLE_GRANT_REFUSED = "role_grant_refused", _("Role grant refused")
+    ROLE_GRANTED = "role_granted", _("Role given")
+    ROLE_REMOVED = "role_removed", _("Role removed")
+    INTEGRITY_BROKEN = "integrity_broken", _("Records no longer match their hashes")
 
 
-class SecurityEvent(AppendOnlyModel):
+class SecurityEvent(ChainedModel, AppendOnlyModel):
     """Who did what, when and from where, for security review. Written by
     ``secretariat.accounts.audit`` only; never changed (a trigger on PostgreSQL,
     0015)."""
@@ -122,7 +132,92 @@ class SecurityEvent(AppendOnlyModel):
             models.Index(fields=["-at", "-id"], name="security_event_by_time"),
             models.Index(fields=["user", "-at"], name="security_event_by_user"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain", "chain_seq"], name="security_event_chain_seq"
+            ),
+        ]
+
+    def chain_name(self) -> str:
+        return "security"
 
     def __str__(self):
         who = self.username or (self.user and self.user.username) or "-"
         return f"{self.get_kind_display()}: {who} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class RoleGrantStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a second administrator")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REFUSED = "refused", _("Refused")
+
+
+ROLE_GRANT_TRANSITIONS = {
+    RoleGrantStatus.PENDING: {
+        RoleGrantStatus.CONFIRMED: _("Confirm"),
+        RoleGrantStatus.REFUSED: _("Refuse"),
+    },
+}
+
+
+class RoleGrant(models.Model):
+    """A sensitive role asked for someone by one administrator. It takes effect
+    (the person joins the role's group) only when a second administrator
+    confirms it (``secretariat.accounts.grants``). Every request, confirmation
+    and refusal is also a security event."""
+
+    workflow = Workflow(
+        moves=ROLE_GRANT_TRANSITIONS,
+        labels=dict(RoleGrantStatus.choices),
+        timeline=False,
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="role_grants",
+    )
+    role = models.CharField(_("role"), max_length=40, choices=Role.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=RoleGrantStatus.choices,
+        default=RoleGrantStatus.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(status="pending"),
+                name="role_grant_one_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.user} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        # Confirmed or refused in the admin's list of grants.
+        return (
+            reverse("admin:secretariat_rolegrant_changelist") + f"?id__exact={self.pk}"
+        )

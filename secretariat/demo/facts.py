@@ -78,6 +78,18 @@ LIAISONS = [
     ("JP", "Haruto", "Sato", "liaison-jp@demo.example"),
     ("LV", "Kristaps", "Eglītis", "liaison-lv@demo.example"),
 ]
+# Ukraine's units and commands whose end users state requirements (the codes
+# are illustrative): (code, name).
+UNITS = [
+    ("UA-47-OMBR", "47th Mechanized Brigade"),
+    ("UA-USF", "Unmanned Systems Forces Command"),
+]
+# Ukraine's end users (illustrative): (username, first, last, email, units,
+# language).
+END_USERS = [
+    ("enduser-ua", "Oksana", "Kovalenko", "enduser-ua@demo.example",
+     ["UA-47-OMBR"], "uk"),
+]  # fmt: skip
 
 # The manufacturers. The first two are the two Latvian companies of the
 # January 2025 contracts (source; their names here are illustrative); the

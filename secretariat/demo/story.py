@@ -84,6 +84,7 @@ class Story:
             self.evaluation_tender(),
             self.bidding_tender(),
             self.clarification_tender(),
+            self.front_requirements(),
         ]
         queue = []
         for number, chapter in enumerate(chapters):
@@ -862,4 +863,52 @@ class Story:
         procurement.clarification_answer(
             clarification=question, actor=self.u["procurement"],
             answer="Yes, if each batch is complete by the end of its window.",
+        )  # fmt: skip
+
+    # ------------------------------------------------------------ the front
+
+    def front_requirements(self) -> Chapter:
+        """The 47th Mechanized Brigade states two needs itself (illustrative):
+        one the secretariat accepted after asking a question, open for a
+        tender; one submitted yesterday, waiting for review."""
+        from procurement.models import MilitaryUnit
+
+        enduser = self.u["enduser-ua"]
+        officer = self.u["procurement"]
+        unit = MilitaryUnit.objects.get(code="UA-47-OMBR")
+        yield self.ago(9)
+        accepted = procurement.requirement_submit(
+            actor=enduser, unit=unit,
+            title="Reconnaissance quadcopters with thermal cameras (illustrative)",
+            capability=capability("reconnaissance"), quantity=400,
+            specification="Illustrative: thermal and day camera, 8 km range, "
+            "resistant to GNSS jamming, 40 minutes in the air.",
+            priority="high", needed_by=self.day_ahead(150),
+            source_reference="47-DEMO-001",
+            documents=[ContentFile(DEMO_PDF, name="brigade-request-demo.pdf")],
+        )  # fmt: skip
+        yield self.ago(8)
+        procurement.requirement_ask(
+            requirement=accepted, actor=officer,
+            question="Do the operators need spare batteries in the same delivery?",
+        )  # fmt: skip
+        yield self.ago(7)
+        procurement.requirement_answer(
+            requirement=accepted, actor=enduser,
+            answer="Yes: three batteries for each quadcopter.",
+        )  # fmt: skip
+        yield self.ago(6)
+        procurement.requirement_accept(
+            requirement=accepted, actor=officer,
+            note="Tendered with the next reconnaissance tender.",
+        )  # fmt: skip
+        yield self.ago(1)
+        procurement.requirement_submit(
+            actor=enduser, unit=unit,
+            title="Interceptor drones against Shahed-type attacks (illustrative)",
+            capability=capability("interceptor"), quantity=600,
+            specification="Illustrative: speed above 250 km/h, thermal seeker, "
+            "launch within 5 minutes of a warning.",
+            priority="critical", needed_by=self.day_ahead(90),
+            source_reference="47-DEMO-002",
         )  # fmt: skip

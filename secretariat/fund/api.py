@@ -170,11 +170,20 @@ class FundMemberRowSerializer(serializers.Serializer):
     outstanding = serializers.DecimalField(**EUR)
 
 
+class FundChainHeadSerializer(serializers.Serializer):
+    pool = serializers.CharField(source="pool.code")
+    chain = serializers.CharField()
+    entries = serializers.IntegerField()
+    hash = serializers.CharField()
+
+
 class FundStatementSerializer(serializers.Serializer):
     as_of = serializers.DateTimeField()
     pools = FundPoolRowSerializer(many=True)
     total = FundTotalSerializer()
     members = FundMemberRowSerializer(many=True)
+    # The ledger's chain head per pool (``secretariat.kernel.chain``).
+    heads = FundChainHeadSerializer(many=True)
 
 
 # ---------------------------------------------------------------- commitments

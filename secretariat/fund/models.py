@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from djmoney.models.fields import MoneyField
 
+from secretariat.kernel.chain import ChainedModel
 from secretariat.kernel.formatting import day_text, eur
 from secretariat.kernel.models import CapabilityCategory, Case
 from secretariat.kernel.workflow import Workflow
@@ -104,7 +105,7 @@ class LedgerImmutableError(Exception):
         super().__init__("Ledger entries are never changed or deleted.")
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(ChainedModel):
     """One movement of money in a pool. Entries are only ever added: a mistake is
     corrected by an approved adjustment that reverses it."""
 
@@ -184,6 +185,9 @@ class LedgerEntry(models.Model):
                 condition=models.Q(kind="disbursement"),
                 name="ledger_one_payment_per_request",
             ),
+            models.UniqueConstraint(
+                fields=["chain", "chain_seq"], name="ledger_chain_seq"
+            ),
         ]
 
     def __str__(self):
@@ -201,6 +205,10 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise LedgerImmutableError
+
+    def chain_name(self) -> str:
+        # One chain per pool: every posting already locks its pool's row.
+        return f"ledger/pool-{self.pool_id}"
 
 
 class LedgerMonth(models.Model):

@@ -1,6 +1,6 @@
 """Reads of the fund, scoped to the person reading."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
@@ -80,11 +80,48 @@ class MemberRow:
 
 
 @dataclass(frozen=True)
+class ChainHeadRow:
+    """The last entry of a pool's ledger chain (``secretariat.kernel.chain``),
+    printed so that a reader who keeps it can later show that the ledger they
+    were shown has only been extended since."""
+
+    pool: Pool
+    chain: str
+    entries: int
+    hash: str
+
+
+@dataclass(frozen=True)
 class FundStatement:
     pools: list[PoolRow]
     total: PoolRow
     members: list[MemberRow]
     as_of: object
+    heads: list[ChainHeadRow] = field(default_factory=list)
+
+
+def ledger_heads(pools) -> list[ChainHeadRow]:
+    """Each pool's ledger chain head, in one query."""
+    from secretariat.kernel.chain import GENESIS
+    from secretariat.kernel.models import ChainHead
+
+    names = {pool.pk: f"ledger/pool-{pool.pk}" for pool in pools}
+    found = {
+        head.chain: head
+        for head in ChainHead.objects.filter(chain__in=list(names.values()))
+    }
+    rows = []
+    for pool in pools:
+        head = found.get(names[pool.pk])
+        rows.append(
+            ChainHeadRow(
+                pool,
+                names[pool.pk],
+                head.seq if head else 0,
+                head.head_hash if head else GENESIS,
+            )
+        )
+    return rows
 
 
 def fund_statement(user) -> FundStatement:
@@ -127,5 +164,9 @@ def fund_statement(user) -> FundStatement:
                 )
             )
     return FundStatement(
-        pools=pools, total=total, members=members, as_of=timezone.now()
+        pools=pools,
+        total=total,
+        members=members,
+        as_of=timezone.now(),
+        heads=ledger_heads([row.pool for row in pools]),
     )

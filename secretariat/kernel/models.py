@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from secretariat.kernel.chain import ChainedModel
+
 
 class Lethality(models.TextChoices):
     LETHAL = "lethal", _("Lethal")
@@ -192,7 +194,24 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{self._meta.verbose_name} rows are never deleted.")
 
 
-class TimelineEvent(AppendOnlyModel):
+class ChainHead(models.Model):
+    """The last entry of one hash chain (``secretariat.kernel.chain``): the row
+    every append locks, so that two writers queue instead of forking the
+    chain, and the head that the statements and OCDS packages publish."""
+
+    chain = models.CharField(max_length=80, unique=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, default="0" * 64)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["chain"]
+
+    def __str__(self):
+        return f"{self.chain} #{self.seq} {self.head_hash[:12]}"
+
+
+class TimelineEvent(ChainedModel, AppendOnlyModel):
     """One thing that happened to a subject: who, when, from, to, why, evidence.
 
     Events are written by services only, in the same transaction as the change they
@@ -242,9 +261,22 @@ class TimelineEvent(AppendOnlyModel):
             ),
             models.Index(fields=["case", "occurred_at"], name="timeline_case_at"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain", "chain_seq"], name="timeline_chain_seq"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.description}"
+
+    def chain_name(self) -> str:
+        # One chain per case: a case's events are written one after the other
+        # anyway. An event outside a case chains with its subject's.
+        if self.case_id:
+            return f"timeline/case-{self.case_id}"
+        subject = ContentType.objects.get_for_id(self.subject_type_id)
+        return f"timeline/{subject.app_label}.{subject.model}-{self.subject_id}"
 
 
 class Comment(models.Model):

@@ -30,6 +30,18 @@ STAFF_ROLES = frozenset(
     }
 )
 
+# Roles that take effect only when a second administrator confirms them
+# (``secretariat.accounts.grants``): they move money, approve, buy or score.
+SENSITIVE_ROLES = frozenset(
+    {
+        Role.ADMINISTRATOR,
+        Role.FINANCE_OFFICER,
+        Role.CO_LEAD_APPROVER,
+        Role.PROCUREMENT_OFFICER,
+        Role.EVALUATOR,
+    }
+)
+
 
 def role_names(user) -> frozenset[str]:
     """The user's role names, read once per user object.

@@ -32,6 +32,16 @@ class NotificationKind(models.TextChoices):
     COMPLAINT_FILED = "complaint_filed", _("Complaint filed")
     DELIVERY_TO_ACCEPT = "delivery_to_accept", _("Delivery awaiting acceptance")
     REPORT_READY = "report_ready", _("Report ready")
+    ROLE_GRANT_TO_CONFIRM = (
+        "role_grant_to_confirm",
+        _("Role grant awaiting confirmation"),
+    )
+    INTEGRITY_BROKEN = "integrity_broken", _("Records no longer match their hashes")
+    REQUIREMENT_TO_REVIEW = "requirement_to_review", _("Requirement awaiting review")
+    REQUIREMENT_REVIEWED = "requirement_reviewed", _("Requirement reviewed")
+    DISCREPANCY_OPENED = "discrepancy_opened", _("Receipt discrepancy opened")
+    DISCREPANCY_RESOLVED = "discrepancy_resolved", _("Receipt discrepancy resolved")
+    OPENER_NAMED = "opener_named", _("Named to an opening committee")
 
 
 class DeliveryMode(models.TextChoices):

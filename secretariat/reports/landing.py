@@ -56,6 +56,15 @@ class RepresentativeOverview:
     deliveries_awaiting: int
 
 
+@dataclass(frozen=True)
+class FrontOverview:
+    units: list  # the person's units or commands
+    # (status, label, count) of their units' requirements, in the workflow's
+    # order, statuses with none left out.
+    by_status: list
+    total: int
+
+
 @dataclass
 class Landing:
     items: list[WorkItem]
@@ -65,6 +74,7 @@ class Landing:
     seats: list = field(default_factory=list)
     evaluator: bool = False
     representative: RepresentativeOverview | None = None
+    front: FrontOverview | None = None
 
     @property
     def overdue(self) -> int:
@@ -86,6 +96,8 @@ def landing_for(user) -> Landing:
         landing.seats = _seats(user)
     if user.manufacturer_id and may("procurement.list_tenders", user):
         landing.representative = _representative_overview(user)
+    if may("procurement.submit_requirement", user):
+        landing.front = _front_overview(user)
     return landing
 
 
@@ -175,3 +187,24 @@ def _representative_overview(user) -> RepresentativeOverview:
         deliveries=deliveries["n"],
         deliveries_awaiting=deliveries["awaiting"],
     )
+
+
+def _front_overview(user) -> FrontOverview:
+    """An end user's units and their requirements by status (two queries)."""
+    from procurement.models import MilitaryUnit, RequirementStatus
+
+    units = list(MilitaryUnit.objects.filter(people=user).order_by("name"))
+    counts = dict(
+        procurement.requirements_for(user)
+        .filter(unit__in=units)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    by_status = [
+        (status, label, counts[status])
+        for status, label in RequirementStatus.choices
+        if counts.get(status)
+    ]
+    return FrontOverview(units=units, by_status=by_status, total=sum(counts.values()))

@@ -14,6 +14,7 @@ class ReportKind(models.TextChoices):
     DELIVERIES = "deliveries", _("Deliveries to Ukraine")
     ONBOARDING = "onboarding", _("Onboarding status")
     LEDGER = "ledger", _("Ledger export")
+    REQUIREMENTS = "requirements", _("Requirements from request to receipt")
 
 
 class ReportFormat(models.TextChoices):

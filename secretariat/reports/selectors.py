@@ -165,6 +165,20 @@ WORK_PAGES: dict[str, WorkPage] = {
     "contract.sign": WorkPage(_named("procurement:contract_sign", _pk)),
     "complaint.decide": WorkPage(_named("procurement:complaint_decide", _pk)),
     "delivery.decide": WorkPage(_named("procurement:delivery_decide", _pk)),
+    "receipt.confirm": WorkPage(_named("procurement:receipt_confirm", _pk)),
+    "discrepancy.resolve": WorkPage(
+        _named("procurement:discrepancy_resolve", _case_reference)
+    ),
+    # Reviewed on the requirement's own page, where its three buttons are.
+    "requirement.review": WorkPage(button=gettext_lazy("Review")),
+    "requirement.answer": WorkPage(
+        _named(
+            "procurement:requirement_move",
+            lambda requirement: requirement.reference,
+            lambda requirement: "answer",
+        ),
+        gettext_lazy("Answer"),
+    ),
 }
 
 

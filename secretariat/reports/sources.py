@@ -41,10 +41,12 @@ TEXT = "text"
 INT = "int"
 MONEY = "money"
 RATE = "rate"
+# A mean of ratings, one decimal (a field rating from 1 to 5).
+SCORE = "score"
 DATE = "date"
 MONTH = "month"
 DATETIME = "datetime"
-NUMERIC_TYPES = frozenset({INT, MONEY, RATE})
+NUMERIC_TYPES = frozenset({INT, MONEY, RATE, SCORE})
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,24 @@ def fund_statement_sections(*, reader, scope_id, period) -> list[Section]:
             member_rows,
         ),
     ]
+    sections.append(
+        _small(
+            "chain_heads",
+            _("Ledger chain heads"),
+            [
+                Column(_("Pool")),
+                Column(_("Entries"), INT),
+                Column(_("Head (SHA-256)")),
+            ],
+            [(str(head.pool), head.entries, head.hash) for head in statement.heads],
+            note=_(
+                "Every ledger entry carries the hash of its content and of the "
+                "entry before it. A later statement whose ledger only added "
+                "entries since still contains these heads "
+                "(verify_integrity --since-head)."
+            ),
+        )
+    )
     if period is not None:
         sections.append(_ledger_movements(period))
     return sections
@@ -481,10 +501,18 @@ def _tender_list() -> Section:
 
 
 def deliveries_sections(*, scope_id) -> list[Section]:
-    """Drones contracted, delivered and accepted, by capability and month: each
-    figure in the month of its own event (signature, delivery report,
-    acceptance)."""
-    from procurement.models import Contract, Delivery, DeliveryStatus
+    """Drones contracted, delivered, accepted and received by Ukraine, by
+    capability and month: each figure in the month of its own event
+    (signature, delivery report, acceptance, handover); the discrepancies
+    Ukraine's receipts found, open or resolved."""
+    from procurement.models import (
+        Contract,
+        Delivery,
+        DeliveryStatus,
+        Discrepancy,
+        DiscrepancyStatus,
+        Receipt,
+    )
 
     _staff_only(scope_id)
     figures: dict[tuple[str, date], list] = {}
@@ -497,8 +525,12 @@ def deliveries_sections(*, scope_id) -> list[Section]:
             .order_by()
         )
         for row in rows:
-            key = (row[capability], _local_date(row["month"]).replace(day=1))
-            entry = figures.setdefault(key, [0, Decimal(0), 0, 0])
+            month = row["month"]
+            # A date's month is a date; a moment's, the fund's local one.
+            if isinstance(month, datetime):
+                month = _local_date(month)
+            key = (row[capability], month.replace(day=1))
+            entry = figures.setdefault(key, [0, Decimal(0), 0, 0, 0])
             for offset, name in enumerate(sums):
                 entry[index + offset] = row[name] or entry[index + offset]
 
@@ -509,24 +541,42 @@ def deliveries_sections(*, scope_id) -> list[Section]:
     add(Delivery.objects.filter(status=DeliveryStatus.ACCEPTED),
         "contract__award__lot__capability__name", "decided_at", 3,
         accepted=Sum("quantity_accepted"))  # fmt: skip
+    add(Receipt.objects, "delivery__contract__award__lot__capability__name",
+        "received_on", 4, received=Sum("quantity_received"))  # fmt: skip
     # The reference data's names, in the reader's language.
     monthly = [
-        (_(capability), month, units, value, delivered, accepted)
-        for (capability, month), (units, value, delivered, accepted) in sorted(
-            figures.items()
-        )
+        (_(capability), month, *counts)
+        for (capability, month), counts in sorted(figures.items())
     ]
     totals: dict[str, list] = {}
-    for capability, _month, units, value, delivered, accepted in monthly:
-        entry = totals.setdefault(capability, [0, Decimal(0), 0, 0])
-        entry[0] += units
-        entry[1] += value
-        entry[2] += delivered
-        entry[3] += accepted
+    for capability, _month, *counts in monthly:
+        entry = totals.setdefault(capability, [0, Decimal(0), 0, 0, 0])
+        for index, value in enumerate(counts):
+            entry[index] += value
+    found = {
+        _(row["receipt__delivery__contract__award__lot__capability__name"]): row
+        for row in Discrepancy.objects.values(
+            "receipt__delivery__contract__award__lot__capability__name"
+        )
+        .annotate(
+            open=Count("pk", filter=Q(status=DiscrepancyStatus.OPEN)),
+            resolved=Count("pk", filter=Q(status=DiscrepancyStatus.RESOLVED)),
+            missing=Sum("units_missing"),
+            damaged=Sum("units_damaged"),
+        )
+        .order_by()
+    }
     total_rows = [
-        (capability, units, value, delivered, accepted, max(units - accepted, 0))
-        for capability, (units, value, delivered, accepted) in sorted(totals.items())
-    ]
+        (
+            capability, units, value, delivered, accepted, max(units - accepted, 0),
+            received,
+            *(found.get(capability, {}).get(key) or 0
+              for key in ("open", "resolved", "missing", "damaged")),
+        )
+        for capability, (units, value, delivered, accepted, received) in sorted(
+            totals.items()
+        )
+    ]  # fmt: skip
     return [
         _small(
             "by capability",
@@ -538,8 +588,18 @@ def deliveries_sections(*, scope_id) -> list[Section]:
                 Column(_("Drones delivered"), INT),
                 Column(_("Drones accepted"), INT),
                 Column(_("Still to accept"), INT),
+                Column(_("Drones received by Ukraine"), INT),
+                Column(_("Discrepancies open"), INT),
+                Column(_("Discrepancies resolved"), INT),
+                Column(_("Drones missing"), INT),
+                Column(_("Drones damaged"), INT),
             ],
             total_rows,
+            note=_(
+                "Received is what Ukraine's end users confirmed at the handover; "
+                "a discrepancy is a receipt of fewer drones than accepted, or of "
+                "damaged ones."
+            ),
         ),
         _small(
             "by month",
@@ -551,23 +611,27 @@ def deliveries_sections(*, scope_id) -> list[Section]:
                 Column(_("Contracted (EUR)"), MONEY),
                 Column(_("Drones delivered"), INT),
                 Column(_("Drones accepted"), INT),
+                Column(_("Drones received by Ukraine"), INT),
             ],
             monthly,
             note=_(
                 "Contracted counts in the month the contract was signed, delivered "
                 "in the month the delivery was reported, accepted in the month of "
-                "the acceptance tests' decision."
+                "the acceptance tests' decision, received in the month of the "
+                "handover."
             ),
         ),
         _delivery_list(),
+        _discrepancy_list(),
     ]
 
 
 def _delivery_list() -> Section:
-    from procurement.models import Delivery, DeliveryStatus
+    from procurement.models import Delivery, DeliveryStatus, DiscrepancyStatus
 
     deliveries = Delivery.objects.order_by("reported_at", "id")
     statuses = dict(DeliveryStatus.choices)
+    discrepancy_statuses = dict(DiscrepancyStatus.choices)
 
     def rows() -> Iterator[tuple]:
         for values in deliveries.values_list(
@@ -575,12 +639,14 @@ def _delivery_list() -> Section:
             "contract__manufacturer__member_state__name",
             "contract__award__lot__capability__name", "milestone__number",
             "reported_at", "quantity", "status", "quantity_accepted", "tested_on",
-            "test_site",
+            "test_site", "receipt__quantity_received", "receipt__discrepancy__status",
         ).iterator(chunk_size=CHUNK_SIZE):  # fmt: skip
-            contract_id, *middle, status, accepted, tested_on, site = values
+            (contract_id, *middle, status, accepted, tested_on, site, received,
+             discrepancy) = values  # fmt: skip
             yield (
                 f"CTR-{contract_id:05d}", *middle, str(statuses.get(status, status)),
-                accepted, tested_on, site,
+                accepted, tested_on, site, received,
+                str(discrepancy_statuses.get(discrepancy, discrepancy or "")),
             )  # fmt: skip
 
     return Section(
@@ -598,10 +664,220 @@ def _delivery_list() -> Section:
             Column(_("Drones accepted"), INT),
             Column(_("Tested on"), DATE),
             Column(_("Test site")),
+            # The receipt's details are in the discrepancies' table.
+            Column(_("Received"), INT),
+            Column(_("Discrepancy")),
         ],
         rows(),
         deliveries.count(),
+        note=_(
+            "Received is what Ukraine's end users confirmed at the handover; a "
+            "discrepancy's details are in the table of discrepancies."
+        ),
     )
+
+
+def _discrepancy_list() -> Section:
+    """Each discrepancy case Ukraine's receipts opened, oldest first."""
+    from procurement.models import Discrepancy, DiscrepancyStatus
+
+    cases = Discrepancy.objects.order_by("case__opened_at", "id")
+    statuses = dict(DiscrepancyStatus.choices)
+
+    def rows() -> Iterator[tuple]:
+        for values in cases.values_list(
+            "case__reference", "receipt__delivery__contract_id",
+            "receipt__delivery__contract__manufacturer__name",
+            "receipt__delivery__contract__award__lot__capability__name",
+            "receipt__received_on", "receipt__delivery__quantity_accepted",
+            "receipt__quantity_received", "units_missing", "units_damaged", "status",
+            "case__opened_at", "resolved_at",
+        ).iterator(chunk_size=CHUNK_SIZE):  # fmt: skip
+            ref, contract_id, maker, capability, *counts, status, opened, done = values
+            yield (
+                ref, f"CTR-{contract_id:05d}", maker, _(capability), *counts,
+                str(statuses.get(status, status)), _local_date(opened),
+                _local_date(done),
+            )  # fmt: skip
+
+    return Section(
+        "discrepancies",
+        _("Discrepancies"),
+        [
+            Column(_("Case")),
+            Column(_("Contract")),
+            Column(_("Manufacturer")),
+            Column(_("Capability")),
+            Column(_("Received on"), DATE),
+            Column(_("Drones accepted"), INT),
+            Column(_("Drones received"), INT),
+            Column(_("Drones missing"), INT),
+            Column(_("Drones damaged"), INT),
+            Column(_("Status")),
+            Column(_("Opened"), DATE),
+            Column(_("Resolved"), DATE),
+        ],
+        rows(),
+        cases.count(),
+        note=_(
+            "A receipt of fewer drones than accepted, or of damaged ones, opens a "
+            "case for the procurement officer and holds the milestone's unpaid "
+            "money until it is resolved."
+        ),
+    )
+
+
+# ==================================================================== requirements
+
+
+def _by_requirement(queryset, path: str, **sums) -> dict[int, dict]:
+    """``sums`` of ``queryset`` per requirement its tender answers (``path``
+    leads from the rows to the tender's requirements): a row of a tender that
+    answers two requirements counts for both."""
+    return {
+        row[path]: row
+        for row in queryset.filter(**{f"{path}__isnull": False})
+        .values(path)
+        .annotate(**sums)
+        .order_by()
+    }
+
+
+def requirements_sections(*, scope_id) -> list[Section]:
+    """Each requirement from request to receipt: when it was submitted or
+    recorded, its status, the tenders that answer it, and the drones contracted,
+    delivered, accepted and received under them, the discrepancies found and the
+    field reports' mean rating."""
+    from procurement.models import (
+        Contract,
+        ContractStatus,
+        Delivery,
+        DeliveryStatus,
+        Discrepancy,
+        DiscrepancyStatus,
+        FieldReport,
+        Receipt,
+        Requirement,
+        RequirementPriority,
+        RequirementStatus,
+        Tender,
+    )
+    from procurement.track_record import rating_aggregates, ratings_of
+
+    _staff_only(scope_id)
+    requirements = Requirement.objects.order_by("recorded_at", "id")
+    statuses = dict(RequirementStatus.choices)
+    priorities = dict(RequirementPriority.choices)
+    tender = "award__lot__tender__requirements"
+
+    def figures() -> dict[str, dict]:
+        tenders: dict[int, list[str]] = {}
+        for requirement_id, reference in (
+            Tender.objects.filter(requirements__isnull=False)
+            .order_by("case__reference")
+            .values_list("requirements", "case__reference")
+        ):
+            tenders.setdefault(requirement_id, []).append(reference)
+        contracted = _by_requirement(
+            Contract.objects.exclude(status=ContractStatus.TERMINATED),
+            tender,
+            units=Sum("quantity"),
+        )
+        delivered = _by_requirement(
+            Delivery.objects,
+            f"contract__{tender}",
+            units=Sum("quantity"),
+            accepted=Sum("quantity_accepted", filter=Q(status=DeliveryStatus.ACCEPTED)),
+        )
+        received = _by_requirement(
+            Receipt.objects, f"delivery__contract__{tender}",
+            units=Sum("quantity_received"),
+        )  # fmt: skip
+        found = _by_requirement(
+            Discrepancy.objects,
+            f"receipt__delivery__contract__{tender}",
+            cases=Count("pk"),
+            open=Count("pk", filter=Q(status=DiscrepancyStatus.OPEN)),
+            missing=Sum("units_missing"),
+            damaged=Sum("units_damaged"),
+        )
+        reports = _by_requirement(
+            FieldReport.objects,
+            f"receipt__delivery__contract__{tender}",
+            reports=Count("pk"),
+            **rating_aggregates(),
+        )
+        return {
+            "tenders": tenders, "contracted": contracted, "delivered": delivered,
+            "received": received, "found": found, "reports": reports,
+        }  # fmt: skip
+
+    def rows() -> Iterator[tuple]:
+        # Read when the writer asks for the first row, like the rows themselves.
+        got = figures()
+
+        def of(name, pk, key):
+            return (got[name].get(pk) or {}).get(key) or 0
+
+        for values in requirements.values_list(
+            "pk", "title", "capability__name", "unit__name", "priority", "quantity",
+            "needed_by", "recorded_at", "status",
+        ).iterator(chunk_size=CHUNK_SIZE):  # fmt: skip
+            pk, title, capability, unit, priority, quantity, needed_by, at, status = (
+                values
+            )
+            report_row = got["reports"].get(pk)
+            rating = ratings_of(report_row)[1] if report_row else None
+            yield (
+                f"REQ-{pk:05d}", title, _(capability),
+                unit or _("Recorded by the secretariat"),
+                str(priorities.get(priority, priority)), quantity, needed_by,
+                _local_date(at), str(statuses.get(status, status)),
+                ", ".join(got["tenders"].get(pk, [])),
+                of("contracted", pk, "units"), of("delivered", pk, "units"),
+                of("delivered", pk, "accepted"), of("received", pk, "units"),
+                of("found", pk, "cases"), of("found", pk, "open"),
+                of("found", pk, "missing"), of("found", pk, "damaged"),
+                of("reports", pk, "reports"), rating,
+            )  # fmt: skip
+
+    return [
+        Section(
+            "requirements",
+            _("Requirements"),
+            [
+                Column(_("Requirement")),
+                Column(_("Title")),
+                Column(_("Capability")),
+                Column(_("Stated by")),
+                Column(_("Priority")),
+                Column(_("Drones requested"), INT),
+                Column(_("Needed by"), DATE),
+                Column(_("Submitted or recorded"), DATE),
+                Column(_("Status")),
+                Column(_("Tenders")),
+                Column(_("Drones contracted"), INT),
+                Column(_("Drones delivered"), INT),
+                Column(_("Drones accepted"), INT),
+                Column(_("Drones received by Ukraine"), INT),
+                Column(_("Discrepancies"), INT),
+                Column(_("Discrepancies open"), INT),
+                Column(_("Drones missing"), INT),
+                Column(_("Drones damaged"), INT),
+                Column(_("Field reports"), INT),
+                Column(_("Mean field rating (1-5)"), SCORE),
+            ],
+            rows(),
+            requirements.count(),
+            note=_(
+                "The figures of a requirement are those of the tenders that answer "
+                "it, over all their lots: a tender answering two requirements counts "
+                "for both. Contracted leaves out terminated contracts; delivered "
+                "counts every batch reported, rejected ones too; the mean field "
+                "rating is that of every rating given on the tenders' criteria."
+            ),
+        )
+    ]
 
 
 # ==================================================================== onboarding
@@ -915,6 +1191,8 @@ def report_content(report: Report, *, reader) -> ReportContent:
         sections = deliveries_sections(scope_id=scope_id)
     elif kind == ReportKind.ONBOARDING:
         sections = onboarding_sections(scope_id=scope_id)
+    elif kind == ReportKind.REQUIREMENTS:
+        sections = requirements_sections(scope_id=scope_id)
     elif kind == ReportKind.LEDGER:
         sections = ledger_sections(scope_id=scope_id, period=period)
     else:

@@ -29,6 +29,7 @@ from secretariat.reports.sources import (
     MONTH,
     NUMERIC_TYPES,
     RATE,
+    SCORE,
     Column,
     ReportContent,
 )
@@ -57,6 +58,8 @@ def csv_value(column: Column, value):
         return f"{Decimal(value):.2f}"
     if column.type == RATE:
         return f"{Decimal(value).normalize():f}"
+    if column.type == SCORE:
+        return f"{Decimal(value):.1f}"
     if column.type == INT:
         return str(int(value))
     if column.type == DATE:
@@ -188,12 +191,13 @@ def write_csv(content: ReportContent, path: Path, on_row: Callable[[], None]) ->
 NUMBER_FORMATS = {
     MONEY: "#,##0.00",
     RATE: "0.00000000",
+    SCORE: "0.0",
     INT: "0",
     DATE: "yyyy-mm-dd",
     MONTH: "yyyy-mm",
     DATETIME: "yyyy-mm-dd hh:mm",
 }
-WIDTHS = {MONEY: 18, RATE: 14, INT: 12, DATE: 12, MONTH: 10, DATETIME: 18}
+WIDTHS = {MONEY: 18, RATE: 14, SCORE: 10, INT: 12, DATE: 12, MONTH: 10, DATETIME: 18}
 
 
 def _xlsx_text(value) -> str:
@@ -210,6 +214,8 @@ def _xlsx_value(column: Column, value):
         return Decimal(value).quantize(Decimal("0.01"))
     if column.type == RATE:
         return Decimal(value)
+    if column.type == SCORE:
+        return Decimal(value).quantize(Decimal("0.1"))
     if column.type == INT:
         return int(value)
     if column.type in {DATE, MONTH}:
@@ -300,6 +306,8 @@ def display_value(column: Column, value) -> str:
         return grouped(Decimal(value), 2)
     if column.type == RATE:
         return f"{Decimal(value).normalize():f}"
+    if column.type == SCORE:
+        return f"{Decimal(value):.1f}"
     if column.type == INT:
         return grouped(int(value))
     if column.type == DATE:

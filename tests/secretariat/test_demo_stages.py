@@ -209,3 +209,30 @@ def test_the_in_process_scheduler_opens_bidding_at_the_clarification_deadline(
     assert done.status_code == 302
     bid = Bid.objects.get(lot=lot, manufacturer=maker.manufacturer)
     assert done["Location"] == url("bid", bid.public_id)
+
+
+def test_ukraines_end_user_has_a_requirement_in_review_and_one_accepted(client):
+    from procurement.models import Requirement, RequirementStatus
+
+    enduser = user("enduser-ua")
+    assert enduser.language == "uk"
+    assert enduser.units.get().name == "47th Mechanized Brigade"
+    mine = Requirement.objects.filter(unit__people=enduser)
+    assert set(mine.values_list("status", flat=True)) == {
+        RequirementStatus.SUBMITTED,
+        RequirementStatus.OPEN,
+    }
+    waiting = page(client, "procurement", reverse("my_work"))
+    assert mine.get(status=RequirementStatus.SUBMITTED).reference in waiting
+    assert page(client, "enduser-ua", reverse("procurement:requirement_list"))
+
+
+def test_the_demo_data_passes_the_integrity_check():
+    """CI runs ``verify_integrity`` against the demo: every chain of the
+    ledger, the timelines, the bid trails and the security log is intact."""
+    from io import StringIO
+
+    out = StringIO()
+    call_command("verify_integrity", stdout=out)
+    assert out.getvalue().startswith("Intact: ")
+    assert " 0 entries" not in out.getvalue()

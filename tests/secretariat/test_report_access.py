@@ -38,7 +38,10 @@ from tests.secretariat.report_fixtures import (
 money_in = report_fixtures.money_in
 
 pytestmark = pytest.mark.django_db
-KINDS = ["fund_statement", "tender_pipeline", "deliveries", "onboarding", "ledger"]
+KINDS = [
+    "fund_statement", "tender_pipeline", "deliveries", "onboarding", "ledger",
+    "requirements",
+]  # fmt: skip
 STAFF = ["officer", "procurement", "finance", "approver_lv", "approver_uk", "admin"]
 REFUSED = ["manufacturer", "evaluator", "outsider"]
 LIAISON_KINDS = {"fund_statement", "onboarding"}

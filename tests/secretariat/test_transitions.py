@@ -37,10 +37,12 @@ LIFECYCLES = {
     "procurement.Complaint",
     "procurement.Contract",
     "procurement.Delivery",
+    "procurement.Discrepancy",
     "secretariat.Commitment",
     "secretariat.DisbursementRequest",
     "secretariat.Adjustment",
     "secretariat.StatementLine",
+    "secretariat.RoleGrant",
 }
 
 

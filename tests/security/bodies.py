@@ -59,6 +59,18 @@ BODIES = {
         "tender": w.sealed_tender.case.reference,
         "evaluator": w.people.evaluator.pk}),
     "POST /api/committee-members/{id}/declare/": lambda w: _json({"conflict": False}),
+    "POST /api/tenders/{reference}/opening-committee/": lambda w: _json({
+        "members": [w.people.officer.pk, w.people.procurement.pk,
+                    w.people.evaluator.pk],
+        "threshold": 2,
+    }),
+    "POST /api/tenders/{reference}/opening-committee/reissue/": lambda w: _json(
+        {"passphrases": {"1": "a long enough passphrase"}}
+    ),
+    "POST /api/openers/{id}/accept/": lambda w: _json({
+        "passphrase": "a long enough passphrase",
+        "passphrase_again": "a long enough passphrase",
+    }),
     "POST /api/committee-members/{id}/scores/": lambda w: _json({
         "bid": str(w.lv_bid.public_id), "criterion": "price", "value": 80}),
     "POST /api/complaints/": lambda w: _json(
@@ -72,6 +84,14 @@ BODIES = {
     "POST /api/deliveries/": lambda w: _json({
         "contract": w.contract.pk, "milestone": w.contract.milestones.first().pk,
         "quantity": 1}),
+    "POST /api/receipts/": lambda w: _json({
+        "delivery": w.delivery.pk, "unit": 1, "quantity_received": 1,
+        "received_on": TODAY, "place": "Kyiv", "serials": "SN-1",
+        "condition": "good"}),
+    "POST /api/field-reports/": lambda w: _json({
+        "delivery": w.delivery.pk, "unit": 1,
+        "ratings": {"technical": 3, "delivery": 3, "tests": 3, "supply_chain": 3},
+        "lessons": "Works"}),
     "POST /api/deliveries/{id}/decide/": lambda w: _multipart({
         "quantity_accepted": 5, "test_site": "Sēlia military training ground",
         "tested_on": TODAY}),
@@ -130,6 +150,13 @@ BODIES = {
         {"kind": "fund_statement", "format": "csv"}),
     "POST /api/reports/": lambda w: _json({"kind": "fund_statement", "format": "csv"}),
     "POST /api/requirements/": lambda w: _json(requirement_body()),
+    "POST /api/requirements/submit/": lambda w: _json(
+        {**requirement_body(), "unit": 1}),
+    "POST /api/requirements/{id}/accept/": lambda w: _json({}),
+    "POST /api/requirements/{id}/ask/": lambda w: _json({"question": "Which band?"}),
+    "POST /api/requirements/{id}/decline/": lambda w: _reason(),
+    "POST /api/requirements/{id}/answer/": lambda w: _json({"answer": "5.8 GHz"}),
+    "POST /api/requirements/{id}/withdraw/": lambda w: _json({}),
     "POST /api/statement-lines/{id}/resolve/": lambda w: _json(
         {"note": "A bank fee"}),
     "POST /api/tenders/": lambda w: _json(

@@ -176,6 +176,15 @@ WEB = parse("""
     GET/POST procurement:contract_sign             L   403 200 403 403 404 403 403 403 403 200 404
     GET/POST procurement:delivery_decide           L   403 200 403 403 404 404 404 403 404 200 404
     GET/POST procurement:delivery_report           L   403 403 403 403 404 404 404 200 404 403 404
+    GET/POST procurement:delivery                  L   200 200 200 200 404 404 404 200 404 200 404
+    GET/POST procurement:delivery_list             L   403 403 403 403 403 403 403 403 403 403 403
+    GET/POST procurement:receipt_confirm           L   403 403 403 403 404 404 404 403 404 403 404
+    GET/POST procurement:field_report_file         L   403 403 403 403 404 404 404 403 404 403 404
+    GET/POST procurement:discrepancy_list          L   200 200 200 200 403 403 403 403 403 200 403
+    GET/POST procurement:discrepancy               L   404 404 404 404 404 404 404 404 404 404 404
+    GET/POST procurement:discrepancy_resolve       L   404 404 404 404 404 404 404 404 404 404 404
+    GET/POST procurement:field_report_list         L   200 200 200 200 403 200 200 200 200 200 403
+    GET/POST procurement:field_report              L   404 404 404 404 404 404 404 404 404 404 404
     GET/POST procurement:evaluation                L   404 404 404 404 200 404 404 404 404 404 404
     GET/POST procurement:evaluation_declare        L   404 404 404 404 R   404 404 404 404 404 404
     GET/POST procurement:evaluation_queue          L   403 403 403 403 200 403 403 403 403 403 403
@@ -200,6 +209,12 @@ WEB = parse("""
     GET/POST procurement:requirement               L   200 200 200 200 403 403 403 403 403 200 403
     GET/POST procurement:requirement_create        L   403 200 403 403 403 403 403 403 403 200 403
     GET/POST procurement:requirement_list          L   200 200 200 200 403 403 403 403 403 200 403
+    GET/POST procurement:requirement_move          L   403 200 403 403 403 403 403 403 403 200 403
+    GET/POST procurement:requirement_submit        L   403 403 403 403 403 403 403 403 403 403 403
+    GET/POST procurement:opener_accept             L   404 404 404 404 404 404 404 404 404 404 404
+    GET/POST procurement:opener_reissue            L   403 200 403 403 404 403 403 403 403 200 404
+    GET/POST procurement:opener_replace            L   403 200 403 403 404 403 403 403 403 200 404
+    GET/POST procurement:opening_committee_name    L   403 200 403 403 404 403 403 403 403 200 404
     GET/POST procurement:tender                    L   200 200 200 200 404 200 200 200 200 200 404
     GET/POST procurement:tender_amend              L   403 200 403 403 404 403 403 403 403 200 404
     GET/POST procurement:tender_cancel             L   403 200 403 403 404 403 403 403 403 200 404
@@ -275,6 +290,12 @@ API_TABLE = """
     POST   /deliveries/                                   403 403 403 403 403 403 403 403 201 400 403 403
     GET    /deliveries/{id}/                              403 200 200 200 200 403 403 403 200 404 200 403
     POST   /deliveries/{id}/decide/                       403 403 200 403 403 403 403 403 403 403 200 403
+    GET    /receipts/                                     403 200 200 200 200 403 403 403 200 200 200 403
+    POST   /receipts/                                     403 403 403 403 403 403 403 403 403 403 403 403
+    GET    /receipts/{id}/                                403 404 404 404 404 403 403 403 404 404 404 403
+    GET    /field-reports/                                403 200 200 200 200 403 200 200 200 200 200 403
+    POST   /field-reports/                                403 403 403 403 403 403 403 403 403 403 403 403
+    GET    /field-reports/{id}/                           403 404 404 404 404 403 404 404 404 404 404 403
     GET    /disbursements/                                403 200 200 200 200 403 403 403 403 403 200 403
     POST   /disbursements/                                403 403 403 201 403 403 403 403 403 403 201 403
     GET    /disbursements/{reference}/                    403 200 200 200 200 403 403 403 403 403 200 403
@@ -312,6 +333,9 @@ API_TABLE = """
     POST   /onboarding-cases/{reference}/comments/        403 201 201 201 201 403 201 404 403 403 201 403
     POST   /onboarding-cases/{reference}/documents/       403 201 403 403 403 403 201 404 403 403 201 403
     GET    /onboarding-steps/                             403 200 200 200 200 403 200 200 403 403 200 403
+    GET    /openers/                                      403 200 200 403 403 200 403 403 403 403 200 403
+    GET    /openers/{id}/                                 403 404 404 403 403 404 403 403 403 403 404 403
+    POST   /openers/{id}/accept/                          403 404 404 403 403 404 403 403 403 403 404 403
     GET    /onboarding-steps/{id}/                        403 200 200 200 200 403 200 404 403 403 200 403
     POST   /onboarding-steps/{id}/assign/                 403 200 403 403 403 403 403 404 403 403 200 403
     POST   /onboarding-steps/{id}/complete/               403 200 403 403 403 403 403 404 403 403 200 403
@@ -332,6 +356,12 @@ API_TABLE = """
     GET    /requirements/                                 403 200 200 200 200 403 403 403 403 403 200 403
     POST   /requirements/                                 403 403 201 403 403 403 403 403 403 403 201 403
     GET    /requirements/{id}/                            403 200 200 200 200 403 403 403 403 403 200 403
+    POST   /requirements/submit/                          403 403 403 403 403 403 403 403 403 403 403 403
+    POST   /requirements/{id}/accept/                     403 403 409 403 403 403 403 403 403 403 409 403
+    POST   /requirements/{id}/ask/                        403 403 409 403 403 403 403 403 403 403 409 403
+    POST   /requirements/{id}/decline/                    403 403 409 403 403 403 403 403 403 403 409 403
+    POST   /requirements/{id}/answer/                     403 403 403 403 403 403 403 403 403 403 403 403
+    POST   /requirements/{id}/withdraw/                   403 403 403 403 403 403 403 403 403 403 403 403
     GET    /statement-lines/                              403 200 200 200 200 403 403 403 403 403 200 403
     GET    /statement-lines/{id}/                         403 200 200 200 200 403 403 403 403 403 200 403
     POST   /statement-lines/{id}/resolve/                 403 403 403 200 403 403 403 403 403 403 200 403
@@ -347,6 +377,10 @@ API_TABLE = """
     POST   /tenders/{reference}/clarifications/answer/    403 403 200 403 403 403 403 403 403 403 200 403
     POST   /tenders/{reference}/lots/                     403 403 409 403 403 403 403 403 403 403 409 403
     POST   /tenders/{reference}/open/                     403 403 409 403 403 403 403 403 403 403 409 403
+    GET    /tenders/{reference}/opening-committee/        403 404 404 404 404 403 404 404 404 404 404 403
+    POST   /tenders/{reference}/opening-committee/        403 403 409 403 403 403 403 403 403 403 409 403
+    POST   /tenders/{reference}/opening-committee/reissue/ 403 403 409 403 403 403 403 403 403 403 409 403
+    POST   /tenders/{reference}/opening-committee/replace/ 403 403 400 403 403 403 403 403 403 403 400 403
     POST   /tenders/{reference}/publish/                  403 403 409 403 403 403 403 403 403 403 409 403
     GET    /tenders/{reference}/ranking/                  403 200 200 200 200 403 403 403 403 403 200 403
     POST   /tenders/{reference}/start-evaluation/         403 403 409 403 403 403 403 403 403 403 409 403
@@ -428,6 +462,8 @@ WEB_OBJECTS = dict([
             "the contracted tender", _tender),
     _page("procurement:requirement", "the contracted tender's requirement",
           lambda w: w.tender.requirements.first().reference),
+    _page("procurement:requirement_move", "the contracted tender's requirement",
+          lambda w: w.tender.requirements.first().reference, lambda w: "accept"),
     *_pages(["procurement:manufacturer", "procurement:manufacturer_supply_chain",
              "procurement:manufacturer_test_record",
              "procurement:manufacturer_bank_account"], "SIA Baltic UAV", _maker),
@@ -441,6 +477,11 @@ WEB_OBJECTS = dict([
              "procurement:tender_amend", "procurement:tender_open",
              "procurement:tender_start_evaluation", "procurement:tender_cancel"],
             "the contracted tender", _tender),
+    *_pages(["procurement:opening_committee_name", "procurement:opener_replace",
+             "procurement:opener_reissue"],
+            "the contracted tender (no opening committee)", _tender),
+    _page("procurement:opener_accept", "an appointment that does not exist",
+          lambda w: 999999),
     _page("procurement:clarification_ask", "the sealed tender",
           lambda w: _ref(w.sealed_tender)),
     _page("procurement:clarification_answer", "a question on the contracted tender",
@@ -464,6 +505,13 @@ WEB_OBJECTS = dict([
             "SIA Baltic UAV's contract", lambda w: w.contract.pk),
     _page("procurement:delivery_decide", "SIA Baltic UAV's delivery",
           lambda w: w.delivery.pk),
+    *_pages(["procurement:delivery", "procurement:receipt_confirm",
+             "procurement:field_report_file"],
+            "SIA Baltic UAV's delivery (not yet accepted)", lambda w: w.delivery.pk),
+    *_pages(["procurement:discrepancy", "procurement:discrepancy_resolve"],
+            "a receipt discrepancy that does not exist", lambda w: "DSC-2026-9999"),
+    _page("procurement:field_report", "a field report that does not exist",
+          lambda w: 999999),
     *_pages(["procurement:evaluation", "procurement:evaluation_declare",
              "procurement:evaluation_scores", "procurement:evaluation_submit"],
             "the evaluator's seat", lambda w: w.seat.pk),
@@ -503,12 +551,15 @@ API_OBJECTS = {
     "contracts": ("SIA Baltic UAV's contract", lambda w: w.contract.pk),
     "contributions": ("Latvia's contribution", lambda w: w.contribution.pk),
     "deliveries": ("SIA Baltic UAV's delivery", lambda w: w.delivery.pk),
+    "receipts": ("a receipt that does not exist", lambda w: 999999),
+    "field-reports": ("a field report that does not exist", lambda w: 999999),
     "disbursements": ("the draft disbursement", lambda w: _ref(w.request)),
     "ledger-entries": ("a ledger entry", lambda w: w.ledger_entry.pk),
     "manufacturers": ("SIA Baltic UAV", lambda w: w.maker_lv.pk),
     "member-states": ("Latvia", lambda w: "LV"),
     "onboarding-cases": ("Japan's onboarding case", lambda w: _ref(w.onboarding)),
     "onboarding-steps": ("a step of Japan's case", lambda w: w.step.pk),
+    "openers": ("an appointment that does not exist", lambda w: 999999),
     "pledges": ("Latvia's open pledge", lambda w: w.open_pledge.pk),
     "pools": ("the unrestricted pool", lambda w: "unrestricted"),
     "report-subscriptions": ("Latvia's liaison's subscription",

@@ -40,7 +40,7 @@ from django.utils.html import escape
 from members import services as members
 from members.policy import MOVE_ACTIONS
 from procurement import services as procurement
-from procurement.models import TYPED_CRITERIA, Bid, BidStatus, Clarification
+from procurement.models import TYPED_CRITERIA, Bid, BidStatus, Clarification, Opener
 from secretariat.accounts.models import User
 from secretariat.fund.models import Pool
 from secretariat.fund.services import disbursements as dsb
@@ -80,6 +80,7 @@ API_DETAIL: dict[str, Callable] = {
     "procurement.Contract": lambda o: f"/api/contracts/{o.pk}/",
     "procurement.Delivery": lambda o: f"/api/deliveries/{o.pk}/",
     "procurement.Manufacturer": lambda o: f"/api/manufacturers/{o.pk}/",
+    "procurement.Opener": lambda o: f"/api/openers/{o.pk}/",
     "procurement.Requirement": lambda o: f"/api/requirements/{o.pk}/",
     "procurement.Tender": lambda o: f"/api/tenders/{_ref(o)}/",
     "members.MemberState": lambda o: f"/api/member-states/{o.country}/",
@@ -98,11 +99,18 @@ API_DETAIL: dict[str, Callable] = {
 }
 # Models with actions but no detail endpoint of their own, and why.
 NO_API_DETAIL = {
+    "secretariat.RoleGrant": "role grants are asked for, confirmed and refused in "
+    "the admin only (tests/secretariat/test_role_grants.py)",
+    "secretariat.User": "people and their roles are administered in the admin only",
     "secretariat.Case": "a case is read through its subject and its timeline "
     "(/api/cases/{reference}/timeline/)",
     "procurement.Lot": "a lot is shown inside its tender (/api/tenders/{reference}/)",
     "secretariat.Notification": "a person's notifications are listed at "
     "/api/notifications/ and marked read at /api/notifications/mark-read/",
+    "procurement.Discrepancy": "a receipt discrepancy is read on its case's page; "
+    "not in the API yet",
+    "procurement.MilitaryUnit": "units are reference data kept in the admin; a "
+    "requirement is submitted for one at /api/requirements/submit/",
 }
 
 # ---------------------------------------------------------------- the pages
@@ -172,6 +180,13 @@ def _case_page(case):
     return _disbursement_page(case.disbursement)
 
 
+def _unit_of(user):
+    """One of the units the person is an end user of, if any."""
+    from procurement.models import MilitaryUnit
+
+    return MilitaryUnit.objects.filter(people=user).first()
+
+
 def _tender_action(name):
     return Page(_tender_page, _url(f"procurement:{name}", _ref))
 
@@ -226,6 +241,16 @@ PAGES: dict[str, Page] = {
     "requirement.record": Page(
         _fixed("procurement:requirement_list"),
         _fixed("procurement:requirement_create")),
+    # Ukraine's units' requirements: submitted from the list, each move a
+    # button of the requirement's page.
+    "requirement.submit": Page(
+        _fixed("procurement:requirement_list"),
+        _fixed("procurement:requirement_submit")),
+    **{f"requirement.{move}": Page(
+        lambda r: r.get_absolute_url(),
+        (lambda m: lambda r: reverse(
+            "procurement:requirement_move", args=[r.reference, m]))(move),
+    ) for move in ("accept", "ask", "decline", "answer", "withdraw")},
     "tender.create": Page(
         _fixed("procurement:tender_list"), _fixed("procurement:tender_create")),
     # The menu's link, on every page (the tender list's among them).
@@ -239,6 +264,11 @@ PAGES: dict[str, Page] = {
     "tender.open": _tender_action("tender_open"),
     "tender.start_evaluation": _tender_action("tender_start_evaluation"),
     "committee.appoint": _tender_action("committee_appoint"),
+    "tender.name_opening_committee": _tender_action("opening_committee_name"),
+    "tender.replace_opener": _tender_action("opener_replace"),
+    "tender.reissue_share": _tender_action("opener_reissue"),
+    # A member's appointment waits on their landing page.
+    "opener.accept": Page(_fixed("start"), _url("procurement:opener_accept", _pk)),
     "clarification.ask": _tender_action("clarification_ask"),
     "clarification.answer": Page(
         _tender_page,
@@ -279,6 +309,16 @@ PAGES: dict[str, Page] = {
     "delivery.decide": Page(
         lambda d: _contract_page(d.contract),
         _url("procurement:delivery_decide", _pk),
+    ),
+    "receipt.confirm": Page(
+        lambda d: d.get_absolute_url(), _url("procurement:receipt_confirm", _pk)
+    ),
+    "field_report.file": Page(
+        lambda d: d.get_absolute_url(), _url("procurement:field_report_file", _pk)
+    ),
+    "discrepancy.resolve": Page(
+        lambda d: d.get_absolute_url(),
+        _url("procurement:discrepancy_resolve", lambda d: d.case.reference),
     ),
     # the fund
     "disbursement.prepare": Page(
@@ -472,6 +512,31 @@ SERVICES: dict[str, Callable] = {
         priority="high",
         needed_by=_today() + timedelta(days=200),
     ),
+    "requirement.submit": lambda w, o, a: procurement.requirement_submit(
+        actor=a,
+        unit=o,
+        title="More drones",
+        capability=_category(),
+        quantity=10,
+        specification="Camera",
+        priority="high",
+        needed_by=_today() + timedelta(days=200),
+    ),
+    "requirement.accept": lambda w, o, a: procurement.requirement_accept(
+        requirement=o, actor=a
+    ),
+    "requirement.ask": lambda w, o, a: procurement.requirement_ask(
+        requirement=o, actor=a, question="Which band?"
+    ),
+    "requirement.decline": lambda w, o, a: procurement.requirement_decline(
+        requirement=o, actor=a, reason="Covered by another."
+    ),
+    "requirement.answer": lambda w, o, a: procurement.requirement_answer(
+        requirement=o, actor=a, answer="5.8 GHz"
+    ),
+    "requirement.withdraw": lambda w, o, a: procurement.requirement_withdraw(
+        requirement=o, actor=a
+    ),
     "tender.create": lambda w, o, a: procurement.tender_create(
         actor=a,
         title="More drones",
@@ -502,6 +567,27 @@ SERVICES: dict[str, Callable] = {
         tender=o, actor=a, reason="No longer needed."
     ),
     "tender.open": lambda w, o, a: procurement.tender_open(tender=o, actor=a),
+    "tender.name_opening_committee": lambda w, o, a: procurement.opening_committee_name(
+        tender=o,
+        actor=a,
+        members=[w.people.officer, w.people.procurement, w.people.evaluator],
+        threshold=2,
+    ),
+    "tender.replace_opener": lambda w, o, a: procurement.opener_replace(
+        tender=o,
+        actor=a,
+        replaced=Opener.objects.filter(committee__tender=o).first(),
+        person=UserFactory(roles=[Role.EVALUATOR]),
+    ),
+    "tender.reissue_share": lambda w, o, a: procurement.opener_shares_reissue(
+        tender=o, actor=a, passphrases={}
+    ),
+    "opener.accept": lambda w, o, a: procurement.opener_accept(
+        opener=o,
+        actor=a,
+        passphrase="a long enough passphrase",
+        passphrase_again="a long enough passphrase",
+    ),
     "tender.start_evaluation": lambda w, o, a: procurement.tender_start_evaluation(
         tender=o, actor=a
     ),
@@ -561,6 +647,26 @@ SERVICES: dict[str, Callable] = {
         quantity_accepted=o.quantity,
         test_site="Ādaži",
         tested_on=_today(),
+    ),
+    "receipt.confirm": lambda w, o, a: procurement.receipt_confirm(
+        delivery=o,
+        actor=a,
+        unit=_unit_of(a),
+        quantity_received=o.quantity_accepted,
+        received_on=_today(),
+        place="Kyiv",
+        serials="SN-1 to SN-9",
+        condition="good",
+    ),
+    "field_report.file": lambda w, o, a: procurement.field_report_file(
+        delivery=o,
+        actor=a,
+        unit=_unit_of(a),
+        ratings={c: 3 for c in TYPED_CRITERIA},
+        lessons="Works.",
+    ),
+    "discrepancy.resolve": lambda w, o, a: procurement.discrepancy_resolve(
+        discrepancy=o, actor=a, resolution="Units replaced."
     ),
     # the fund
     "commitment.create": lambda w, o, a: fund.commitment_create(
@@ -645,6 +751,13 @@ SERVICES: dict[str, Callable] = {
 
 # Actions not walked (yet) one way or another, and why. The sets must be exactly
 # the actions without an entry in the maps above.
+# Two people for privilege (secretariat.accounts.policy).
+ROLE_ACTIONS = [
+    "role_grant.request",
+    "role_grant.confirm",
+    "role_grant.refuse",
+    "role.remove",
+]
 NOT_YET: dict[str, str] = {
     "onboardingstep.provide": "a task of the state's liaison (Waiting for you): "
     "the document is sent with onboardingcase.upload_document",
@@ -660,8 +773,27 @@ NOT_YET: dict[str, str] = {
     "report.read": "reading a report is its download view; no service takes the reader",
     "tender.view_red_flags": "reading the red flags is their page and endpoint; "
     "no service takes the reader",
+    "manufacturer.view_track_record": "reading a track record is a panel of the "
+    "manufacturer's, tender's and evaluation pages; no service takes the reader "
+    "(tests/procurement/test_track_record.py walks it object by object)",
+    "requirement.review": "a task, not a service: a submitted requirement is "
+    "reviewed with requirement.accept, requirement.ask or requirement.decline",
+    **dict.fromkeys(
+        ROLE_ACTIONS,
+        "administrators' actions on people, done in the admin only; walked person by "
+        "person in tests/secretariat/test_role_grants.py",
+    ),
 }
 NO_PAGE: dict[str, str] = {
+    **dict.fromkeys(
+        ROLE_ACTIONS,
+        "the admin's user form and role grants list (tests/secretariat/"
+        "test_role_grants.py)",
+    ),
+    "manufacturer.view_track_record": "a panel shown or not on the pages, not a "
+    "button (tests/procurement/test_track_record.py)",
+    "requirement.review": "a task in My work; the requirement page's Accept, Ask "
+    "and Decline buttons do it",
     "onboardingstep.provide": "a task on the landing page; it links to the "
     "upload form (onboardingcase.upload_document)",
     "tender.answer_questions": "a task in My work; the tender page's Answer "
@@ -689,7 +821,7 @@ OBJECTS: dict[str, Callable] = {
     **{name: lambda w: NOTHING for name in [
         "memberstate.register", "requirement.record", "tender.create",
         "commitment.create", "adjustment.request", "statement.import",
-        "ledger.export", "tender.view_red_flags",
+        "ledger.export", "tender.view_red_flags", "manufacturer.view_track_record",
     ]},
     "memberstate.resend_liaison_invitation": lambda w: [
         ("Latvia's invited liaison", w.pending_liaison)

@@ -145,6 +145,15 @@ def _move(request, target) -> Decision:
     return allow()
 
 
+def _not_held(request) -> Decision:
+    """A request on hold (a receipt discrepancy of the delivery it pays for)
+    moves no further towards payment until the hold is released; it may still
+    be returned, rejected or cancelled."""
+    if request.hold:
+        return not_now(_("Payment on hold: %(why)s") % {"why": request.hold})
+    return allow()
+
+
 def _preparer(user, request, reason) -> Decision:
     if request.prepared_by_id != user.pk:
         return refuse(reason)
@@ -285,6 +294,7 @@ def disbursement_submit(user, request):
     return first_refusal(
         _finance_only(user, _("Only a finance officer prepares disbursements.")),
         lambda: _move(request, S.SUBMITTED),
+        lambda: _not_held(request),
         lambda: _preparer(
             user,
             request,
@@ -339,6 +349,7 @@ def disbursement_check(user, request):
         return who
     return first_refusal(
         _move(request, S.CHECKED),
+        lambda: _not_held(request),
         lambda: _not_preparer(
             user, request, _("You prepared %(ref)s; someone else must check it.")
         ),
@@ -349,7 +360,7 @@ def disbursement_check(user, request):
 def disbursements_to_check(user, queryset):
     if not is_finance(user):
         return queryset.none()
-    return queryset.filter(status=S.SUBMITTED).exclude(prepared_by=user)
+    return queryset.filter(status=S.SUBMITTED, hold="").exclude(prepared_by=user)
 
 
 @action(
@@ -365,6 +376,7 @@ def disbursement_approve(user, request):
         return who
     return first_refusal(
         _move(request, S.APPROVED),
+        lambda: _not_held(request),
         lambda: _approver_duties(user, request),
     )
 
@@ -378,7 +390,7 @@ def disbursements_to_approve(user, queryset):
         request_id=OuterRef("pk"),
     )
     return (
-        queryset.filter(status=S.CHECKED)
+        queryset.filter(status=S.CHECKED, hold="")
         .exclude(prepared_by=user)
         .exclude(checked_by=user)
         .exclude(Exists(approved_by_them))
@@ -483,6 +495,7 @@ def disbursement_pay(user, request):
         )
     return first_refusal(
         _move(request, S.PAID),
+        lambda: _not_held(request),
         lambda: _payer_duties(user, request),
     )
 
@@ -492,7 +505,7 @@ def disbursements_to_pay(user, queryset):
     if not is_finance(user):
         return queryset.none()
     return (
-        queryset.filter(status=S.APPROVED)
+        queryset.filter(status=S.APPROVED, hold="")
         .exclude(prepared_by=user)
         .exclude(checked_by=user)
     )

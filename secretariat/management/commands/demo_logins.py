@@ -8,6 +8,7 @@ from secretariat.demo.facts import (
     COMPANIES,
     DEMO_PASSWORD,
     DEMO_TOTP_KEY,
+    END_USERS,
     LIAISONS,
     USERS,
 )
@@ -38,6 +39,10 @@ class Command(BaseCommand):
             (username, f"{Role.MANUFACTURER_REPRESENTATIVE.label} ({company})")
             for company, _state, _number, _iban, _bic, username, *_name in COMPANIES
         ]
+        rows += [
+            (username, f"{Role.END_USER.label} ({', '.join(units)}; {language})")
+            for username, _first, _last, _email, units, language in END_USERS
+        ]
         width = max(len(name) for name, _ in rows)
         out = [
             "",
@@ -48,8 +53,8 @@ class Command(BaseCommand):
         out += [f"  {name.ljust(width)}  {what}" for name, what in rows]
         out += [
             "",
-            "  Staff accounts (all but the liaisons and makers) then ask for a code",
-            "  from an authenticator app. Print the current one with",
+            "  Staff accounts (all but the liaisons, makers and end users) then ask",
+            "  for a code from an authenticator app. Print the current one with",
             "    .venv/bin/python manage.py demo_code <user name>",
             f"  or add the demo key {demo_secret()} (time-based, 6 digits)",
             "  to an authenticator app.",

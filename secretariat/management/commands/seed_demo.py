@@ -32,10 +32,12 @@ from secretariat.demo.facts import (  # noqa: F401 - the demo's names, used else
     DEMO_DEVICE_NAME,
     DEMO_PASSWORD,
     DEMO_TOTP_KEY,
+    END_USERS,
     FOUNDED,
     LIAISONS,
     MEMBERS,
     RATES,
+    UNITS,
     USERS,
     demo_password_hash,
 )
@@ -79,6 +81,7 @@ class Command(BaseCommand):
             clock.travel_to(aware(FOUNDED.isoformat()))
             self._members()
             users = self._users()
+            users.update(self._end_users())
             self._approval_policy_since_founding()
             clock.back_to_present()
             if not told:
@@ -157,6 +160,39 @@ class Command(BaseCommand):
                     name=DEMO_DEVICE_NAME,
                     defaults={"key": DEMO_TOTP_KEY, "confirmed": True},
                 )
+            users[username] = user
+        return users
+
+    def _end_users(self) -> dict[str, User]:
+        """Ukraine's units and their end users (reference data the
+        administrators keep)."""
+        from procurement.models import MilitaryUnit
+
+        ukraine = MemberState.objects.get(country="UA")
+        units = {
+            code: MilitaryUnit.objects.get_or_create(
+                code=code, defaults={"member_state": ukraine, "name": name}
+            )[0]
+            for code, name in UNITS
+        }
+        users = {}
+        for username, first, last, email, unit_codes, language in END_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": email,
+                    "member_state": ukraine,
+                    "language": language,
+                },
+            )
+            if created:
+                user.password = demo_password_hash()
+                user.save()
+                user.groups.set(Group.objects.filter(name=Role.END_USER))
+                for code in unit_codes:
+                    units[code].people.add(user)
             users[username] = user
         return users
 

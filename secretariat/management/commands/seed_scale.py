@@ -64,6 +64,7 @@ from secretariat.fund.models import (
     LedgerEntry,
     Pool,
 )
+from secretariat.kernel import chain
 from secretariat.kernel.models import (
     CapabilityCategory,
     Case,
@@ -292,6 +293,10 @@ class Command(BaseCommand):
             self._timeline()
             self._notifications()
             self._sequences()
+        # The rows went in by COPY, past the models' hash chains: chain them
+        # now, in a transaction of its own (the append-only triggers can be
+        # switched off only once the COPY's deferred checks have run).
+        chain.backfill_all()
         # VACUUM as well as ANALYZE: autovacuum would do it in production, but
         # a server may run without it (this bench machine does), and without
         # the visibility map an index-only scan, and so every COUNT(*) of a
