@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="bidevent",
             name="chain",
-            field=models.CharField(blank=True, editable=False, max_length=80),
+            field=models.CharField(db_default="", blank=True, editable=False, max_length=80),
         ),
         migrations.AddField(
             model_name="bidevent",
@@ -50,14 +50,14 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="bidevent",
             name="entry_hash",
-            field=models.CharField(
+            field=models.CharField(db_default="", 
                 blank=True, db_index=True, editable=False, max_length=64
             ),
         ),
         migrations.AddField(
             model_name="bidevent",
             name="prev_hash",
-            field=models.CharField(blank=True, editable=False, max_length=64),
+            field=models.CharField(db_default="", blank=True, editable=False, max_length=64),
         ),
         migrations.RunPython(chain_existing_rows, unchain),
         migrations.AddConstraint(

@@ -38,6 +38,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.db import models, router, transaction
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 
 GENESIS = "0" * 64
@@ -139,18 +140,25 @@ class ChainedModel(models.Model):
     Subclasses say which chain a row belongs to (``chain_name``) and declare
     the unique (chain, chain_seq) constraint in their own ``Meta``."""
 
-    chain = models.CharField(max_length=80, blank=True, editable=False)
+    # Defaults in the database too: bulk loads (``seed_scale``'s COPY) leave
+    # them out, and ``backfill`` chains those rows afterwards.
+    chain = models.CharField(max_length=80, blank=True, editable=False, db_default="")
     chain_seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    prev_hash = models.CharField(
+        max_length=64, blank=True, editable=False, db_default=""
+    )
     entry_hash = models.CharField(
-        max_length=64, blank=True, editable=False, db_index=True
+        max_length=64, blank=True, editable=False, db_index=True, db_default=""
     )
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self._state.adding and not self.entry_hash:
+        # A new row's hash is unset: empty, or the database default it would
+        # get (``DatabaseDefault``, which is truthy).
+        unset = not self.entry_hash or isinstance(self.entry_hash, DatabaseDefault)
+        if self._state.adding and unset:
             using = kwargs.get("using") or router.db_for_write(
                 type(self), instance=self
             )

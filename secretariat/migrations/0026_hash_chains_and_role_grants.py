@@ -142,7 +142,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="ledgerentry",
             name="chain",
-            field=models.CharField(blank=True, editable=False, max_length=80),
+            field=models.CharField(db_default="", blank=True, editable=False, max_length=80),
         ),
         migrations.AddField(
             model_name="ledgerentry",
@@ -152,19 +152,19 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="ledgerentry",
             name="entry_hash",
-            field=models.CharField(
+            field=models.CharField(db_default="", 
                 blank=True, db_index=True, editable=False, max_length=64
             ),
         ),
         migrations.AddField(
             model_name="ledgerentry",
             name="prev_hash",
-            field=models.CharField(blank=True, editable=False, max_length=64),
+            field=models.CharField(db_default="", blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
             model_name="securityevent",
             name="chain",
-            field=models.CharField(blank=True, editable=False, max_length=80),
+            field=models.CharField(db_default="", blank=True, editable=False, max_length=80),
         ),
         migrations.AddField(
             model_name="securityevent",
@@ -174,19 +174,19 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="securityevent",
             name="entry_hash",
-            field=models.CharField(
+            field=models.CharField(db_default="", 
                 blank=True, db_index=True, editable=False, max_length=64
             ),
         ),
         migrations.AddField(
             model_name="securityevent",
             name="prev_hash",
-            field=models.CharField(blank=True, editable=False, max_length=64),
+            field=models.CharField(db_default="", blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
             model_name="timelineevent",
             name="chain",
-            field=models.CharField(blank=True, editable=False, max_length=80),
+            field=models.CharField(db_default="", blank=True, editable=False, max_length=80),
         ),
         migrations.AddField(
             model_name="timelineevent",
@@ -196,14 +196,14 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="timelineevent",
             name="entry_hash",
-            field=models.CharField(
+            field=models.CharField(db_default="", 
                 blank=True, db_index=True, editable=False, max_length=64
             ),
         ),
         migrations.AddField(
             model_name="timelineevent",
             name="prev_hash",
-            field=models.CharField(blank=True, editable=False, max_length=64),
+            field=models.CharField(db_default="", blank=True, editable=False, max_length=64),
         ),
         migrations.AlterField(
             model_name="securityevent",

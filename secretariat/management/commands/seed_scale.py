@@ -560,14 +560,14 @@ class Command(BaseCommand):
                  (self.now + dt.timedelta(days=self.rng.randint(-400, 400))).date(),
                  self.rng.choices(["open", "in_tender", "fulfilled", "withdrawn"],
                                   weights=[20, 40, 35, 5])[0],
-                 self.procurement[0], self.when())
+                 self.procurement[0], self.when(), "", "")
             )  # fmt: skip
             self.requirements.append((pk, category))
         self.copier.copy(
             Requirement,
             ["id", "title", "source_reference", "capability", "quantity",
              "specification", "priority", "needed_by", "status", "recorded_by",
-             "recorded_at"],
+             "recorded_at", "review_note", "submitter_answer"],
             rows,
         )  # fmt: skip
 
@@ -975,7 +975,8 @@ class Command(BaseCommand):
                      f"PO-{pk}" if paid else "", f"SCALE-{pk}" if paid else None,
                      (opened + dt.timedelta(days=4)).date() if paid else None,
                      self.finance[0] if paid else None,
-                     opened + dt.timedelta(days=10) if status == "reconciled" else None)
+                     opened + dt.timedelta(days=10) if status == "reconciled" else None,
+                     "")
                 )  # fmt: skip
                 categories.append((pk, c["category"].id))
                 if approved:
@@ -1034,7 +1035,8 @@ class Command(BaseCommand):
              "payee_iban", "payee_bic", "amount", "amount_currency", "eur_amount",
              "fx_rate", "fx_date", "purpose", "prepared_by", "submitted_at", "policy",
              "approvals_needed", "checked_by", "checked_at", "approved_at",
-             "payment_order", "bank_reference", "paid_on", "paid_by", "reconciled_at"],
+             "payment_order", "bank_reference", "paid_on", "paid_by", "reconciled_at",
+             "hold"],
             requests,
         )  # fmt: skip
         self.copier.copy(
