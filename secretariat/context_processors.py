@@ -105,7 +105,7 @@ def _nav_items(user):
                 reverse("procurement:manufacturer", args=[user.manufacturer_id]),
             )
         # Ukraine's end users: the requirements they state and follow.
-        if has_role(user, Role.END_USER):
+        if user.has_perm("procurement.submit_requirement"):
             add(
                 _("Requirements"),
                 reverse("procurement:requirement_list"),
