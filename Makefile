@@ -60,7 +60,8 @@ test: $(VENV)/.installed .env $(CATALOGUES)
 	DEBUG=on $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 ## bench: seed (or reuse) the scale database, serve it under gunicorn with production
-## settings, measure, print the table and write BENCHMARKS.md (PostgreSQL, Redis)
+## settings, measure (and load-test with Locust; BENCH_LOAD=off skips it), print the
+## table and write BENCHMARKS.md (PostgreSQL, Redis)
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
 

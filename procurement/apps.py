@@ -7,7 +7,10 @@ class ProcurementConfig(AppConfig):
     verbose_name = _("Procurement")
 
     def ready(self):
-        from procurement import policy  # noqa: F401 (declares the actions)
+        from procurement import (
+            freshness,  # noqa: F401 (the tender page's data version)
+            policy,  # noqa: F401 (declares the actions)
+        )
         from procurement.services import ocds  # noqa: F401 (a payment's release)
         from secretariat.kernel.cases import register_case_kind
         from secretariat.kernel.models import CaseKind

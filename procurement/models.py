@@ -925,6 +925,9 @@ class Award(models.Model):
             ),
         ]
 
+    # What ``__str__`` reads, for lists that name many (My work's queues).
+    str_related = ("lot", "bid__manufacturer")
+
     def __str__(self):
         return f"Award of {self.lot} to {self.bid.manufacturer}"
 
@@ -1014,6 +1017,8 @@ class Complaint(models.Model):
     class Meta:
         ordering = ["-filed_at"]
 
+    str_related = ("manufacturer", "award__lot", "award__bid__manufacturer")
+
     def __str__(self):
         return f"Complaint of {self.manufacturer} against {self.award}"
 
@@ -1082,6 +1087,8 @@ class Contract(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(value_eur__gt=0), name="contract_value"),
         ]
+
+    str_related = ("manufacturer",)
 
     def __str__(self):
         return f"{self.reference} {self.manufacturer}"
@@ -1208,6 +1215,8 @@ class Delivery(models.Model):
                 name="delivery_accepted_at_most_delivered",
             ),
         ]
+
+    str_related = ("contract__manufacturer",)
 
     def __str__(self):
         return f"{self.quantity} units under {self.contract}"

@@ -8,10 +8,9 @@ is neither scored nor the lowest of its lot."""
 import hashlib
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.cache import cache
-
 from procurement.models import Bid, BidStatus, PriceFormula, Tender
 from procurement.sealing import unseal
+from secretariat.kernel.cache import safe_get, safe_set
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -60,7 +59,7 @@ def price_scores(tender: Tender) -> dict[int, Decimal]:
     if tender.is_sealed:
         return {}
     key = price_scores_key(tender)
-    cached = cache.get(key)
+    cached = safe_get(key)
     if cached is not None:
         return cached
     bids = (
@@ -77,7 +76,7 @@ def price_scores(tender: Tender) -> dict[int, Decimal]:
     scores = {}
     for maximum, prices in lots.values():
         scores |= lot_price_scores(tender.price_formula, prices, maximum)
-    cache.set(key, scores, PRICE_SCORES_CACHE_SECONDS)
+    safe_set(key, scores, PRICE_SCORES_CACHE_SECONDS)
     return scores
 
 

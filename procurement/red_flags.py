@@ -22,7 +22,6 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +39,7 @@ from procurement.models import (
 )
 from procurement.sealing import unseal
 from procurement.selectors import tenders_for
+from secretariat.kernel.cache import safe_get_many, safe_set_many
 from secretariat.kernel.formatting import day_text, eur
 
 SHORT_PERIOD = "short_submission_period"
@@ -295,7 +295,7 @@ def _unit_prices(rows: list[_BidRow], opened: dict[int, object]) -> None:
     """Fill in ``price`` of ``rows`` (bids of opened tenders only): from the
     cache, or opened from the seal and kept (an opened bid never changes)."""
     keys = {row.pk: _price_key(row.pk, opened[row.tender_id]) for row in rows}
-    known = cache.get_many(list(keys.values()))
+    known = safe_get_many(keys.values())
     missing = [row.pk for row in rows if keys[row.pk] not in known]
     if missing:
         sealed = Bid.objects.filter(
@@ -305,7 +305,7 @@ def _unit_prices(rows: list[_BidRow], opened: dict[int, object]) -> None:
             keys[pk]: str(unseal(token)["unit_price"])
             for pk, token in sealed.iterator(chunk_size=100)
         }
-        cache.set_many(fresh, settings.RED_FLAG_PRICE_CACHE_SECONDS)
+        safe_set_many(fresh, settings.RED_FLAG_PRICE_CACHE_SECONDS)
         known |= fresh
     for row in rows:
         if keys[row.pk] in known:

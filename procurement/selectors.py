@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Avg,
@@ -60,6 +59,7 @@ from procurement.pricing import price_scores
 from secretariat.accounts.models import User
 from secretariat.kernel import policy
 from secretariat.kernel import selectors as kernel_selectors
+from secretariat.kernel.cache import safe_get, safe_set
 from secretariat.kernel.exceptions import ConflictError
 from secretariat.kernel.models import CaseKind, TimelineEvent
 from secretariat.kernel.roles import Role, has_role, is_staff_reader
@@ -295,14 +295,12 @@ class Ranking:
     per_lot: dict[int, int]
 
 
-def ranking(tender: Tender, *, leaders: int | None = None, lot=None) -> Ranking:
-    """The weighted average of the submitted scores, best first; ineligible bids
-    listed with their reason. ``leaders`` keeps only the best of each lot in
-    ``ranked``; ``lot`` ranks that lot alone."""
-    # The committee members whose submitted sheets count (an evaluator who
-    # declared a conflict scores nothing), named so that each score is matched
-    # by its member's id rather than joined to it.
-    sheets = list(
+def submitted_sheets(tender: Tender) -> list[tuple]:
+    """The committee members whose submitted sheets count (an evaluator who
+    declared a conflict scores nothing), as (id, submitted at), named so that
+    each score is matched by its member's id rather than joined to it (one
+    query)."""
+    return list(
         CommitteeMember.objects.filter(
             Exists(Score.objects.filter(member=OuterRef("pk"))),
             tender=tender,
@@ -312,6 +310,17 @@ def ranking(tender: Tender, *, leaders: int | None = None, lot=None) -> Ranking:
         .order_by("pk")
         .values_list("pk", "scores_submitted_at")
     )
+
+
+def ranking(
+    tender: Tender, *, leaders: int | None = None, lot=None, sheets=None
+) -> Ranking:
+    """The weighted average of the submitted scores, best first; ineligible bids
+    listed with their reason. ``leaders`` keeps only the best of each lot in
+    ``ranked``; ``lot`` ranks that lot alone; ``sheets``, those of
+    ``submitted_sheets`` if already read."""
+    if sheets is None:
+        sheets = submitted_sheets(tender)
     ranked, ineligible = _ranked(tender, sheets)
     if lot is not None:
         ranked = [r for r in ranked if r[0] == lot.number]
@@ -360,19 +369,27 @@ def _mean(value) -> Decimal:
     return Decimal(0) if value is None else Decimal(value)
 
 
+def ranking_key(tender: Tender, sheets) -> str | None:
+    """What a ranking is a function of (see above), as a cache key; None while
+    the tender is not opened. The tender's page keys its rendered ranking and
+    bids by it too."""
+    if tender.opened_at is None:
+        return None
+    fingerprint = repr(
+        (tender.pk, tender.opened_at, tender.weights(), tender.price_formula,
+         sheets)
+    )  # fmt: skip
+    return "ranking:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+
+
 def _ranked(tender: Tender, sheets) -> tuple[list, list]:
     """Every eligible bid as (lot number, total, bid id, its means in the order of
     ``CRITERIA``), best first in each lot, and the ineligible as (lot number, bid
     id). The means stay as read (floats, or None for no score; the price score a
     Decimal) until shown."""
-    key = None
-    if tender.opened_at is not None:
-        fingerprint = repr(
-            (tender.pk, tender.opened_at, tender.weights(), tender.price_formula,
-             sheets)
-        )  # fmt: skip
-        key = "ranking:" + hashlib.sha256(fingerprint.encode()).hexdigest()
-        cached = cache.get(key)
+    key = ranking_key(tender, sheets)
+    if key is not None:
+        cached = safe_get(key)
         if cached is not None:
             return cached
     sheet = Q(scores__member_id__in=[pk for pk, _at in sheets])
@@ -411,7 +428,7 @@ def _ranked(tender: Tender, sheets) -> tuple[list, list]:
         ranked.append((number, total, pk, tuple(means)))
     ranked.sort(key=lambda r: (r[0], -r[1]))
     if key is not None:
-        cache.set(key, (ranked, ineligible), RANKING_CACHE_SECONDS)
+        safe_set(key, (ranked, ineligible), RANKING_CACHE_SECONDS)
     return ranked, ineligible
 
 

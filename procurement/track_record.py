@@ -381,6 +381,25 @@ def track_record_for(user, manufacturer) -> TrackRecord | None:
     return track_record(manufacturer)
 
 
+def shown_beside(user, bids, *, declared_tenders=None) -> list:
+    """The bids of ``bids`` beside which the policy lets ``user`` see the
+    track record (at most one query: an evaluator's declared seats)."""
+    bids = list(bids)
+    if bids and is_evaluator(user):
+        if declared_tenders is None:
+            declared_tenders = set(
+                CommitteeMember.objects.filter(
+                    evaluator=user,
+                    standing=MemberStanding.DECLARED,
+                    tender_id__in={bid.lot.tender_id for bid in bids},
+                ).values_list("tender_id", flat=True)
+            )
+        for bid in bids:
+            # What the policy reads of the seat, loaded for the whole page.
+            bid.viewer_declared = bid.lot.tender_id in declared_tenders
+    return [bid for bid in bids if policy.may(VIEW, user, bid)]
+
+
 def beside_bids(
     user, bids, *, declared_tenders=None, quarters: bool = True
 ) -> dict[int, TrackRecord]:
@@ -394,22 +413,9 @@ def beside_bids(
     no conflict (the evaluation page's own seat); bids annotated with
     ``record_facts("manufacturer_id")`` carry their records (without the
     quarters) and cost no query."""
-    bids = list(bids)
-    if not bids:
+    shown = shown_beside(user, bids, declared_tenders=declared_tenders)
+    if not shown:
         return {}
-    if is_evaluator(user):
-        if declared_tenders is None:
-            declared_tenders = set(
-                CommitteeMember.objects.filter(
-                    evaluator=user,
-                    standing=MemberStanding.DECLARED,
-                    tender_id__in={bid.lot.tender_id for bid in bids},
-                ).values_list("tender_id", flat=True)
-            )
-        for bid in bids:
-            # What the policy reads of the seat, loaded for the whole page.
-            bid.viewer_declared = bid.lot.tender_id in declared_tenders
-    shown = [bid for bid in bids if policy.may(VIEW, user, bid)]
     if all(hasattr(bid, "track_deliveries") for bid in shown):
         return {bid.pk: record_from(bid, bid.manufacturer_id) for bid in shown}
     records = track_records((bid.manufacturer_id for bid in shown), quarters=quarters)

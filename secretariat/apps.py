@@ -13,6 +13,7 @@ class SecretariatConfig(AppConfig):
         )
         from secretariat.accounts import (
             audit,  # noqa: F401 (connects the sign-in signals)
+            auth_stamp,  # noqa: F401 (renews the stamp the cache is keyed by)
             lockout,  # noqa: F401 (records lockouts and unlocks)
             sessions,  # noqa: F401 (starts session clocks)
             twofactor,  # noqa: F401 (records second-factor changes)
@@ -37,6 +38,9 @@ class SecretariatConfig(AppConfig):
         )
         from secretariat.notifications import (  # noqa: F401 (settles tasks)
             services as notification_services,
+        )
+        from secretariat.reports import (  # noqa: F401 (the dashboard's data version)
+            freshness as report_freshness,
         )
         from secretariat.reports import policy as report_policy  # noqa: F401
 

@@ -88,7 +88,8 @@ MIDDLEWARE = [
     "secretariat.kernel.timezones.TimeZoneMiddleware",
     # The signed-in person's chosen language wins over LocaleMiddleware's guess.
     "secretariat.accounts.languages.UserLanguageMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, with the verified device read from the cache.
+    "secretariat.accounts.auth_stamp.CachedOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "secretariat.accounts.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -253,6 +254,44 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Celery: with no broker configured, tasks run eagerly in the web process so that a
 # fresh machine needs no Redis.
 REDIS_URL = env.str("REDIS_URL", default="")
+# The cache (secretariat/kernel/cache.py): sessions, role names, the verified
+# second-factor device and the bell's count, each also kept in the database. Redis
+# when configured, shared by every web process; a short socket timeout, so that a
+# frozen Redis costs a request a quarter of a second once (the helpers then skip
+# the cache for a while) instead of hanging it. Without Redis, each process keeps
+# its own (LocMem), and sessions are read from the database only.
+CACHE_URL = env.str("CACHE_URL", default="") or env.str(
+    "CACHE_REDIS_URL", default=REDIS_URL
+)
+SHARED_CACHE = bool(CACHE_URL)
+if SHARED_CACHE:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # (Test workers run in parallel against one Redis: a prefix each.)
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="sec")
+            + os.environ.get("PYTEST_XDIST_WORKER", ""),
+            "OPTIONS": {
+                "socket_connect_timeout": env.float(
+                    "CACHE_SOCKET_TIMEOUT", default=0.25
+                ),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.25),
+                "retry_on_timeout": False,
+            },
+        }
+    }
+    # Read through the cache, written to both; a session cached in one process
+    # and ended in another cannot outlive the logout (secretariat/accounts/
+    # session_store.py). With a per-process LocMem it could, hence only here.
+    SESSION_ENGINE = "secretariat.accounts.session_store"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "secretariat",
+        }
+    }
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 # Nothing reads task results (reports and deliveries keep their state in the
@@ -328,6 +367,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }
+# An unfiltered API list of a whole table larger than this counts by PostgreSQL's
+# estimate, labelled count_is_estimate (secretariat/kernel/pagination.py).
+API_COUNT_ESTIMATE_ABOVE = env.int("API_COUNT_ESTIMATE_ABOVE", default=10_000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Drone Coalition Secretariat API",
     "DESCRIPTION": (

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from members.models import MemberState, MemberStatus
 from secretariat.accounts.twofactor import role_requires
 from secretariat.celery import app as celery_app
+from secretariat.kernel.cache import reset_breaker
 from secretariat.kernel.queueing import hand_off_reset
 from secretariat.kernel.roles import Role
 from tests.factories import PASSWORD, MemberStateFactory, UserFactory
@@ -149,8 +150,18 @@ def _second_factor_given(request, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache (rankings are kept in it)."""
-    cache.clear()
+    """Each test starts with an empty cache (rankings are kept in it). With
+    Redis, only this process's keys: xdist workers share one Redis database
+    (each under its own key prefix, settings.CACHES)."""
+    reset_breaker()
+    client = getattr(cache, "_cache", None)
+    if not hasattr(client, "get_client"):
+        cache.clear()
+        return
+    redis = client.get_client(write=True)
+    keys = list(redis.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        redis.delete(*keys)
 
 
 @pytest.fixture(autouse=True)

@@ -13,13 +13,17 @@ from procurement.models import (
     Delivery,
     Milestone,
 )
+from secretariat.fund.models import Commitment
+from secretariat.kernel import policy
 from secretariat.kernel.api import (
     DOCS_PARSERS,
     _check_file,
 )
 from secretariat.kernel.api_fields import ModelActionsField
+from secretariat.kernel.api_rows import ValuesRows, instance_from
 from secretariat.kernel.idempotency import idempotent
 from secretariat.kernel.limits import MAX_QUANTITY
+from secretariat.kernel.pagination import EstimatedCountPagination
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -62,6 +66,70 @@ class ContractSerializer(serializers.ModelSerializer):
             "allowed_actions",
         ]
         read_only_fields = fields
+
+
+# The list's plain columns, read as values and written by the serializers' own
+# fields (``secretariat.kernel.api_rows``).
+CONTRACT_LIST_LOOKUPS = {
+    "id": "id",
+    "tender": "award__lot__tender__case__reference",
+    "award": "award_id",
+    "lot_number": "award__lot__number",
+    "manufacturer": "manufacturer_id",
+    "manufacturer_name": "manufacturer__name",
+    "quantity": "quantity",
+    "unit_price": "unit_price",
+    "value_eur": "value_eur",
+    "status": "status",
+    "signed_at": "signed_at",
+}
+MILESTONE_LIST_LOOKUPS = {
+    name: name for name in ["id", "number", "due_on", "quantity", "amount_eur"]
+}
+# What the contract's policy (``procurement.policy.contracts``) and its
+# reference read.
+CONTRACT_MODEL_FIELDS = {
+    "id": "id",
+    "manufacturer_id": "manufacturer_id",
+    "commitment_id": "commitment_id",
+    "status": "status",
+}
+
+
+def contract_list_rows(queryset):
+    """``queryset`` (scoped, filtered and ordered) as the rows its list reads."""
+    lookups = {
+        *ValuesRows.of(ContractSerializer, CONTRACT_LIST_LOOKUPS).lookups,
+        *CONTRACT_MODEL_FIELDS.values(),
+    }
+    return queryset.select_related(None).prefetch_related(None).values(*lookups)
+
+
+def contract_list_data(page: list[dict], request) -> list[dict]:
+    """The rows of a page (``contract_list_rows``) as ``ContractSerializer``
+    writes them: one more query (the milestones), and the policy asked on
+    light models."""
+    contracts_out = ValuesRows.of(ContractSerializer, CONTRACT_LIST_LOOKUPS)
+    milestones_out = ValuesRows.of(MilestoneSerializer, MILESTONE_LIST_LOOKUPS)
+    pks = [row["id"] for row in page]
+    milestones = {pk: [] for pk in pks}
+    for milestone in Milestone.objects.filter(contract_id__in=pks).values(
+        "contract_id", *milestones_out.lookups
+    ):
+        milestones[milestone["contract_id"]].append(milestone)
+    data = []
+    for row in page:
+        contract = instance_from(Contract, row, CONTRACT_MODEL_FIELDS)
+        data.append(
+            contracts_out.render(
+                row,
+                reference=contract.reference,
+                commitment=Commitment(pk=contract.commitment_id).reference,
+                milestones=[milestones_out.render(m) for m in milestones[contract.pk]],
+                allowed_actions=policy.allowed_actions(request.user, contract),
+            )
+        )
+    return data
 
 
 class MilestoneInputSerializer(serializers.Serializer):
@@ -154,6 +222,7 @@ class ContractViewSet(
     list_permission = "procurement.view_contract"
     action_permissions = {"create": "procurement.manage_tender"}
     serializer_class = ContractSerializer
+    pagination_class = EstimatedCountPagination
     filterset_fields = ["status", "manufacturer"]
 
     def get_queryset(self):
@@ -162,6 +231,13 @@ class ContractViewSet(
             .select_related("commitment")
             .prefetch_related("milestones")
         )
+
+    def list(self, request, *args, **kwargs):
+        # The page's rows are read as values (``contract_list_data``), not as
+        # models.
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(contract_list_rows(queryset))
+        return self.get_paginated_response(contract_list_data(page, request))
 
     @extend_schema(request=ContractSignSerializer, responses={201: ContractSerializer})
     @idempotent

@@ -44,6 +44,7 @@ from secretariat.kernel.api import (
     ReasonSerializer,
 )
 from secretariat.kernel.api_fields import ModelActionsField
+from secretariat.kernel.api_rows import ValuesRows, instance_from, related_values
 from secretariat.kernel.exceptions import ApplicationError
 from secretariat.kernel.idempotency import (
     IDEMPOTENCY_HEADER,
@@ -52,6 +53,7 @@ from secretariat.kernel.idempotency import (
 )
 from secretariat.kernel.limits import MAX_QUANTITY, MAX_STANDSTILL_DAYS
 from secretariat.kernel.listing import CountedApart
+from secretariat.kernel.pagination import EstimatedCountPagination
 
 
 class LotSerializer(serializers.ModelSerializer):
@@ -135,16 +137,115 @@ class TenderSerializer(serializers.ModelSerializer):
         return sum(lot.live_bids for lot in tender.lots.all())
 
     def to_representation(self, tender):
-        data = super().to_representation(tender)
-        if not selectors.bids_are_opened(tender):
-            # Before opening, not even the number of bids is told.
-            data.pop("bids_received")
-            for lot in data["lots"]:
-                lot.pop("bids_received")
-        request = self.context.get("request")
-        if request is None or not request.user.has_perm("procurement.view_tender"):
-            data.pop("invited")
-        return data
+        return withhold(super().to_representation(tender), tender, self.context)
+
+
+def withhold(data: dict, tender, context) -> dict:
+    """A tender's fields less what its reader may not be told."""
+    if not selectors.bids_are_opened(tender):
+        # Before opening, not even the number of bids is told.
+        data.pop("bids_received")
+        for lot in data["lots"]:
+            lot.pop("bids_received")
+    request = context.get("request")
+    if request is None or not request.user.has_perm("procurement.view_tender"):
+        data.pop("invited")
+    return data
+
+
+# The list's plain columns, read as values and written by the serializers' own
+# fields (``secretariat.kernel.api_rows``).
+TENDER_LIST_LOOKUPS = {
+    "reference": "case__reference",
+    "title": "title",
+    "description": "description",
+    "status": "status",
+    "procedure": "procedure",
+    "pool": "pool__code",
+    "excluded_origins": "excluded_origins",
+    "price_formula": "price_formula",
+    "clarification_deadline": "clarification_deadline",
+    "submission_deadline": "submission_deadline",
+    "standstill_days": "standstill_days",
+    "published_at": "published_at",
+    "opened_at": "opened_at",
+}
+LOT_LIST_LOOKUPS = {
+    "id": "id",
+    "number": "number",
+    "title": "title",
+    "capability": "capability__code",
+    "quantity": "quantity",
+    "max_unit_price": "max_unit_price",
+    "delivery_from": "delivery_from",
+    "delivery_to": "delivery_to",
+    "bids_received": "live_bids",
+}
+# What ``Tender.weights`` and ``Tender.is_sealed`` read.
+TENDER_MODEL_FIELDS = {
+    "id": "id",
+    "status": "status",
+    "opened_at": "opened_at",
+    **{f"weight_{name}": f"weight_{name}" for name in CRITERIA},
+}
+
+
+def tender_lots():
+    return (
+        Lot.objects.select_related("capability")
+        .annotate(
+            # Counted only for opened tenders, and shown only for them.
+            live_bids=Count(
+                "bids",
+                filter=Q(bids__status=BidStatus.SUBMITTED) & opened_tenders("tender__"),
+            )
+        )
+        .order_by("number")
+    )
+
+
+def tender_list_rows(queryset):
+    """``queryset`` (scoped, filtered and ordered) as the rows its list reads."""
+    lookups = {
+        *ValuesRows.of(TenderSerializer, TENDER_LIST_LOOKUPS).lookups,
+        *TENDER_MODEL_FIELDS.values(),
+    }
+    return queryset.prefetch_related(None).values(*lookups)
+
+
+def tender_list_data(page: list[dict], context) -> list[dict]:
+    """The rows of a page (``tender_list_rows``) as ``TenderSerializer`` writes
+    them: three more queries (lots, requirements, invited manufacturers)."""
+    tenders_out = ValuesRows.of(TenderSerializer, TENDER_LIST_LOOKUPS)
+    lots_out = ValuesRows.of(TenderLotSerializer, LOT_LIST_LOOKUPS)
+    pks = [row["id"] for row in page]
+    lots = {pk: [] for pk in pks}
+    for lot in (
+        tender_lots().filter(tender_id__in=pks).values("tender_id", *lots_out.lookups)
+    ):
+        lots[lot["tender_id"]].append(lot)
+    requirements = related_values(Tender, "requirements", pks)
+    invited = related_values(Tender, "invited", pks)
+    data = []
+    for row in page:
+        tender = instance_from(Tender, row, TENDER_MODEL_FIELDS)
+        own_lots = lots[tender.pk]
+        data.append(
+            withhold(
+                tenders_out.render(
+                    row,
+                    requirements=requirements[tender.pk],
+                    invited=invited[tender.pk],
+                    weights=tender.weights(),
+                    sealed=not selectors.bids_are_opened(tender),
+                    lots=[lots_out.render(lot) for lot in own_lots],
+                    bids_received=sum(lot["live_bids"] for lot in own_lots),
+                ),
+                tender,
+                context,
+            )
+        )
+    return data
 
 
 class TenderDetailSerializer(TenderSerializer):
@@ -269,6 +370,7 @@ class TenderViewSet(
         "ranking": "procurement.view_tender",
     }
     serializer_class = TenderSerializer
+    pagination_class = EstimatedCountPagination
     lookup_field = "reference"
     lookup_value_regex = TENDER_REFERENCE
     filterset_fields = ["status", "procedure"]
@@ -276,21 +378,20 @@ class TenderViewSet(
     ordering_fields = ["submission_deadline", "published_at"]
 
     def get_queryset(self):
-        lots = (
-            Lot.objects.select_related("capability")
-            .annotate(
-                # Counted only for opened tenders, and shown only for them.
-                live_bids=Count(
-                    "bids",
-                    filter=Q(bids__status=BidStatus.SUBMITTED)
-                    & opened_tenders("tender__"),
-                )
-            )
-            .order_by("number")
-        )
         return selectors.tenders_for(
             self.request.user, kind_hint=False
-        ).prefetch_related(Prefetch("lots", queryset=lots), "requirements", "invited")
+        ).prefetch_related(
+            Prefetch("lots", queryset=tender_lots()), "requirements", "invited"
+        )
+
+    def list(self, request, *args, **kwargs):
+        # The page's rows are read as values (``tender_list_data``), not as
+        # models.
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(tender_list_rows(queryset))
+        return self.get_paginated_response(
+            tender_list_data(page, self.get_serializer_context())
+        )
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -343,7 +444,14 @@ class TenderViewSet(
         return Response(LotSerializer(lot).data, status=status.HTTP_201_CREATED)
 
     def _move(self, service, **kwargs):
-        tender = service(tender=self.get_object(), actor=self.request.user, **kwargs)
+        # The tender as the caller may see it (404 otherwise), without the lots,
+        # requirements and invitations the answer shows: the service locks and
+        # reads it again, and ``answer`` reads what it has become.
+        tender = get_object_or_404(
+            selectors.tenders_for(self.request.user, kind_hint=False),
+            case__reference=self.kwargs["reference"],
+        )
+        tender = service(tender=tender, actor=self.request.user, **kwargs)
         return self.answer(tender)
 
     @extend_schema(request=None, responses=TenderSerializer)

@@ -1,6 +1,7 @@
 """Pages of tenders up to their opening: the list, drafting, lots, publication and
 the other moves, clarifications, the OCDS release package."""
 
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,10 +12,12 @@ from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import Context
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
@@ -34,6 +37,7 @@ from procurement.forms import (
     OpenBidsForm,
     TenderForm,
 )
+from procurement.freshness import TENDER_PAGE_VERSION
 from procurement.models import (
     CRITERIA,
     AwardStatus,
@@ -59,7 +63,7 @@ from procurement.views.common import (
     _unless_refused,
 )
 from secretariat.fund.selectors import pools_for
-from secretariat.kernel import policy
+from secretariat.kernel import policy, versions
 from secretariat.kernel.formatting import day_text, grouped, when_text
 from secretariat.kernel.forms import (
     CommentForm,
@@ -522,14 +526,9 @@ def tender_detail(request, reference, comment_form=None):
                 can_manage,
                 comment_form,
                 awards=context["awards"],
+                lots=lots,
             )
         )
-    if context.get("ranking"):
-        by_number = {lot.number: lot for lot in lots}
-        for row in context["ranking"]["lots"]:
-            row["recommend"] = policy.decide(
-                "award.recommend", user, by_number[row["number"]]
-            )
     return render(request, "procurement/tender_detail.html", context)
 
 
@@ -541,46 +540,104 @@ OPENED_BIDS_PER_PAGE = 25
 RANKING_SHOWN_PER_LOT = 5
 
 
-def _staff_tender_context(request, tender, can_manage, comment_form, *, awards):
+# The opened bids and the ranking change only when a score sheet is submitted
+# (the ranking's key), the policies answer differently, or the bidders' names or
+# track records change (``procurement.freshness``): they are kept rendered, as
+# HTML, under a key of all of these, the page and the language. Whatever the
+# sections show depends on the viewer only through the policies' answers, read
+# afresh on every request and part of the key: two people with the same answers
+# share a fragment, nobody gets one built for answers they do not have. Neither
+# holds a form (no CSRF token) nor anything else of the person.
+FRAGMENT_CACHE_SECONDS = 10 * 60
+
+
+def _fragment(request, template: str, key_parts: tuple, build) -> str:
+    """``template`` rendered with the context ``build()`` answers, from the
+    cache while ``key_parts`` and the data version are the same."""
+    version = versions.current(TENDER_PAGE_VERSION)
+    key = None
+    if version is not None:  # else the cache is down: render every time
+        fingerprint = repr(
+            (template, version, get_language(),
+             timezone.get_current_timezone_name(), key_parts)
+        )  # fmt: skip
+        key = "fragment:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+        html = versions.safe_get(key)
+        if html is not None:
+            return html
+    compiled = get_template(template).template
+    context = Context(build(), autoescape=compiled.engine.autoescape)
+    # Only for ``{% querystring %}`` (the pagination's links keep the query):
+    # no context processor runs, nothing of the person enters the fragment.
+    context.request = request
+    html = compiled.render(context)
+    if key is not None:
+        versions.safe_set(key, html, FRAGMENT_CACHE_SECONDS)
+    return html
+
+
+def _opened_bids_html(request, tender) -> str:
     user = request.user
-    context = {
-        "actions": _tender_actions(tender, user),
-        "requirements": tender.requirements.select_related("capability"),
-        "committee": tender.committee.select_related("evaluator"),
-        "opening_committee": committee_of(tender),
-        # Sealed: no list, no count, nothing about the bids at all.
-        "bids": None,
-        "ended_unopened": tender.opened_at is None
-        and tender.status in {T.CANCELLED, T.UNSUCCESSFUL},
-        "ranking": None,
-        "comment_form": comment_form or CommentForm(),
-        "comments": tender.case.comments.select_related("author"),
-        "documents": Attachment.objects.filter(case=tender.case).select_related(
-            "uploaded_by"
-        ),
-        "timeline": selectors.tender_timeline(tender),
-    }
-    if selectors.bids_are_opened(tender):
-        bids = (
-            selectors.bids_for(user)
-            .filter(lot__tender=tender)
-            # Each bidder's track record, read with the page of bids.
-            .annotate(**track_record.record_facts("manufacturer_id"))
-            .order_by("lot__number", "manufacturer__name", "id")
-        )
-        page = Paginator(bids, OPENED_BIDS_PER_PAGE).get_page(request.GET.get("page"))
-        context["bids"] = [(bid, _offer(bid, user)) for bid in page]
+    bids = (
+        selectors.bids_for(user)
+        .filter(lot__tender=tender)
+        .order_by("lot__number", "manufacturer__name", "id")
+    )
+    page = Paginator(bids, OPENED_BIDS_PER_PAGE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    page.object_list = shown
+    # What the policies let this viewer see of each bid on the page, and the
+    # bids as read: the fragment is keyed by both.
+    with_record = {bid.pk for bid in track_record.shown_beside(user, shown)}
+    seen = tuple(
+        (bid.pk, bid.public_id, bid.status, bid.eligible, bid.ineligible_reason,
+         bid.lot.number, bid.manufacturer_id, bid.manufacturer.name,
+         policy.decide("bid.read_offer", user, bid), bid.pk in with_record)
+        for bid in shown
+    )  # fmt: skip
+    key_parts = (
+        # The price scores are a function of this (the opening, the formula).
+        pricing.price_scores_key(tender),
+        page.number,
+        page.paginator.count,
+        sorted(request.GET.lists()),
+        # A milestone is overdue from a day on.
+        timezone.localdate(),
+        seen,
+    )
+
+    def build():
+        offers = [(bid, _offer(bid, user)) for bid in shown]
         # The price criterion's score, by the tender's formula (eligible bids).
         prices = pricing.price_scores(tender)
         # Each bidder's track record beside its bid (the policy decides).
-        shown_bids = [bid for bid, _shown in context["bids"]]
-        records = track_record.beside_bids(user, shown_bids, quarters=False)
-        for bid, _shown in context["bids"]:
+        records = track_record.beside_bids(user, shown, quarters=False)
+        for bid in shown:
             bid.price_score = prices.get(bid.pk)
             bid.track_record = records.get(bid.pk)
-        context["bids_page"] = page
-    if tender.status in {T.EVALUATION, T.AWARDED, T.CONTRACTED}:
-        ranking = selectors.ranking(tender, leaders=RANKING_SHOWN_PER_LOT)
+        return {"bids": offers, "bids_page": page}
+
+    return _fragment(request, "procurement/_opened_bids.html", key_parts, build)
+
+
+def _ranking_html(request, tender, lots) -> str:
+    user = request.user
+    sheets = selectors.submitted_sheets(tender)
+    # The policy's answer for each lot (what ``award.recommend`` reads of the
+    # lot, its awards among them, is loaded with it): part of the key.
+    recommend = {
+        lot.number: policy.decide("award.recommend", user, lot) for lot in lots
+    }
+    key_parts = (
+        selectors.ranking_key(tender, sheets),
+        RANKING_SHOWN_PER_LOT,
+        sorted(recommend.items()),
+    )
+
+    def build():
+        ranking = selectors.ranking(
+            tender, leaders=RANKING_SHOWN_PER_LOT, sheets=sheets
+        )
         by_lot = {}
         for row in ranking.ranked:
             by_lot.setdefault(row.bid.lot.number, []).append(
@@ -590,19 +647,50 @@ def _staff_tender_context(request, tender, can_manage, comment_form, *, awards):
                     "scores": [row.by_criterion[c] for c in CRITERIA],
                 }
             )
-        context["ranking"] = {
-            "lots": [
-                {
-                    "number": number,
-                    "rows": rows,
-                    "more": ranking.per_lot[number] - len(rows),
-                }
-                for number, rows in sorted(by_lot.items())
-            ],
-            "ineligible": ranking.ineligible,
-            "sheets": ranking.sheets,
-            "criteria": [CRITERION_LABELS[c] for c in CRITERIA],
+        return {
+            "case": tender.case,
+            "ranking": {
+                "lots": [
+                    {
+                        "number": number,
+                        "rows": rows,
+                        "more": ranking.per_lot[number] - len(rows),
+                        "recommend": recommend[number],
+                    }
+                    for number, rows in sorted(by_lot.items())
+                ],
+                "ineligible": ranking.ineligible,
+                "sheets": ranking.sheets,
+                "criteria": [CRITERION_LABELS[c] for c in CRITERIA],
+            },
         }
+
+    return _fragment(request, "procurement/_ranking.html", key_parts, build)
+
+
+def _staff_tender_context(request, tender, can_manage, comment_form, *, awards, lots):
+    user = request.user
+    context = {
+        "actions": _tender_actions(tender, user),
+        "requirements": tender.requirements.select_related("capability"),
+        "committee": tender.committee.select_related("evaluator"),
+        "opening_committee": committee_of(tender),
+        # Sealed: no list, no count, nothing about the bids at all.
+        "bids_html": None,
+        "ended_unopened": tender.opened_at is None
+        and tender.status in {T.CANCELLED, T.UNSUCCESSFUL},
+        "ranking_html": None,
+        "comment_form": comment_form or CommentForm(),
+        "comments": tender.case.comments.select_related("author"),
+        "documents": Attachment.objects.filter(case=tender.case).select_related(
+            "uploaded_by"
+        ),
+        "timeline": selectors.tender_timeline(tender),
+    }
+    if selectors.bids_are_opened(tender):
+        context["bids_html"] = _opened_bids_html(request, tender)
+    if tender.status in {T.EVALUATION, T.AWARDED, T.CONTRACTED}:
+        context["ranking_html"] = _ranking_html(request, tender, lots)
     return context
 
 

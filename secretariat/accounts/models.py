@@ -58,6 +58,12 @@ class User(AbstractUser):
             "Pages, messages, emails and reports are written to you in this language."
         ),
     )
+    # Renewed (one UPDATE, in the transaction of the change) whenever something
+    # the cache keeps for this person could change: roles, activation, rights,
+    # password, second-factor devices (secretariat.accounts.auth_stamp). Cached
+    # role names and devices are keyed by it, so a change takes effect on the
+    # next request. A database default, so that bulk inserts (seed_scale) work.
+    auth_stamp = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

@@ -26,6 +26,8 @@ from knox.models import AuthToken
 from knox.settings import knox_settings
 from rest_framework import exceptions
 
+from secretariat.kernel.roles import loaded_for_request
+
 HEADER_PREFIX = "Token"
 # What knox issues: AUTH_TOKEN_CHARACTER_LENGTH hex digits, no prefix. Anything
 # else is refused before it reaches the database.
@@ -94,7 +96,9 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("The token has expired; ask for a new one.")
             )
-        return super().validate_user(auth_token)
+        user, auth_token = super().validate_user(auth_token)
+        loaded_for_request(user)  # read with the token, just now
+        return user, auth_token
 
     def authenticate_header(self, request):
         return knox_settings.AUTH_HEADER_PREFIX

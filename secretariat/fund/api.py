@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_filters import rest_framework as filters
+from djmoney.money import Money
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -37,9 +38,9 @@ from secretariat.fund.models import (
     Pool,
     StatementLine,
 )
-from secretariat.fund.policy.disbursements import remember_last_moves
 from secretariat.fund.services import disbursements as dsb
 from secretariat.fund.services import ledger as fund
+from secretariat.kernel import policy
 from secretariat.kernel.api import (
     CanListModel,
     CurrencyCodeField,
@@ -47,9 +48,11 @@ from secretariat.kernel.api import (
     ScopedViewSet,
 )
 from secretariat.kernel.api_fields import AllowedActionsField, MoneyAmountField
+from secretariat.kernel.api_rows import ValuesRows, instance_from, related_values
 from secretariat.kernel.idempotency import idempotent
 from secretariat.kernel.models import CapabilityCategory
 from secretariat.kernel.money import currency_error
+from secretariat.kernel.pagination import EstimatedCountPagination
 from secretariat.kernel.uploads import inspect_upload
 
 EUR = {"max_digits": 18, "decimal_places": 2, "read_only": True}
@@ -392,6 +395,138 @@ class DisbursementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# The list's plain columns, read as values and written by the serializer's own
+# fields (``secretariat.kernel.api_rows``).
+DISBURSEMENT_LIST_LOOKUPS = {
+    "reference": "case__reference",
+    "title": "case__title",
+    "status": "status",
+    "due_date": "case__due_date",
+    "commitment": "commitment_id",
+    "pool": "commitment__pool__code",
+    "payee_name": "payee_name",
+    "payee_country": "payee_country",
+    "payee_iban": "payee_iban",
+    "payee_bic": "payee_bic",
+    "currency": "amount_currency",
+    "eur_amount": "eur_amount",
+    "fx_rate": "fx_rate",
+    "fx_date": "fx_date",
+    "purpose": "purpose",
+    "prepared_by": "prepared_by_id",
+    "submitted_at": "submitted_at",
+    "policy_version": "policy__version",
+    "approvals_needed": "approvals_needed",
+    "checked_by": "checked_by_id",
+    "checked_at": "checked_at",
+    "approved_at": "approved_at",
+    "payment_order": "payment_order",
+    "bank_reference": "bank_reference",
+    "paid_on": "paid_on",
+    "paid_by": "paid_by_id",
+    "reconciled_at": "reconciled_at",
+}
+APPROVAL_LIST_LOOKUPS = {
+    "approver": "approver_id",
+    "member_state": "member_state__country",
+    "comment": "comment",
+    "approved_at": "approved_at",
+}
+# What the disbursement policy reads of a request and of its approvals.
+DISBURSEMENT_POLICY_FIELDS = {
+    "id": "id",
+    "case_id": "case_id",
+    "status": "status",
+    "hold": "hold",
+    "prepared_by_id": "prepared_by_id",
+    "checked_by_id": "checked_by_id",
+    "bank_reference": "bank_reference",
+}
+APPROVAL_POLICY_FIELDS = {
+    "id": "id",
+    "request_id": "request_id",
+    "approver_id": "approver_id",
+    "member_state_id": "member_state_id",
+}
+APPROVER_NAME_FIELDS = {
+    "id": "approver_id",
+    "username": "approver__username",
+    "first_name": "approver__first_name",
+    "last_name": "approver__last_name",
+}
+
+
+def disbursement_list_rows(queryset):
+    """``queryset`` (scoped, filtered and ordered) as the rows its list reads."""
+    lookups = {
+        *ValuesRows.of(DisbursementSerializer, DISBURSEMENT_LIST_LOOKUPS).lookups,
+        *DISBURSEMENT_POLICY_FIELDS.values(),
+        "amount",
+    }
+    return queryset.select_related(None).prefetch_related(None).values(*lookups)
+
+
+def disbursement_list_data(page: list[dict], request) -> list[dict]:
+    """The rows of a page (``disbursement_list_rows``) as ``DisbursementSerializer``
+    writes them: two more queries (their categories, their approvals), and the
+    policy asked on light models."""
+    from secretariat.accounts.models import User
+    from secretariat.kernel.models import Case
+
+    rows_out = ValuesRows.of(DisbursementSerializer, DISBURSEMENT_LIST_LOOKUPS)
+    approvals_out = ValuesRows.of(DisbursementApprovalSerializer, APPROVAL_LIST_LOOKUPS)
+    money = rows_out.fields["amount"]
+    page_pks = [row["id"] for row in page]
+    codes = related_values(DisbursementRequest, "categories", page_pks, "code")
+    approvals = {pk: [] for pk in page_pks}
+    approval_lookups = {
+        *approvals_out.lookups,
+        *APPROVAL_POLICY_FIELDS.values(),
+        *APPROVER_NAME_FIELDS.values(),
+    }
+    for row in DisbursementApproval.objects.filter(request_id__in=page_pks).values(
+        *approval_lookups
+    ):
+        approvals[row["request_id"]].append(row)
+
+    data = []
+    for row in page:
+        obj = instance_from(DisbursementRequest, row, DISBURSEMENT_POLICY_FIELDS)
+        obj.case = instance_from(
+            Case, row, {"id": "case_id", "reference": "case__reference"}
+        )
+        # The approvals as a prefetch leaves them (``request.approvals.all()``).
+        cached = DisbursementApproval.objects.all()
+        cached._result_cache = [
+            instance_from(DisbursementApproval, a, APPROVAL_POLICY_FIELDS)
+            for a in approvals[obj.pk]
+        ]
+        cached._prefetch_done = True
+        obj._prefetched_objects_cache = {"approvals": cached}
+        amount = row["amount"]
+        data.append(
+            rows_out.render(
+                row,
+                commitment_reference=Commitment(pk=row["commitment_id"]).reference,
+                amount=None
+                if amount is None
+                else money.to_representation(Money(amount, row["amount_currency"])),
+                categories=codes[obj.pk],
+                approvals=[
+                    approvals_out.render(
+                        a,
+                        approver_name=str(instance_from(User, a, APPROVER_NAME_FIELDS)),
+                    )
+                    for a in approvals[obj.pk]
+                ],
+                allowed_actions=policy.allowed_actions(
+                    request.user, obj, DISBURSEMENT_ACTION_NAMES
+                ),
+            )
+        )
+    return data
+
+
 class DisbursementUpdateSerializer(serializers.Serializer):
     """What a preparer may set on a draft; everything else is the workflow's."""
 
@@ -723,6 +858,7 @@ class DisbursementViewSet(
 
     list_permission = "secretariat.view_disbursementrequest"
     serializer_class = DisbursementSerializer
+    pagination_class = EstimatedCountPagination
     lookup_field = "reference"
     lookup_value_regex = "DSB-[0-9]{4}-[0-9]{4,}"
     filterset_class = DisbursementFilter
@@ -753,12 +889,12 @@ class DisbursementViewSet(
             self.get_queryset(), case__reference=self.kwargs["reference"]
         )
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        if page is not None:
-            # What a move the policy refuses says, for the whole page at once.
-            remember_last_moves(page)
-        return page
+    def list(self, request, *args, **kwargs):
+        # The page's rows are read as values (``disbursement_list_data``), not
+        # as models.
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(disbursement_list_rows(queryset))
+        return self.get_paginated_response(disbursement_list_data(page, request))
 
     def _answer(self, disbursement, code=status.HTTP_200_OK):
         detail = fund_selectors.disbursement_detail(disbursement)

@@ -19,6 +19,7 @@ queryset as the page (``secretariat.kernel.exports``), so a download can never
 hold a row the page would not show that person.
 """
 
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,9 +31,40 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
-from secretariat.kernel import exports, policy
+from secretariat.kernel import exports, policy, versions
 
 PER_PAGE = 50
+
+# A list's count and totals are kept this long at most, under a key made of their
+# exact SQL (which carries the person's scope and filters) and the version of
+# the table's rows (bumped by any save or delete of one, ``versions``): a whole
+# table's COUNT(*) and sums cost more than the rest of the page at scale. A
+# queryset ``update()`` sends no signal; its change shows within this time.
+FIGURES_SECONDS = 60
+_watched: set[str] = set()
+
+
+def cached_figure(queryset, kind: str, compute):
+    """``compute()``, read from the cache when the same SQL was answered for
+    the same version of the table's rows."""
+    model = queryset.model
+    name = f"rows:{model._meta.label_lower}"
+    if name not in _watched:
+        versions.bump_on_change(name, model)
+        _watched.add(name)
+    version = versions.current(name)
+    if version is None:  # the cache is out: count every time
+        return compute()
+    sql, params = queryset.query.sql_with_params()
+    key = (
+        "figure:"
+        + hashlib.sha256(repr((kind, name, version, sql, params)).encode()).hexdigest()
+    )
+    found = versions.safe_get(key)
+    if found is None:
+        found = compute()
+        versions.safe_set(key, found, FIGURES_SECONDS)
+    return found
 
 
 class CountedApart:
@@ -51,7 +83,7 @@ class CountedApart:
         return self.queryset.ordered
 
     def count(self) -> int:
-        return self.queryset.count()
+        return cached_figure(self.queryset, "count", self.queryset.count)
 
     def __len__(self) -> int:
         return self.count()
@@ -145,9 +177,15 @@ class Table:
 
 def totals_of(queryset, totals) -> dict[str, list[Money]]:
     """The ``Total``s of the filtered rows, computed by the database: one query
-    for those of a fixed currency, one per total kept by currency."""
+    for those of a fixed currency, one per total kept by currency (kept a
+    minute, ``cached_figure``)."""
     if not totals:
         return {}
+    kind = repr([(t.key, t.field, t.currency_field, t.currency) for t in totals])
+    return cached_figure(queryset, kind, lambda: _totals_of(queryset, totals))
+
+
+def _totals_of(queryset, totals) -> dict[str, list[Money]]:
     queryset = queryset.order_by()
     if queryset.query.distinct:
         # A row repeated by a join would be summed twice.

@@ -3,6 +3,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from secretariat.kernel import cache as safe_cache
+
+ROLE_CACHE_SECONDS = 10 * 60
+
 
 class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrator")
@@ -55,11 +59,43 @@ def role_names(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_role_names", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
+        cached = _group_names(user)
         if user.is_superuser:
             cached |= {Role.ADMINISTRATOR}
         user._role_names = cached
     return cached
+
+
+# Set on the person a request has just read from the database (its session's
+# or its token's): only their stamp is known to be the current one.
+LOADED_FOR_REQUEST = "_loaded_for_request"
+
+
+def loaded_for_request(user) -> None:
+    """Mark ``user`` as read from the database for the request now served, so
+    that their role names may come from the cache (keyed by the stamp just
+    read)."""
+    setattr(user, LOADED_FOR_REQUEST, True)
+
+
+def _group_names(user) -> frozenset[str]:
+    # The request's person: from the cache, under the stamp their row carried
+    # at the start of the request, which every change of their groups renews
+    # (secretariat.accounts.auth_stamp): a role taken away is read afresh on
+    # the next request. Any other copy may have been read before a change (a
+    # stamp held in memory is not the current one): from the database.
+    stamp = None
+    if getattr(user, LOADED_FOR_REQUEST, False):
+        stamp = getattr(user, "auth_stamp", None)
+    key = f"roles:{user.pk}:{stamp}" if stamp is not None else None
+    if key is not None:
+        names = safe_cache.safe_get(key)
+        if names is not None:
+            return frozenset(names)
+    names = frozenset(user.groups.values_list("name", flat=True))
+    if key is not None:
+        safe_cache.safe_set(key, sorted(names), ROLE_CACHE_SECONDS)
+    return names
 
 
 def has_role(user, *roles) -> bool:

@@ -49,6 +49,7 @@ from django.utils.translation import ngettext
 
 from secretariat.accounts.languages import speaking, speaking_to
 from secretariat.accounts.models import User
+from secretariat.kernel import cache as safe_cache
 from secretariat.kernel import signals
 from secretariat.notifications.models import (
     Channel,
@@ -218,6 +219,7 @@ def _write(people, *, kind, title, body, url, key, created_at=None, task=None):
             NotificationDelivery(notification=notification, channel=channel)
         )
     NotificationDelivery.objects.bulk_create(deliveries)
+    bell_forget({notification.recipient_id for notification in created})
     _send_after_commit([d.pk for d in deliveries if d.channel == Channel.EMAIL])
     return created
 
@@ -596,8 +598,39 @@ def unread_for(user) -> QuerySet[Notification]:
     )
 
 
+# The bell's count is read on every page: kept in the shared cache (Redis) per
+# person, dropped by every writer below when what it counts changes (new
+# notifications, read, settled), and at most this many seconds old should a
+# drop be missed (a request that counted just before a change and stored its
+# count just after it; a Redis blip).
+BELL_CACHE_SECONDS = 60
+
+
+def _bell_key(user_id) -> str:
+    return f"bell:{user_id}"
+
+
 def unread_count(user) -> int:
-    return unread_for(user).count()
+    if not settings.SHARED_CACHE:
+        # A cache per process would be dropped only in the process that wrote.
+        return unread_for(user).count()
+    key = _bell_key(user.pk)
+    count = safe_cache.safe_get(key)
+    if count is None:
+        count = unread_for(user).count()
+        safe_cache.safe_set(key, count, BELL_CACHE_SECONDS)
+    return count
+
+
+def bell_forget(user_ids: Iterable[int]) -> None:
+    """Drop these people's cached counts now, and again when the transaction
+    commits: a page counting in between must not keep the count from before."""
+    keys = sorted({_bell_key(pk) for pk in user_ids if pk is not None})
+    if not keys:
+        return
+    safe_cache.safe_delete_many(keys)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: safe_cache.safe_delete_many(keys))
 
 
 def notifications_mark_read(*, actor: User, ids: Iterable[int] | None = None) -> int:
@@ -609,7 +642,10 @@ def notifications_mark_read(*, actor: User, ids: Iterable[int] | None = None) ->
     if ids is not None:
         chosen = chosen.filter(pk__in=list(ids))
     unread = policy.pending("notification.mark_read", actor, chosen)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        bell_forget([actor.pk])
+    return marked
 
 
 def notification_mark_read(*, notification: Notification, actor: User) -> None:
@@ -619,9 +655,10 @@ def notification_mark_read(*, notification: Notification, actor: User) -> None:
     from secretariat.kernel import policy
 
     policy.require("notification.mark_read", actor, notification)
-    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+    if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
         read_at=timezone.now()
-    )
+    ):
+        bell_forget([notification.recipient_id])
 
 
 def preferences_for(user) -> dict[str, str]:
@@ -682,6 +719,8 @@ def tasks_settle(*, case=None, subject=None) -> int:
         Notification.objects.filter(pk__in=done, resolved_at__isnull=True).update(
             resolved_at=timezone.now()
         )
+        settled = set(done)
+        bell_forget({task.recipient_id for task in tasks if task.pk in settled})
     return len(done)
 
 

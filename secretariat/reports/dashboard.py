@@ -7,6 +7,11 @@ other selectors.
 
 Bids never appear here, not even their number: before opening, how many bids a
 tender has is itself a secret. The tender figures count tenders only.
+
+The figures are the same for everyone in a visibility scope (``dashboard_scope``),
+so they are kept in the cache per scope under their data version, which every
+write they read bumps (``secretariat.reports.freshness``); the person's own
+overdue work is read on every request.
 """
 
 from collections import defaultdict
@@ -17,6 +22,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from members.models import MemberState, MemberStatus, OnboardingStep
@@ -28,6 +34,7 @@ from procurement.models import (
     TenderStatus,
 )
 from secretariat.fund.models import LedgerKind, LedgerMonth, Pool
+from secretariat.kernel import versions
 from secretariat.kernel.roles import is_staff_reader
 from secretariat.reports.charts import (
     Chart,
@@ -61,8 +68,20 @@ CONTRACTED_STATUSES = [ContractStatus.SIGNED, ContractStatus.COMPLETED]
 # batches awaiting or past their acceptance count as delivered.
 
 
+# The figures' visibility scopes: staff read every workflow's figures, anyone
+# else none of them. Shared by everyone in the scope, so cached per scope.
+STAFF_SCOPE = ("staff",)
+NO_SCOPE = ("none",)
+
+
+def dashboard_scope(user) -> tuple:
+    """Whose figures ``user`` reads: the scope every reader here filters by
+    (``_scoped``), and the key their cached figures are shared under."""
+    return STAFF_SCOPE if is_staff_reader(user) else NO_SCOPE
+
+
 def _scoped(queryset: QuerySet, user) -> QuerySet:
-    return queryset if is_staff_reader(user) else queryset.none()
+    return queryset if dashboard_scope(user) == STAFF_SCOPE else queryset.none()
 
 
 # ---------------------------------------------------------------- the fund
@@ -377,18 +396,80 @@ class Dashboard:
     as_of: datetime
 
 
-def dashboard_for(user) -> Dashboard:
-    today = timezone.localdate()
+@dataclass(frozen=True)
+class SharedFigures:
+    """The figures everyone in a scope reads alike, and when they were
+    computed."""
+
+    fund: FundFigures
+    drones: DroneFigures
+    tenders: TenderFigures
+    onboarding: OnboardingFigures
+    fund_months: MonthlySeries
+    drone_months: MonthlySeries
+    as_of: datetime
+
+
+# The data version of the figures: bumped by every write they read
+# (``secretariat.reports.freshness``). The timeout is only a backstop.
+VERSION = "dashboard"
+CACHE_SECONDS = 5 * 60
+
+
+def _shared_figures(user, today: date) -> SharedFigures:
     fund_months = fund_by_month(user, today=today)
-    return Dashboard(
+    return SharedFigures(
         fund=fund_by_pool(user),
         drones=drones(user),
         tenders=open_tenders(user),
         onboarding=onboarding_pipeline(user, today=today),
-        overdue=my_overdue_work(user, today=today),
         fund_months=fund_months,
         drone_months=drones_by_month(user, today=today, months=fund_months.months),
         as_of=timezone.now(),
+    )
+
+
+def shared_figures(user, today: date) -> SharedFigures:
+    """The scope's figures, from the cache while no write has changed them
+    since (their version), on the same day (the overdue steps and the
+    months are today's) in the same time zone (months are local) and
+    language."""
+    version = versions.current(VERSION)
+    if version is None:  # the cache is down
+        return _shared_figures(user, today)
+    key = ":".join(
+        map(
+            str,
+            (
+                "dashboard",
+                version,
+                *dashboard_scope(user),
+                today.isoformat(),
+                timezone.get_current_timezone_name(),
+                get_language(),
+            ),
+        )
+    )
+    figures = versions.safe_get(key)
+    if figures is None:
+        figures = _shared_figures(user, today)
+        versions.safe_set(key, figures, CACHE_SECONDS)
+    return figures
+
+
+def dashboard_for(user) -> Dashboard:
+    today = timezone.localdate()
+    shared = shared_figures(user, today)
+    return Dashboard(
+        fund=shared.fund,
+        drones=shared.drones,
+        tenders=shared.tenders,
+        onboarding=shared.onboarding,
+        # The person's own work is theirs alone: never shared, never cached.
+        overdue=my_overdue_work(user, today=today),
+        fund_months=shared.fund_months,
+        drone_months=shared.drone_months,
+        as_of=shared.as_of,
     )
 
 

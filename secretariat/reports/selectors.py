@@ -58,8 +58,16 @@ WORK_PER_ACTION = 100
 
 def _pending(policy, act, user, path: str | None) -> list:
     queryset = policy.pending(act.name, user, act.model._default_manager.all())
-    if path:
-        queryset = queryset.select_related(path)
+    if queryset.query.is_empty():
+        # Not this person's queue (most actions, for most people): nothing to
+        # compile or run.
+        return []
+    # The case on the way, and what the object's name reads (``str_related``
+    # on the model): a queue of a hundred awards is then one query, not three
+    # hundred.
+    related = [*([path] if path else []), *getattr(act.model, "str_related", ())]
+    if related:
+        queryset = queryset.select_related(*related)
     own_due = any(f.name == "due_date" for f in act.model._meta.concrete_fields)
     by = "due_date" if own_due else (f"{path}__due_date" if path else None)
     order = [F(by).asc(nulls_last=True)] if by else []

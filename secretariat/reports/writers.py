@@ -123,19 +123,22 @@ def csv_copy_stream(
     sql, params = query
     writer = csv.writer(_Echo())
     yield ("\ufeff" + writer.writerow(csv_header(columns))).encode()
+    # One long query: compiling it (JIT) costs seconds and saves nothing, and
+    # its hash joins and sort fit in memory with more than the default. Moments
+    # are written in the current time zone, as csv_value writes them, and in ISO
+    # form whatever the server's default DateStyle.
+    session = {
+        "jit": "off",
+        "work_mem": COPY_WORK_MEM,
+        "TimeZone": timezone.get_current_timezone_name(),
+        "DateStyle": "ISO, MDY",
+    }
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        # One long query: compiling it (JIT) costs seconds and saves nothing, and
-        # its hash joins and sort fit in memory with more than the default.
-        # Moments are written in the current time zone, as csv_value writes them.
-        cursor.execute(
-            "SELECT current_setting('jit'), current_setting('work_mem'), "
-            "current_setting('TimeZone'), set_config('jit', 'off', true), "
-            "set_config('work_mem', %s, true), set_config('TimeZone', %s, true)",
-            [COPY_WORK_MEM, timezone.get_current_timezone_name()],
-        )
-        saved = cursor.fetchone()[:3]
+        saved = _set_config(cursor, session)
         try:
-            with cursor.copy(
+            # psycopg's own cursor: Django's debug cursor (DEBUG, or a test
+            # capturing queries) takes no parameters for a COPY.
+            with cursor.cursor.copy(
                 f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params
             ) as copy:
                 batch, size = [], 0
@@ -151,11 +154,19 @@ def csv_copy_stream(
             # Django reads moments as if the session were in UTC: inside an
             # outer transaction (ATOMIC_REQUESTS, tests) the settings would
             # outlive this block, so they are put back.
-            cursor.execute(
-                "SELECT set_config('jit', %s, true), set_config('work_mem', %s, "
-                "true), set_config('TimeZone', %s, true)",
-                list(saved),
-            )
+            _set_config(cursor, saved)
+
+
+def _set_config(cursor, values: dict[str, str]) -> dict[str, str]:
+    """Set these settings for the transaction; returns what they were."""
+    names = list(values)
+    cursor.execute(
+        "SELECT "
+        + ", ".join("current_setting(%s), set_config(%s, %s, true)" for _ in names),
+        [item for name in names for item in (name, name, values[name])],
+    )
+    row = cursor.fetchone()
+    return dict(zip(names, row[::2], strict=True))
 
 
 def _crlf(lines: bytes) -> bytes:

@@ -15,6 +15,7 @@ the landing pages and the notifications ask them.
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,6 +30,7 @@ from secretariat.fund.models import (
 from secretariat.kernel.exceptions import ApplicationError
 from secretariat.kernel.models import TimelineEvent
 from secretariat.kernel.policy import (
+    STATE,
     Decision,
     action,
     allow,
@@ -51,6 +53,12 @@ PAID_STATUSES = frozenset({S.PAID, S.RECONCILED})
 
 def _ref(request) -> str:
     return request.case.reference
+
+
+def _status_label(request) -> str:
+    # The choice's label, as ``get_status_display`` gives it, without Django
+    # hashing every choice's lazy label on each call (a list asks per row).
+    return str(S(request.status).label)
 
 
 def is_finance(user) -> bool:
@@ -128,21 +136,36 @@ def _move(request, target) -> Decision:
     (the kernel's words, for whoever acted on a stale page)."""
     if target in DISBURSEMENT_TRANSITIONS[request.status]:
         return allow()
-    moved = _last_move(request)
-    try:
-        check_transition(
-            transitions=DISBURSEMENT_TRANSITIONS,
-            current=request.status,
-            target=target,
-            labels=dict(DisbursementStatus.choices),
-            what=_ref(request),
-            subject=None,
-            field=None,
-            last_move=moved,
-        )
-    except ApplicationError as exc:
-        return not_now(exc.message, hidden=True)
-    return allow()
+    return _MoveRefused(request, target)
+
+
+class _MoveRefused(Decision):
+    """A move the table does not offer, hidden: its reason (which reads the
+    timeline and formats a date) is written when first read, as a list asks
+    about every move of every row and shows no hidden refusal."""
+
+    def __init__(self, request, target):
+        super().__init__(False, "", STATE, hidden=True)
+        self.__dict__["_move"] = (request, target)
+        del self.__dict__["reason"]
+
+    @cached_property
+    def reason(self) -> str:
+        request, target = self.__dict__["_move"]
+        try:
+            check_transition(
+                transitions=DISBURSEMENT_TRANSITIONS,
+                current=request.status,
+                target=target,
+                labels=dict(DisbursementStatus.choices),
+                what=_ref(request),
+                subject=None,
+                field=None,
+                last_move=_last_move(request),
+            )
+        except ApplicationError as exc:
+            return str(exc.message)
+        return ""
 
 
 def _not_held(request) -> Decision:
@@ -200,7 +223,9 @@ def _approver_duties(user, request) -> Decision:
 )
 def disbursement_prepare(user, commitment=None):
     """Draft a request, against ``commitment`` if given."""
-    who = _finance_only(user, _("Only a finance officer prepares disbursements."))
+    who = _finance_only(
+        user, gettext_lazy("Only a finance officer prepares disbursements.")
+    )
     if not who or not isinstance(commitment, Commitment):
         return who
     if commitment.status != CommitmentStatus.OPEN:
@@ -220,7 +245,9 @@ def disbursement_adopt(user, request):
     """A finance officer takes over a draft made for them (by an accepted
     delivery) and becomes its preparer; a colleague's draft is not taken."""
     return first_refusal(
-        _finance_only(user, _("Only a finance officer prepares disbursements.")),
+        _finance_only(
+            user, gettext_lazy("Only a finance officer prepares disbursements.")
+        ),
         lambda: (
             allow()
             if request.status == S.DRAFT
@@ -262,13 +289,15 @@ def drafts_to_adopt(user, queryset):
 )
 def disbursement_edit(user, request):
     return first_refusal(
-        _finance_only(user, _("Only a finance officer prepares disbursements.")),
+        _finance_only(
+            user, gettext_lazy("Only a finance officer prepares disbursements.")
+        ),
         lambda: (
             allow()
             if request.status == S.DRAFT
             else not_now(
                 _("Only a draft can be changed; %(ref)s is %(status)s.")
-                % {"ref": _ref(request), "status": request.get_status_display()},
+                % {"ref": _ref(request), "status": _status_label(request)},
                 hidden=True,
             )
         ),
@@ -292,7 +321,9 @@ def drafts_to_revise(user, queryset):
 )
 def disbursement_submit(user, request):
     return first_refusal(
-        _finance_only(user, _("Only a finance officer prepares disbursements.")),
+        _finance_only(
+            user, gettext_lazy("Only a finance officer prepares disbursements.")
+        ),
         lambda: _move(request, S.SUBMITTED),
         lambda: _not_held(request),
         lambda: _preparer(
@@ -311,7 +342,7 @@ def disbursement_submit(user, request):
 )
 def disbursement_cancel(user, request):
     return first_refusal(
-        _finance_only(user, _("Only a finance officer cancels a request.")),
+        _finance_only(user, gettext_lazy("Only a finance officer cancels a request.")),
         lambda: _move(request, S.CANCELLED),
     )
 
@@ -322,13 +353,13 @@ def disbursement_cancel(user, request):
     model=DisbursementRequest,
 )
 def disbursement_add_document(user, request):
-    who = _finance_only(user, _("Only a finance officer adds documents."))
+    who = _finance_only(user, gettext_lazy("Only a finance officer adds documents."))
     if not who or request is None:
         return who
     if request.status not in DOCUMENT_STATUSES:
         return not_now(
             _("%(ref)s is %(status)s; documents are added before approval.")
-            % {"ref": _ref(request), "status": request.get_status_display()}
+            % {"ref": _ref(request), "status": _status_label(request)}
         )
     return allow()
 
@@ -344,7 +375,9 @@ def disbursement_add_document(user, request):
     work_label=gettext_lazy("Check the payment request against its documents"),
 )
 def disbursement_check(user, request):
-    who = _finance_only(user, _("Only a finance officer checks disbursements."))
+    who = _finance_only(
+        user, gettext_lazy("Only a finance officer checks disbursements.")
+    )
     if not who or request is None:
         return who
     return first_refusal(
@@ -484,7 +517,7 @@ def _payer_duties(user, request) -> Decision:
     work_label=gettext_lazy("Pay the approved request"),
 )
 def disbursement_pay(user, request):
-    who = _finance_only(user, _("Only a finance officer records payments."))
+    who = _finance_only(user, gettext_lazy("Only a finance officer records payments."))
     if not who or request is None:
         return who
     if request.status in PAID_STATUSES:
@@ -519,7 +552,9 @@ def disbursements_to_pay(user, queryset):
 )
 def disbursement_reconcile(user, request=None):
     """Reconcile a paid request against the bank statement that shows it."""
-    who = _finance_only(user, _("Only a finance officer reconciles payments."))
+    who = _finance_only(
+        user, gettext_lazy("Only a finance officer reconciles payments.")
+    )
     if not who or request is None:
         return who
     return _move(request, S.RECONCILED)
