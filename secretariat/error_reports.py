@@ -38,6 +38,10 @@ def scrub(event, hint=None):
     event.pop("extra", None)
     for crumb in (event.get("breadcrumbs") or {}).get("values", []):
         crumb.pop("data", None)
+        if crumb.get("category") == "redis" or crumb.get("type") == "redis":
+            # A cache command names its key, and a session's key is the
+            # session cookie: keep the command only ("GET", "SETEX").
+            crumb["message"] = str(crumb.get("message") or "").split(" ", 1)[0]
     for exception in (event.get("exception") or {}).get("values", []):
         for frame in (exception.get("stacktrace") or {}).get("frames", []):
             frame.pop("vars", None)
