@@ -719,9 +719,12 @@ from secretariat.accounts.models import User
 from secretariat.kernel.services import case_open
 finance, checker = (User.objects.get(username=u) for u in ("scale-finance", "scale-finance-2"))
 # Segregation of duties: the payer (scale-finance) neither prepared nor checked.
+# (Not a "scale-" name: the load test signs in the seeded people, and this one has
+# no password.)
 from django.contrib.auth.models import Group
 preparer, created = User.objects.get_or_create(
-    username="scale-finance-3", defaults={"email": "scale-finance-3@bench.invalid"})
+    username="bench-race-preparer",
+    defaults={"email": "bench-race-preparer@bench.invalid"})
 if created:
     preparer.set_unusable_password()
     preparer.save()
